@@ -1,0 +1,302 @@
+// What the rest of the app may ask of a CVAT server. The engine and the service code against
+// this interface; CvatClient (client.ts) implements it over HTTP, validating every response.
+// Field names follow CVAT's JSON (snake_case) so the journal and logs show what the server said.
+import type { AbortSignalLike } from '../core/signal.js';
+
+export type CvatAuth =
+  | { kind: 'token'; token: string } // personal access token: Authorization: Bearer
+  | { kind: 'key'; key: string } // legacy login key: Authorization: Token
+  | { kind: 'basic'; username: string; password: string };
+
+export interface ServerAbout {
+  name: string;
+  version: string;
+  description?: string;
+}
+
+export interface CvatUser {
+  id: number;
+  username: string;
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+export interface Organization {
+  id: number;
+  slug: string;
+  name: string;
+}
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface ListQuery {
+  page?: number;
+  page_size?: number | 'all';
+  sort?: string;
+  search?: string;
+  /** JSON-Logic expression; serialised by the client. */
+  filter?: unknown;
+  /** Equality filters sent as plain query parameters (project_id, status, name, ...). */
+  [equality: string]: unknown;
+}
+
+export interface LabelSpec {
+  name: string;
+  color?: string;
+  type?: string;
+  attributes?: Array<{
+    name: string;
+    mutable?: boolean;
+    input_type: string;
+    default_value?: string;
+    values: string[];
+  }>;
+}
+
+/** Body of POST /api/tasks (PROTOCOL.md §4.1). Exactly one of labels / project_id. */
+export interface TaskCreateSpec {
+  name: string;
+  labels?: LabelSpec[];
+  project_id?: number;
+  subset?: string;
+  segment_size?: number;
+  overlap?: number;
+  bug_tracker?: string;
+  target_storage?: { location: 'local' | 'cloud_storage'; cloud_storage_id?: number | null };
+  source_storage?: { location: 'local' | 'cloud_storage'; cloud_storage_id?: number | null };
+}
+
+export interface CvatTask {
+  id: number;
+  name: string;
+  url: string;
+  project_id: number | null;
+  project_name?: string | null;
+  owner: { id: number; username: string } | null;
+  assignee: { id: number; username: string } | null;
+  status: 'annotation' | 'validation' | 'completed';
+  size: number;
+  media_type: string;
+  mode: string;
+  subset: string;
+  bug_tracker: string;
+  segment_size: number;
+  overlap: number | null;
+  image_quality?: number;
+  data: number | null;
+  created_date: string;
+  updated_date: string;
+  organization_id?: number | null;
+  jobs: { count: number; completed: number; validation: number };
+}
+
+export interface CvatProject {
+  id: number;
+  name: string;
+  status?: string;
+  organization_id?: number | null;
+  updated_date?: string;
+}
+
+export interface CvatJob {
+  id: number;
+  task_id: number;
+  stage: 'annotation' | 'validation' | 'acceptance';
+  state: 'new' | 'in progress' | 'completed' | 'rejected';
+  status: 'annotation' | 'validation' | 'completed';
+  start_frame: number;
+  stop_frame: number;
+  frame_count?: number;
+  type?: string;
+  updated_date?: string;
+}
+
+export interface FormatEntry {
+  name: string;
+  ext: string;
+  version: string;
+  enabled: boolean;
+  dimension: string;
+}
+
+export interface Formats {
+  importers: FormatEntry[];
+  exporters: FormatEntry[];
+}
+
+/** A background request (PROTOCOL.md §7.1). */
+export interface CvatRequest {
+  id: string;
+  status: 'queued' | 'started' | 'finished' | 'failed';
+  message: string;
+  progress: number | null;
+  operation: {
+    type: string;
+    target: string;
+    task_id: number | null;
+    project_id: number | null;
+    job_id: number | null;
+    format: string | null;
+  };
+  created_date: string;
+  started_date: string | null;
+  finished_date: string | null;
+  expiry_date: string | null;
+  result_url: string | null;
+  result_id: number | null;
+}
+
+/** Upload-Finish options (PROTOCOL.md §4.5). image_quality is always sent. */
+export interface DataRequest {
+  image_quality: number;
+  use_zip_chunks?: boolean;
+  use_cache?: boolean;
+  sorting_method?: 'lexicographical' | 'natural' | 'predefined' | 'random';
+  upload_file_order?: string[];
+  chunk_size?: number | null;
+  start_frame?: number;
+  stop_frame?: number;
+  frame_filter?: string;
+  server_files?: string[];
+  remote_files?: string[];
+}
+
+/** One local file to send, under the name it will have in the task (a unique basename). */
+export interface UploadFile {
+  path: string;
+  name: string;
+  size: number;
+}
+
+/** Limits the rate of request bodies (token bucket shared by all transfers). */
+export interface Throttle {
+  /** Resolves when `bytes` may be sent. */
+  take(bytes: number, signal?: AbortSignalLike): Promise<void>;
+}
+
+export interface TransferCallbacks {
+  signal?: AbortSignalLike;
+  throttle?: Throttle;
+  /** Bytes of this operation that reached the server so far. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+/** Where a TUS upload goes. */
+export type TusTarget =
+  | { kind: 'task-data'; taskId: number }
+  | { kind: 'task-backup' }
+  | { kind: 'task-annotations'; taskId: number };
+
+export interface TusUploadOptions extends TransferCallbacks {
+  target: TusTarget;
+  file: UploadFile;
+  chunkSize: number;
+  /** A Location recorded earlier: resume there (HEAD for the offset) instead of creating. */
+  resumeUrl?: string | null;
+  /**
+   * Called with the Location right after creation and before any byte is sent, so that the
+   * caller can persist it; the upload waits for the returned promise.
+   */
+  onCreated?: (location: string, uploadFilename: string) => void | Promise<void>;
+  /** Called after each acknowledged PATCH with the server's offset. */
+  onOffset?: (offset: number) => void | Promise<void>;
+}
+
+export interface TusUploadResult {
+  location: string;
+  /** Upload-Filename from the creation answer: the media name in the task, or the upload id for imports. */
+  uploadFilename: string;
+  /** Bytes sent in this call (less than the file size when resumed). */
+  bytesSent: number;
+}
+
+export type ExportTargetRef = { kind: 'task' | 'project' | 'job'; id: number };
+
+export interface DownloadOptions extends TransferCallbacks {
+  /** Resume from this many bytes already on disk with a Range request when the server allows it. */
+  resumeFrom?: number;
+}
+
+export interface DownloadResponse {
+  status: number;
+  /** Total size of the resource, from Content-Length or Content-Range. */
+  totalBytes: number | null;
+  /** True when the server answered 206 to our Range. */
+  resumed: boolean;
+  filename: string | null;
+  /** The body; the caller writes it. */
+  body: AsyncIterable<Uint8Array>;
+}
+
+export interface CvatApi {
+  readonly server: string;
+  readonly org: string | null | undefined;
+
+  about(signal?: AbortSignalLike): Promise<ServerAbout>;
+  self(signal?: AbortSignalLike): Promise<CvatUser>;
+  organizations(): AsyncIterable<Organization>;
+
+  listTasks(query?: ListQuery, signal?: AbortSignalLike): Promise<Page<CvatTask>>;
+  iterateTasks(query?: ListQuery): AsyncIterable<CvatTask>;
+  getTask(id: number, signal?: AbortSignalLike): Promise<CvatTask>;
+  /** null when the task is gone (404). */
+  findTask(id: number, signal?: AbortSignalLike): Promise<CvatTask | null>;
+  /** Tasks whose name equals `name` exactly (the server searches by substring; we filter). */
+  findTasksByName(name: string, signal?: AbortSignalLike): Promise<CvatTask[]>;
+  createTask(spec: TaskCreateSpec, signal?: AbortSignalLike): Promise<CvatTask>;
+  deleteTask(id: number, signal?: AbortSignalLike): Promise<void>;
+  listProjects(query?: ListQuery, signal?: AbortSignalLike): Promise<Page<CvatProject>>;
+  listJobs(taskId: number, signal?: AbortSignalLike): Promise<CvatJob[]>;
+  formats(signal?: AbortSignalLike): Promise<Formats>;
+  /** The preview image, or null when the task has none. */
+  preview(taskId: number, signal?: AbortSignalLike): Promise<{ contentType: string; bytes: Uint8Array } | null>;
+
+  // Flow A: create a task and attach media
+  uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void>;
+  tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
+  /** One Upload-Multiple request with these files (client_files[i]). */
+  uploadMultiple(taskId: number, files: UploadFile[], options?: TransferCallbacks): Promise<void>;
+  /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
+  uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
+
+  // Flow B: background requests
+  /** null when the request is unknown or expired (404). */
+  getRequest(rqId: string, signal?: AbortSignalLike): Promise<CvatRequest | null>;
+  listRequests(query?: ListQuery, signal?: AbortSignalLike): Promise<Page<CvatRequest>>;
+  cancelRequest(rqId: string, signal?: AbortSignalLike): Promise<void>;
+  /**
+   * Polls until finished or failed, with backoff and jitter. A 404 after the request was seen
+   * queued/started resolves to null ("finished or gone": look at the target itself).
+   */
+  waitForRequest(
+    rqId: string,
+    options?: { signal?: AbortSignalLike; onUpdate?: (r: CvatRequest) => void; minDelayMs?: number; maxDelayMs?: number },
+  ): Promise<CvatRequest | null>;
+
+  // Flow C: exports and downloads
+  /** Starts an export (location=local); a 409 joins the running request. Returns its rq_id. */
+  exportDataset(target: ExportTargetRef, format: string, saveImages: boolean, signal?: AbortSignalLike): Promise<string>;
+  exportBackup(target: { kind: 'task' | 'project'; id: number }, signal?: AbortSignalLike): Promise<string>;
+  /** GET (with Range when resumeFrom > 0) of a result URL, with our credentials. */
+  download(url: string, options?: DownloadOptions): Promise<DownloadResponse>;
+
+  // Flow D: imports
+  /** Restores a task from a backup file; returns the rq_id whose result_id is the new task. */
+  importBackup(
+    file: UploadFile,
+    options: TransferCallbacks & { projectId?: number | null; chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+  ): Promise<string>;
+  importAnnotations(
+    taskId: number,
+    file: UploadFile,
+    format: string,
+    mode: 'replace' | 'append',
+    options: TransferCallbacks & { chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+  ): Promise<string>;
+}

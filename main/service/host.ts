@@ -1,0 +1,42 @@
+// What the two entry points (Electron main in main/app, the CLI daemon in main/cli) hand to the
+// service, and what they get back. The service implements the UI contract on the engine.
+import type { EventName, SyncApi, SyncEvents } from '../../preload/contract.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { CvatAuth } from '../cvat/api.js';
+
+export interface StoredCredentials {
+  server: string;
+  org: string | null;
+  auth: CvatAuth;
+  username: string | null;
+}
+
+/** Where credentials live: the OS keychain (Electron safeStorage), an owner-only file, or memory. */
+export interface CredentialStore {
+  readonly kind: 'keychain' | 'file' | 'memory';
+  load(): Promise<StoredCredentials | null>;
+  save(credentials: StoredCredentials): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  dataDir: string;
+  host: 'desktop' | 'daemon';
+  credentials: CredentialStore;
+  clock?: Clock;
+  logger?: Logger;
+  /** Desktop only: the native folder picker. */
+  chooseFolder?: () => Promise<string | null>;
+  /** Desktop only: open a URL in the user's browser (already checked against the allowlist). */
+  openExternal?: (url: string) => void;
+}
+
+export type EventListener = <E extends EventName>(event: E, payload: SyncEvents[E]) => void;
+
+export interface SyncService extends SyncApi {
+  /** Every pushed event of the contract, in order. */
+  subscribe(listener: EventListener): () => void;
+  /** Stops taking work, waits until the journal is consistent, closes it. */
+  close(): Promise<void>;
+}
