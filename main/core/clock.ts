@@ -47,6 +47,8 @@ export class FakeClock implements Clock {
   /** Moves time forward, waking sleepers due on the way (with a microtask turn between each). */
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
+    // Let pending work reach its next sleep before deciding who is due.
+    await flushMicrotasks();
     for (;;) {
       const due = this.sleepers.filter((s) => s.at <= target).sort((a, b) => a.at - b.at)[0];
       if (!due) break;

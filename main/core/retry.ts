@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
-import { SyncError, toSyncError } from './errors.js';
+import type { SyncError } from './errors.js';
+import { toSyncError } from './errors.js';
 import type { AbortSignalLike } from './signal.js';
 
 export interface BackoffPolicy {

@@ -1,0 +1,350 @@
+// An in-memory CVAT for the engine's unit tests: the protocol facts the engine relies on
+// (Upload-Multiple appends, TUS names are registered at creation, 404 after a finished TUS
+// upload, 409 with the running rq_id on a second Upload-Finish) and scripted faults at exact
+// points: before an operation, after it took effect, or in the middle of it.
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { abortError } from '../../../main/core/clock.js';
+import { SyncError } from '../../../main/core/errors.js';
+import type { AbortSignalLike } from '../../../main/core/signal.js';
+import type {
+  CvatApi,
+  CvatRequest,
+  CvatTask,
+  CvatUser,
+  DataRequest,
+  Page,
+  TaskCreateSpec,
+  TransferCallbacks,
+  TusUploadOptions,
+  TusUploadResult,
+  UploadFile,
+} from '../../../main/cvat/api.js';
+
+export type FaultOp = 'createTask' | 'uploadStart' | 'tusCreate' | 'tusPatch' | 'uploadMultiple' | 'uploadFinish' | 'waitForRequest' | 'deleteTask';
+
+/**
+ * before - throw without effect; after - take effect, then throw (the answer is lost);
+ * mid    - half the effect (bulk: first half of the files appended), then throw;
+ * hang   - take effect (per `applied`), then never answer until aborted: a crash at that instant.
+ */
+export interface Fault {
+  op: FaultOp;
+  when: 'before' | 'after' | 'mid' | 'hang';
+  error?: SyncError;
+  /** Skip this many matching calls first. */
+  skip?: number;
+}
+
+interface FakeUpload {
+  id: string;
+  taskId: number;
+  name: string;
+  length: number;
+  offset: number;
+  bytes: Buffer[];
+}
+
+interface FakeTask {
+  task: CvatTask;
+  started: boolean;
+  files: Map<string, Buffer>;
+  rqId: string | null;
+}
+
+export function networkReset(op = 'request'): SyncError {
+  return new SyncError(`${op}: connection reset`, { code: 'network', kind: 'transient', status: 0 });
+}
+
+export function httpStatus(status: number, op = 'request', extra: { code?: string; retryAfterMs?: number } = {}): SyncError {
+  const kind = status === 401 || status === 403 ? 'fatal' : status >= 500 || status === 429 || status === 409 ? 'transient' : 'item';
+  return new SyncError(`${op}: HTTP ${status}`, { code: extra.code ?? `http-${status}`, kind, status, ...(extra.retryAfterMs ? { retryAfterMs: extra.retryAfterMs } : {}) });
+}
+
+export class FakeCvat implements CvatApi {
+  readonly server = 'http://fake.test';
+  readonly org = undefined;
+  readonly tasks = new Map<number, FakeTask>();
+  readonly uploads = new Map<string, FakeUpload>();
+  readonly requests = new Map<string, CvatRequest>();
+  readonly calls: string[] = [];
+  faults: Fault[] = [];
+  /** Outcome of processing: a function of the task's files. */
+  process: (files: Map<string, Buffer>) => { ok: true } | { ok: false; message: string } = (files) =>
+    files.size > 0 ? { ok: true } : { ok: false, message: 'No media data found' };
+  /** When true, a request record disappears as soon as it finished (as after its TTL). */
+  forgetFinishedRequests = false;
+  private nextId = 1;
+  private nextUpload = 1;
+
+  constructor(readonly user: CvatUser = { id: 5, username: 'alice' }) {}
+
+  /** Adds a task that someone else made (or an orphan of ours, when `owner` is us). */
+  seedTask(name: string, ownerId: number, createdDate = new Date(1_700_000_000_000).toISOString()): CvatTask {
+    const t = this.newTask(name, ownerId, createdDate);
+    this.tasks.set(t.id, { task: t, started: false, files: new Map(), rqId: null });
+    return t;
+  }
+
+  fileSha(taskId: number, name: string): string | undefined {
+    const b = this.tasks.get(taskId)?.files.get(name);
+    return b && createHash('sha256').update(b).digest('hex');
+  }
+
+  async about(): Promise<{ name: string; version: string }> {
+    return { name: 'fake', version: '2.73.0' };
+  }
+  async self(): Promise<CvatUser> {
+    return this.user;
+  }
+  async listTasks(): Promise<Page<CvatTask>> {
+    const results = [...this.tasks.values()].map((t) => t.task);
+    return { count: results.length, next: null, previous: null, results };
+  }
+  async getTask(id: number): Promise<CvatTask> {
+    const t = this.tasks.get(id);
+    if (!t) throw httpStatus(404, 'get task');
+    return { ...t.task };
+  }
+  async findTask(id: number): Promise<CvatTask | null> {
+    const t = this.tasks.get(id);
+    return t ? { ...t.task } : null;
+  }
+  async findTasksByName(name: string): Promise<CvatTask[]> {
+    this.calls.push(`findTasksByName ${name}`);
+    return [...this.tasks.values()].filter((t) => t.task.name === name).map((t) => ({ ...t.task }));
+  }
+  async createTask(spec: TaskCreateSpec, signal?: AbortSignalLike): Promise<CvatTask> {
+    this.calls.push(`createTask ${spec.name}`);
+    return this.faulted('createTask', signal, () => {
+      const t = this.newTask(spec.name, this.user.id, new Date(1_700_000_000_000 + this.nextId * 1000).toISOString());
+      this.tasks.set(t.id, { task: t, started: false, files: new Map(), rqId: null });
+      return { ...t };
+    });
+  }
+  async deleteTask(id: number, signal?: AbortSignalLike): Promise<void> {
+    this.calls.push(`deleteTask ${id}`);
+    await this.faulted('deleteTask', signal, () => {
+      this.tasks.delete(id);
+      for (const [k, u] of this.uploads) if (u.taskId === id) this.uploads.delete(k);
+    });
+  }
+  async uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void> {
+    this.calls.push(`uploadStart ${taskId}`);
+    await this.faulted('uploadStart', signal, () => {
+      const t = this.requireTask(taskId);
+      if (t.task.size > 0) throw httpStatus(400, 'upload start');
+      t.started = true;
+    });
+  }
+
+  async tusUpload(o: TusUploadOptions): Promise<TusUploadResult> {
+    if (o.target.kind !== 'task-data') throw new Error('fake: only task data');
+    const taskId = o.target.taskId;
+    let up: FakeUpload;
+    let sent = 0;
+    if (o.resumeUrl) {
+      this.calls.push(`tusResume ${o.file.name}`);
+      const found = this.uploads.get(o.resumeUrl);
+      if (!found) throw new SyncError('HEAD: 404', { code: 'tus-resume-lost', kind: 'item', status: 404 });
+      up = found;
+    } else {
+      this.calls.push(`tusCreate ${o.file.name}`);
+      up = await this.faulted('tusCreate', o.signal, () => {
+        const t = this.requireTask(taskId);
+        if (t.files.has(o.file.name)) throw httpStatus(409, 'create upload', { code: 'tus-name-taken' });
+        const u: FakeUpload = { id: `${this.server}/api/tasks/${taskId}/data/5_${this.nextUpload++}`, taskId, name: o.file.name, length: o.file.size, offset: 0, bytes: [] };
+        this.uploads.set(u.id, u);
+        // CVAT registers the name at creation.
+        t.files.set(u.name, Buffer.alloc(0));
+        return u;
+      });
+      await o.onCreated?.(up.id, up.name);
+    }
+    const content = readFileSync(o.file.path);
+    while (up.offset < up.length) {
+      const chunk = content.subarray(up.offset, Math.min(up.length, up.offset + o.chunkSize));
+      await o.throttle?.take(chunk.length, o.signal);
+      const current = up;
+      await this.faulted('tusPatch', o.signal, () => {
+        current.bytes.push(Buffer.from(chunk));
+        current.offset += chunk.length;
+        if (current.offset === current.length) {
+          this.requireTask(taskId).files.set(current.name, Buffer.concat(current.bytes));
+          this.uploads.delete(current.id);
+        }
+      });
+      sent += chunk.length;
+      await o.onOffset?.(up.offset);
+      o.onProgress?.(up.offset, up.length);
+    }
+    return { location: up.id, uploadFilename: up.name, bytesSent: sent };
+  }
+
+  async uploadMultiple(taskId: number, files: UploadFile[], options: TransferCallbacks = {}): Promise<void> {
+    this.calls.push(`uploadMultiple ${files.map((f) => f.name).join(',')}`);
+    const t = this.requireTask(taskId);
+    const append = (list: UploadFile[]): void => {
+      for (const f of list) {
+        // Upload-Multiple appends (ab+): a name sent twice grows.
+        t.files.set(f.name, Buffer.concat([t.files.get(f.name) ?? Buffer.alloc(0), readFileSync(f.path)]));
+      }
+    };
+    for (const f of files) await options.throttle?.take(f.size, options.signal);
+    await this.faulted('uploadMultiple', options.signal, () => append(files), () => append(files.slice(0, Math.ceil(files.length / 2))));
+    options.onProgress?.(files.reduce((s, f) => s + f.size, 0), files.reduce((s, f) => s + f.size, 0));
+  }
+
+  async uploadFinish(taskId: number, _data: DataRequest, signal?: AbortSignalLike): Promise<string | null> {
+    this.calls.push(`uploadFinish ${taskId}`);
+    return this.faulted('uploadFinish', signal, () => {
+      const t = this.requireTask(taskId);
+      if (t.task.size > 0) throw httpStatus(400, 'finish upload');
+      if (t.rqId && this.requests.get(t.rqId)?.status === 'queued') return t.rqId; // the client maps 409 to the running id
+      const id = `action=create&target=task&target_id=${taskId}`;
+      t.rqId = id;
+      this.requests.set(id, this.newRequest(id, taskId));
+      return id;
+    });
+  }
+
+  async getRequest(rqId: string): Promise<CvatRequest | null> {
+    return this.requests.get(rqId) ?? null;
+  }
+  async listRequests(query: { task_id?: unknown } = {}): Promise<Page<CvatRequest>> {
+    const results = [...this.requests.values()].filter((r) => query.task_id === undefined || r.operation.task_id === query.task_id);
+    return { count: results.length, next: null, previous: null, results };
+  }
+  async waitForRequest(rqId: string, options: { signal?: AbortSignalLike; onUpdate?: (r: CvatRequest) => void } = {}): Promise<CvatRequest | null> {
+    this.calls.push(`waitForRequest ${rqId}`);
+    return this.faulted('waitForRequest', options.signal, () => {
+      const r = this.requests.get(rqId);
+      if (!r) return null;
+      const taskId = r.operation.task_id ?? -1;
+      const t = this.tasks.get(taskId);
+      if (r.status === 'queued') {
+        const outcome = t ? this.process(t.files) : { ok: false as const, message: 'task gone' };
+        if (outcome.ok && t) {
+          t.task.size = t.files.size;
+          t.task.jobs = { count: 1, completed: 0, validation: 0 };
+          r.status = 'finished';
+        } else {
+          r.status = 'failed';
+          r.message = outcome.ok ? '' : outcome.message;
+        }
+      }
+      options.onUpdate?.(r);
+      if (this.forgetFinishedRequests) this.requests.delete(rqId);
+      return this.forgetFinishedRequests ? null : { ...r };
+    });
+  }
+
+  // Not used by the upload engine.
+  organizations(): AsyncIterable<never> {
+    throw new Error('fake: organizations');
+  }
+  iterateTasks(): AsyncIterable<CvatTask> {
+    throw new Error('fake: iterateTasks');
+  }
+  listProjects(): never {
+    throw new Error('fake: listProjects');
+  }
+  listJobs(): never {
+    throw new Error('fake: listJobs');
+  }
+  formats(): never {
+    throw new Error('fake: formats');
+  }
+  preview(): never {
+    throw new Error('fake: preview');
+  }
+  cancelRequest(): never {
+    throw new Error('fake: cancelRequest');
+  }
+  exportDataset(): never {
+    throw new Error('fake: exportDataset');
+  }
+  exportBackup(): never {
+    throw new Error('fake: exportBackup');
+  }
+  download(): never {
+    throw new Error('fake: download');
+  }
+  importBackup(): never {
+    throw new Error('fake: importBackup');
+  }
+  importAnnotations(): never {
+    throw new Error('fake: importAnnotations');
+  }
+
+  /** Runs `apply` with whatever fault is scripted for this call. */
+  private async faulted<T>(op: FaultOp, signal: AbortSignalLike | undefined, apply: () => T, half?: () => void): Promise<T> {
+    if (signal?.aborted) throw abortError();
+    const i = this.faults.findIndex((f) => f.op === op);
+    const fault = i >= 0 ? this.faults[i] : undefined;
+    if (fault && (fault.skip ?? 0) > 0) {
+      fault.skip = (fault.skip ?? 0) - 1;
+      return apply();
+    }
+    if (!fault) return apply();
+    this.faults.splice(i, 1);
+    const error = fault.error ?? networkReset(op);
+    if (fault.when === 'before') throw error;
+    if (fault.when === 'mid') {
+      if (half) half();
+      throw error;
+    }
+    apply();
+    if (fault.when === 'after') throw error;
+    return new Promise<T>((_, reject) => {
+      if (!signal) return;
+      signal.addEventListener('abort', () => reject(abortError()), { once: true });
+    });
+  }
+
+  private requireTask(id: number): FakeTask {
+    const t = this.tasks.get(id);
+    if (!t) throw httpStatus(404, 'task');
+    return t;
+  }
+
+  private newTask(name: string, ownerId: number, createdDate: string): CvatTask {
+    const id = this.nextId++;
+    return {
+      id,
+      name,
+      url: `${this.server}/api/tasks/${id}`,
+      project_id: null,
+      owner: { id: ownerId, username: ownerId === this.user.id ? this.user.username : 'someone' },
+      assignee: null,
+      status: 'annotation',
+      size: 0,
+      media_type: '',
+      mode: '',
+      subset: '',
+      bug_tracker: '',
+      segment_size: 0,
+      overlap: null,
+      data: null,
+      created_date: createdDate,
+      updated_date: createdDate,
+      jobs: { count: 0, completed: 0, validation: 0 },
+    };
+  }
+
+  private newRequest(id: string, taskId: number): CvatRequest {
+    return {
+      id,
+      status: 'queued',
+      message: '',
+      progress: null,
+      operation: { type: 'create:task', target: 'task', task_id: taskId, project_id: null, job_id: null, format: null },
+      created_date: new Date(1_700_000_000_000).toISOString(),
+      started_date: null,
+      finished_date: null,
+      expiry_date: null,
+      result_url: null,
+      result_id: null,
+    };
+  }
+}
