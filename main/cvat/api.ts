@@ -14,6 +14,30 @@ export interface ServerAbout {
   description?: string;
 }
 
+/** The server's version as a comparable triple (PROTOCOL.md §12 picks code paths by it). */
+export interface ServerVersion {
+  raw: string;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** GET /api/auth/access_tokens/self: the personal access token's own record. */
+export interface AccessTokenInfo {
+  id: number;
+  name: string;
+  read_only: boolean;
+  expiry_date: string | null;
+  last_used_date?: string | null;
+}
+
+/** The deprecated task status (servers older than 2.16 have no /api/requests; PROTOCOL.md §7.5). */
+export interface TaskCreationStatus {
+  state: 'Queued' | 'Started' | 'Finished' | 'Failed';
+  message: string;
+  progress: number | null;
+}
+
 export interface CvatUser {
   id: number;
   username: string;
@@ -199,6 +223,8 @@ export interface TusUploadOptions extends TransferCallbacks {
   chunkSize: number;
   /** A Location recorded earlier: resume there (HEAD for the offset) instead of creating. */
   resumeUrl?: string | null;
+  /** The Upload-Filename recorded with resumeUrl (onCreated gave it); returned again when resuming. */
+  uploadFilename?: string | null;
   /**
    * Called with the Location right after creation and before any byte is sent, so that the
    * caller can persist it; the upload waits for the returned promise.
@@ -239,6 +265,11 @@ export interface CvatApi {
   readonly org: string | null | undefined;
 
   about(signal?: AbortSignalLike): Promise<ServerAbout>;
+  // Optional so that existing fakes stay valid; CvatClient implements all three.
+  /** Parsed from about(), fetched once per client. */
+  serverVersion?(signal?: AbortSignalLike): Promise<ServerVersion>;
+  /** The PAT's own record; null when the client does not authenticate with a PAT. */
+  accessTokenInfo?(signal?: AbortSignalLike): Promise<AccessTokenInfo | null>;
   self(signal?: AbortSignalLike): Promise<CvatUser>;
   organizations(): AsyncIterable<Organization>;
 
@@ -265,14 +296,23 @@ export interface CvatApi {
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
 
+  /**
+   * Servers older than 2.16 (uploadFinish returned null): polls GET /api/tasks/{id}/status until
+   * Finished or Failed and returns that last status.
+   */
+  waitForTaskCreation?(
+    taskId: number,
+    options?: { signal?: AbortSignalLike; onUpdate?: (s: TaskCreationStatus) => void; minDelayMs?: number; maxDelayMs?: number },
+  ): Promise<TaskCreationStatus>;
+
   // Flow B: background requests
   /** null when the request is unknown or expired (404). */
   getRequest(rqId: string, signal?: AbortSignalLike): Promise<CvatRequest | null>;
   listRequests(query?: ListQuery, signal?: AbortSignalLike): Promise<Page<CvatRequest>>;
   cancelRequest(rqId: string, signal?: AbortSignalLike): Promise<void>;
   /**
-   * Polls until finished or failed, with backoff and jitter. A 404 after the request was seen
-   * queued/started resolves to null ("finished or gone": look at the target itself).
+   * Polls until finished or failed, with backoff and jitter. A 404 resolves to null ("finished
+   * or gone", also when first polled after a restart: look at the target itself).
    */
   waitForRequest(
     rqId: string,

@@ -1,0 +1,54 @@
+// A multipart/form-data body streamed from disk with an exact Content-Length (CVAT sits behind
+// proxies that dislike chunked uploads). Part names are client_files[i] (PROTOCOL.md §4.4).
+import { randomBytes } from 'node:crypto';
+import type { UploadFile } from './api.js';
+import { fileChunks } from './streams.js';
+
+export interface MultipartBody {
+  contentType: string;
+  length: number;
+  /** Pure file bytes, excluding the multipart framing (for progress). */
+  fileBytes: number;
+  /** The body; `onFileBytes` hears of file bytes as the consumer takes them. */
+  chunks(operation: string, onFileBytes?: (bytes: number) => void): AsyncGenerator<Uint8Array>;
+}
+
+/** Quotes a form-data name or filename as browsers do (WHATWG HTML: ", CR, LF percent-encoded). */
+export function quoteFormValue(value: string): string {
+  return `"${value.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22')}"`;
+}
+
+export function multipartBody(files: readonly UploadFile[], fieldName: (index: number) => string, boundary = newBoundary()): MultipartBody {
+  const heads = files.map((f, i) =>
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name=${quoteFormValue(fieldName(i))}; filename=${quoteFormValue(f.name)}\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+      'utf8',
+    ),
+  );
+  const crlf = Buffer.from('\r\n');
+  const tail = Buffer.from(`--${boundary}--\r\n`);
+  const fileBytes = files.reduce((n, f) => n + f.size, 0);
+  const length = heads.reduce((n, h) => n + h.length + crlf.length, 0) + fileBytes + tail.length;
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length,
+    fileBytes,
+    async *chunks(operation: string, onFileBytes?: (bytes: number) => void) {
+      for (let i = 0; i < files.length; i++) {
+        const file = files[i]!;
+        yield heads[i]!;
+        for await (const chunk of fileChunks(file.path, file.size, operation)) {
+          yield chunk;
+          onFileBytes?.(chunk.length);
+        }
+        yield crlf;
+      }
+      yield tail;
+    },
+  };
+}
+
+function newBoundary(): string {
+  return `----cvat-sync-${randomBytes(12).toString('hex')}`;
+}

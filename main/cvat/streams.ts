@@ -1,0 +1,75 @@
+// Byte streams for transfers: file reading that notices a changed file, and throttling through
+// the shared bucket (async iterables for multipart bodies, a Transform for the TUS stack).
+import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { SyncError } from '../core/errors.js';
+import type { AbortSignalLike } from '../core/signal.js';
+import type { Throttle } from './api.js';
+
+const READ_CHUNK = 256 * 1024;
+
+/** Exactly `size` bytes of the file; fails with 'file-changed' if it is shorter now. */
+export async function* fileChunks(path: string, size: number, operation: string): AsyncGenerator<Uint8Array> {
+  if (size === 0) return;
+  let read = 0;
+  const stream = createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      yield chunk;
+    }
+  } catch (e) {
+    throw new SyncError(`${operation}: cannot read ${path}: ${(e as Error).message}`, {
+      code: 'file-unreadable',
+      kind: 'item',
+      operation,
+      cause: e,
+    });
+  } finally {
+    stream.destroy();
+  }
+  if (read !== size) throw fileChanged(operation, path, size, read);
+}
+
+export function fileChanged(operation: string, path: string, expected: number, actual: number): SyncError {
+  return new SyncError(`${operation}: ${path} changed while being sent (expected ${expected} bytes, found ${actual})`, {
+    code: 'file-changed',
+    kind: 'item',
+    operation,
+    hint: 'The file was modified after it was found stable; it will be looked at again.',
+  });
+}
+
+/** Passes chunks on once the throttle allows them; reports each chunk as it goes. */
+export async function* throttled(
+  source: AsyncIterable<Uint8Array>,
+  options: { throttle?: Throttle | undefined; signal?: AbortSignalLike | undefined; onChunk?: (bytes: number) => void },
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    if (options.throttle) await options.throttle.take(chunk.length, options.signal);
+    yield chunk;
+    options.onChunk?.(chunk.length);
+  }
+}
+
+/** Node-stream form of `throttled`, for the TUS HTTP stack. */
+export class ThrottleTransform extends Transform {
+  constructor(
+    private readonly throttle: Throttle,
+    private readonly signal: AbortSignalLike | undefined,
+    private readonly onChunk?: () => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.throttle.take(chunk.length, this.signal).then(
+      () => {
+        this.onChunk?.();
+        callback(null, chunk);
+      },
+      (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+}

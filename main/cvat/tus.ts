@@ -1,0 +1,392 @@
+// TUS 1.0.0 core-protocol uploads to CVAT with tus-js-client 4.3.1 (PROTOCOL.md §4.3, §6).
+//
+// tus-js-client would quietly start a new upload when HEAD on a known Location fails; CVAT
+// registers the file name at creation, so that second upload either collides (409) or leaves
+// a half file in the task. Every answer therefore passes through onAfterResponse (which tus
+// awaits) and anything that must not be retried or papered over stops the upload with a
+// SyncError the engine can act on. onAfterResponse is also where the new Location is handed
+// to onCreated: tus awaits it before the first PATCH, whereas onUploadUrlAvailable is called
+// without being awaited in 4.3.1.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ClientRequest } from 'node:http';
+import { Readable } from 'node:stream';
+import { DefaultHttpStack, Upload } from 'tus-js-client';
+import type { DetailedError, HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import { SyncError, isSyncError, toSyncError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { mimeTypeOf } from '../core/media.js';
+import { parseRetryAfter } from '../core/retry.js';
+import type { AbortSignalLike } from '../core/signal.js';
+import type { Throttle, TusUploadOptions, TusUploadResult } from './api.js';
+import { cancelledError, httpError, networkCode, networkError, safeUrl } from './http-errors.js';
+import type { Transport } from './http.js';
+import { ThrottleTransform, fileChanged } from './streams.js';
+
+/** CVAT's web client retries after these delays (PROTOCOL.md §6). */
+export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
+
+export interface TusContext {
+  transport: Transport;
+  logger: Logger;
+  retryDelays: readonly number[];
+  /** Idle timeout of each TUS request (no byte moved for this long). */
+  idleTimeoutMs: number;
+}
+
+/** A transient answer to HEAD that tus would otherwise treat as "create a new upload". */
+class RetryHead extends Error {
+  constructor(readonly status: number, readonly retryAfter: string | undefined) {
+    super(`HEAD answered ${status}`);
+  }
+}
+
+const TRANSIENT = (status: number): boolean => status >= 500 || status === 409 || status === 423 || status === 429;
+
+export async function tusUpload(ctx: TusContext, endpoint: string, options: TusUploadOptions, operation: string): Promise<TusUploadResult> {
+  const { file, signal } = options;
+  if (signal?.aborted) throw cancelledError(operation);
+  if (file.size <= 0) {
+    throw new SyncError(`${operation}: ${file.name} is empty`, {
+      code: 'empty-file',
+      kind: 'item',
+      operation,
+      hint: 'CVAT does not accept empty files over TUS.',
+    });
+  }
+  const actual = await stat(file.path).catch((e: unknown) => {
+    throw new SyncError(`${operation}: cannot read ${file.path}: ${(e as Error).message}`, { code: 'file-unreadable', kind: 'item', operation, cause: e });
+  });
+  if (actual.size !== file.size) throw fileChanged(operation, file.path, file.size, actual.size);
+
+  const transport = ctx.transport;
+  const state: { stop: SyncError | null; location: string | null; uploadFilename: string | null; bytesSent: number } = {
+    stop: null,
+    location: options.resumeUrl ?? null,
+    uploadFilename: options.resumeUrl ? (options.uploadFilename ?? defaultUploadFilename(options)) : null,
+    bytesSent: 0,
+  };
+  const stop = (e: SyncError): SyncError => {
+    state.stop ??= e;
+    return state.stop;
+  };
+  const statusError = (req: HttpRequest, res: HttpResponse, extra: { code?: string; hint?: string } = {}): SyncError =>
+    httpError({
+      operation: `${operation} (${req.getMethod()})`,
+      url: req.getURL(),
+      status: res.getStatus(),
+      body: res.getBody(),
+      contentType: res.getHeader('Content-Type') ?? null,
+      retryAfter: res.getHeader('Retry-After') ?? null,
+      now: transport.options.clock.now(),
+      ...extra,
+    });
+
+  // tus reads the file through slices it opens by path; this stream only names the file and
+  // pins the upload length to the size we planned with, even if the file grew since.
+  const input = createReadStream(file.path, { start: 0, end: file.size - 1 });
+  input.on('error', () => undefined);
+
+  const stack = new CvatTusStack(new DefaultHttpStack({}), {
+    throttle: options.throttle,
+    signal,
+    idleTimeoutMs: ctx.idleTimeoutMs,
+    mayAuthorize: (url) => transport.sameOrigin(url),
+    onFileChanged: (expected, got) => stop(fileChanged(operation, file.path, expected, got)),
+  });
+
+  return new Promise<TusUploadResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      input.destroy();
+      fn();
+    };
+    const onAbort = (): void => {
+      void upload.abort();
+      finish(() => reject(cancelledError(operation)));
+    };
+
+    const upload = new Upload(input, {
+      endpoint,
+      uploadUrl: options.resumeUrl ?? null,
+      metadata: { filename: file.name, filetype: mimeTypeOf(file.name) },
+      chunkSize: options.chunkSize,
+      parallelUploads: 1, // CVAT has no concatenation extension
+      storeFingerprintForResuming: false, // the journal keeps the Location (onCreated)
+      removeFingerprintOnSuccess: false,
+      retryDelays: [...ctx.retryDelays], // per upload: Retry-After may lengthen an entry
+      headers: transport.headers(endpoint, { Origin: transport.origin }),
+      httpStack: stack,
+      onAfterResponse: async (req, res) => {
+        if (settled) return;
+        const method = req.getMethod();
+        const status = res.getStatus();
+        if (status === 401 || (status === 403 && method !== 'HEAD' && method !== 'PATCH')) throw stop(statusError(req, res));
+        if (method === 'POST') await afterCreation(req, res);
+        else if (method === 'HEAD') afterHead(req, res);
+        else if (method === 'PATCH') await afterPatch(req, res);
+      },
+      onShouldRetry: (err, attempt, opts) => {
+        if (state.stop || settled || signal?.aborted) return false;
+        const cause = err.causingError;
+        let status = err.originalResponse?.getStatus() ?? 0;
+        let retryAfter = err.originalResponse?.getHeader('Retry-After');
+        if (cause instanceof RetryHead) {
+          status = cause.status;
+          retryAfter = cause.retryAfter;
+        } else if (status === 0 && !isNetworkFailure(cause)) {
+          return false;
+        } else if (status !== 0 && !TRANSIENT(status)) {
+          return false;
+        }
+        const waitMs = parseRetryAfter(retryAfter, transport.options.clock.now());
+        const delays = opts.retryDelays;
+        if (waitMs !== undefined && delays && attempt < delays.length) delays[attempt] = Math.max(delays[attempt] ?? 0, waitMs);
+        ctx.logger.warn('tus retry', { operation, status, attempt: attempt + 1, code: networkCode(cause), delayMs: delays?.[attempt] });
+        return true;
+      },
+      onProgress: (sent, total) => options.onProgress?.(sent, total),
+      onChunkComplete: (chunk) => {
+        state.bytesSent += chunk;
+      },
+      onSuccess: () =>
+        finish(() =>
+          resolve({
+            location: upload.url ?? state.location ?? '',
+            uploadFilename: state.uploadFilename ?? defaultUploadFilename(options),
+            bytesSent: state.bytesSent,
+          }),
+        ),
+      onError: (err) => finish(() => reject(state.stop ?? mapTusError(err, operation, transport.options.clock.now()))),
+    });
+
+    async function afterCreation(req: HttpRequest, res: HttpResponse): Promise<void> {
+      const status = res.getStatus();
+      if (status === 201) {
+        const header = res.getHeader('Location');
+        if (!header) return; // tus reports the missing Location itself
+        const location = new URL(header, endpoint).toString();
+        if (!transport.sameOrigin(location)) {
+          throw stop(
+            new SyncError(`${operation}: the server returned an upload URL on another origin (${safeUrl(location)})`, {
+              code: 'tus-location-mismatch',
+              kind: 'fatal',
+              operation,
+              url: safeUrl(endpoint),
+              status,
+              hint: `CVAT builds the upload URL from the request's host: check the proxy's X-Forwarded-Host/X-Forwarded-Proto headers so that it starts with ${transport.origin}.`,
+            }),
+          );
+        }
+        state.location = location;
+        state.uploadFilename = res.getHeader('Upload-Filename') ?? file.name;
+        // From now on a retry resumes this upload (HEAD) instead of creating another one.
+        upload.options.uploadUrl = location;
+        try {
+          await options.onCreated?.(location, state.uploadFilename);
+        } catch (e) {
+          throw stop(toSyncError(e, `${operation}: record the upload location`));
+        }
+        return;
+      }
+      if (status === 409) {
+        throw stop(
+          statusError(req, res, {
+            code: 'tus-name-taken',
+            hint: `The task already has a file named ${file.name} (an earlier upload of it was started): the task's media is uncertain.`,
+          }),
+        );
+      }
+      if (!TRANSIENT(status)) throw stop(statusError(req, res));
+    }
+
+    function afterHead(req: HttpRequest, res: HttpResponse): void {
+      const status = res.getStatus();
+      if (status >= 200 && status < 300) {
+        if (res.getHeader('Upload-Offset') === undefined) {
+          throw stop(
+            statusError(req, res, {
+              code: 'tus-head-rejected',
+              hint: 'HEAD came back without Upload-Offset: a proxy in front of CVAT rewrites HEAD requests (e.g. into GET). The upload has to start over.',
+            }),
+          );
+        }
+        return;
+      }
+      if (status === 404 || status === 410) {
+        throw stop(statusError(req, res, { code: 'tus-resume-lost', hint: 'The server no longer knows this upload: it finished or expired. Check the task files before sending it again.' }));
+      }
+      if (status === 405) {
+        throw stop(statusError(req, res, { code: 'tus-head-rejected', hint: 'HEAD is not allowed on the upload URL: a proxy in front of CVAT rejects or rewrites HEAD. The upload has to start over.' }));
+      }
+      if (status === 403) {
+        throw stop(statusError(req, res, { code: 'tus-resume-forbidden', hint: 'The upload belongs to another account (the credentials changed since it started).' }));
+      }
+      if (status === 423) return; // tus retries "locked" itself
+      if (TRANSIENT(status)) throw new RetryHead(status, res.getHeader('Retry-After'));
+      throw stop(statusError(req, res));
+    }
+
+    async function afterPatch(req: HttpRequest, res: HttpResponse): Promise<void> {
+      const status = res.getStatus();
+      if (status >= 200 && status < 300) {
+        // Servers before 2.39 also name the file on the PATCH answer.
+        const name = res.getHeader('Upload-Filename');
+        if (name) state.uploadFilename = name;
+        const offset = Number.parseInt(res.getHeader('Upload-Offset') ?? '', 10);
+        if (Number.isFinite(offset) && options.onOffset) {
+          try {
+            await options.onOffset(offset);
+          } catch (e) {
+            throw stop(toSyncError(e, `${operation}: record the upload offset`));
+          }
+        }
+        return;
+      }
+      if (status === 404 || status === 410) throw stop(statusError(req, res, { code: 'tus-resume-lost' }));
+      if (!TRANSIENT(status)) throw stop(statusError(req, res));
+    }
+
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    upload.start();
+  });
+}
+
+function defaultUploadFilename(options: TusUploadOptions): string {
+  // Media keep their name; imports are named by the upload id, the Location's last segment.
+  if (options.target.kind === 'task-data' || !options.resumeUrl) return options.file.name;
+  return decodeURIComponent(new URL(options.resumeUrl).pathname.replace(/\/+$/, '').split('/').pop() ?? '');
+}
+
+function isNetworkFailure(cause: unknown): boolean {
+  const code = networkCode(cause);
+  return code !== undefined && !/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code);
+}
+
+function mapTusError(err: Error, operation: string, now: number): SyncError {
+  if (isSyncError(err)) return err;
+  const detailed = err as Partial<DetailedError>;
+  const res = detailed.originalResponse;
+  const req = detailed.originalRequest;
+  if (res && req) {
+    return httpError({
+      operation: `${operation} (${req.getMethod()})`,
+      url: req.getURL(),
+      status: res.getStatus(),
+      body: res.getBody(),
+      contentType: res.getHeader('Content-Type') ?? null,
+      retryAfter: res.getHeader('Retry-After') ?? null,
+      now,
+    });
+  }
+  const cause = detailed.causingError;
+  if (isSyncError(cause)) return cause;
+  if (req && networkCode(cause) !== undefined) return networkError(`${operation} (${req.getMethod()})`, req.getURL(), cause);
+  return toSyncError(err, operation);
+}
+
+interface StackHooks {
+  throttle: Throttle | undefined;
+  signal: AbortSignalLike | undefined;
+  idleTimeoutMs: number;
+  mayAuthorize: (url: string) => boolean;
+  onFileChanged: (expected: number, got: number) => SyncError;
+}
+
+/**
+ * tus-js-client's Node stack with our additions: request bodies pass the bandwidth throttle and
+ * are counted (a file that shrank fails the request instead of hanging it), an idle timeout per
+ * request, and no Authorization for any origin but the server's.
+ */
+class CvatTusStack implements HttpStack {
+  constructor(
+    private readonly inner: HttpStack,
+    private readonly hooks: StackHooks,
+  ) {}
+
+  createRequest(method: string, url: string): HttpRequest {
+    return new CvatTusRequest(this.inner.createRequest(method, url), this.hooks);
+  }
+
+  getName(): string {
+    return 'CvatTusStack';
+  }
+}
+
+class CvatTusRequest implements HttpRequest {
+  constructor(
+    private readonly inner: HttpRequest,
+    private readonly hooks: StackHooks,
+  ) {}
+
+  getMethod(): string {
+    return this.inner.getMethod();
+  }
+  getURL(): string {
+    return this.inner.getURL();
+  }
+  setHeader(header: string, value: string): void {
+    if (header.toLowerCase() === 'authorization' && !this.hooks.mayAuthorize(this.inner.getURL())) return;
+    this.inner.setHeader(header, value);
+  }
+  getHeader(header: string): string | undefined {
+    return this.inner.getHeader(header);
+  }
+  setProgressHandler(handler: (bytesSent: number) => void): void {
+    this.inner.setProgressHandler(handler);
+  }
+  abort(): Promise<void> {
+    return this.inner.abort();
+  }
+  getUnderlyingObject(): unknown {
+    return this.inner.getUnderlyingObject();
+  }
+
+  send(body: unknown): Promise<HttpResponse> {
+    let sent: unknown = body;
+    let counter: CountingThrottle | null = null;
+    if (body instanceof Readable) {
+      const expected = (body as Readable & { size?: number }).size ?? 0;
+      counter = new CountingThrottle(this.hooks, expected);
+      body.on('error', (e) => counter?.destroy(e));
+      sent = Object.assign(body.pipe(counter), { size: expected });
+    }
+    const pending = this.inner.send(sent);
+    const req = this.inner.getUnderlyingObject() as ClientRequest | null;
+    if (req) {
+      req.setTimeout(this.hooks.idleTimeoutMs, () => req.destroy(Object.assign(new Error('no progress within the idle timeout'), { code: 'ETIMEDOUT' })));
+      if (counter) {
+        counter.on('error', (e) => req.destroy(e));
+        req.once('close', () => {
+          (body as Readable).destroy();
+          counter?.destroy();
+        });
+      }
+    }
+    return pending;
+  }
+}
+
+/** Throttles and counts a chunk body; ending short of its declared size is an error. */
+class CountingThrottle extends ThrottleTransform {
+  private count = 0;
+
+  constructor(
+    private readonly hooks: StackHooks,
+    private readonly expected: number,
+  ) {
+    super(hooks.throttle ?? { take: () => Promise.resolve() }, hooks.signal);
+  }
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
+    this.count += chunk.length;
+    super._transform(chunk, encoding, callback);
+  }
+
+  override _flush(callback: (error?: Error | null) => void): void {
+    callback(this.count === this.expected ? null : this.hooks.onFileChanged(this.expected, this.count));
+  }
+}

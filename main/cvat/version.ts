@@ -1,0 +1,24 @@
+// CVAT versions as comparable triples; the client branches on them for older servers (PROTOCOL.md §12).
+import type { ServerVersion } from './api.js';
+
+/** Parses "2.73.0", "v2.5.0-dev", "2.16" into a triple; null when there is no leading number. */
+export function parseVersion(raw: string): ServerVersion | null {
+  const m = /^\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(raw);
+  if (!m) return null;
+  return { raw, major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0) };
+}
+
+export function compareVersions(a: Pick<ServerVersion, 'major' | 'minor' | 'patch'>, b: Pick<ServerVersion, 'major' | 'minor' | 'patch'>): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/** True when `v` is at least `min` ("2.16", "2.48.0"). */
+export function versionAtLeast(v: ServerVersion, min: string): boolean {
+  const m = parseVersion(min);
+  if (!m) throw new Error(`bad version literal ${min}`);
+  return compareVersions(v, m) >= 0;
+}
+
+/** Feature thresholds of PROTOCOL.md §12. */
+export const REQUESTS_API_SINCE = '2.16.0';
+export const PAT_SINCE = '2.48.0';
