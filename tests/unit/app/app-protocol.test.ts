@@ -26,8 +26,12 @@ describe('resolveAppPath', () => {
     expect(resolveAppPath(root, APP_ENTRY_URL)).toBe(join(root, 'index.html'));
     expect(resolveAppPath(root, `${APP_ORIGIN}/`)).toBe(join(root, 'index.html'));
     expect(resolveAppPath(root, APP_ORIGIN)).toBe(join(root, 'index.html'));
-    expect(resolveAppPath(root, `${APP_ORIGIN}/assets/index-abc.js?v=1#x`)).toBe(join(root, 'assets', 'index-abc.js'));
-    expect(resolveAppPath(root, `${APP_ORIGIN}/assets/a%20b.css`)).toBe(join(root, 'assets', 'a b.css'));
+    expect(resolveAppPath(root, `${APP_ORIGIN}/assets/index-abc.js?v=1#x`)).toBe(
+      join(root, 'assets', 'index-abc.js'),
+    );
+    expect(resolveAppPath(root, `${APP_ORIGIN}/assets/a%20b.css`)).toBe(
+      join(root, 'assets', 'a b.css'),
+    );
   });
 
   it.each([
@@ -70,7 +74,9 @@ describe('resolveAppPath', () => {
   });
 
   it('treats double-encoded dots as a literal name inside the root', () => {
-    expect(resolveAppPath(root, `${APP_ORIGIN}/%252e%252e/secret.txt`)).toBe(join(root, '%2e%2e', 'secret.txt'));
+    expect(resolveAppPath(root, `${APP_ORIGIN}/%252e%252e/secret.txt`)).toBe(
+      join(root, '%2e%2e', 'secret.txt'),
+    );
   });
 });
 
@@ -106,7 +112,11 @@ describe('the app:// protocol handler', () => {
       read.push(p);
       throw Object.assign(new Error('nope'), { code: 'ENOENT' });
     });
-    for (const url of [`${APP_ORIGIN}/%2e%2e/secret.txt`, `${APP_ORIGIN}/..%2fsecret.txt`, `${APP_ORIGIN}/index.html%00`]) {
+    for (const url of [
+      `${APP_ORIGIN}/%2e%2e/secret.txt`,
+      `${APP_ORIGIN}/..%2fsecret.txt`,
+      `${APP_ORIGIN}/index.html%00`,
+    ]) {
       const res = await spyHandler(new Request(url));
       expect(res.status).toBe(404);
       expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);

@@ -38,7 +38,10 @@ function fakeSafeStorage(
     },
     decryptString: (b) => {
       calls.push('decryptString');
-      if (b.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      if (b.subarray(0, 3).toString() !== 'v10')
+        throw new Error(
+          'Error while decrypting the ciphertext provided to safeStorage.decryptString.',
+        );
       return scramble(b.subarray(3)).toString();
     },
   };
@@ -54,7 +57,10 @@ function fakeSafeStorage(
     s.decryptStringAsync = async (b) => {
       calls.push('decryptStringAsync');
       if (!['v10', 'v11'].includes(b.subarray(0, 3).toString())) throw new Error('decrypt failed');
-      return { result: scramble(b.subarray(3)).toString(), shouldReEncrypt: opts.reEncrypt ?? false };
+      return {
+        result: scramble(b.subarray(3)).toString(),
+        shouldReEncrypt: opts.reEncrypt ?? false,
+      };
     };
   }
   return { safeStorage: s, calls };
@@ -73,7 +79,9 @@ describe('chooseCredentialStore', () => {
     const { store, notice } = await chooseCredentialStore(safeStorage, file, 'linux');
     expect(store.kind).toBe('memory');
     expect(notice).toBe(NO_KEYRING_NOTICE);
-    expect(notice).toMatch(/ask for the token each start because no keyring \(gnome-keyring\/kwallet\) is available/);
+    expect(notice).toMatch(
+      /ask for the token each start because no keyring \(gnome-keyring\/kwallet\) is available/,
+    );
     await store.save(creds);
     expect(await store.load()).toEqual(creds);
     expect(existsSync(file)).toBe(false);
@@ -105,13 +113,18 @@ describe('chooseCredentialStore', () => {
   it('the Linux backend name does not matter on macOS and Windows', async () => {
     for (const platform of ['darwin', 'win32'] as const) {
       const { safeStorage } = fakeSafeStorage('basic_text');
-      expect((await chooseCredentialStore(safeStorage, join(dir, 'c'), platform)).store.kind).toBe('keychain');
+      expect((await chooseCredentialStore(safeStorage, join(dir, 'c'), platform)).store.kind).toBe(
+        'keychain',
+      );
     }
   });
 
   it('falls back to memory when encryption is unavailable, through either API', async () => {
     for (const async of [true, false]) {
-      const { safeStorage, calls } = fakeSafeStorage('gnome_libsecret', { async, available: false });
+      const { safeStorage, calls } = fakeSafeStorage('gnome_libsecret', {
+        async,
+        available: false,
+      });
       const { store, notice } = await chooseCredentialStore(safeStorage, join(dir, 'c'), 'linux');
       expect(store.kind).toBe('memory');
       expect(notice).toBe(NO_ENCRYPTION_NOTICE);
@@ -163,7 +176,10 @@ describe('SafeStorageCredentialStore', () => {
     const store = new SafeStorageCredentialStore(safeStorage, file);
     expect(await store.load()).toBeNull();
     expect(readFileSync(file, 'utf8')).toBe('garbage');
-    writeFileSync(file, safeStorage.encryptString(JSON.stringify({ server: 'x', auth: { kind: 'token' } })));
+    writeFileSync(
+      file,
+      safeStorage.encryptString(JSON.stringify({ server: 'x', auth: { kind: 'token' } })),
+    );
     expect(await store.load()).toBeNull();
   });
 });

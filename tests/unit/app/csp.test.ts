@@ -37,11 +37,19 @@ describe('Content-Security-Policy', () => {
   it('the webRequest listener replaces any policy a response brought and keeps other headers', () => {
     let out: Record<string, string[] | string> | undefined;
     applyContentSecurityPolicy(
-      { responseHeaders: { 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] } },
+      {
+        responseHeaders: {
+          'content-security-policy': ['default-src *'],
+          'Content-Type': ['text/html'],
+        },
+      },
       ({ responseHeaders }) => {
         out = responseHeaders;
       },
     );
-    expect(out).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+    expect(out).toEqual({
+      'Content-Type': ['text/html'],
+      'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+    });
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DOCS_ORIGINS, allowedExternalOrigins, isAllowedExternalUrl } from '../../../main/app/external-links.js';
+import {
+  DOCS_ORIGINS,
+  allowedExternalOrigins,
+  isAllowedExternalUrl,
+} from '../../../main/app/external-links.js';
 
 describe('external link allowlist', () => {
   const origins = allowedExternalOrigins('https://cvat.example.com/base/');

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../main/core/clock.js';
-import { applyStartAtLogin, autostartEntry, desktopExecQuote } from '../../../main/app/login-item.js';
+import {
+  applyStartAtLogin,
+  autostartEntry,
+  desktopExecQuote,
+} from '../../../main/app/login-item.js';
 import { closeWithNotice } from '../../../main/app/quit.js';
 import { claimSingleInstance } from '../../../main/app/single-instance.js';
 
@@ -55,9 +59,11 @@ describe('quitting', () => {
     const onSlow = vi.fn();
     let finish: () => void = () => {};
     let done = false;
-    const closing = closeWithNotice(() => new Promise<void>((r) => (finish = r)), { clock, noticeAfterMs: 1_000, onSlow }).then(
-      () => (done = true),
-    );
+    const closing = closeWithNotice(() => new Promise<void>((r) => (finish = r)), {
+      clock,
+      noticeAfterMs: 1_000,
+      onSlow,
+    }).then(() => (done = true));
     await clock.advance(999);
     expect(onSlow).not.toHaveBeenCalled();
     await clock.advance(1);
@@ -72,7 +78,11 @@ describe('quitting', () => {
     const clock = new FakeClock();
     const onSlow = vi.fn();
     await expect(
-      closeWithNotice(async () => Promise.reject(new Error('disk full')), { clock, noticeAfterMs: 1_000, onSlow }),
+      closeWithNotice(async () => Promise.reject(new Error('disk full')), {
+        clock,
+        noticeAfterMs: 1_000,
+        onSlow,
+      }),
     ).rejects.toThrow('disk full');
     await clock.advance(2_000);
     expect(onSlow).not.toHaveBeenCalled();
@@ -92,9 +102,21 @@ describe('start at login', () => {
   it('on Linux writes and removes an XDG autostart entry', async () => {
     const file = join(dir, 'autostart', 'cvat-sync.desktop');
     const app = { setLoginItemSettings: vi.fn() };
-    await applyStartAtLogin(true, { platform: 'linux', app, autostartFile: file, execPath: '/x/app' });
-    expect(readFileSync(file, 'utf8')).toMatch(/^\[Desktop Entry\]\nType=Application\nName=CVAT Sync\n/);
-    await applyStartAtLogin(false, { platform: 'linux', app, autostartFile: file, execPath: '/x/app' });
+    await applyStartAtLogin(true, {
+      platform: 'linux',
+      app,
+      autostartFile: file,
+      execPath: '/x/app',
+    });
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /^\[Desktop Entry\]\nType=Application\nName=CVAT Sync\n/,
+    );
+    await applyStartAtLogin(false, {
+      platform: 'linux',
+      app,
+      autostartFile: file,
+      execPath: '/x/app',
+    });
     expect(existsSync(file)).toBe(false);
     expect(app.setLoginItemSettings).not.toHaveBeenCalled();
   });
@@ -102,8 +124,16 @@ describe('start at login', () => {
   it('on macOS and Windows uses the login item API, started hidden', async () => {
     for (const platform of ['darwin', 'win32'] as const) {
       const app = { setLoginItemSettings: vi.fn() };
-      await applyStartAtLogin(true, { platform, app, autostartFile: join(dir, 'unused'), execPath: '/x' });
-      expect(app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--hidden'] });
+      await applyStartAtLogin(true, {
+        platform,
+        app,
+        autostartFile: join(dir, 'unused'),
+        execPath: '/x',
+      });
+      expect(app.setLoginItemSettings).toHaveBeenCalledWith({
+        openAtLogin: true,
+        args: ['--hidden'],
+      });
       expect(existsSync(join(dir, 'unused'))).toBe(false);
     }
   });

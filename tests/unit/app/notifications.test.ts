@@ -55,11 +55,26 @@ describe('noticeForTransfer', () => {
       title: 'Task created',
       body: 'cats/batch-1 (task #42), 3 files',
     });
-    expect(noticeForTransfer('active', transfer({ kind: 'download', state: 'done', title: 'Task 42 COCO', destination: '/d/x.zip' }))).toEqual({
+    expect(
+      noticeForTransfer(
+        'active',
+        transfer({
+          kind: 'download',
+          state: 'done',
+          title: 'Task 42 COCO',
+          destination: '/d/x.zip',
+        }),
+      ),
+    ).toEqual({
       title: 'Export saved',
       body: 'Task 42 COCO → /d/x.zip',
     });
-    const error = { code: 'too-large', kind: 'item' as const, message: '413 from nginx', retryable: false };
+    const error = {
+      code: 'too-large',
+      kind: 'item' as const,
+      message: '413 from nginx',
+      retryable: false,
+    };
     expect(noticeForTransfer('active', transfer({ state: 'failed', error }))).toEqual({
       title: 'Upload failed',
       body: 'cats/batch-1: 413 from nginx',

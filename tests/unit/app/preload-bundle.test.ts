@@ -20,7 +20,9 @@ describe('preload bundle', () => {
     const required: string[] = [];
     const exposed = new Map<string, Record<string, unknown>>();
     const electron = {
-      contextBridge: { exposeInMainWorld: (k: string, v: Record<string, unknown>) => exposed.set(k, v) },
+      contextBridge: {
+        exposeInMainWorld: (k: string, v: Record<string, unknown>) => exposed.set(k, v),
+      },
       ipcRenderer: { invoke: async () => null, on() {}, removeListener() {} },
     };
     const module = { exports: {} };
@@ -34,6 +36,8 @@ describe('preload bundle', () => {
       },
     });
     expect(required).toEqual(['electron']);
-    expect(Object.keys(exposed.get('cvatSync') ?? {}).sort()).toEqual([...METHOD_NAMES, 'on'].sort());
+    expect(Object.keys(exposed.get('cvatSync') ?? {}).sort()).toEqual(
+      [...METHOD_NAMES, 'on'].sort(),
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SyncBridge } from '../../../preload/contract.js';
-import { EVENT_NAMES, IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX, METHOD_NAMES } from '../../../preload/contract.js';
+import {
+  EVENT_NAMES,
+  IPC_EVENT_CHANNEL,
+  IPC_INVOKE_PREFIX,
+  METHOD_NAMES,
+} from '../../../preload/contract.js';
 
 vi.mock('electron', () => import('./fake-electron.js'));
 
@@ -15,7 +20,8 @@ describe('preload bridge', () => {
 
   it('has exactly the contract methods plus on()', () => {
     expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'on'].sort());
-    for (const key of Object.keys(bridge)) expect(typeof (bridge as unknown as Record<string, unknown>)[key]).toBe('function');
+    for (const key of Object.keys(bridge))
+      expect(typeof (bridge as unknown as Record<string, unknown>)[key]).toBe('function');
     expect(bridge).not.toHaveProperty('invoke');
     expect(bridge).not.toHaveProperty('send');
     expect(bridge).not.toHaveProperty('ipcRenderer');
@@ -38,14 +44,26 @@ describe('preload bridge', () => {
     const got: unknown[] = [];
     const off = bridge.on('transfer-removed', (p) => got.push(p));
     const fakeIpcEvent = { sender: ipcRenderer, senderId: 0 };
-    ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, { event: 'transfer-removed', payload: { id: 'a' } });
-    ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, { event: 'folder-removed', payload: { id: 1 } });
+    ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, {
+      event: 'transfer-removed',
+      payload: { id: 'a' },
+    });
+    ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, {
+      event: 'folder-removed',
+      payload: { id: 1 },
+    });
     ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, { event: 'not-an-event', payload: 1 });
     ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, 'garbage');
     ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, null);
-    ipcRenderer.emit('some-other-channel', fakeIpcEvent, { event: 'transfer-removed', payload: { id: 'b' } });
+    ipcRenderer.emit('some-other-channel', fakeIpcEvent, {
+      event: 'transfer-removed',
+      payload: { id: 'b' },
+    });
     off();
-    ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, { event: 'transfer-removed', payload: { id: 'c' } });
+    ipcRenderer.emit(IPC_EVENT_CHANNEL, fakeIpcEvent, {
+      event: 'transfer-removed',
+      payload: { id: 'c' },
+    });
     expect(got).toEqual([{ id: 'a' }]);
     expect(ipcRenderer.listenerCount(IPC_EVENT_CHANNEL)).toBe(0);
   });

@@ -6,9 +6,17 @@ import { isPermissionAllowed } from '../../../main/app/permissions.js';
 import { secureSession } from '../../../main/app/session-security.js';
 import { FakeEvent } from './fake-electron.js';
 
-type RequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl: string }) => void;
+type RequestHandler = (
+  wc: unknown,
+  permission: string,
+  callback: (granted: boolean) => void,
+  details: { requestingUrl: string },
+) => void;
 type CheckHandler = (wc: unknown, permission: string, origin: string) => boolean;
-type HeadersListener = (details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void;
+type HeadersListener = (
+  details: { responseHeaders?: Record<string, string[]> },
+  cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+) => void;
 
 class FakeSession extends EventEmitter {
   request: RequestHandler | null = null;
@@ -32,9 +40,21 @@ describe('session security', () => {
   secureSession(s as unknown as Session);
 
   it('denies permission requests by default, even from our own page', () => {
-    for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'fullscreen', 'hid', 'usb', 'serial']) {
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'openExternal',
+      'clipboard-read',
+      'fullscreen',
+      'hid',
+      'usb',
+      'serial',
+    ]) {
       let granted: boolean | null = null;
-      s.request?.(null, permission, (g) => (granted = g), { requestingUrl: 'app://cvat-sync/index.html' });
+      s.request?.(null, permission, (g) => (granted = g), {
+        requestingUrl: 'app://cvat-sync/index.html',
+      });
       expect(granted, permission).toBe(false);
       expect(s.check?.(null, permission, 'app://cvat-sync'), permission).toBe(false);
     }
@@ -43,7 +63,9 @@ describe('session security', () => {
 
   it('allows only writing text to the clipboard, and only for our origin', () => {
     let granted: boolean | null = null;
-    s.request?.(null, 'clipboard-sanitized-write', (g) => (granted = g), { requestingUrl: 'app://cvat-sync/index.html' });
+    s.request?.(null, 'clipboard-sanitized-write', (g) => (granted = g), {
+      requestingUrl: 'app://cvat-sync/index.html',
+    });
     expect(granted).toBe(true);
     expect(s.check?.(null, 'clipboard-sanitized-write', 'app://cvat-sync')).toBe(true);
     expect(s.check?.(null, 'clipboard-sanitized-write', 'https://evil.example')).toBe(false);

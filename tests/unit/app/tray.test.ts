@@ -9,7 +9,11 @@ vi.mock('electron', () => import('./fake-electron.js'));
 const { Tray, Menu } = await import('./fake-electron.js');
 const { createTray } = await import('../../../main/app/tray.js');
 
-function snapshot(over: Partial<StatusSnapshot> & { totals?: Partial<StatusSnapshot['totals']> } = {}): StatusSnapshot {
+function snapshot(
+  over: Omit<Partial<StatusSnapshot>, 'totals'> & {
+    totals?: Partial<StatusSnapshot['totals']>;
+  } = {},
+): StatusSnapshot {
   const { totals, ...rest } = over;
   return {
     host: 'desktop',
@@ -24,7 +28,15 @@ function snapshot(over: Partial<StatusSnapshot> & { totals?: Partial<StatusSnaps
       error: null,
     },
     paused: false,
-    totals: { active: 0, queued: 0, failed: 0, bytesDone: 0, bytesTotal: 0, speedBps: 0, ...totals },
+    totals: {
+      active: 0,
+      queued: 0,
+      failed: 0,
+      bytesDone: 0,
+      bytesTotal: 0,
+      speedBps: 0,
+      ...totals,
+    },
     folders: [],
     recentErrors: [],
     ...rest,
@@ -50,7 +62,9 @@ function decodePng(png: Buffer): { width: number; height: number; rgba: Buffer }
     const len = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + len);
-    expect(png.readUInt32BE(offset + 8 + len)).toBe(crcOf(png.subarray(offset + 4, offset + 8 + len)));
+    expect(png.readUInt32BE(offset + 8 + len)).toBe(
+      crcOf(png.subarray(offset + 4, offset + 8 + len)),
+    );
     if (type === 'IHDR') {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
@@ -70,24 +84,56 @@ function decodePng(png: Buffer): { width: number; height: number; rgba: Buffer }
 
 describe('tray status', () => {
   it('idle when connected with nothing to do', () => {
-    expect(trayStatusOf(snapshot())).toEqual({ state: 'idle', percent: null, tooltip: 'CVAT Sync — up to date' });
-    expect(trayStatusOf(snapshot({ connection: { ...snapshot().connection, state: 'signed-out' } })).tooltip).toMatch(/not signed in/);
+    expect(trayStatusOf(snapshot())).toEqual({
+      state: 'idle',
+      percent: null,
+      tooltip: 'CVAT Sync — up to date',
+    });
+    expect(
+      trayStatusOf(snapshot({ connection: { ...snapshot().connection, state: 'signed-out' } }))
+        .tooltip,
+    ).toMatch(/not signed in/);
   });
 
   it('syncing n % while transfers run', () => {
-    const s = trayStatusOf(snapshot({ totals: { active: 2, queued: 3, bytesDone: 250, bytesTotal: 1000 } }));
-    expect(s).toEqual({ state: 'syncing', percent: 25, tooltip: 'CVAT Sync — syncing 5 transfers, 25 %' });
-    expect(trayStatusOf(snapshot({ totals: { active: 1 } }))).toMatchObject({ state: 'syncing', percent: null });
+    const s = trayStatusOf(
+      snapshot({ totals: { active: 2, queued: 3, bytesDone: 250, bytesTotal: 1000 } }),
+    );
+    expect(s).toEqual({
+      state: 'syncing',
+      percent: 25,
+      tooltip: 'CVAT Sync — syncing 5 transfers, 25 %',
+    });
+    expect(trayStatusOf(snapshot({ totals: { active: 1 } }))).toMatchObject({
+      state: 'syncing',
+      percent: null,
+    });
   });
 
   it('paused over syncing; errors over paused', () => {
-    expect(trayStatusOf(snapshot({ paused: true, totals: { active: 1, bytesTotal: 10 } })).state).toBe('paused');
+    expect(
+      trayStatusOf(snapshot({ paused: true, totals: { active: 1, bytesTotal: 10 } })).state,
+    ).toBe('paused');
     const authFailed = { ...snapshot().connection, state: 'auth-failed' as const };
     expect(trayStatusOf(snapshot({ paused: true, connection: authFailed })).state).toBe('error');
-    const missing = [{ id: 1, path: '/mnt/share', health: { state: 'missing' as const, message: null, fix: null }, paused: false }];
-    expect(trayStatusOf(snapshot({ folders: missing }))).toMatchObject({ state: 'error', tooltip: 'CVAT Sync — folder problem: /mnt/share' });
-    expect(trayStatusOf(snapshot({ totals: { failed: 1 } })).tooltip).toBe('CVAT Sync — 1 failed transfer');
-    expect(trayStatusOf(snapshot({ connection: { ...snapshot().connection, state: 'offline' } })).state).toBe('error');
+    const missing = [
+      {
+        id: 1,
+        path: '/mnt/share',
+        health: { state: 'missing' as const, message: null, fix: null },
+        paused: false,
+      },
+    ];
+    expect(trayStatusOf(snapshot({ folders: missing }))).toMatchObject({
+      state: 'error',
+      tooltip: 'CVAT Sync — folder problem: /mnt/share',
+    });
+    expect(trayStatusOf(snapshot({ totals: { failed: 1 } })).tooltip).toBe(
+      'CVAT Sync — 1 failed transfer',
+    );
+    expect(
+      trayStatusOf(snapshot({ connection: { ...snapshot().connection, state: 'offline' } })).state,
+    ).toBe('error');
   });
 });
 
@@ -119,7 +165,8 @@ describe('tray', () => {
     const tray = createTray(actions, trayStatusOf(snapshot()));
     const fake = Tray.created.at(-1);
     expect(fake?.tooltip).toBe('CVAT Sync — up to date');
-    const labels = () => (fake?.menu?.template ?? []).map((i) => [i.label ?? i.type, i.enabled ?? true]);
+    const labels = () =>
+      (fake?.menu?.template ?? []).map((i) => [i.label ?? i.type, i.enabled ?? true]);
     expect(labels()).toEqual([
       ['up to date', false],
       ['separator', true],
@@ -129,11 +176,14 @@ describe('tray', () => {
       ['separator', true],
       ['Quit', true],
     ]);
-    const click = (label: string) => (fake?.menu?.template.find((i) => i.label === label)?.click as () => void)();
+    const click = (label: string) =>
+      (fake?.menu?.template.find((i) => i.label === label)?.click as () => void)();
     click('Open CVAT Sync');
     click('Pause all');
     click('Quit');
-    expect([actions.open, actions.pauseAll, actions.quit].map((f) => f.mock.calls.length)).toEqual([1, 1, 1]);
+    expect([actions.open, actions.pauseAll, actions.quit].map((f) => f.mock.calls.length)).toEqual([
+      1, 1, 1,
+    ]);
 
     tray.update(trayStatusOf(snapshot({ paused: true })));
     expect(labels()[3]).toEqual(['Pause all', false]);

@@ -23,9 +23,26 @@ describe('window state', () => {
       height: 700,
       maximized: true,
     });
-    expect(parseWindowState({ width: 1000, height: 700 })).toEqual({ width: 1000, height: 700, maximized: false });
-    expect(parseWindowState({ x: 'a', y: 1, width: 1000, height: 700 })).toEqual({ width: 1000, height: 700, maximized: false });
-    for (const bad of [null, 3, 'x', [], { width: -1, height: 700 }, { width: 1e9, height: 700 }, { width: 10.5, height: 700 }, { width: NaN, height: 1 }]) {
+    expect(parseWindowState({ width: 1000, height: 700 })).toEqual({
+      width: 1000,
+      height: 700,
+      maximized: false,
+    });
+    expect(parseWindowState({ x: 'a', y: 1, width: 1000, height: 700 })).toEqual({
+      width: 1000,
+      height: 700,
+      maximized: false,
+    });
+    for (const bad of [
+      null,
+      3,
+      'x',
+      [],
+      { width: -1, height: 700 },
+      { width: 1e9, height: 700 },
+      { width: 10.5, height: 700 },
+      { width: NaN, height: 1 },
+    ]) {
       expect(parseWindowState(bad)).toBeNull();
     }
   });
@@ -41,14 +58,27 @@ describe('window state', () => {
   });
 
   it('drops a position whose title bar is off screen, even if the rest shows', () => {
-    expect(fitWindowState({ x: 100, y: -500, width: 1000, height: 800, maximized: false }, [laptop]).x).toBeUndefined();
-    expect(fitWindowState({ x: 1400, y: 100, width: 1000, height: 800, maximized: false }, [laptop]).x).toBeUndefined();
-    expect(fitWindowState({ x: 1300, y: 100, width: 1000, height: 800, maximized: false }, [laptop]).x).toBe(1300);
+    expect(
+      fitWindowState({ x: 100, y: -500, width: 1000, height: 800, maximized: false }, [laptop]).x,
+    ).toBeUndefined();
+    expect(
+      fitWindowState({ x: 1400, y: 100, width: 1000, height: 800, maximized: false }, [laptop]).x,
+    ).toBeUndefined();
+    expect(
+      fitWindowState({ x: 1300, y: 100, width: 1000, height: 800, maximized: false }, [laptop]).x,
+    ).toBe(1300);
   });
 
   it('clamps the size between the minimum and the largest display', () => {
-    expect(fitWindowState({ width: 5000, height: 4000, maximized: false }, [laptop])).toEqual({ width: 1440, height: 875, maximized: false });
-    expect(fitWindowState({ width: 100, height: 100, maximized: false }, [laptop])).toEqual({ ...MIN_WINDOW_SIZE, maximized: false });
+    expect(fitWindowState({ width: 5000, height: 4000, maximized: false }, [laptop])).toEqual({
+      width: 1440,
+      height: 875,
+      maximized: false,
+    });
+    expect(fitWindowState({ width: 100, height: 100, maximized: false }, [laptop])).toEqual({
+      ...MIN_WINDOW_SIZE,
+      maximized: false,
+    });
     expect(fitWindowState(null, [laptop])).toEqual(DEFAULT_WINDOW_STATE);
     expect(fitWindowState(null, [])).toEqual(DEFAULT_WINDOW_STATE);
   });
@@ -60,7 +90,13 @@ describe('window state', () => {
     const file = join(dir, 'nested', 'window-state.json');
     expect(await loadWindowState(file)).toBeNull();
     await saveWindowState(file, { x: 5, y: 6, width: 900, height: 600, maximized: false });
-    expect(await loadWindowState(file)).toEqual({ x: 5, y: 6, width: 900, height: 600, maximized: false });
+    expect(await loadWindowState(file)).toEqual({
+      x: 5,
+      y: 6,
+      width: 900,
+      height: 600,
+      maximized: false,
+    });
     writeFileSync(file, '{"width": 900,');
     expect(await loadWindowState(file)).toBeNull();
   });

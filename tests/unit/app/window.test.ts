@@ -12,8 +12,14 @@ beforeEach(() => {
 
 describe('main window', () => {
   it('is created with the security flags, literally', () => {
-    createMainWindow({ preload: '/app/dist/preload/index.cjs', state: { width: 1000, height: 700, maximized: false } });
-    const options = BrowserWindow.created[0]?.options as { webPreferences: Record<string, unknown>; show: boolean };
+    createMainWindow({
+      preload: '/app/dist/preload/index.cjs',
+      state: { width: 1000, height: 700, maximized: false },
+    });
+    const options = BrowserWindow.created[0]?.options as {
+      webPreferences: Record<string, unknown>;
+      show: boolean;
+    };
     expect(options.webPreferences).toEqual({
       preload: '/app/dist/preload/index.cjs',
       contextIsolation: true,
@@ -28,15 +34,20 @@ describe('main window', () => {
       navigateOnDragDrop: false,
       safeDialogs: true,
       spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     // Shown on ready-to-show, so the user never sees an empty frame.
     expect(options.show).toBe(false);
   });
 
   it('takes the remembered size and position', () => {
-    const w = createMainWindow({ preload: '/p', state: { x: 10, y: 20, width: 1000, height: 700, maximized: true } });
-    expect(w.options).toMatchObject({ x: 10, y: 20, width: 1000, height: 700 });
-    expect((w as unknown as { maximized: boolean }).maximized).toBe(true);
+    createMainWindow({
+      preload: '/p',
+      state: { x: 10, y: 20, width: 1000, height: 700, maximized: true },
+    });
+    const w = BrowserWindow.created[0];
+    expect(w?.options).toMatchObject({ x: 10, y: 20, width: 1000, height: 700 });
+    expect(w?.maximized).toBe(true);
   });
 });
 
@@ -50,18 +61,30 @@ describe('lockDownContents', () => {
 
   it('blocks every navigation and offers the URL to the external-link check', () => {
     const { contents, opened } = setup();
-    for (const url of ['https://cvat.example.com/tasks/1', 'file:///etc/passwd', 'app://cvat-sync/other.html']) {
+    for (const url of [
+      'https://cvat.example.com/tasks/1',
+      'file:///etc/passwd',
+      'app://cvat-sync/other.html',
+    ]) {
       const event = new FakeEvent({ url, isMainFrame: true });
       contents.emit('will-navigate', event);
       expect(event.defaultPrevented).toBe(true);
     }
-    expect(opened).toEqual(['https://cvat.example.com/tasks/1', 'file:///etc/passwd', 'app://cvat-sync/other.html']);
+    expect(opened).toEqual([
+      'https://cvat.example.com/tasks/1',
+      'file:///etc/passwd',
+      'app://cvat-sync/other.html',
+    ]);
   });
 
   it('denies every window.open, handing the URL to the check', () => {
     const { contents, opened } = setup();
-    expect(contents.windowOpenHandler?.({ url: 'https://docs.cvat.ai/' })).toEqual({ action: 'deny' });
-    expect(contents.windowOpenHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler?.({ url: 'https://docs.cvat.ai/' })).toEqual({
+      action: 'deny',
+    });
+    expect(contents.windowOpenHandler?.({ url: 'javascript:alert(1)' })).toEqual({
+      action: 'deny',
+    });
     expect(opened).toEqual(['https://docs.cvat.ai/', 'javascript:alert(1)']);
   });
 
