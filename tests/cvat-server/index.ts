@@ -1,0 +1,146 @@
+// CVAT-compatible HTTP test server (CVAT 2.73 behaviour, §12 switches for older versions).
+// Every request is streamed; state lives in dataDir and survives restarts.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ctx, HttpError } from './http-kit.js';
+import { Store } from './store.js';
+import { Core } from './core.js';
+import { createRng } from './prng.js';
+import { Router } from './router.js';
+import { Auth, negotiate } from './auth.js';
+import { registerOrgRoutes } from './orgs.js';
+import { registerTaskRoutes } from './tasks.js';
+import { Tus } from './tus.js';
+import { Requests } from './requests.js';
+import { DataUpload } from './data-upload.js';
+import { Exports } from './exports.js';
+import { Imports } from './imports.js';
+import { EXPORTERS, IMPORTERS } from './formats.js';
+import { Faults } from './faults.js';
+import type { FaultController } from './faults.js';
+import { Admin } from './admin.js';
+import type { AdminApi, TestUser } from './admin.js';
+
+export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
+export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
+export { syntheticSha256, syntheticStream } from './exports.js';
+export { makePng } from './media.js';
+export { createMisbehavingProxy } from './proxy.js';
+
+export interface CvatServerOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  version?: string;
+  seed?: number;
+  processingDelayMs?: number;
+  rangeSupport?: boolean;
+  tusMaxSize?: number;
+}
+
+export interface CvatTestServer {
+  url: string;
+  port: number;
+  users: { alice: TestUser; bob: TestUser };
+  faults: FaultController;
+  admin: AdminApi;
+  close(): Promise<void>;
+}
+
+/** First start on a data folder: alice (owner of org 'acme') and bob (no org). */
+function bootstrap(admin: Admin): void {
+  admin.createUser('alice', { password: 'alice-pass', orgs: ['acme'] });
+  admin.createUser('bob', { password: 'bob-pass' });
+}
+
+export async function startCvatServer(options: CvatServerOptions = {}): Promise<CvatTestServer> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cvat-test-server-'));
+  const store = new Store(dataDir);
+  const rng = createRng(options.seed);
+  const core = new Core(store, {
+    version: options.version ?? '2.73.0',
+    processingDelayMs: options.processingDelayMs ?? 100,
+    rangeSupport: options.rangeSupport ?? true,
+    tusMaxSize: options.tusMaxSize ?? 26_843_545_600,
+  }, rng);
+
+  const router = new Router();
+  const auth = new Auth(core);
+  const tus = new Tus(core);
+  const requests = new Requests(core);
+  const exportsApi = new Exports(core, requests);
+  const faults = new Faults(createRng(options.seed === undefined ? undefined : options.seed + 1));
+  let baseUrl = '';
+  const admin = new Admin(core, auth, exportsApi, faults, () => baseUrl);
+  if (store.fresh) bootstrap(admin);
+
+  auth.register(router);
+  registerOrgRoutes(core, router);
+  registerTaskRoutes(core, router, requests);
+  new DataUpload(core, tus, requests).register(router);
+  exportsApi.register(router);
+  new Imports(core, tus, requests, exportsApi).register(router);
+  requests.registerRoutes(router);
+  router.add('GET', /^\/api\/server\/annotation\/formats$/, async (ctx) => ctx.sendJson(200, { importers: IMPORTERS, exporters: EXPORTERS }));
+
+  const pipeline = {
+    negotiate,
+    authenticate: (ctx: Ctx) => auth.authenticate(ctx),
+    requireUser: (ctx: Ctx) => auth.requireUser(ctx),
+    checkReadOnly: (ctx: Ctx, allowed: boolean) => auth.checkReadOnly(ctx, allowed),
+  };
+
+  const server = createServer((req, res) => {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const ctx = new Ctx(req, res);
+    void (async () => {
+      try {
+        if (ctx.path.startsWith('/_test/')) return await admin.handle(ctx);
+        faults.track(ctx);
+        if (!(await faults.apply(ctx))) return;
+        await router.dispatch(ctx, pipeline);
+      } catch (err) {
+        if (err instanceof HttpError) await ctx.sendError(err);
+        else {
+          console.error('[cvat-test-server]', err);
+          await ctx.sendText(500, '<h1>Server Error (500)</h1>');
+        }
+      }
+    })().catch(() => undefined);
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  server.keepAliveTimeout = 30_000;
+  server.requestTimeout = 0; // multi-GiB PATCH bodies take as long as they take
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  await store.save();
+  requests.resume();
+
+  let closed = false;
+  return {
+    url: baseUrl,
+    port,
+    users: { alice: admin.testUser(admin.user('alice')), bob: admin.testUser(admin.user('bob')) },
+    faults,
+    admin,
+    async close() {
+      if (closed) return;
+      closed = true;
+      requests.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.idle();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

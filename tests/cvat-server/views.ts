@@ -1,0 +1,210 @@
+// Read models exactly as CVAT serializes them (field sets of schema.yml, §10 of PROTOCOL.md).
+import type { Core } from './core.js';
+import type { Ctx } from './http-kit.js';
+import { isoDate } from './http-kit.js';
+import type { JobRec, LabelRec, ProjectRec, RequestRec, TaskRec, UserRec, Stage, JobState } from './store.js';
+
+export function basicUser(ctx: Ctx, u: UserRec | undefined): Record<string, unknown> | null {
+  if (!u) return null;
+  return { url: ctx.absolute(`/api/users/${u.id}`), id: u.id, username: u.username, first_name: u.firstName, last_name: u.lastName };
+}
+
+export function fullUser(ctx: Ctx, u: UserRec): Record<string, unknown> {
+  return {
+    url: ctx.absolute(`/api/users/${u.id}`),
+    id: u.id,
+    username: u.username,
+    first_name: u.firstName,
+    last_name: u.lastName,
+    email: u.email,
+    groups: ['user'],
+    is_staff: false,
+    is_superuser: false,
+    is_active: true,
+    last_login: isoDate(u.lastLogin),
+    date_joined: isoDate(u.dateJoined),
+    has_analytics_access: false,
+  };
+}
+
+/** §10.2: annotation stage → annotation; acceptance+completed → completed; else validation. */
+export function jobStatus(stage: Stage, state: JobState): 'annotation' | 'validation' | 'completed' {
+  if (stage === 'annotation') return 'annotation';
+  if (stage === 'acceptance' && state === 'completed') return 'completed';
+  return 'validation';
+}
+
+export function taskStatus(core: Core, taskId: number): 'annotation' | 'validation' | 'completed' {
+  const statuses = core.jobsOf(taskId).map((j) => jobStatus(j.stage, j.state));
+  if (statuses.length === 0 || statuses.includes('annotation')) return 'annotation';
+  if (statuses.includes('validation')) return 'validation';
+  return 'completed';
+}
+
+export function projectStatus(core: Core, projectId: number): 'annotation' | 'validation' | 'completed' {
+  const tasks = core.state.tasks.filter((t) => t.projectId === projectId).map((t) => taskStatus(core, t.id));
+  if (tasks.length === 0 || tasks.includes('annotation')) return 'annotation';
+  if (tasks.includes('validation')) return 'validation';
+  return 'completed';
+}
+
+export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unknown> {
+  const jobs = core.jobsOf(t.id);
+  const project = t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
+  const d = t.data;
+  const hasMedia = d !== null && d.size > 0;
+  const out: Record<string, unknown> = {
+    url: ctx.absolute(`/api/tasks/${t.id}`),
+    id: t.id,
+    name: t.name,
+    project_id: t.projectId,
+    project_name: project?.name ?? null,
+    mode: t.mode,
+    owner: basicUser(ctx, core.user(t.ownerId)),
+    assignee: basicUser(ctx, core.user(t.assigneeId)),
+    bug_tracker: t.bugTracker,
+    created_date: isoDate(t.createdDate),
+    updated_date: isoDate(t.updatedDate),
+    overlap: t.overlap,
+    segment_size: t.segmentSize,
+    status: taskStatus(core, t.id),
+  };
+  if (hasMedia) {
+    out.data_chunk_size = d.chunkSize;
+    out.data_compressed_chunk_type = d.compressedChunkType;
+    out.data_original_chunk_type = d.originalChunkType;
+  }
+  out.guide_id = null;
+  out.data_cloud_storage_id = null;
+  out.size = d?.size ?? 0;
+  if (hasMedia && (d.mediaType === 'image' || d.mediaType === 'video' || d.mediaType === 'point_cloud')) out.image_quality = d.imageQuality;
+  Object.assign(out, {
+    data: d?.id ?? null,
+    dimension: t.dimension,
+    media_type: hasMedia ? (d.mediaType === 'video' ? 'image' : d.mediaType) : '',
+    subset: t.subset,
+    organization: t.orgId,
+    organization_id: t.orgId,
+    target_storage: t.targetStorage,
+    source_storage: t.sourceStorage,
+    jobs: {
+      count: jobs.length,
+      completed: jobs.filter((j) => jobStatus(j.stage, j.state) === 'completed').length,
+      validation: jobs.filter((j) => j.stage === 'validation').length,
+      url: ctx.absolute(`/api/jobs?task_id=${t.id}`),
+    },
+    labels: { url: ctx.absolute(`/api/labels?task_id=${t.id}`) },
+    assignee_updated_date: isoDate(t.assigneeUpdatedDate),
+    validation_mode: null,
+    consensus_enabled: t.consensusReplicas > 0,
+  });
+  return out;
+}
+
+export function jobRead(core: Core, ctx: Ctx, j: JobRec): Record<string, unknown> {
+  const t = core.task(j.taskId);
+  const project = t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
+  return {
+    url: ctx.absolute(`/api/jobs/${j.id}`),
+    id: j.id,
+    task_id: t.id,
+    task_name: t.name,
+    project_id: t.projectId,
+    project_name: project?.name ?? null,
+    assignee: basicUser(ctx, core.user(j.assigneeId)),
+    guide_id: null,
+    dimension: t.dimension,
+    mode: t.mode,
+    media_type: t.data?.mediaType === 'video' ? 'image' : (t.data?.mediaType ?? ''),
+    bug_tracker: t.bugTracker || null,
+    status: jobStatus(j.stage, j.state),
+    stage: j.stage,
+    state: j.state,
+    frame_count: j.frameCount,
+    start_frame: j.startFrame,
+    stop_frame: j.stopFrame,
+    data_chunk_size: t.data?.chunkSize ?? null,
+    data_compressed_chunk_type: t.data?.compressedChunkType ?? '',
+    data_original_chunk_type: t.data?.originalChunkType ?? '',
+    created_date: isoDate(j.createdDate),
+    updated_date: isoDate(j.updatedDate),
+    issues: { count: 0, url: ctx.absolute(`/api/issues?job_id=${j.id}`) },
+    labels: { url: ctx.absolute(`/api/labels?job_id=${j.id}`) },
+    type: 'annotation',
+    organization: t.orgId,
+    target_storage: t.targetStorage,
+    source_storage: t.sourceStorage,
+    assignee_updated_date: isoDate(j.assigneeUpdatedDate),
+    parent_job_id: null,
+    consensus_replicas: 0,
+    replicas_count: 0,
+  };
+}
+
+export function projectRead(core: Core, ctx: Ctx, p: ProjectRec): Record<string, unknown> {
+  const tasks = core.state.tasks.filter((t) => t.projectId === p.id);
+  return {
+    url: ctx.absolute(`/api/projects/${p.id}`),
+    id: p.id,
+    name: p.name,
+    owner: basicUser(ctx, core.user(p.ownerId)),
+    assignee: basicUser(ctx, core.user(p.assigneeId)),
+    guide_id: null,
+    bug_tracker: p.bugTracker,
+    task_subsets: [...new Set(tasks.map((t) => t.subset).filter(Boolean))],
+    created_date: isoDate(p.createdDate),
+    updated_date: isoDate(p.updatedDate),
+    status: projectStatus(core, p.id),
+    dimension: tasks.find((t) => t.dimension)?.dimension ?? null,
+    organization: p.orgId,
+    organization_id: p.orgId,
+    target_storage: p.targetStorage,
+    source_storage: p.sourceStorage,
+    tasks: { count: tasks.length, url: ctx.absolute(`/api/tasks?project_id=${p.id}`) },
+    labels: { url: ctx.absolute(`/api/labels?project_id=${p.id}`) },
+    assignee_updated_date: null,
+  };
+}
+
+export function labelRead(l: LabelRec, owner: { taskId?: number; projectId?: number }): Record<string, unknown> {
+  return {
+    id: l.id,
+    name: l.name,
+    color: l.color,
+    attributes: l.attributes,
+    type: l.type,
+    sublabels: [],
+    project_id: owner.projectId ?? null,
+    task_id: owner.taskId ?? null,
+    parent_id: null,
+    has_parent: false,
+  };
+}
+
+export function requestRead(core: Core, ctx: Ctx, r: RequestRec): Record<string, unknown> {
+  const owner = core.user(r.ownerId);
+  return {
+    status: r.status,
+    message: r.message,
+    id: r.id,
+    operation: {
+      type: r.kind,
+      target: r.target,
+      project_id: r.projectId,
+      task_id: r.taskId,
+      job_id: r.jobId,
+      org_id: r.orgId,
+      format: r.format,
+      function_id: null,
+      lightweight: r.lightweight,
+    },
+    progress: r.progress,
+    created_date: isoDate(r.createdDate),
+    started_date: isoDate(r.startedDate),
+    finished_date: isoDate(r.finishedDate),
+    expiry_date: isoDate(r.expiryDate),
+    owner: { id: owner?.id ?? r.ownerId, username: owner?.username ?? '' },
+    result_url: r.resultPath ? ctx.absolute(r.resultPath) : null,
+    result_id: r.resultId,
+  };
+}
