@@ -30,6 +30,21 @@ export interface ServiceOptions {
   chooseFolder?: () => Promise<string | null>;
   /** Desktop only: open a URL in the user's browser (already checked against the allowlist). */
   openExternal?: (url: string) => void;
+  /** What this process is (e.g. "cvat-sync watch ~/data"), recorded in the data folder's lock. */
+  command?: string;
+  /**
+   * 'engine' (default): takes the data folder's lock (one engine per folder) and runs the engines.
+   * 'read-only': never writes the journal and runs no engine, so that queries (tasks ls, status)
+   * work beside the engine that holds the folder.
+   */
+  mode?: 'engine' | 'read-only';
+  /**
+   * Start the upload queue, the results queue and the saved folders at once (default true).
+   * One-shot CLI commands start only what they use.
+   */
+  autostart?: boolean;
+  /** [0,1) for backoff jitter and ids; tests make it deterministic. */
+  random?: () => number;
 }
 
 export type EventListener = <E extends EventName>(event: E, payload: SyncEvents[E]) => void;

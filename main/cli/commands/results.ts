@@ -1,0 +1,164 @@
+// export, backup, restore, import-annotations: one results transfer each, followed to its end.
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { Transfer } from '../../../preload/contract.js';
+import { SyncError } from '../../core/errors.js';
+import type { SyncServiceImpl } from '../../service/sync-service.js';
+import type { CliContext } from '../context.js';
+import { unwrap } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
+import { requireFile, usageError } from '../rule-options.js';
+
+export function taskId(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw usageError(`"${value}" is not a task id (a positive whole number).`);
+  return Number(value);
+}
+
+/** Where -o points: a folder (keep the server's file name) or a file name in an existing folder. */
+function outputTarget(o: string | undefined): { dir: string; file: string | null } {
+  const path = resolve(o ?? '.');
+  if (existsSync(path) && statSync(path).isDirectory()) return { dir: path, file: null };
+  const dir = dirname(path);
+  if (!existsSync(dir))
+    throw usageError(
+      `The folder ${dir} does not exist.`,
+      'Create it first, or pass another -o.',
+      'missing-path',
+    );
+  return { dir, file: path };
+}
+
+/** Follows one results transfer to its end with progress, and returns it. */
+async function follow(
+  ctx: CliContext,
+  service: SyncServiceImpl,
+  started: Transfer,
+): Promise<Transfer> {
+  const view = ctx.out.progress();
+  view.update(started);
+  const off = service.subscribe((name, payload) => {
+    if (name === 'transfer' && (payload as Transfer).id === started.id)
+      view.update(payload as Transfer);
+  });
+  const stop = (): void => {
+    void service.pauseTransfer({ id: started.id });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await service.transferService.waitForResult(started.id);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    off();
+    view.done();
+  }
+}
+
+function finish(
+  ctx: CliContext,
+  t: Transfer,
+  extra: Record<string, unknown>,
+  human: string,
+): ExitCode {
+  if (t.state === 'done') {
+    ctx.out.record({ type: 'result', ...extra, transfer: t }, () => human);
+    return EXIT.ok;
+  }
+  if (t.state === 'paused') {
+    ctx.out.note(
+      `Interrupted: "${t.title}" is paused and continues with the next engine run (daemon or desktop app) or \`cvat-sync\` retry.`,
+    );
+    return EXIT.itemsFailed;
+  }
+  throw new SyncError(`${t.title}: ${t.error?.message ?? t.state}`, {
+    code: t.error?.code ?? 'failed',
+    kind: t.error?.kind ?? 'item',
+    ...(t.error?.hint ? { hint: t.error.hint } : {}),
+    ...(t.error?.status !== undefined ? { status: t.error.status } : {}),
+  });
+}
+
+function moveTo(t: Transfer, file: string | null): string {
+  const from = t.destination ?? '';
+  if (!file || from === file) return from;
+  renameSync(from, file);
+  return file;
+}
+
+export async function exportCommand(
+  ctx: CliContext,
+  id: string,
+  o: { format: string; withImages?: boolean; output?: string },
+): Promise<ExitCode> {
+  const target = outputTarget(o.output);
+  const service = await ctx.service();
+  service.transferService.startResults();
+  const started = unwrap(
+    await service.exportDataset({
+      target: { kind: 'task', id: taskId(id) },
+      format: o.format,
+      withImages: Boolean(o.withImages),
+      destination: target.dir,
+    }),
+  );
+  const t = await follow(ctx, service, started);
+  if (t.state !== 'done') return finish(ctx, t, {}, '');
+  const path = moveTo(t, target.file);
+  return finish(ctx, t, { path }, path);
+}
+
+export async function backupCommand(
+  ctx: CliContext,
+  id: string,
+  o: { output?: string },
+): Promise<ExitCode> {
+  const target = outputTarget(o.output);
+  const service = await ctx.service();
+  service.transferService.startResults();
+  const started = unwrap(
+    await service.backup({ target: { kind: 'task', id: taskId(id) }, destination: target.dir }),
+  );
+  const t = await follow(ctx, service, started);
+  if (t.state !== 'done') return finish(ctx, t, {}, '');
+  const path = moveTo(t, target.file);
+  return finish(ctx, t, { path }, path);
+}
+
+export async function restoreCommand(
+  ctx: CliContext,
+  file: string,
+  o: { project?: string },
+): Promise<ExitCode> {
+  const path = requireFile(file);
+  const projectId = o.project === undefined ? null : taskIdOf('--project', o.project);
+  const service = await ctx.service();
+  service.transferService.startResults();
+  const started = unwrap(await service.restoreBackup({ path, projectId }));
+  const t = await follow(ctx, service, started);
+  return finish(ctx, t, { taskId: t.taskId }, String(t.taskId));
+}
+
+export async function importCommand(
+  ctx: CliContext,
+  id: string,
+  file: string,
+  o: { format: string; mode: 'replace' | 'append' },
+): Promise<ExitCode> {
+  const path = requireFile(file);
+  const service = await ctx.service();
+  service.transferService.startResults();
+  const started = unwrap(
+    await service.importAnnotations({ taskId: taskId(id), path, format: o.format, mode: o.mode }),
+  );
+  const t = await follow(ctx, service, started);
+  return finish(ctx, t, { taskId: t.taskId }, `Imported ${basename(path)} into task ${id}.`);
+}
+
+function taskIdOf(flag: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw usageError(`${flag} must be a positive whole number, not "${value}".`);
+  return Number(value);
+}

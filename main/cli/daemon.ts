@@ -1,0 +1,335 @@
+// The daemon's web GUI transport: the renderer over HTTP on 127.0.0.1 only. The contract travels
+// as POST {RPC_PATH}/<method> (JSON in, Result JSON out) and Server-Sent Events at EVENTS_PATH.
+// Every request must name this listener in Host (DNS rebinding: a hostile page whose name
+// resolves to 127.0.0.1 sends its own Host) and, when it sends Origin, our own origin; RPC and
+// events need the random token printed at start.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { extname, join, sep } from 'node:path';
+import { EVENTS_PATH, RPC_PATH } from '../../preload/contract.js';
+import type { EventName, SyncEvents } from '../../preload/contract.js';
+import { parseMethodArg, toContractError } from '../service/contract-schemas.js';
+import type { CredentialStore, SyncService } from '../service/host.js';
+import { createSyncService } from '../service/index.js';
+import { FileCredentialStore } from '../service/credential-stores.js';
+import { packageRoot } from './paths.js';
+
+export interface DaemonOptions {
+  dataDir: string;
+  /** 0 or undefined = a free port chosen by the OS. */
+  port?: number;
+  /** The built renderer; default dist/renderer of this package. */
+  rendererDir?: string;
+  credentials?: CredentialStore;
+  /** A service built by the caller (then the caller closes it); otherwise the daemon builds one. */
+  service?: SyncService;
+  /** The command line recorded in the data folder's lock, for a refusal message elsewhere. */
+  command?: string;
+}
+
+export interface Daemon {
+  /** Ready to open: http://127.0.0.1:PORT/?token=… */
+  url: string;
+  port: number;
+  token: string;
+  service: SyncService;
+  close(): Promise<void>;
+}
+
+export const MAX_RPC_BODY_BYTES = 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/** Same policy as the desktop window: our own scripts only, no framing, no outside requests. */
+export const DAEMON_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-src 'none'",
+  "frame-ancestors 'none'",
+  "worker-src 'none'",
+].join('; ');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const ownsService = options.service === undefined;
+  const service =
+    options.service ??
+    (await createSyncService({
+      dataDir: options.dataDir,
+      host: 'daemon',
+      credentials: options.credentials ?? new FileCredentialStore(options.dataDir),
+      command: options.command ?? 'cvat-sync daemon',
+    }));
+  const token = randomBytes(32).toString('base64url');
+  const rendererDir = options.rendererDir ?? join(packageRoot(), 'dist', 'renderer');
+  const streams = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  let port = 0;
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent)
+        sendJson(res, 500, { ok: false, error: toContractError(e, 'daemon request') });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setSecurityHeaders(res);
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      return sendText(res, 403, 'Forbidden: unexpected Host header.');
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}`) {
+      return sendText(res, 403, 'Forbidden: cross-origin request.');
+    }
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    if (url.pathname.startsWith(`${RPC_PATH}/`))
+      return rpc(req, res, url.pathname.slice(RPC_PATH.length + 1));
+    if (url.pathname === EVENTS_PATH) return events(req, res, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendText(res, 405, 'Method not allowed.');
+    return serveStatic(req, res, url.pathname);
+  }
+
+  function authorized(presented: string | null): boolean {
+    if (presented === null) return false;
+    const a = Buffer.from(presented);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  async function rpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method !== 'POST') return sendText(res, 405, 'Use POST.');
+    const auth = req.headers.authorization ?? '';
+    if (!authorized(auth.startsWith('Bearer ') ? auth.slice(7) : null)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return sendText(
+        res,
+        401,
+        'Unauthorized: open the URL printed by `cvat-sync daemon` (it carries the token).',
+      );
+    }
+    const type = req.headers['content-type'] ?? '';
+    if (!/^application\/json\b/i.test(type))
+      return sendText(res, 415, 'Send the argument as application/json.');
+    const body = await readBody(req, MAX_RPC_BODY_BYTES);
+    if (body === null) return sendText(res, 413, `Request body above ${MAX_RPC_BODY_BYTES} bytes.`);
+    let arg: unknown;
+    try {
+      arg = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendJson(res, 400, {
+        ok: false,
+        error: {
+          code: 'invalid-argument',
+          kind: 'item',
+          message: 'The request body is not JSON.',
+          retryable: false,
+        },
+      });
+    }
+    const call = parseMethodArg(decodeURIComponent(method), arg);
+    if (!call.ok) return sendJson(res, call.error.code === 'unknown-method' ? 404 : 400, call);
+    const fn = service[call.method] as (a: unknown) => Promise<unknown>;
+    sendJson(res, 200, await fn.call(service, call.arg));
+  }
+
+  function events(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.method !== 'GET') return sendText(res, 405, 'Use GET.');
+    // EventSource cannot set headers: the token rides in the query string.
+    if (!authorized(url.searchParams.get('token'))) return sendText(res, 401, 'Unauthorized.');
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n: connected\n\n');
+    streams.add(res);
+    const unsubscribe = service.subscribe(
+      <E extends EventName>(name: E, payload: SyncEvents[E]) => {
+        res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+      },
+    );
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(res);
+    });
+  }
+
+  function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+    const file = resolveStatic(rendererDir, pathname);
+    if (file === 'forbidden') return sendText(res, 403, 'Forbidden.');
+    if (file === null) {
+      if (pathname === '/' || pathname === '/index.html') {
+        return sendText(
+          res,
+          404,
+          `The web UI is not built (no ${join(rendererDir, 'index.html')}): run npm run build.`,
+        );
+      }
+      return sendText(res, 404, 'Not found.');
+    }
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(file.size),
+      'Cache-Control': file.path.endsWith('.html') ? 'no-store' : 'no-cache',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file.path).pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (e: unknown) => {
+    if (ownsService) await service.close();
+    throw e;
+  });
+  port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    service,
+    close() {
+      closing ??= (async () => {
+        for (const s of streams) s.end();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+        if (ownsService) await service.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function setSecurityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', DAEMON_CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** The whole body, or null when it exceeds `limit` (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Maps a URL path to a regular file inside `root`, following symlinks only when the target
+ * stays inside. null = no such file; 'forbidden' = the path tried to leave the root.
+ */
+export function resolveStatic(
+  root: string,
+  pathname: string,
+): { path: string; size: number } | null | 'forbidden' {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return 'forbidden';
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return 'forbidden';
+  const parts = decoded.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.some((p) => p === '..')) return 'forbidden';
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return null;
+  }
+  const candidate = join(realRoot, ...(parts.length ? parts : ['index.html']));
+  try {
+    const real = realpathSync(candidate);
+    if (real !== realRoot && !real.startsWith(realRoot + sep)) return 'forbidden';
+    const st = statSync(real);
+    if (st.isDirectory()) {
+      const index = join(real, 'index.html');
+      const ist = statSync(index);
+      return ist.isFile() ? { path: index, size: ist.size } : null;
+    }
+    return st.isFile() ? { path: real, size: st.size } : null;
+  } catch {
+    return null;
+  }
+}

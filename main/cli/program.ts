@@ -1,0 +1,277 @@
+// The `cvat-sync` command line: every command, its options and help with examples.
+import { Command, CommanderError, Option } from 'commander';
+import { CliContext, addGlobalOptions } from './context.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import type { ExitCode } from './exit-codes.js';
+import { doctor, formats, login, logout, status, tasksLs, tasksRm } from './commands/info.js';
+import { backupCommand, exportCommand, importCommand, restoreCommand } from './commands/results.js';
+import { daemon, foldersAdd, foldersChange, foldersLs, syncOnce, watch } from './commands/sync.js';
+import { packageVersion } from './paths.js';
+import { addRuleOptions } from './rule-options.js';
+import type { RuleFlags } from './rule-options.js';
+
+const CONNECTION_HELP = `Connection (on every command, before or after its name):
+  The server comes from --server or CVAT_SERVER; credentials from CVAT_ACCESS_TOKEN (a personal
+  access token), --token-file FILE, --auth USER[:PASS], or the profile saved by \`cvat-sync login\`.
+  Headless, the profile is a file readable only by you in the data folder (the OS keychain is
+  only reachable from the desktop app). The data folder is shared with the desktop app:
+  Linux ~/.config/CVAT Sync, macOS ~/Library/Application Support/CVAT Sync,
+  Windows %APPDATA%\\CVAT Sync (override: --data-dir or CVAT_SYNC_HOME).`;
+
+/** Runs a command body with its context: errors become one line + hint and an exit code. */
+function action<A extends unknown[]>(body: (ctx: CliContext, ...args: A) => Promise<ExitCode>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    const ctx = new CliContext(cmd);
+    let code: ExitCode = EXIT.ok;
+    try {
+      code = await body(ctx, ...(args.slice(0, -1) as A));
+    } catch (e) {
+      code = ctx.fail(e);
+    } finally {
+      await ctx.close().catch((e: unknown) => {
+        code = code || ctx.fail(e);
+      });
+    }
+    process.exitCode = code;
+  };
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(): Command {
+  const program = addGlobalOptions(new Command('cvat-sync'))
+    .description('Turn local folders into CVAT tasks, resumably, and bring the results back.')
+    .version(packageVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}\n`)
+    .addHelpText(
+      'after',
+      examples([
+        'export CVAT_SERVER=http://localhost:8080 CVAT_ACCESS_TOKEN=…',
+        'cvat-sync login',
+        'cvat-sync sync ~/captures --once --labels labels.json',
+        'cvat-sync tasks ls',
+        'cvat-sync export 12 --format "COCO 1.0" -o coco.zip',
+        'cvat-sync daemon --open',
+      ]),
+    );
+
+  const sub = (name: string, description: string): Command => {
+    const cmd = addGlobalOptions(program.command(name)).description(description);
+    return cmd;
+  };
+
+  sub('login', 'check credentials and save them as the profile later commands use')
+    .addHelpText(
+      'after',
+      `\n${CONNECTION_HELP}\n` +
+        examples([
+          'cvat-sync login --server https://cvat.example.com          # asks for a personal access token',
+          'CVAT_ACCESS_TOKEN=… cvat-sync login --server http://localhost:8080 --org acme',
+          'cvat-sync login --server http://localhost:8080 --auth alice   # asks for the password',
+          'echo "$PASS" | cvat-sync login --server http://localhost:8080 --auth alice --password-stdin',
+        ]),
+    )
+    .action(action((ctx) => login(ctx)));
+
+  sub('logout', 'forget the saved profile (the server is not contacted, so shared keys stay valid)')
+    .addHelpText('after', examples(['cvat-sync logout']))
+    .action(action((ctx) => logout(ctx)));
+
+  addRuleOptions(
+    sub(
+      'sync',
+      'upload everything in DIR that is stable now, wait until CVAT has processed it, and exit',
+    ),
+  )
+    .argument('<dir>', 'the folder to sync')
+    .option('--once', 'run once and exit (required)')
+    .addHelpText(
+      'after',
+      `\nFiles must be stable: each file waits until it has been unchanged for the settle window
+(--settle, default 10 s) before it is planned. Re-running uploads only what is new. Exits 0
+only if every file landed in CVAT.\n` +
+        examples([
+          'cvat-sync sync ~/captures --once --project 4',
+          'cvat-sync sync ./frames --once --labels labels.json --split count:500 --name "{folder} part {index}"',
+          'cvat-sync sync ./videos --once --project 4 --split file --include "*.mp4" --segment-size 300',
+        ]),
+    )
+    .action(
+      action((ctx, dir: string, flags: RuleFlags & { once?: boolean }) =>
+        syncOnce(ctx, dir, flags),
+      ),
+    );
+
+  addRuleOptions(
+    sub('watch', 'keep DIR in sync until stopped (Ctrl-C or SIGTERM stop it gracefully)'),
+  )
+    .argument('<dir>', 'the folder to watch')
+    .addHelpText('after', examples(['cvat-sync watch /mnt/camera --project 4 --settle 30']))
+    .action(action((ctx, dir: string, flags: RuleFlags) => watch(ctx, dir, flags)));
+
+  const folders = program
+    .command('folders')
+    .description('saved sync folders, run by `cvat-sync daemon` and the desktop app');
+  const folderSub = (name: string, description: string): Command =>
+    addGlobalOptions(folders.command(name)).description(description);
+  addRuleOptions(folderSub('add', 'save DIR as a sync folder with a rule'))
+    .argument('<dir>')
+    .addHelpText(
+      'after',
+      examples(['cvat-sync folders add ~/captures --project 4 --split subfolder']),
+    )
+    .action(action((ctx, dir: string, flags: RuleFlags) => foldersAdd(ctx, dir, flags)));
+  folderSub('ls', 'list saved sync folders')
+    .addHelpText('after', examples(['cvat-sync folders ls', 'cvat-sync folders ls --json']))
+    .action(action((ctx) => foldersLs(ctx)));
+  for (const [name, text] of [
+    ['rm', 'remove a saved folder (nothing is deleted on disk or in CVAT)'],
+    ['pause', 'pause a saved folder'],
+    ['resume', 'resume a saved folder'],
+  ] as const) {
+    folderSub(name, text)
+      .argument('<id>', 'folder id from `cvat-sync folders ls`')
+      .addHelpText('after', examples([`cvat-sync folders ${name} 2`]))
+      .action(action((ctx, id: string) => foldersChange(ctx, name, id)));
+  }
+
+  sub('daemon', 'run every saved folder and serve the web UI on 127.0.0.1')
+    .option('--gui-port <port>', 'port of the web UI (default: a free one)')
+    .option('--open', 'open the web UI in the browser')
+    .addHelpText(
+      'after',
+      `\nThe web UI listens on 127.0.0.1 only and needs the token in the printed URL.\n` +
+        examples(['cvat-sync daemon', 'cvat-sync daemon --gui-port 8384 --open']),
+    )
+    .action(action((ctx, o: { guiPort?: string; open?: boolean }) => daemon(ctx, o)));
+
+  const tasks = program.command('tasks').description('tasks on the server');
+  addGlobalOptions(tasks.command('ls'))
+    .description('list tasks (all pages)')
+    .option('--project <id>', 'only tasks of this project')
+    .option('--search <text>', 'name, owner, project, subset… contain this text')
+    .addOption(new Option('--status <status>', 'annotation | validation | completed'))
+    .addHelpText(
+      'after',
+      examples(['cvat-sync tasks ls', 'cvat-sync tasks ls --project 4 --status completed --json']),
+    )
+    .action(
+      action((ctx, o: { project?: string; search?: string; status?: string }) => tasksLs(ctx, o)),
+    );
+  addGlobalOptions(tasks.command('rm'))
+    .description('delete tasks on the server')
+    .argument('<id...>', 'task ids')
+    .addHelpText('after', examples(['cvat-sync tasks rm 12 13']))
+    .action(action((ctx, ids: string[]) => tasksRm(ctx, ids)));
+
+  sub('export', "export a task's dataset (annotations, optionally with images) to a file")
+    .argument('<task-id>')
+    .requiredOption('--format <name>', 'exporter name, see `cvat-sync formats`')
+    .option('--with-images', 'include the images')
+    .option(
+      '-o, --output <file>',
+      "file to write (or an existing folder: keep the server's file name)",
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'cvat-sync export 12 --format "COCO 1.0" -o coco.zip',
+        'cvat-sync export 12 --format "CVAT for images 1.1" --with-images -o ./out/',
+      ]),
+    )
+    .action(
+      action((ctx, id: string, o: { format: string; withImages?: boolean; output?: string }) =>
+        exportCommand(ctx, id, o),
+      ),
+    );
+
+  sub('backup', 'download a task backup (restorable with `cvat-sync restore`)')
+    .argument('<task-id>')
+    .option('-o, --output <file>', 'file to write (or an existing folder)')
+    .addHelpText('after', examples(['cvat-sync backup 12 -o task12-backup.zip']))
+    .action(action((ctx, id: string, o: { output?: string }) => backupCommand(ctx, id, o)));
+
+  sub('restore', 'create a task from a backup file; prints the new task id')
+    .argument('<file>')
+    .option('--project <id>', 'restore into this project')
+    .addHelpText(
+      'after',
+      examples([
+        'cvat-sync restore task12-backup.zip',
+        'cvat-sync restore task12-backup.zip --project 4',
+      ]),
+    )
+    .action(action((ctx, file: string, o: { project?: string }) => restoreCommand(ctx, file, o)));
+
+  sub('import-annotations', 'upload an annotation file into a task')
+    .argument('<task-id>')
+    .argument('<file>')
+    .requiredOption('--format <name>', 'importer name, see `cvat-sync formats`')
+    .addOption(
+      new Option('--mode <mode>', 'replace or append to existing annotations')
+        .choices(['replace', 'append'])
+        .default('replace'),
+    )
+    .addHelpText(
+      'after',
+      examples(['cvat-sync import-annotations 12 --format "COCO 1.0" annotations.json']),
+    )
+    .action(
+      action((ctx, id: string, file: string, o: { format: string; mode: 'replace' | 'append' }) =>
+        importCommand(ctx, id, file, o),
+      ),
+    );
+
+  sub('formats', 'list the export and import formats of the server')
+    .addHelpText('after', examples(['cvat-sync formats', 'cvat-sync formats --json']))
+    .action(action((ctx) => formats(ctx)));
+
+  sub('status', 'connection, queue, folders and recent errors (works while another engine runs)')
+    .addHelpText('after', examples(['cvat-sync status', 'cvat-sync status --json']))
+    .action(action((ctx) => status(ctx)));
+
+  sub('doctor', 'check the server, the credentials and the upload path through proxies')
+    .addHelpText(
+      'after',
+      `\nChecks: reachability, server version, sign-in and organization, TUS offered, HEAD not
+rewritten to GET, the upload Location matching the server (http behind https), and the
+request-size limit (nothing is uploaded; a throwaway import upload is left to expire).\n` +
+        examples(['cvat-sync doctor', 'cvat-sync doctor --server https://cvat.example.com --json']),
+    )
+    .action(action((ctx) => doctor(ctx)));
+
+  // Usage errors exit 2 with one line and a hint, like every other error.
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.configureOutput({
+      outputError: (str, write) => write(str.replace(/^error: /, 'error: ')),
+    });
+    for (const c of cmd.commands) configure(c);
+  };
+  configure(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return EXIT.ok;
+      process.stderr.write('hint: see `cvat-sync --help` (or `cvat-sync <command> --help`).\n');
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}

@@ -1,0 +1,425 @@
+// Sync folders as the UI and the CLI see them: saved rules (FolderRepo), the running watch/plan
+// machinery (FolderSync) for the signed-in server, and the ad-hoc folders of `sync --once` and
+// `watch`. Folders belong to a server: only the current server's folders run.
+import type { FolderInfo, FolderPreview, FolderRule, IgnoredFile } from '../../preload/contract.js';
+import { isTerminal } from '../core/batch-state.js';
+import type { Clock } from '../core/clock.js';
+import { SyncError } from '../core/errors.js';
+import { describeIgnore } from '../core/ignore-reason.js';
+import type { Logger } from '../core/logger.js';
+import { FolderSync } from '../engine/planner/folder-sync.js';
+import type { FolderAutoExport } from '../engine/results/auto-exporter.js';
+import { previewFolder } from '../engine/planner/preview.js';
+import { assertValidRule } from '../engine/planner/rule-validation.js';
+import type { UploadEngine } from '../engine/upload/upload-engine.js';
+import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
+import type { Db } from '../journal/database.js';
+import { FileRepo } from '../journal/file-repo.js';
+import type { FolderRow } from '../journal/folder-repo.js';
+import { FolderRepo } from '../journal/folder-repo.js';
+import type { AbortSignalLike } from '../core/signal.js';
+
+export interface SyncOnceTask {
+  batchId: number;
+  taskId: number | null;
+  name: string;
+  files: number;
+  state: string;
+  error: string | null;
+}
+
+export interface SyncOnceSummary {
+  folderId: number;
+  tasks: SyncOnceTask[];
+  uploadedFiles: number;
+  alreadyUploaded: number;
+  failedFiles: number;
+  pendingFiles: number;
+  ignored: number;
+}
+
+export interface FolderServiceOptions {
+  db: Db | null;
+  clock: Clock;
+  logger: Logger;
+  uploads: UploadEngine | null;
+  batchRepo: BatchRepo | null;
+  emit: (f: FolderInfo) => void;
+}
+
+const NO_HEALTH = { state: 'paused' as const, message: null, fix: null };
+
+export class FolderService {
+  private readonly repo: FolderRepo | null;
+  private readonly files: FileRepo | null;
+  private sync: FolderSync | null = null;
+  private server: string | null = null;
+  private running = false;
+  private switching: Promise<void> = Promise.resolve();
+  private adHocLoops: Array<{ controller: AbortController; loop: Promise<void> }> = [];
+
+  constructor(private readonly o: FolderServiceOptions) {
+    this.repo = o.db ? new FolderRepo(o.db, o.clock) : null;
+    this.files = o.db ? new FileRepo(o.db) : null;
+  }
+
+  /** The signed-in server changed (or signed out): run that server's folders only. */
+  setServer(server: string | null): Promise<void> {
+    // Serialised: connection events can arrive while the previous switch is still stopping.
+    this.switching = this.switching.catch(() => undefined).then(() => this.switchServer(server));
+    return this.switching;
+  }
+
+  private async switchServer(server: string | null): Promise<void> {
+    if (server === this.server && (this.sync || server === null)) return;
+    await this.sync?.stop();
+    this.sync = null;
+    this.server = server;
+    if (!this.o.db || server === null) return;
+    const sync = new FolderSync({
+      db: this.o.db,
+      clock: this.o.clock,
+      logger: this.o.logger,
+      server,
+    });
+    sync.events.on('health', ({ folderId }) => this.push(folderId));
+    sync.events.on('counts', ({ folderId }) => this.push(folderId));
+    sync.events.on('planned', () => this.o.uploads?.wake());
+    this.sync = sync;
+    if (this.running) await sync.start();
+  }
+
+  /** Starts every saved folder of the current server (the daemon and the desktop app). */
+  async start(): Promise<void> {
+    this.running = true;
+    await this.sync?.start();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const l of this.adHocLoops) l.controller.abort();
+    await Promise.all(this.adHocLoops.map((l) => l.loop));
+    this.adHocLoops = [];
+    await this.sync?.stop();
+  }
+
+  /** A batch needs re-planning (a file changed after planning): the folder's next pass does it. */
+  replanNeeded(folderId: number | null): void {
+    if (folderId !== null) this.sync?.rescan(folderId);
+  }
+
+  list(): FolderInfo[] {
+    if (!this.repo) return [];
+    return this.repo.list({ savedOnly: true }).map((row) => this.infoOf(row));
+  }
+
+  async add(rule: FolderRule): Promise<FolderInfo> {
+    const { repo, server } = this.writable();
+    assertValidRule(rule);
+    const existing = repo.findByPath(server, rule.path);
+    let row: FolderRow;
+    if (existing?.saved) {
+      throw new SyncError(`${rule.path} is already sync folder #${existing.id}.`, {
+        code: 'folder-exists',
+        kind: 'item',
+        operation: 'add folder',
+        hint: 'Change its rule instead, or remove it first.',
+      });
+    } else if (existing) {
+      // An ad-hoc folder of `sync --once` becomes a saved one, keeping what it uploaded.
+      repo.update(existing.id, rule);
+      repo.setSaved(existing.id, true);
+      row = repo.require(existing.id);
+    } else {
+      row = repo.insert(rule, { server, saved: true });
+    }
+    await this.sync?.reload(row.id);
+    return this.push(row.id);
+  }
+
+  async update(id: number, rule: FolderRule): Promise<FolderInfo> {
+    const { repo } = this.writable();
+    this.requireRow(id);
+    assertValidRule(rule);
+    repo.update(id, rule);
+    await this.sync?.reload(id);
+    return this.push(id);
+  }
+
+  async remove(id: number): Promise<void> {
+    const { repo } = this.writable();
+    this.requireRow(id);
+    await this.sync?.remove(id);
+    repo.remove(id);
+  }
+
+  async setPaused(id: number, paused: boolean): Promise<FolderInfo> {
+    const { repo } = this.writable();
+    this.requireRow(id);
+    if (this.sync) {
+      if (paused) await this.sync.pause(id);
+      else await this.sync.resume(id);
+    } else {
+      repo.setPaused(id, paused);
+    }
+    if (paused) this.o.uploads?.pauseFolder(id);
+    else this.o.uploads?.resumeFolder(id);
+    return this.push(id);
+  }
+
+  preview(rule: FolderRule): Promise<FolderPreview> {
+    return previewFolder(rule, { clock: this.o.clock });
+  }
+
+  ignored(id: number, limit: number): IgnoredFile[] {
+    this.requireRow(id);
+    return (this.files?.ignored(id, limit) ?? []).map((f) => ({
+      path: f.relPath,
+      reason: describeIgnore(f.reason ?? 'unknown', f.detail),
+    }));
+  }
+
+  /** taskId -> the sync folder whose batch created it (for the task list's "local folder"). */
+  localFolderLookup(): (taskId: number) => { folderId: number; path: string } | null {
+    if (!this.o.batchRepo || !this.repo) return () => null;
+    const paths = new Map(this.repo.list().map((f) => [f.id, f.rule.path]));
+    const byTask = new Map<number, { folderId: number; path: string }>();
+    for (const b of this.o.batchRepo.list()) {
+      if (b.taskId === null || b.folderId === null) continue;
+      const path = paths.get(b.folderId);
+      if (path !== undefined) byTask.set(b.taskId, { folderId: b.folderId, path });
+    }
+    return (taskId) => byTask.get(taskId) ?? null;
+  }
+
+  /** Auto-export rules of the current server's folders, with the tasks their batches created. */
+  autoExports(): FolderAutoExport[] {
+    if (!this.repo || !this.o.batchRepo || this.server === null) return [];
+    const out: FolderAutoExport[] = [];
+    for (const f of this.repo.list({ server: this.server, savedOnly: true })) {
+      if (!f.rule.autoExport) continue;
+      const taskIds = this.o.batchRepo
+        .list({ folderId: f.id, states: ['done'] })
+        .map((b) => b.taskId)
+        .filter((t): t is number => t !== null);
+      out.push({ folderId: f.id, rule: f.rule.autoExport, taskIds });
+    }
+    return out;
+  }
+
+  /**
+   * `cvat-sync sync DIR --once`: plan everything that exists and has settled, upload it, wait
+   * until CVAT has processed every task, and report. The folder is kept (unsaved) so that a
+   * re-run uploads only what is new.
+   */
+  async syncOnce(rule: FolderRule, signal?: AbortSignal): Promise<SyncOnceSummary> {
+    const { sync, uploads } = this.runtime();
+    const row = this.adHoc(rule);
+    const before = new Set(
+      this.batchesOf(row.id)
+        .filter((b) => b.state === 'done')
+        .map((b) => b.id),
+    );
+    await sync.syncOnce(row.id, signal);
+    uploads.start();
+    uploads.wake();
+    await this.waitForBatches(row.id, signal);
+    // The upload engine's outcome flows back into the file rows on the next pass.
+    await sync.step(row.id);
+    return this.summary(row.id, before);
+  }
+
+  /**
+   * `cvat-sync watch DIR`: the folder (unsaved) is scanned, settled and planned in passes until
+   * stop(); saved folders are not started. Passes are scans (the truth), paced by the settle
+   * window, so no OS watcher is needed for this one folder.
+   */
+  async watchAdHoc(rule: FolderRule): Promise<FolderInfo> {
+    const { sync, uploads } = this.runtime();
+    const row = this.adHoc(rule);
+    const controller = new AbortController();
+    const paceMs = Math.min(5_000, Math.max(500, (rule.settleSeconds * 1000) / 2));
+    const loop = (async () => {
+      let n = 0;
+      while (!controller.signal.aborted) {
+        try {
+          // A full reconcile now and then; the passes in between look at what changed.
+          await sync.step(row.id, { full: n % 12 === 0 });
+          uploads.wake();
+        } catch (e) {
+          this.o.logger.warn('watch pass failed', {
+            folderId: row.id,
+            error: (e as Error).message,
+          });
+        }
+        n += 1;
+        await this.o.clock.sleep(paceMs, controller.signal).catch(() => undefined);
+      }
+    })();
+    this.adHocLoops.push({ controller, loop });
+    uploads.start();
+    return this.push(row.id);
+  }
+
+  private adHoc(rule: FolderRule): FolderRow {
+    const { repo, server } = this.writable();
+    assertValidRule(rule);
+    const existing = repo.findByPath(server, rule.path);
+    if (!existing) return repo.insert(rule, { server, saved: false });
+    repo.update(existing.id, rule);
+    if (existing.paused) repo.setPaused(existing.id, false);
+    return repo.require(existing.id);
+  }
+
+  private batchesOf(folderId: number): BatchRow[] {
+    return this.o.uploads?.listBatches({ folderId }) ?? this.o.batchRepo?.list({ folderId }) ?? [];
+  }
+
+  private async waitForBatches(folderId: number, signal?: AbortSignalLike): Promise<void> {
+    const uploads = this.o.uploads;
+    if (!uploads) return;
+    for (;;) {
+      if (signal?.aborted) return;
+      const open = this.batchesOf(folderId).filter((b) => !isTerminal(b.state));
+      if (open.length === 0) return;
+      const auth = uploads.status().authError;
+      if (auth) {
+        throw new SyncError(auth.message, {
+          code: auth.code,
+          kind: 'fatal',
+          ...(auth.hint ? { hint: auth.hint } : {}),
+          ...(auth.status !== undefined ? { status: auth.status } : {}),
+        });
+      }
+      if (open.every((b) => b.replanReason !== null)) {
+        // Files changed after planning: let the folder re-plan them, then continue.
+        await this.sync?.step(folderId);
+      }
+      const idle = uploads.idle();
+      const aborted = new Promise<void>((resolve) =>
+        signal?.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      await Promise.race([idle, aborted]);
+      // idle() also resolves while a retry waits for its time: look again after a short pause.
+      await this.o.clock.sleep(500).catch(() => undefined);
+    }
+  }
+
+  private summary(folderId: number, doneBefore: Set<number>): SyncOnceSummary {
+    const batches = this.batchesOf(folderId).filter((b) => !doneBefore.has(b.id));
+    const counts = this.files?.counts(folderId) ?? {
+      files: 0,
+      uploaded: 0,
+      pending: 0,
+      ignored: 0,
+      failed: 0,
+    };
+    const uploadedFiles = batches
+      .filter((b) => b.state === 'done')
+      .reduce((s, b) => s + b.filesTotal, 0);
+    const failedBatchFiles = batches
+      .filter((b) => b.state === 'failed')
+      .reduce((s, b) => s + b.filesTotal, 0);
+    const openFiles = batches
+      .filter((b) => !isTerminal(b.state))
+      .reduce((s, b) => s + b.filesTotal, 0);
+    return {
+      folderId,
+      tasks: batches.map((b) => ({
+        batchId: b.id,
+        taskId: b.taskId,
+        name: b.name,
+        files: b.filesTotal,
+        state: b.state,
+        error: b.lastError?.message ?? null,
+      })),
+      uploadedFiles,
+      alreadyUploaded: Math.max(0, counts.uploaded - uploadedFiles),
+      failedFiles: Math.max(counts.failed, failedBatchFiles),
+      pendingFiles: Math.max(counts.pending, openFiles),
+      ignored: counts.ignored,
+    };
+  }
+
+  private infoOf(row: FolderRow): FolderInfo {
+    const live = row.server === this.server ? this.sync?.info(row.id) : undefined;
+    if (live) return live;
+    const c = this.files?.counts(row.id) ?? {
+      files: 0,
+      uploaded: 0,
+      pending: 0,
+      ignored: 0,
+      failed: 0,
+    };
+    return {
+      id: row.id,
+      rule: row.rule,
+      paused: row.paused,
+      health: row.paused
+        ? NO_HEALTH
+        : {
+            state: 'paused',
+            message:
+              row.server && row.server !== this.server
+                ? `Belongs to ${row.server}; sign in there to sync it.`
+                : 'Not running.',
+            fix: null,
+          },
+      counts: {
+        files: c.files,
+        uploaded: c.uploaded,
+        pending: c.pending,
+        ignored: c.ignored,
+        failed: c.failed,
+      },
+      lastScanAt: row.lastScanAt,
+    };
+  }
+
+  private push(folderId: number): FolderInfo {
+    const row = this.requireRow(folderId);
+    const info = this.infoOf(row);
+    if (row.saved) this.o.emit(info);
+    return info;
+  }
+
+  private requireRow(id: number): FolderRow {
+    const row = this.repo?.get(id);
+    if (!row) {
+      throw new SyncError(`No sync folder #${id}.`, {
+        code: 'not-found',
+        kind: 'item',
+        operation: 'find folder',
+        hint: 'List them with `cvat-sync folders ls`.',
+      });
+    }
+    return row;
+  }
+
+  private writable(): { repo: FolderRepo; server: string } {
+    if (!this.repo)
+      throw new SyncError('No journal: this view of the data folder is read-only.', {
+        code: 'read-only',
+        kind: 'fatal',
+      });
+    if (this.server === null) {
+      throw new SyncError('Sign in first: a sync folder belongs to a CVAT server.', {
+        code: 'signed-out',
+        kind: 'fatal',
+        operation: 'add folder',
+        hint: 'Run `cvat-sync login` (or pass --server with CVAT_ACCESS_TOKEN).',
+      });
+    }
+    return { repo: this.repo, server: this.server };
+  }
+
+  private runtime(): { sync: FolderSync; uploads: UploadEngine } {
+    this.writable();
+    if (!this.sync || !this.o.uploads)
+      throw new SyncError('The engine is not running in this process.', {
+        code: 'read-only',
+        kind: 'fatal',
+      });
+    return { sync: this.sync, uploads: this.o.uploads };
+  }
+}

@@ -1,0 +1,58 @@
+// User settings: defaults, persisted in the journal's settings table, with the two read-only
+// locations filled in by the host. Shared by the desktop app and the daemon (one data folder).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Settings, SettingsPatch } from '../../preload/contract.js';
+import type { SettingsRepo } from '../journal/settings-repo.js';
+
+const KEY = 'app.settings';
+
+export function logsDirOf(dataDir: string): string {
+  return join(dataDir, 'logs');
+}
+
+export function defaultSettings(dataDir: string): Settings {
+  return {
+    concurrency: 3,
+    bandwidthLimitBps: null,
+    chunkSizeMiB: 10,
+    notifications: true,
+    startAtLogin: false,
+    downloadsDir: join(homedir(), 'Downloads'),
+    theme: 'system',
+    dataDir,
+    logsDir: logsDirOf(dataDir),
+  };
+}
+
+/** Saved values over the defaults; fields the saved JSON lacks or mistypes keep their default. */
+export function loadSettings(repo: SettingsRepo | null, dataDir: string): Settings {
+  const base = defaultSettings(dataDir);
+  const saved = repo?.get<Partial<Settings>>(KEY) ?? {};
+  const out: Settings = { ...base };
+  for (const k of Object.keys(base) as Array<keyof Settings>) {
+    if (k === 'dataDir' || k === 'logsDir') continue;
+    const v = saved[k];
+    if (v === undefined) continue;
+    if (
+      k === 'bandwidthLimitBps' ? v === null || typeof v === 'number' : typeof v === typeof base[k]
+    ) {
+      (out as unknown as Record<string, unknown>)[k] = v;
+    }
+  }
+  return out;
+}
+
+export function saveSettings(
+  repo: SettingsRepo,
+  current: Settings,
+  patch: SettingsPatch,
+): Settings {
+  const next: Settings = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+  }
+  const { dataDir: _d, logsDir: _l, ...persisted } = next;
+  repo.set(KEY, persisted);
+  return next;
+}

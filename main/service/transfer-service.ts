@@ -1,0 +1,293 @@
+// Transfers as the UI sees them: upload batches (UploadEngine) and results transfers (downloads,
+// restores, imports: ResultsEngine) behind one id space. Upload ids are `upload:<batch id>`;
+// results ids are the engine's own. In a read-only service there are no engines, only the
+// journal's rows.
+import type { Transfer, TransferQuery, TransferState } from '../../preload/contract.js';
+import type { Clock } from '../core/clock.js';
+import { SyncError } from '../core/errors.js';
+import type { CvatApi } from '../cvat/api.js';
+import type { BatchView, UploadEngine, UploadProgress } from '../engine/upload/upload-engine.js';
+import { batchTransferId } from '../engine/upload/upload-engine.js';
+import type { ResultsEngine } from '../engine/results/results-engine.js';
+import { toContractTransfer } from '../engine/results/transfer-view.js';
+import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
+import type { TransferRepo, TransferRow } from '../journal/download-repo.js';
+import { FINAL_STATES } from '../journal/download-repo.js';
+
+const UPLOAD_PREFIX = 'upload:';
+
+export interface TransferSources {
+  clock: Clock;
+  uploads: UploadEngine | null;
+  results: ResultsEngine | null;
+  /** Read-only access when there are no engines. */
+  batchRepo: BatchRepo | null;
+  transferRepo: TransferRepo | null;
+}
+
+interface Speed {
+  at: number;
+  bytes: number;
+  bps: number;
+}
+
+export class TransferService {
+  private readonly speeds = new Map<number, Speed>();
+
+  constructor(private readonly s: TransferSources) {}
+
+  /** Bytes per second of a running batch, smoothed over progress events. */
+  trackProgress(p: UploadProgress): void {
+    const now = this.s.clock.now();
+    const prev = this.speeds.get(p.batchId);
+    if (!prev || p.bytesDone < prev.bytes) {
+      this.speeds.set(p.batchId, { at: now, bytes: p.bytesDone, bps: 0 });
+      return;
+    }
+    const dt = now - prev.at;
+    if (dt < 200) return;
+    const instant = ((p.bytesDone - prev.bytes) * 1000) / dt;
+    this.speeds.set(p.batchId, {
+      at: now,
+      bytes: p.bytesDone,
+      bps: prev.bps === 0 ? instant : prev.bps * 0.7 + instant * 0.3,
+    });
+  }
+
+  uploadView(b: BatchView | BatchRow, progress?: UploadProgress): Transfer {
+    const active = 'active' in b ? b.active : false;
+    const pausedBy = 'pausedBy' in b ? b.pausedBy : b.paused ? 'batch' : null;
+    const now = this.s.clock.now();
+    const bytesDone = progress?.bytesDone ?? b.bytesDone;
+    const filesDone = progress?.filesDone ?? b.filesDone;
+    let state: TransferState;
+    switch (b.state) {
+      case 'done':
+      case 'failed':
+      case 'cancelled':
+        state = b.state;
+        break;
+      default:
+        if (pausedBy === 'batch' || pausedBy === 'folder' || pausedBy === 'all') state = 'paused';
+        else if (active)
+          state = b.state === 'finishing' || b.state === 'processing' ? 'processing' : 'active';
+        else if (b.nextAttemptAt !== null && b.nextAttemptAt > now) state = 'waiting-retry';
+        else if (b.state === 'processing') state = 'processing';
+        else state = 'queued';
+    }
+    if (state !== 'active') this.speeds.delete(b.id);
+    const speed = state === 'active' ? (this.speeds.get(b.id)?.bps ?? 0) : 0;
+    const left = b.bytesTotal - bytesDone;
+    return {
+      id: batchTransferId(b.id),
+      kind: 'upload',
+      title: b.name,
+      state,
+      stage: b.replanReason ? 'waiting-replan' : b.state,
+      folderId: b.folderId,
+      taskId: b.taskId,
+      bytesDone,
+      bytesTotal: b.bytesTotal,
+      filesDone,
+      filesTotal: b.filesTotal,
+      speedBps: Math.round(speed),
+      etaSeconds: speed > 0 && left > 0 ? Math.ceil(left / speed) : null,
+      error: b.lastError,
+      attempts: b.attempts,
+      nextAttemptAt: b.nextAttemptAt,
+      destination: null,
+      createdAt: b.createdAt,
+      updatedAt: b.updatedAt,
+    };
+  }
+
+  resultsView(row: TransferRow): Transfer {
+    return this.s.results ? this.s.results.view(row) : toContractTransfer(row, this.s.clock.now());
+  }
+
+  list(q: TransferQuery): Transfer[] {
+    const limit = q.limit ?? 500;
+    const kinds = q.kinds;
+    const out: Transfer[] = [];
+    if (!kinds || kinds.includes('upload')) {
+      const batches = this.s.uploads?.listBatches() ?? this.s.batchRepo?.list() ?? [];
+      for (const b of batches) out.push(this.uploadView(b));
+    }
+    const resultKinds = (kinds ?? ['download', 'restore', 'import']).filter(
+      (k) => k !== 'upload',
+    ) as TransferRow['kind'][];
+    if (resultKinds.length) {
+      const rows =
+        this.s.results?.list({ kinds: resultKinds, limit: 10_000 }) ??
+        this.s.transferRepo?.list({ kinds: resultKinds, limit: 10_000 }) ??
+        [];
+      for (const r of rows) out.push(this.resultsView(r));
+    }
+    const filtered = q.states ? out.filter((t) => q.states?.includes(t.state)) : out;
+    // Newest first, as the Transfers view lists them.
+    return filtered
+      .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id))
+      .slice(0, limit);
+  }
+
+  get(id: string): Transfer {
+    const batchId = this.batchId(id);
+    if (batchId !== null) {
+      const b = this.s.uploads?.getBatch(batchId) ?? this.s.batchRepo?.get(batchId);
+      if (b) return this.uploadView(b);
+    } else {
+      const row = this.s.results?.get(id) ?? this.s.transferRepo?.get(id) ?? null;
+      if (row) return this.resultsView(row);
+    }
+    throw notFound(id);
+  }
+
+  exportDataset(req: {
+    target: { kind: 'task' | 'project'; id: number };
+    format: string;
+    withImages: boolean;
+    destination: string;
+  }): Transfer {
+    return this.resultsView(this.results().exportDataset(req));
+  }
+
+  backup(req: { target: { kind: 'task' | 'project'; id: number }; destination: string }): Transfer {
+    return this.resultsView(this.results().backup(req));
+  }
+
+  restore(req: { path: string; projectId?: number | null }): Transfer {
+    return this.resultsView(this.results().restore(req));
+  }
+
+  importAnnotations(req: {
+    taskId: number;
+    path: string;
+    format: string;
+    mode: 'replace' | 'append';
+  }): Transfer {
+    return this.resultsView(this.results().importAnnotations(req));
+  }
+
+  async retry(id: string): Promise<Transfer> {
+    const batchId = this.batchId(id);
+    if (batchId === null) return this.resultsView(this.results().retry(id));
+    this.uploads().retryBatch(batchId);
+    return this.get(id);
+  }
+
+  async cancel(id: string): Promise<Transfer> {
+    const batchId = this.batchId(id);
+    if (batchId === null) return this.resultsView(await this.results().cancel(id));
+    if (!this.uploads().cancelBatch(batchId)) {
+      const current = this.get(id);
+      throw new SyncError(`"${current.title}" can no longer be cancelled (${current.state}).`, {
+        code: 'invalid-state',
+        kind: 'item',
+        operation: 'cancel transfer',
+      });
+    }
+    return this.get(id);
+  }
+
+  async pause(id: string): Promise<Transfer> {
+    const batchId = this.batchId(id);
+    if (batchId === null) return this.resultsView(await this.results().pause(id));
+    this.uploads().pauseBatch(batchId);
+    return this.get(id);
+  }
+
+  async resume(id: string): Promise<Transfer> {
+    const batchId = this.batchId(id);
+    if (batchId === null) return this.resultsView(this.results().resume(id));
+    this.uploads().resumeBatch(batchId);
+    return this.get(id);
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    if (paused) this.uploads().pauseAll();
+    else this.uploads().resumeAll();
+    await this.results().setPaused(paused);
+  }
+
+  paused(): boolean {
+    return this.s.uploads?.status().paused ?? false;
+  }
+
+  setConcurrency(n: number): void {
+    this.s.uploads?.setConcurrency(n);
+  }
+
+  setBandwidth(bps: number | null): void {
+    this.s.uploads?.setBandwidth(bps);
+  }
+
+  async setApi(api: CvatApi | null): Promise<void> {
+    this.s.uploads?.setApi(api);
+    await this.s.results?.setApi(api);
+  }
+
+  start(): void {
+    this.s.uploads?.start();
+    this.s.results?.start();
+  }
+
+  /** Only the results queue: one-shot exports and imports must not start pending uploads. */
+  startResults(): void {
+    this.results().start();
+  }
+
+  startUploads(): void {
+    this.uploads().start();
+  }
+
+  /** Resolves when the upload queue has nothing it can run now. */
+  uploadsIdle(): Promise<void> {
+    return this.uploads().idle();
+  }
+
+  /** Resolves when a results transfer is done, failed, cancelled or paused. */
+  async waitForResult(id: string): Promise<Transfer> {
+    return this.resultsView(await this.results().waitFor(id));
+  }
+
+  isFinal(t: Transfer): boolean {
+    return (FINAL_STATES as readonly string[]).includes(t.state);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.s.uploads?.stop(), this.s.results?.stop()]);
+  }
+
+  private batchId(id: string): number | null {
+    if (!id.startsWith(UPLOAD_PREFIX)) return null;
+    const n = Number(id.slice(UPLOAD_PREFIX.length));
+    if (!Number.isInteger(n) || n <= 0) throw notFound(id);
+    return n;
+  }
+
+  private uploads(): UploadEngine {
+    if (!this.s.uploads) throw readOnly();
+    return this.s.uploads;
+  }
+
+  private results(): ResultsEngine {
+    if (!this.s.results) throw readOnly();
+    return this.s.results;
+  }
+}
+
+function notFound(id: string): SyncError {
+  return new SyncError(`No transfer ${id}.`, {
+    code: 'not-found',
+    kind: 'item',
+    operation: 'find transfer',
+  });
+}
+
+function readOnly(): SyncError {
+  return new SyncError('Transfers cannot be changed from a read-only view of the data folder.', {
+    code: 'read-only',
+    kind: 'fatal',
+    operation: 'change transfer',
+  });
+}
