@@ -323,7 +323,11 @@ export interface CvatApi {
   /** Starts an export (location=local); a 409 joins the running request. Returns its rq_id. */
   exportDataset(target: ExportTargetRef, format: string, saveImages: boolean, signal?: AbortSignalLike): Promise<string>;
   exportBackup(target: { kind: 'task' | 'project'; id: number }, signal?: AbortSignalLike): Promise<string>;
-  /** GET (with Range when resumeFrom > 0) of a result URL, with our credentials. */
+  /**
+   * GET (with Range when resumeFrom > 0) of a result URL, with our credentials. An expired
+   * result rejects with status 404 (code 'result-expired' when CVAT itself answered 400 because
+   * the request id left its queue).
+   */
   download(url: string, options?: DownloadOptions): Promise<DownloadResponse>;
 
   // Flow D: imports

@@ -442,7 +442,11 @@ export class CvatClient implements CvatApi {
     // identity: byte offsets must be those of the file, not of a compressed transfer.
     const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (resumeFrom > 0) headers['Range'] = `bytes=${resumeFrom}-`;
-    const open = await this.transport.open({ operation, method: 'GET', path: url, headers, expect: [416], ...sig(options.signal) });
+    const open = await this.transport
+      .open({ operation, method: 'GET', path: url, headers, expect: [416], ...sig(options.signal) })
+      .catch(async (e: unknown) => {
+        throw await this.expiredResult(e, url, options.signal);
+      });
     const { response, guard } = open;
     const filename = dispositionFilename(response.headers.get('content-disposition'));
     const range = parseContentRange(response.headers.get('content-range'));
@@ -488,6 +492,30 @@ export class CvatClient implements CvatApi {
       }
     }
     return { status: response.status, totalBytes, resumed, filename, body: body() };
+  }
+
+  /**
+   * CVAT reports an expired export two ways: 404 while its request lives on without the file,
+   * 400 ("Unknown export request id") once the request itself left the queue, which is the
+   * usual case since both share one TTL. The second is rewritten as the first when
+   * /api/requests confirms the id is gone, so callers have a single "export again" signal.
+   */
+  private async expiredResult(e: unknown, url: string, signal?: AbortSignalLike): Promise<unknown> {
+    if (!isSyncError(e) || e.status !== 400) return e;
+    const rqId = new URL(url, this.server).searchParams.get('rq_id');
+    if (rqId === null) return e;
+    const request = await this.getRequest(rqId, signal).catch(() => undefined);
+    if (request !== null) return e;
+    return new SyncError('download: the export result expired on the server (its request is gone)', {
+      code: 'result-expired',
+      kind: 'item',
+      operation: 'download',
+      url: safeUrl(url),
+      status: 404,
+      ...(e.body !== undefined ? { body: e.body } : {}),
+      hint: 'Export it again; CVAT keeps results for a limited time (24 h by default).',
+      cause: e,
+    });
   }
 
   // --- Flow D: imports --------------------------------------------------------------------

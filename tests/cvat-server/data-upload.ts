@@ -78,10 +78,13 @@ export function validateDataRequest(core: Core, body: Record<string, unknown>): 
   const e: Errors = {};
   const imageQuality = int(e, body, 'image_quality', { min: core.atLeast('2.65') ? 1 : 0, max: 100 });
   const chunkSize = int(e, body, 'chunk_size', { min: 0, max: 2147483647, nullable: true });
+  // DataSerializer.validate_chunk_size: the schema allows 0, the field validator does not.
+  if (chunkSize === 0) e.chunk_size = ['Chunk size must be a positive integer'];
   const startFrame = int(e, body, 'start_frame', { min: 0, max: 2147483647 });
   const stopFrame = int(e, body, 'stop_frame', { min: 0, max: 2147483647 });
   const frameFilter = str(e, body, 'frame_filter', { max: 256 });
-  if (frameFilter && !/step\s*=\s*([1-9]\d*)/.test(frameFilter)) e.frame_filter = ['Invalid frame filter expression'];
+  // DataSerializer.validate_frame_filter runs on any value sent, the empty string included.
+  if (frameFilter !== undefined && !/step\s*=\s*([1-9]\d*)/.test(frameFilter)) e.frame_filter = ['Invalid frame filter expression'];
   const sorting = body.sorting_method ?? 'lexicographical';
   if (!SORTING.includes(String(sorting))) e.sorting_method = [choice(sorting)];
   if (body.storage_method !== undefined && !['cache', 'file_system'].includes(String(body.storage_method))) e.storage_method = [choice(body.storage_method)];
@@ -228,6 +231,15 @@ export class DataUpload {
       if (!truncated) {
         validateDataRequest(this.core, body);
         if (badName !== null) throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
+        // TaskViewSet.append_files registers every name before writing; ClientFile is unique per
+        // (data, file), so a name already registered (earlier batch, TUS creation) or repeated in
+        // this request is an IntegrityError: a bare 500 and nothing appended.
+        const registered = new Set(task.data?.clientFiles ?? []);
+        const seen = new Set<string>();
+        for (const { name } of parts) {
+          if (registered.has(name) || seen.has(name)) throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
+          seen.add(name);
+        }
       }
       const data = task.data;
       if (!data) return body;

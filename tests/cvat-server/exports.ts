@@ -178,7 +178,9 @@ export class Exports {
       jobId: obj.jobId,
       orgId: obj.orgId,
       format,
-      lightweight: backup ? parseBool(q.get('lightweight'), true) : null,
+      // BackupExporter.init_request_args: off by default, and only kept for cloud-backed media,
+      // which this server does not have.
+      lightweight: backup ? false : null,
       resultPath: location === 'local' ? resultPath : null,
       resultFilename: q.get('filename') || defaultName,
       params: { save_images: saveImages, cloud: location !== 'local' },
@@ -255,7 +257,9 @@ export class Exports {
     }
     this.resolve(ctx, target, id);
     const rec = this.requests.get(rqId);
-    if (!rec) throw textError(404, 'Unknown request id or the export has expired');
+    // Downloader.download_file: a request id the queue no longer knows (expired with its result,
+    // or never started) is a plain-text 400; 404 only when the job is alive but its file is gone.
+    if (!rec) throw textError(400, 'Unknown export request id');
     if (rec.ownerId !== ctx.userId) throw listError('The request was initiated by another user');
     if (rec.status !== 'finished') throw listError('The export process is not finished');
     if (!rec.resultPath) throw listError('The export result was saved to a cloud storage and cannot be downloaded');

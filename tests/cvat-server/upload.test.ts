@@ -158,17 +158,26 @@ describe('TUS (§4.3, §5)', () => {
 });
 
 describe('/data dispatch', () => {
-  it('Upload-Multiple appends to an existing name (ab+) and only takes client_files[N] parts', async () => {
+  it('Upload-Multiple: basenames only, a re-sent name is a 500 that stores nothing, only client_files[N] parts', async () => {
     const id = await createTask(s);
     await startData(id);
     const a = Buffer.from('first-');
     const b = Buffer.from('second');
     const up = (files: Array<{ name: string; data: Buffer }>, field?: (i: number) => string) =>
       call(s, 'POST', `/api/tasks/${id}/data/`, { headers: { 'Upload-Multiple': 'true' }, form: form(files, { image_quality: '70' }, field) });
+    const sha = (d: Buffer) => createHash('sha256').update(d).digest('hex');
     expect((await up([{ name: 'dir/part.png', data: a }])).status).toBe(200);
-    expect((await up([{ name: 'part.png', data: b }])).status).toBe(200);
+    // TaskViewSet.append_files bulk-creates ClientFile rows (unique per data+file) before writing.
+    const again = await up([{ name: 'part.png', data: b }]);
+    expect(again.status).toBe(500);
+    expect(again.text).toBe('<h1>Server Error (500)</h1>');
+    const twice = await up([{ name: 'x.png', data: a }, { name: 'sub/x.png', data: b }]);
+    expect(twice.status).toBe(500);
     expect((await up([{ name: 'ignored.png', data: b }], () => 'client_files')).status).toBe(200);
-    expect(s.admin.taskFiles(id)).toEqual([{ name: 'part.png', size: 12, sha256: createHash('sha256').update(Buffer.concat([a, b])).digest('hex') }]);
+    expect(s.admin.taskFiles(id)).toEqual([{ name: 'part.png', size: 6, sha256: sha(a) }]);
+    const tus = await tusCreate(id, 'big.png', 10);
+    expect(tus.status).toBe(201);
+    expect((await up([{ name: 'big.png', data: b }])).status).toBe(500);
     const bad = await up([{ name: '..', data: a }]);
     expect(bad.status).toBe(400);
     const badField = await call(s, 'POST', `/api/tasks/${id}/data/`, { headers: { 'Upload-Multiple': 'true' }, form: form([], { image_quality: '0' }) });
@@ -187,6 +196,9 @@ describe('/data dispatch', () => {
       [{ image_quality: 70, sorting_method: 'size' }, 'sorting_method'],
       [{ image_quality: 70, frame_filter: 'every=2' }, 'frame_filter'],
       [{ image_quality: 70, chunk_size: -1 }, 'chunk_size'],
+      // DataSerializer.validate_chunk_size / validate_frame_filter.
+      [{ image_quality: 70, chunk_size: 0 }, 'chunk_size'],
+      [{ image_quality: 70, frame_filter: '' }, 'frame_filter'],
       [{ image_quality: 70, start_frame: 5, stop_frame: 2 }, 'non_field_errors'],
       [{ image_quality: 70, job_file_mapping: [['a'], ['a']] }, 'job_file_mapping'],
     ] as const) {

@@ -128,6 +128,18 @@ describe('exports and downloads', () => {
     expect(await client.getRequest('action=export&target=task&target_id=999999&user_id=1&subresource=backup')).toBeNull();
     expect(await client.waitForRequest('no such id')).toBeNull();
   });
+
+  // Last in this suite: it moves the server clock a day on.
+  it('an expired result (CVAT: 400 once its request left the queue) rejects as 404 result-expired', async () => {
+    const missing = (await client.download(`${server.url}/api/tasks/${taskId}/dataset/download`).catch((e: unknown) => e)) as SyncError;
+    expect(missing).toMatchObject({ code: 'bad-request', status: 400 });
+    const url = await finishedResult(client, await client.exportBackup({ kind: 'task', id: taskId }));
+    await collect((await client.download(url)).body);
+    server.admin.advanceTime(86_400_000 + 60_000);
+    const expired = (await client.download(url).catch((e: unknown) => e)) as SyncError;
+    expect(expired).toMatchObject({ code: 'result-expired', kind: 'item', status: 404 });
+    expect(expired.hint).toMatch(/export it again/i);
+  });
 });
 
 describe('a server that ignores Range', () => {
