@@ -1,0 +1,294 @@
+// The only reader of the transport. In Electron the preload exposes window.cvatSync; in the
+// daemon's web GUI we build the same SyncBridge over HTTP (POST /rpc/<method>) and Server-Sent
+// Events (/events). Views and state classes see a SyncBridge and never learn which one it is.
+import type {
+  ContractError,
+  EVENT_NAMES,
+  EVENTS_PATH,
+  EventName,
+  METHOD_NAMES,
+  MethodName,
+  Result,
+  RPC_PATH,
+  SyncBridge,
+  SyncEvents,
+} from '../../../preload/contract.js';
+
+declare global {
+  interface Window {
+    cvatSync?: SyncBridge;
+  }
+}
+
+// The contract's constants are values and the renderer may import only types, so they are
+// restated here; the `typeof` annotations make the compiler check they are the same.
+const rpcPath: typeof RPC_PATH = '/rpc';
+const eventsPath: typeof EVENTS_PATH = '/events';
+const methodNames: typeof METHOD_NAMES = [
+  'getStatus',
+  'getConnection',
+  'signIn',
+  'signOut',
+  'listOrganizations',
+  'setOrganization',
+  'runDoctor',
+  'listTasks',
+  'listProjects',
+  'getTaskPreview',
+  'deleteTasks',
+  'openInCvat',
+  'listFormats',
+  'exportDataset',
+  'backup',
+  'restoreBackup',
+  'importAnnotations',
+  'listFolders',
+  'addFolder',
+  'updateFolder',
+  'removeFolder',
+  'pauseFolder',
+  'resumeFolder',
+  'previewFolder',
+  'listIgnored',
+  'chooseFolder',
+  'listTransfers',
+  'retryTransfer',
+  'cancelTransfer',
+  'pauseTransfer',
+  'resumeTransfer',
+  'pauseAll',
+  'resumeAll',
+  'setBandwidthLimit',
+  'listActivity',
+  'getSettings',
+  'updateSettings',
+  'exportDebugArchive',
+];
+const eventNames: typeof EVENT_NAMES = [
+  'status',
+  'connection',
+  'transfer',
+  'transfer-removed',
+  'folder',
+  'folder-removed',
+  'activity',
+  'tasks-changed',
+];
+
+/** Whether the push channel to the service is open. Electron's IPC is always 'up'. */
+export type LinkState = 'up' | 'down';
+
+export interface HttpBridge extends SyncBridge {
+  readonly link: LinkState;
+  /** `reconnected` is true when the channel came back after a drop: state must be refetched. */
+  onLink(listener: (state: LinkState, reconnected: boolean) => void): () => void;
+  close(): void;
+}
+
+export interface HttpBridgeOptions {
+  /** Origin of the daemon, e.g. http://127.0.0.1:8123 */
+  baseUrl: string;
+  token: string | null;
+  fetch?: typeof fetch;
+  EventSource?: typeof EventSource;
+  /** Reconnect delays grow from this (ms) to maxDelayMs, with jitter. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+const TOKEN_KEY = 'cvat-sync.token';
+
+function networkError(method: MethodName, detail: string): ContractError {
+  return {
+    code: 'network',
+    kind: 'transient',
+    message: `Cannot reach the CVAT Sync service (${method}: ${detail})`,
+    retryable: true,
+    hint: 'Check that `cvat-sync daemon` is still running, then reload this page.',
+  };
+}
+
+function httpError(method: MethodName, status: number): ContractError {
+  if (status === 401 || status === 403) {
+    return {
+      code: 'auth',
+      kind: 'fatal',
+      status,
+      message: 'This page is not authorised to talk to the CVAT Sync service.',
+      retryable: false,
+      hint: 'Open the link printed by `cvat-sync daemon` (it carries a fresh access token).',
+    };
+  }
+  return {
+    code: status >= 500 ? 'server' : `http-${status}`,
+    kind: status >= 500 ? 'transient' : 'item',
+    status,
+    message: `${method} failed: the service answered HTTP ${status}.`,
+    retryable: status >= 500,
+  };
+}
+
+function isResult(v: unknown): v is Result<unknown> {
+  if (typeof v !== 'object' || v === null || !('ok' in v)) return false;
+  const r = v as { ok: unknown; error?: unknown };
+  return r.ok === true ? 'value' in v : r.ok === false && typeof r.error === 'object' && r.error !== null;
+}
+
+export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const ES = options.EventSource ?? globalThis.EventSource;
+  const minDelay = options.minDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 15_000;
+  const base = options.baseUrl.replace(/\/$/, '');
+  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  const linkListeners = new Set<(state: LinkState, reconnected: boolean) => void>();
+  let link: LinkState = 'down';
+  let everUp = false;
+  let source: EventSource | null = null;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+
+  async function call(method: MethodName, arg: unknown): Promise<Result<unknown>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${rpcPath}/${method}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(arg ?? {}),
+      });
+    } catch (e) {
+      return { ok: false, error: networkError(method, e instanceof Error ? e.message : String(e)) };
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (_) {
+      return { ok: false, error: response.ok ? networkError(method, 'unreadable answer') : httpError(method, response.status) };
+    }
+    if (isResult(body)) return body;
+    return { ok: false, error: response.ok ? networkError(method, 'unexpected answer') : httpError(method, response.status) };
+  }
+
+  function setLink(next: LinkState): void {
+    if (next === link) return;
+    const reconnected = next === 'up' && everUp;
+    if (next === 'up') everUp = true;
+    link = next;
+    for (const l of linkListeners) l(next, reconnected);
+  }
+
+  function dispatch(name: EventName, data: string): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch (_) {
+      return; // a torn message; the next status event or refetch repairs the view
+    }
+    for (const l of listeners.get(name) ?? []) (l as (p: unknown) => void)(payload);
+  }
+
+  function open(): void {
+    if (closed || !ES) return;
+    const url = `${base}${eventsPath}${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`;
+    const es = new ES(url);
+    source = es;
+    for (const name of eventNames) {
+      es.addEventListener(name, (m) => dispatch(name, (m as MessageEvent<string>).data));
+    }
+    es.onopen = () => {
+      attempt = 0;
+      setLink('up');
+    };
+    // EventSource retries by itself only on some failures and gives up on HTTP errors, so we
+    // always close and reopen on our own schedule: exponential backoff with jitter.
+    es.onerror = () => {
+      es.close();
+      if (source === es) source = null;
+      setLink('down');
+      if (closed) return;
+      const delay = Math.min(maxDelay, minDelay * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+      attempt += 1;
+      timer = setTimeout(() => {
+        timer = null;
+        open();
+      }, delay);
+    };
+  }
+
+  const bridge = {
+    get link() {
+      return link;
+    },
+    on<E extends EventName>(event: E, listener: (payload: SyncEvents[E]) => void): () => void {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (payload: never) => void);
+      return () => set.delete(listener as (payload: never) => void);
+    },
+    onLink(listener: (state: LinkState, reconnected: boolean) => void): () => void {
+      linkListeners.add(listener);
+      return () => linkListeners.delete(listener);
+    },
+    close(): void {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      source?.close();
+      source = null;
+    },
+  } as HttpBridge;
+  for (const method of methodNames) {
+    (bridge as unknown as Record<string, (arg?: unknown) => Promise<Result<unknown>>>)[method] = (arg) => call(method, arg);
+  }
+  open();
+  return bridge;
+}
+
+/** The daemon's page is opened as /?token=XYZ: keep the token for this tab, hide it from the URL. */
+export function takeToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    try {
+      window.sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    } catch (_) {
+      // storage disabled: the token still works for this page's lifetime
+    }
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    return fromUrl;
+  }
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY);
+  } catch (_) {
+    return null;
+  }
+}
+
+let current: SyncBridge | null = null;
+
+/** window.cvatSync in Electron, else the HTTP + SSE bridge to the daemon that served this page. */
+export function getBridge(): SyncBridge {
+  if (current) return current;
+  current = window.cvatSync ?? createHttpBridge({ baseUrl: window.location.origin, token: takeToken() });
+  return current;
+}
+
+/** Tests and embedders inject their own bridge. */
+export function setBridge(bridge: SyncBridge | null): void {
+  current = bridge;
+}
+
+/** Push-channel state for bridges that have one (HTTP); others are always up. */
+export function onLink(bridge: SyncBridge, listener: (state: LinkState, reconnected: boolean) => void): () => void {
+  const maybe = bridge as Partial<HttpBridge>;
+  if (typeof maybe.onLink === 'function') {
+    listener(maybe.link ?? 'down', false);
+    return maybe.onLink(listener);
+  }
+  listener('up', false);
+  return () => {};
+}
+
