@@ -1,0 +1,107 @@
+// What a rule would make of a folder right now, without touching the journal: a walk into
+// memory (capped), the same grouping and names the planner uses, and every ignored file.
+import type {
+  FolderPreview,
+  FolderRule,
+  IgnoredFile,
+  PlannedTaskPreview,
+} from '../../../preload/contract.js';
+import type { Clock } from '../../core/clock.js';
+import { SyncError } from '../../core/errors.js';
+import { describeIgnore } from '../../core/ignore-reason.js';
+import { mediaKindOf } from '../../core/media.js';
+import { uniqueTaskName } from '../../core/name-template.js';
+import type { PlanFile } from '../../core/split-policy.js';
+import { groupForPlanning } from '../../core/split-policy.js';
+import { compileFilter } from '../../watch/filter.js';
+import type { WatchFs } from '../../watch/fs-port.js';
+import { nodeWatchFs } from '../../watch/fs-port.js';
+import { DirWalker } from '../../watch/scanner.js';
+import { nameFor } from './planner.js';
+
+export interface PreviewOptions {
+  clock: Clock;
+  fs?: WatchFs;
+  /** Entries looked at before the preview stops (truncated = true). */
+  cap?: number;
+}
+
+export async function previewFolder(
+  rule: FolderRule,
+  options: PreviewOptions,
+): Promise<FolderPreview> {
+  const fs = options.fs ?? nodeWatchFs;
+  const cap = options.cap ?? 20_000;
+  let real: string;
+  try {
+    if (!(await fs.stat(rule.path)).isDirectory()) throw new Error('not a directory');
+    real = await fs.realpath(rule.path);
+  } catch (e) {
+    throw new SyncError(`${rule.path} is not a folder that can be read: ${(e as Error).message}`, {
+      code: 'folder-missing',
+      kind: 'item',
+      operation: 'preview folder',
+      hint: 'Check the path, and that the drive or share is mounted.',
+    });
+  }
+  const walker = new DirWalker(fs, real, compileFilter(rule));
+  const files: PlanFile[] = [];
+  const ignored: IgnoredFile[] = [];
+  const stack = [{ rel: '', abs: rule.path, real }];
+  let seen = 0;
+  let truncated = false;
+  while (stack.length > 0) {
+    const d = stack.pop();
+    if (!d) break;
+    const listing = await walker.list(d);
+    if (listing === null) continue;
+    if (listing === 'denied') {
+      ignored.push({
+        path: d.rel || '.',
+        reason: describeIgnore('permission-denied', 'cannot list this folder'),
+      });
+      continue;
+    }
+    for (const o of listing.observations) {
+      if (++seen > cap) {
+        truncated = true;
+        break;
+      }
+      if (o.verdict)
+        ignored.push({
+          path: o.relPath,
+          reason: describeIgnore(o.verdict.reason, o.verdict.detail),
+        });
+      else
+        files.push({
+          id: null,
+          relPath: o.relPath,
+          size: o.size,
+          mtimeMs: o.mtimeMs,
+          sha256: null,
+          kind: mediaKindOf(o.relPath),
+          changedAt: 0,
+        });
+    }
+    if (truncated) break;
+    // Depth-first in name order, like the scanner.
+    stack.push(...listing.subdirs.sort((a, b) => (a.rel < b.rel ? 1 : -1)));
+  }
+  const now = options.clock.now();
+  const groups = groupForPlanning(rule.split, files, [], { now, settleMs: 0, flush: true });
+  const names = new Set<string>();
+  let index = 0;
+  const tasks: PlannedTaskPreview[] = groups.map((g) => {
+    const n = g.groupKey === 'count' ? ++index : 1;
+    const name = uniqueTaskName(nameFor(rule, g, n, now), (c) => names.has(c));
+    names.add(name);
+    return {
+      name,
+      files: g.files.length,
+      bytes: g.files.reduce((s, f) => s + f.size, 0),
+      media: g.media,
+    };
+  });
+  ignored.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { tasks, ignored, truncated };
+}

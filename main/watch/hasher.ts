@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import type { AbortSignalLike } from '../core/signal.js';
+import { abortError } from '../core/clock.js';
+import type { WatchFs } from './fs-port.js';
+
+/** SHA-256 of a file, streamed (never the whole file in memory). Rejects with the fs error if it vanishes. */
+/** `size` (expected) sizes the read buffer: tiny files must not each allocate a megabyte. */
+export async function sha256File(
+  fs: WatchFs,
+  path: string,
+  size: number,
+  signal?: AbortSignalLike,
+): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.readStream(path, size)) {
+    if (signal?.aborted) throw abortError();
+    hash.update(chunk);
+  }
+  return hash.digest('hex');
+}
