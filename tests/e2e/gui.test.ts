@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { collectPageProblems, ensureRendererBuilt, launchBrowser, snap, startStack, writeImages, type Stack } from './helpers.js';
 
 let stack: Stack;
@@ -192,3 +192,8 @@ describe('web GUI against the CVAT test server', () => {
     expect(problems).toEqual([]);
   });
 });
+
+/** Waits until the element shows `text` (the UI updates from pushed events, not at once). */
+async function expectText(locator: Locator, text: string | RegExp, timeout = UI_TIMEOUT): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
