@@ -17,7 +17,7 @@ function expectExactlyOnce(batchIds: number[]): void {
   const taskIds = new Set<number>();
   for (const id of batchIds) {
     const b = h.engine.batches.get(id);
-    expect(b?.state).toBe('done');
+    expect(b?.state, JSON.stringify(b?.lastError)).toBe('done');
     const taskId = b?.taskId ?? -1;
     taskIds.add(taskId);
     const task = h.cvat.tasks.get(taskId);
@@ -30,7 +30,14 @@ function expectExactlyOnce(batchIds: number[]): void {
 }
 
 function mixed(name: string): number {
-  return h.batch(name, [h.file(`${name}/big1.mp4`.replace('.mp4', '.jpg'), 9_500), h.file(`${name}/a.jpg`, 1500), h.file(`${name}/b.jpg`, 2500), h.file(`${name}/c.png`, 3000), h.file(`${name}/d.jpg`, 10), h.file(`${name}/big2.jpg`, 4_001)]);
+  return h.batch(name, [
+    h.file(`${name}/big1.mp4`.replace('.mp4', '.jpg'), 9_500),
+    h.file(`${name}/a.jpg`, 1500),
+    h.file(`${name}/b.jpg`, 2500),
+    h.file(`${name}/c.png`, 3000),
+    h.file(`${name}/d.jpg`, 10),
+    h.file(`${name}/big2.jpg`, 4_001),
+  ]);
 }
 
 async function run(): Promise<void> {
@@ -44,15 +51,27 @@ describe('upload engine: the happy path', () => {
     const id = mixed('cams');
     await run();
     expectExactlyOnce([id]);
-    const calls = h.cvat.calls.filter((c) => c.startsWith('tusCreate') || c.startsWith('uploadMultiple'));
-    expect(calls).toEqual(['tusCreate big1.jpg', 'tusCreate big2.jpg', 'uploadMultiple a.jpg,b.jpg', 'uploadMultiple c.png,d.jpg']);
+    const calls = h.cvat.calls.filter(
+      (c) => c.startsWith('tusCreate') || c.startsWith('uploadMultiple'),
+    );
+    expect(calls).toEqual([
+      'tusCreate big1.jpg',
+      'tusCreate big2.jpg',
+      'uploadMultiple a.jpg,b.jpg',
+      'uploadMultiple c.png,d.jpg',
+    ]);
     const b = h.engine.batches.get(id);
     expect(b).toMatchObject({ taskSize: 6, jobCount: 1, bytesDone: b?.bytesTotal, filesDone: 6 });
   });
 
   it('reports empty and unsupported files, never sends them, and renames duplicate basenames', async () => {
     h = makeHarness();
-    const id = h.batch('odd', [h.file('x/img.jpg', 100), h.file('y/img.jpg', 200), h.file('z/empty.jpg', 0), h.file('notes.txt', 50)]);
+    const id = h.batch('odd', [
+      h.file('x/img.jpg', 100),
+      h.file('y/img.jpg', 200),
+      h.file('z/empty.jpg', 0),
+      h.file('notes.txt', 50),
+    ]);
     await run();
     const files = h.engine.batches.files(id);
     expect(files.map((f) => [f.uploadName, f.state, f.skipReason])).toEqual([
@@ -68,7 +87,10 @@ describe('upload engine: the happy path', () => {
     h = makeHarness();
     const id = h.batch('nothing', [h.file('e.jpg', 0)]);
     await run();
-    expect(h.engine.batches.get(id)).toMatchObject({ state: 'failed', lastError: { code: 'no-media' } });
+    expect(h.engine.batches.get(id)).toMatchObject({
+      state: 'failed',
+      lastError: { code: 'no-media' },
+    });
     expect(h.cvat.tasks.size).toBe(0);
   });
 });
@@ -77,12 +99,27 @@ describe('upload engine: recovery from the journal after a crash at each step', 
   const points = [
     { name: 'task created, id never recorded', fault: { op: 'createTask', when: 'hang' } },
     { name: 'Upload-Start sent, answer lost', fault: { op: 'uploadStart', when: 'hang' } },
-    { name: 'TUS upload registered, Location never recorded', fault: { op: 'tusCreate', when: 'hang' } },
-    { name: 'TUS chunk acknowledged, offset never recorded', fault: { op: 'tusPatch', when: 'hang', skip: 3 } },
-    { name: 'TUS final chunk landed, never recorded', fault: { op: 'tusPatch', when: 'hang', skip: 9 } },
+    {
+      name: 'TUS upload registered, Location never recorded',
+      fault: { op: 'tusCreate', when: 'hang' },
+    },
+    {
+      name: 'TUS chunk acknowledged, offset never recorded',
+      fault: { op: 'tusPatch', when: 'hang', skip: 3 },
+    },
+    {
+      name: 'TUS final chunk landed, never recorded',
+      fault: { op: 'tusPatch', when: 'hang', skip: 9 },
+    },
     { name: 'Upload-Multiple applied, answer lost', fault: { op: 'uploadMultiple', when: 'hang' } },
-    { name: 'second Upload-Multiple applied, answer lost', fault: { op: 'uploadMultiple', when: 'hang', skip: 1 } },
-    { name: 'Upload-Finish applied, rq_id never recorded', fault: { op: 'uploadFinish', when: 'hang' } },
+    {
+      name: 'second Upload-Multiple applied, answer lost',
+      fault: { op: 'uploadMultiple', when: 'hang', skip: 1 },
+    },
+    {
+      name: 'Upload-Finish applied, rq_id never recorded',
+      fault: { op: 'uploadFinish', when: 'hang' },
+    },
     { name: 'waiting for processing', fault: { op: 'waitForRequest', when: 'hang' } },
     { name: 'deleting a discarded task', fault: { op: 'deleteTask', when: 'hang' } },
   ] as const;
@@ -123,7 +160,8 @@ describe('upload engine: recovery from the journal after a crash at each step', 
     h = makeHarness();
     const id = mixed('cams');
     h.cvat.faults.push({ op: 'createTask', when: 'before', error: networkReset() });
-    await run();
+    h.engine.start();
+    await quiet();
     await h.clock.advance(10 * 60_000);
     await h.engine.idle();
     expectExactlyOnce([id]);
@@ -133,8 +171,12 @@ describe('upload engine: recovery from the journal after a crash at each step', 
   it('keeps a discarded task in the journal until its DELETE succeeded', async () => {
     h = makeHarness();
     const id = mixed('cams');
-    h.cvat.faults.push({ op: 'uploadMultiple', when: 'mid' }, { op: 'deleteTask', when: 'before', error: httpStatus(503) });
-    await run();
+    h.cvat.faults.push(
+      { op: 'uploadMultiple', when: 'mid' },
+      { op: 'deleteTask', when: 'before', error: httpStatus(503) },
+    );
+    h.engine.start();
+    await quiet();
     const discards = new DiscardRepo(h.db, h.clock);
     expect(discards.list().map((d) => d.taskId)).toEqual([1]);
     expect(h.engine.batches.get(id)?.state).toBe('planned');
@@ -150,7 +192,8 @@ describe('upload engine: failures', () => {
     h = makeHarness();
     const id = mixed('cams');
     h.cvat.faults.push({ op: 'uploadMultiple', when: 'mid' });
-    await run();
+    h.engine.start();
+    await quiet();
     const b = h.engine.batches.get(id);
     expect(b).toMatchObject({ state: 'planned', restarts: 1, taskId: null });
     expect(h.cvat.tasks.has(1)).toBe(false);
@@ -162,13 +205,18 @@ describe('upload engine: failures', () => {
   it('honours Retry-After on a 503 and retries with backoff', async () => {
     h = makeHarness();
     const id = mixed('cams');
-    h.cvat.faults.push({ op: 'uploadStart', when: 'before', error: httpStatus(503, 'upload start', { retryAfterMs: 120_000 }) });
-    await run();
+    h.cvat.faults.push({
+      op: 'uploadStart',
+      when: 'before',
+      error: httpStatus(503, 'upload start', { retryAfterMs: 120_000 }),
+    });
+    h.engine.start();
+    await quiet();
     const b = h.engine.batches.get(id);
     expect(b).toMatchObject({ state: 'created', attempts: 1, lastError: { status: 503 } });
     expect(b?.nextAttemptAt).toBeGreaterThanOrEqual(h.clock.now() + 120_000);
     await h.clock.advance(119_000);
-    await settle();
+    await quiet();
     expect(h.engine.batches.get(id)?.state).toBe('created');
     await h.clock.advance(60_000);
     await h.engine.idle();
@@ -185,7 +233,11 @@ describe('upload engine: failures', () => {
     await run();
     expect(seen).toHaveLength(1);
     expect(h.engine.status().authError?.status).toBe(401);
-    expect(h.engine.listBatches().every((b) => b.state !== 'done' && b.pausedBy === 'auth' && b.attempts === 0)).toBe(true);
+    expect(
+      h.engine
+        .listBatches()
+        .every((b) => b.state !== 'done' && b.pausedBy === 'auth' && b.attempts === 0),
+    ).toBe(true);
     h.engine.setApi(h.cvat);
     await h.engine.idle();
     expectExactlyOnce([a, c]);
@@ -200,7 +252,9 @@ describe('upload engine: failures', () => {
     );
     await run();
     expectExactlyOnce([id]);
-    expect(h.cvat.calls.filter((c) => c.startsWith('tus') || c.startsWith('uploadMultiple'))).toEqual([
+    expect(
+      h.cvat.calls.filter((c) => c.startsWith('tus') || c.startsWith('uploadMultiple')),
+    ).toEqual([
       'uploadMultiple a.jpg,b.jpg,c.jpg',
       'uploadMultiple a.jpg',
       'tusCreate a.jpg',
@@ -224,7 +278,10 @@ describe('upload engine: failures', () => {
     const id = mixed('cams');
     h.cvat.process = () => ({ ok: false, message: 'ValueError: broken media' });
     await run();
-    expect(h.engine.batches.get(id)).toMatchObject({ state: 'failed', lastError: { code: 'processing-failed' } });
+    expect(h.engine.batches.get(id)).toMatchObject({
+      state: 'failed',
+      lastError: { code: 'processing-failed' },
+    });
     expect(h.engine.batches.get(id)?.lastError?.message).toMatch(/ValueError: broken media/);
     h.cvat.process = () => ({ ok: true });
     expect(h.engine.retryBatch(id)).toBe(true);
@@ -252,10 +309,20 @@ describe('upload engine: files changed after planning', () => {
     h.engine.events.on('replan-needed', (r) => asked.push(r));
     await run();
     expect(asked).toEqual([expect.objectContaining({ batchId: id, relPath: 'b.jpg' })]);
-    expect(h.engine.batches.get(id)).toMatchObject({ state: 'planned', replanReason: expect.stringMatching(/size changed/) });
+    expect(h.engine.batches.get(id)).toMatchObject({
+      state: 'planned',
+      replanReason: expect.stringMatching(/size changed/),
+    });
     expect(h.cvat.tasks.size).toBe(0);
     const again = [files[0], h.file('b.jpg', 1200)].filter((f) => f !== undefined);
-    expect(h.engine.batches.replan(id, { name: 's', task: { labels: [{ name: 'car' }] }, data: { image_quality: 70 }, files: again })).toBe(true);
+    expect(
+      h.engine.batches.replan(id, {
+        name: 's',
+        task: { labels: [{ name: 'car' }] },
+        data: { image_quality: 70 },
+        files: again,
+      }),
+    ).toBe(true);
     h.engine.wake();
     await h.engine.idle();
     expectExactlyOnce([id]);
@@ -271,18 +338,32 @@ describe('upload engine: control', () => {
     await until(() => h.cvat.faults.length === 0);
     h.engine.pauseAll();
     await h.engine.idle();
-    expect(h.engine.listBatches()[0]).toMatchObject({ state: 'sending', active: false, pausedBy: 'all' });
+    expect(h.engine.listBatches()[0]).toMatchObject({
+      state: 'sending',
+      active: false,
+      pausedBy: 'all',
+    });
     expect(new UploadRepo(h.db, h.clock).tusForBatch(id)[0]?.offset).toBe(4000);
     h.engine.resumeAll();
     await h.engine.idle();
     expectExactlyOnce([id]);
-    expect(h.cvat.calls.filter((c) => c.startsWith('tus'))).toEqual(['tusCreate big.jpg', 'tusResume big.jpg']);
+    expect(h.cvat.calls.filter((c) => c.startsWith('tus'))).toEqual([
+      'tusCreate big.jpg',
+      'tusResume big.jpg',
+    ]);
   });
 
   it('pauses per folder and per batch', async () => {
     h = makeHarness();
     const a = mixed('a');
-    const b = h.engine.batches.insertPlanned({ folderId: 2, key: 'k', name: 'b', task: {}, data: { image_quality: 70 }, files: [h.file('q.jpg', 10)] });
+    const b = h.engine.batches.insertPlanned({
+      folderId: 2,
+      key: 'k',
+      name: 'b',
+      task: {},
+      data: { image_quality: 70 },
+      files: [h.file('q.jpg', 10)],
+    });
     h.engine.pauseFolder(1);
     h.engine.pauseBatch(b);
     await run();
@@ -320,11 +401,60 @@ describe('upload engine: control', () => {
 });
 
 async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  const deadline = performance.now() + 20_000;
+  while (!cond() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
   expect(cond()).toBe(true);
   await settle();
+}
+
+/** Waits until no batch is running (one may be waiting for its retry time). */
+async function quiet(): Promise<void> {
+  await until(() => h.engine.status().active === 0);
 }
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
 }
+
+describe('upload engine: backoff', () => {
+  it('backs off exponentially with jitter between transient failures', async () => {
+    h = makeHarness();
+    const id = mixed('cams');
+    for (let i = 0; i < 3; i++)
+      h.cvat.faults.push({ op: 'uploadStart', when: 'before', error: httpStatus(503) });
+    h.engine.start();
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await until(
+        () => h.engine.batches.get(id)?.attempts === attempt && h.engine.status().active === 0,
+      );
+      const b = h.engine.batches.get(id);
+      delays.push((b?.nextAttemptAt ?? 0) - h.clock.now());
+      await h.clock.advance((b?.nextAttemptAt ?? 0) - h.clock.now());
+    }
+    // DEFAULT_BACKOFF: 2 s, 4 s, 8 s, each ±50 %.
+    delays.forEach((d, i) => {
+      const base = 2_000 * 2 ** i;
+      expect(d).toBeGreaterThanOrEqual(base * 0.5);
+      expect(d).toBeLessThanOrEqual(base * 1.5);
+    });
+    expect(new Set(delays).size).toBe(3);
+    await h.engine.idle();
+    expectExactlyOnce([id]);
+  });
+
+  it('gives up after repeated uncertain bulk outcomes instead of churning tasks forever', async () => {
+    h = makeHarness({ maxRestarts: 2 });
+    const id = h.batch('s', [h.file('a.jpg', 100)]);
+    for (let i = 0; i < 5; i++) h.cvat.faults.push({ op: 'uploadMultiple', when: 'mid' });
+    h.engine.start();
+    for (let i = 0; i < 5 && h.engine.batches.get(id)?.state !== 'failed'; i++) {
+      await quiet();
+      await h.clock.advance(120_000);
+    }
+    await h.engine.idle();
+    expect(h.engine.batches.get(id)).toMatchObject({ state: 'failed', restarts: 3 });
+    expect(h.engine.batches.get(id)?.lastError?.message).toMatch(/gave up after 3 fresh starts/);
+    expect(h.cvat.tasks.size).toBe(0);
+  });
+});

@@ -21,7 +21,15 @@ import type {
   UploadFile,
 } from '../../../main/cvat/api.js';
 
-export type FaultOp = 'createTask' | 'uploadStart' | 'tusCreate' | 'tusPatch' | 'uploadMultiple' | 'uploadFinish' | 'waitForRequest' | 'deleteTask';
+export type FaultOp =
+  | 'createTask'
+  | 'uploadStart'
+  | 'tusCreate'
+  | 'tusPatch'
+  | 'uploadMultiple'
+  | 'uploadFinish'
+  | 'waitForRequest'
+  | 'deleteTask';
 
 /**
  * before - throw without effect; after - take effect, then throw (the answer is lost);
@@ -53,12 +61,30 @@ interface FakeTask {
 }
 
 export function networkReset(op = 'request'): SyncError {
-  return new SyncError(`${op}: connection reset`, { code: 'network', kind: 'transient', status: 0 });
+  return new SyncError(`${op}: connection reset`, {
+    code: 'network',
+    kind: 'transient',
+    status: 0,
+  });
 }
 
-export function httpStatus(status: number, op = 'request', extra: { code?: string; retryAfterMs?: number } = {}): SyncError {
-  const kind = status === 401 || status === 403 ? 'fatal' : status >= 500 || status === 429 || status === 409 ? 'transient' : 'item';
-  return new SyncError(`${op}: HTTP ${status}`, { code: extra.code ?? `http-${status}`, kind, status, ...(extra.retryAfterMs ? { retryAfterMs: extra.retryAfterMs } : {}) });
+export function httpStatus(
+  status: number,
+  op = 'request',
+  extra: { code?: string; retryAfterMs?: number } = {},
+): SyncError {
+  const kind =
+    status === 401 || status === 403
+      ? 'fatal'
+      : status >= 500 || status === 429 || status === 409
+        ? 'transient'
+        : 'item';
+  return new SyncError(`${op}: HTTP ${status}`, {
+    code: extra.code ?? `http-${status}`,
+    kind,
+    status,
+    ...(extra.retryAfterMs ? { retryAfterMs: extra.retryAfterMs } : {}),
+  });
 }
 
 export class FakeCvat implements CvatApi {
@@ -70,8 +96,9 @@ export class FakeCvat implements CvatApi {
   readonly calls: string[] = [];
   faults: Fault[] = [];
   /** Outcome of processing: a function of the task's files. */
-  process: (files: Map<string, Buffer>) => { ok: true } | { ok: false; message: string } = (files) =>
-    files.size > 0 ? { ok: true } : { ok: false, message: 'No media data found' };
+  process: (files: Map<string, Buffer>) => { ok: true } | { ok: false; message: string } = (
+    files,
+  ) => (files.size > 0 ? { ok: true } : { ok: false, message: 'No media data found' });
   /** When true, a request record disappears as soon as it finished (as after its TTL). */
   forgetFinishedRequests = false;
   private nextId = 1;
@@ -80,7 +107,11 @@ export class FakeCvat implements CvatApi {
   constructor(readonly user: CvatUser = { id: 5, username: 'alice' }) {}
 
   /** Adds a task that someone else made (or an orphan of ours, when `owner` is us). */
-  seedTask(name: string, ownerId: number, createdDate = new Date(1_700_000_000_000).toISOString()): CvatTask {
+  seedTask(
+    name: string,
+    ownerId: number,
+    createdDate = new Date(1_700_000_000_000).toISOString(),
+  ): CvatTask {
     const t = this.newTask(name, ownerId, createdDate);
     this.tasks.set(t.id, { task: t, started: false, files: new Map(), rqId: null });
     return t;
@@ -117,7 +148,11 @@ export class FakeCvat implements CvatApi {
   async createTask(spec: TaskCreateSpec, signal?: AbortSignalLike): Promise<CvatTask> {
     this.calls.push(`createTask ${spec.name}`);
     return this.faulted('createTask', signal, () => {
-      const t = this.newTask(spec.name, this.user.id, new Date(1_700_000_000_000 + this.nextId * 1000).toISOString());
+      const t = this.newTask(
+        spec.name,
+        this.user.id,
+        new Date(1_700_000_000_000 + this.nextId * 1000).toISOString(),
+      );
       this.tasks.set(t.id, { task: t, started: false, files: new Map(), rqId: null });
       return { ...t };
     });
@@ -146,14 +181,23 @@ export class FakeCvat implements CvatApi {
     if (o.resumeUrl) {
       this.calls.push(`tusResume ${o.file.name}`);
       const found = this.uploads.get(o.resumeUrl);
-      if (!found) throw new SyncError('HEAD: 404', { code: 'tus-resume-lost', kind: 'item', status: 404 });
+      if (!found)
+        throw new SyncError('HEAD: 404', { code: 'tus-resume-lost', kind: 'item', status: 404 });
       up = found;
     } else {
       this.calls.push(`tusCreate ${o.file.name}`);
       up = await this.faulted('tusCreate', o.signal, () => {
         const t = this.requireTask(taskId);
-        if (t.files.has(o.file.name)) throw httpStatus(409, 'create upload', { code: 'tus-name-taken' });
-        const u: FakeUpload = { id: `${this.server}/api/tasks/${taskId}/data/5_${this.nextUpload++}`, taskId, name: o.file.name, length: o.file.size, offset: 0, bytes: [] };
+        if (t.files.has(o.file.name))
+          throw httpStatus(409, 'create upload', { code: 'tus-name-taken' });
+        const u: FakeUpload = {
+          id: `${this.server}/api/tasks/${taskId}/data/5_${this.nextUpload++}`,
+          taskId,
+          name: o.file.name,
+          length: o.file.size,
+          offset: 0,
+          bytes: [],
+        };
         this.uploads.set(u.id, u);
         // CVAT registers the name at creation.
         t.files.set(u.name, Buffer.alloc(0));
@@ -181,21 +225,40 @@ export class FakeCvat implements CvatApi {
     return { location: up.id, uploadFilename: up.name, bytesSent: sent };
   }
 
-  async uploadMultiple(taskId: number, files: UploadFile[], options: TransferCallbacks = {}): Promise<void> {
+  async uploadMultiple(
+    taskId: number,
+    files: UploadFile[],
+    options: TransferCallbacks = {},
+  ): Promise<void> {
     this.calls.push(`uploadMultiple ${files.map((f) => f.name).join(',')}`);
     const t = this.requireTask(taskId);
     const append = (list: UploadFile[]): void => {
       for (const f of list) {
         // Upload-Multiple appends (ab+): a name sent twice grows.
-        t.files.set(f.name, Buffer.concat([t.files.get(f.name) ?? Buffer.alloc(0), readFileSync(f.path)]));
+        t.files.set(
+          f.name,
+          Buffer.concat([t.files.get(f.name) ?? Buffer.alloc(0), readFileSync(f.path)]),
+        );
       }
     };
     for (const f of files) await options.throttle?.take(f.size, options.signal);
-    await this.faulted('uploadMultiple', options.signal, () => append(files), () => append(files.slice(0, Math.ceil(files.length / 2))));
-    options.onProgress?.(files.reduce((s, f) => s + f.size, 0), files.reduce((s, f) => s + f.size, 0));
+    await this.faulted(
+      'uploadMultiple',
+      options.signal,
+      () => append(files),
+      () => append(files.slice(0, Math.ceil(files.length / 2))),
+    );
+    options.onProgress?.(
+      files.reduce((s, f) => s + f.size, 0),
+      files.reduce((s, f) => s + f.size, 0),
+    );
   }
 
-  async uploadFinish(taskId: number, _data: DataRequest, signal?: AbortSignalLike): Promise<string | null> {
+  async uploadFinish(
+    taskId: number,
+    _data: DataRequest,
+    signal?: AbortSignalLike,
+  ): Promise<string | null> {
     this.calls.push(`uploadFinish ${taskId}`);
     return this.faulted('uploadFinish', signal, () => {
       const t = this.requireTask(taskId);
@@ -212,10 +275,15 @@ export class FakeCvat implements CvatApi {
     return this.requests.get(rqId) ?? null;
   }
   async listRequests(query: { task_id?: unknown } = {}): Promise<Page<CvatRequest>> {
-    const results = [...this.requests.values()].filter((r) => query.task_id === undefined || r.operation.task_id === query.task_id);
+    const results = [...this.requests.values()].filter(
+      (r) => query.task_id === undefined || r.operation.task_id === query.task_id,
+    );
     return { count: results.length, next: null, previous: null, results };
   }
-  async waitForRequest(rqId: string, options: { signal?: AbortSignalLike; onUpdate?: (r: CvatRequest) => void } = {}): Promise<CvatRequest | null> {
+  async waitForRequest(
+    rqId: string,
+    options: { signal?: AbortSignalLike; onUpdate?: (r: CvatRequest) => void } = {},
+  ): Promise<CvatRequest | null> {
     this.calls.push(`waitForRequest ${rqId}`);
     return this.faulted('waitForRequest', options.signal, () => {
       const r = this.requests.get(rqId);
@@ -278,7 +346,12 @@ export class FakeCvat implements CvatApi {
   }
 
   /** Runs `apply` with whatever fault is scripted for this call. */
-  private async faulted<T>(op: FaultOp, signal: AbortSignalLike | undefined, apply: () => T, half?: () => void): Promise<T> {
+  private async faulted<T>(
+    op: FaultOp,
+    signal: AbortSignalLike | undefined,
+    apply: () => T,
+    half?: () => void,
+  ): Promise<T> {
     if (signal?.aborted) throw abortError();
     const i = this.faults.findIndex((f) => f.op === op);
     const fault = i >= 0 ? this.faults[i] : undefined;
@@ -338,7 +411,14 @@ export class FakeCvat implements CvatApi {
       status: 'queued',
       message: '',
       progress: null,
-      operation: { type: 'create:task', target: 'task', task_id: taskId, project_id: null, job_id: null, format: null },
+      operation: {
+        type: 'create:task',
+        target: 'task',
+        task_id: taskId,
+        project_id: null,
+        job_id: null,
+        format: null,
+      },
       created_date: new Date(1_700_000_000_000).toISOString(),
       started_date: null,
       finished_date: null,

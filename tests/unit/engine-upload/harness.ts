@@ -25,7 +25,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const SMALL = { chunkSize: 1000, bulkThreshold: 4000, bulkBatchBytes: 6000, bulkBatchFiles: 3 };
+export const SMALL = {
+  chunkSize: 1000,
+  bulkThreshold: 4000,
+  bulkBatchBytes: 6000,
+  bulkBatchFiles: 3,
+};
 
 export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'engine-upload-'));
@@ -39,7 +44,16 @@ export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harne
     return seed / 2147483647;
   };
   const build = (o: Partial<UploadEngineOptions>): UploadEngine =>
-    new UploadEngine({ db, api: cvat, clock, random, pollMs: 60_000, ...SMALL, ...overrides, ...o });
+    new UploadEngine({
+      db,
+      api: cvat,
+      clock,
+      random,
+      pollMs: 60_000,
+      ...SMALL,
+      ...overrides,
+      ...o,
+    });
   const h: Harness = {
     dir,
     db,
@@ -57,7 +71,15 @@ export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harne
       const bytes = randomBytes(size);
       writeFileSync(abs, bytes);
       const mtimeMs = statSync(abs).mtimeMs;
-      return { fileId: null, absPath: abs, relPath: name, name: name.slice(name.lastIndexOf('/') + 1), size, mtimeMs, sha256: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        fileId: null,
+        absPath: abs,
+        relPath: name,
+        name: name.slice(name.lastIndexOf('/') + 1),
+        size,
+        mtimeMs,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
     },
     batch(name, files, extra = {}) {
       return h.engine.batches.insertPlanned({

@@ -1,0 +1,47 @@
+// The local files a batch sends are re-checked right before (and after) sending: a file that
+// changed since it was planned must never reach CVAT in its changed state.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { AbortSignalLike } from '../../core/signal.js';
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+}
+
+export interface FileProbe {
+  /** null when the file is gone or unreadable. */
+  stat(path: string): Promise<FileStat | null>;
+  sha256(path: string, signal?: AbortSignalLike): Promise<string>;
+}
+
+export const nodeFileProbe: FileProbe = {
+  async stat(path) {
+    try {
+      const s = await stat(path);
+      return s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : null;
+    } catch {
+      return null;
+    }
+  },
+  async sha256(path, signal) {
+    const hash = createHash('sha256');
+    const stream = createReadStream(path, {
+      highWaterMark: 1 << 20,
+      ...(signal ? { signal: signal as AbortSignal } : {}),
+    });
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  },
+};
+
+/** Why a file no longer matches its plan, or null when it still does. */
+export function changedSincePlan(planned: FileStat, now: FileStat | null): string | null {
+  if (now === null) return 'the file is gone or unreadable';
+  if (now.size !== planned.size) return `its size changed (${planned.size} -> ${now.size} bytes)`;
+  // Planners may store mtime with sub-millisecond digits or without: compare whole milliseconds.
+  if (Math.trunc(now.mtimeMs) !== Math.trunc(planned.mtimeMs))
+    return 'it was modified after it was planned';
+  return null;
+}

@@ -1,0 +1,563 @@
+// Task batches: what the planner decided to send as one CVAT task, and where its upload stands.
+// Every state change is a compare-and-set on `state` in one transaction, so two writers (the
+// engine, a user action, a recovering process) can never both move the same batch.
+import type { BatchState } from '../core/batch-state.js';
+import { canTransition } from '../core/batch-state.js';
+import type { Clock } from '../core/clock.js';
+import type { ErrorInfo } from '../core/errors.js';
+import type { Db } from './database.js';
+import { inTransaction } from './database.js';
+
+export interface NewBatchFile {
+  /** Row id in the planner's `files` table, or null for ad-hoc uploads. */
+  fileId: number | null;
+  absPath: string;
+  relPath: string;
+  /** Unique basename inside the task. */
+  name: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string | null;
+}
+
+/**
+ * `Task` and `Data` are the JSON bodies of POST /api/tasks (without the name) and of Upload-Finish
+ * (the engine uses cvat/api.ts's TaskCreateSpec and DataRequest); the journal stores them as JSON
+ * and, by the layer rule, does not know their shape.
+ */
+export interface NewBatch<Task = unknown, Data = unknown> {
+  folderId: number | null;
+  /** Stable per folder ('subfolder:cams/day1', 'count:7', 'file:a/b.mp4'); unique with folderId. */
+  key: string;
+  /** Task name, unique among the folder's batches. */
+  name: string;
+  task: Task;
+  data: Data;
+  files: NewBatchFile[];
+}
+
+export interface BatchRow<Task = unknown, Data = unknown> {
+  id: number;
+  folderId: number | null;
+  key: string;
+  name: string;
+  task: Task;
+  data: Data;
+  state: BatchState;
+  paused: boolean;
+  cancelRequested: boolean;
+  /** Set when a file changed after planning; the batch waits for the planner (replan()). */
+  replanReason: string | null;
+  taskId: number | null;
+  rqId: string | null;
+  createStartedAt: number | null;
+  attempts: number;
+  restarts: number;
+  lastError: ErrorInfo | null;
+  nextAttemptAt: number | null;
+  bytesTotal: number;
+  bytesDone: number;
+  filesTotal: number;
+  filesDone: number;
+  taskSize: number | null;
+  jobCount: number | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export type BatchFileState = 'pending' | 'sent' | 'skipped';
+
+export interface BatchFileRow {
+  id: number;
+  batchId: number;
+  position: number;
+  fileId: number | null;
+  absPath: string;
+  relPath: string;
+  plannedName: string;
+  uploadName: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string | null;
+  state: BatchFileState;
+  skipReason: string | null;
+  via: 'tus' | 'bulk' | null;
+  bulkPartId: number | null;
+}
+
+/** Columns a transition or update may set besides the state. */
+export interface BatchPatch {
+  taskId?: number | null;
+  rqId?: string | null;
+  createStartedAt?: number | null;
+  attempts?: number;
+  restarts?: number;
+  lastError?: ErrorInfo | null;
+  nextAttemptAt?: number | null;
+  replanReason?: string | null;
+  cancelRequested?: boolean;
+  bytesDone?: number;
+  filesDone?: number;
+  taskSize?: number | null;
+  jobCount?: number | null;
+  finishedAt?: number | null;
+}
+
+export interface BatchFilter {
+  states?: BatchState[];
+  folderId?: number | null;
+  ids?: number[];
+  limit?: number;
+}
+
+interface RawBatch {
+  id: number;
+  folder_id: number | null;
+  key: string;
+  name: string;
+  task_spec: string;
+  data_request: string;
+  state: BatchState;
+  paused: number;
+  cancel_requested: number;
+  replan_reason: string | null;
+  task_id: number | null;
+  rq_id: string | null;
+  create_started_at: number | null;
+  attempts: number;
+  restarts: number;
+  last_error: string | null;
+  next_attempt_at: number | null;
+  bytes_total: number;
+  bytes_done: number;
+  files_total: number;
+  files_done: number;
+  task_size: number | null;
+  job_count: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+interface RawFile {
+  id: number;
+  batch_id: number;
+  position: number;
+  file_id: number | null;
+  abs_path: string;
+  rel_path: string;
+  planned_name: string;
+  upload_name: string;
+  size: number;
+  mtime_ms: number;
+  sha256: string | null;
+  state: BatchFileState;
+  skip_reason: string | null;
+  via: 'tus' | 'bulk' | null;
+  bulk_part_id: number | null;
+}
+
+const PATCH_COLUMNS: Record<keyof BatchPatch, string> = {
+  taskId: 'task_id',
+  rqId: 'rq_id',
+  createStartedAt: 'create_started_at',
+  attempts: 'attempts',
+  restarts: 'restarts',
+  lastError: 'last_error',
+  nextAttemptAt: 'next_attempt_at',
+  replanReason: 'replan_reason',
+  cancelRequested: 'cancel_requested',
+  bytesDone: 'bytes_done',
+  filesDone: 'files_done',
+  taskSize: 'task_size',
+  jobCount: 'job_count',
+  finishedAt: 'finished_at',
+};
+
+export class BatchRepo<Task = unknown, Data = unknown> {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Inserts a planned batch; idempotent on (folderId, key): an existing batch's id is returned unchanged. */
+  insertPlanned(b: NewBatch<Task, Data>): number {
+    return inTransaction(this.db, () => {
+      const existing = this.db
+        .prepare('SELECT id FROM batches WHERE ifnull(folder_id, -1) = ifnull(?, -1) AND key = ?')
+        .get(b.folderId, b.key) as { id: number } | undefined;
+      if (existing) return existing.id;
+      const now = this.clock.now();
+      const info = this.db
+        .prepare(
+          `INSERT INTO batches (folder_id, key, name, task_spec, data_request, state, bytes_total, files_total, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?)`,
+        )
+        .run(
+          b.folderId,
+          b.key,
+          b.name,
+          JSON.stringify(b.task),
+          JSON.stringify(b.data),
+          b.files.reduce((s, f) => s + f.size, 0),
+          b.files.length,
+          now,
+          now,
+        );
+      const id = Number(info.lastInsertRowid);
+      this.insertFiles(id, b.files);
+      return id;
+    });
+  }
+
+  /**
+   * The planner's answer to a replan request: new files and spec for a planned batch. Clears the
+   * replan mark and the error history. False when the batch is not in 'planned' any more.
+   */
+  replan(id: number, b: Omit<NewBatch<Task, Data>, 'folderId' | 'key'>): boolean {
+    return inTransaction(this.db, () => {
+      const row = this.get(id);
+      if (!row || row.state !== 'planned') return false;
+      this.db.prepare('DELETE FROM batch_files WHERE batch_id = ?').run(id);
+      this.db
+        .prepare(
+          `UPDATE batches SET name = ?, task_spec = ?, data_request = ?, replan_reason = NULL, attempts = 0,
+             last_error = NULL, next_attempt_at = NULL, bytes_total = ?, bytes_done = 0, files_total = ?, files_done = 0,
+             updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          b.name,
+          JSON.stringify(b.task),
+          JSON.stringify(b.data),
+          b.files.reduce((s, f) => s + f.size, 0),
+          b.files.length,
+          this.clock.now(),
+          id,
+        );
+      this.insertFiles(id, b.files);
+      return true;
+    });
+  }
+
+  get(id: number): BatchRow<Task, Data> | undefined {
+    const raw = this.db.prepare('SELECT * FROM batches WHERE id = ?').get(id) as
+      RawBatch | undefined;
+    return raw && fromRaw<Task, Data>(raw);
+  }
+
+  list(filter: BatchFilter = {}): Array<BatchRow<Task, Data>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      params.push(...filter.states);
+    }
+    if (filter.folderId !== undefined) {
+      where.push('ifnull(folder_id, -1) = ifnull(?, -1)');
+      params.push(filter.folderId);
+    }
+    if (filter.ids) {
+      where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...filter.ids);
+    }
+    const limit =
+      filter.limit === undefined ? '' : ` LIMIT ${Math.max(1, Math.floor(filter.limit))}`;
+    const sql = `SELECT * FROM batches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id${limit}`;
+    return (this.db.prepare(sql).all(...params) as RawBatch[]).map((r) => fromRaw<Task, Data>(r));
+  }
+
+  /** Batch ids whose task id is `taskId` (a task is claimed by at most one batch). */
+  claimedBy(taskId: number): number[] {
+    return (
+      this.db.prepare('SELECT id FROM batches WHERE task_id = ?').all(taskId) as Array<{
+        id: number;
+      }>
+    ).map((r) => r.id);
+  }
+
+  files(batchId: number): BatchFileRow[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM batch_files WHERE batch_id = ? ORDER BY position')
+        .all(batchId) as RawFile[]
+    ).map(fileFromRaw);
+  }
+
+  /** Compare-and-set: moves `id` from `from` to `to` (with `patch`) only if it is still in `from`. */
+  transition(id: number, from: BatchState, to: BatchState, patch: BatchPatch = {}): boolean {
+    if (from !== to && !canTransition(from, to))
+      throw new Error(`Batch ${id}: no transition ${from} -> ${to}`);
+    return inTransaction(this.db, () => this.setWhere(id, from, { ...patch }, to));
+  }
+
+  /** Changes columns of a batch still in `state` (compare-and-set without a state change). */
+  update(id: number, state: BatchState, patch: BatchPatch): boolean {
+    return inTransaction(this.db, () => this.setWhere(id, state, patch, state));
+  }
+
+  setPaused(id: number, paused: boolean): boolean {
+    return (
+      this.db
+        .prepare('UPDATE batches SET paused = ?, updated_at = ? WHERE id = ?')
+        .run(paused ? 1 : 0, this.clock.now(), id).changes === 1
+    );
+  }
+
+  /** Records that the current attempt ended with `error`; the scheduler waits until `nextAttemptAt`. */
+  recordError(
+    id: number,
+    state: BatchState,
+    error: ErrorInfo,
+    nextAttemptAt: number | null,
+  ): boolean {
+    return inTransaction(this.db, () => {
+      const row = this.get(id);
+      if (!row || row.state !== state) return false;
+      return this.setWhere(
+        id,
+        state,
+        { attempts: row.attempts + 1, lastError: error, nextAttemptAt },
+        state,
+      );
+    });
+  }
+
+  /** Marks files that will never be sent (zero bytes, unsupported type). */
+  skipFile(fileRowId: number, reason: string): void {
+    this.db
+      .prepare(
+        "UPDATE batch_files SET state = 'skipped', skip_reason = ? WHERE id = ? AND state = 'pending'",
+      )
+      .run(reason, fileRowId);
+  }
+
+  /** A 413 on a bulk request: this file goes by TUS from now on. */
+  forceTus(fileRowId: number): void {
+    this.db.prepare("UPDATE batch_files SET via = 'tus' WHERE id = ?").run(fileRowId);
+  }
+
+  /**
+   * Starts the batch over from 'planned' under a new task: the current task (if any) is queued
+   * for deletion, every transfer record is dropped and every sent file is pending again, all in
+   * one transaction. `replanReason` additionally parks the batch until the planner re-plans it.
+   */
+  restart(
+    id: number,
+    from: BatchState,
+    why: {
+      reason: string;
+      countRestart: boolean;
+      replanReason?: string | null;
+      discardTaskIds?: number[];
+      /** A user's retry: attempts, restarts and the last error start from zero. */
+      resetHistory?: boolean;
+    },
+  ): boolean {
+    if (!canTransition(from, 'planned'))
+      throw new Error(`Batch ${id}: no transition ${from} -> planned`);
+    return inTransaction(this.db, () => {
+      const row = this.get(id);
+      if (!row || row.state !== from) return false;
+      const now = this.clock.now();
+      const discard = this.db.prepare(
+        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at) VALUES (?, ?, ?, ?)',
+      );
+      for (const taskId of [
+        ...(row.taskId === null ? [] : [row.taskId]),
+        ...(why.discardTaskIds ?? []),
+      ]) {
+        discard.run(taskId, id, why.reason, now);
+      }
+      this.db
+        .prepare(
+          'DELETE FROM tus_uploads WHERE batch_file_id IN (SELECT id FROM batch_files WHERE batch_id = ?)',
+        )
+        .run(id);
+      this.db
+        .prepare(
+          "UPDATE batch_files SET state = 'pending', bulk_part_id = NULL WHERE batch_id = ? AND state = 'sent'",
+        )
+        .run(id);
+      this.db.prepare('UPDATE batch_files SET bulk_part_id = NULL WHERE batch_id = ?').run(id);
+      this.db.prepare('DELETE FROM bulk_parts WHERE batch_id = ?').run(id);
+      this.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(id);
+      return this.setWhere(
+        id,
+        from,
+        {
+          taskId: null,
+          rqId: null,
+          createStartedAt: null,
+          bytesDone: 0,
+          filesDone: 0,
+          taskSize: null,
+          jobCount: null,
+          finishedAt: null,
+          restarts: why.resetHistory ? 0 : row.restarts + (why.countRestart ? 1 : 0),
+          ...(why.resetHistory ? { attempts: 0, lastError: null, nextAttemptAt: null } : {}),
+          ...(why.replanReason === undefined ? {} : { replanReason: why.replanReason }),
+        },
+        'planned',
+      );
+    });
+  }
+
+  /** Asks the engine to cancel the batch; false when it can no longer be cancelled (processing, done). */
+  requestCancel(id: number): boolean {
+    return inTransaction(this.db, () => {
+      const row = this.get(id);
+      if (!row || !canTransition(row.state, 'cancelled')) return false;
+      return this.setWhere(id, row.state, { cancelRequested: true }, row.state);
+    });
+  }
+
+  /** Ends a cancellation: the batch's task (and `extraTaskIds`) are queued for deletion, in one transaction. */
+  finishCancel(id: number, from: BatchState, extraTaskIds: number[] = []): boolean {
+    if (!canTransition(from, 'cancelled'))
+      throw new Error(`Batch ${id}: no transition ${from} -> cancelled`);
+    return inTransaction(this.db, () => {
+      const row = this.get(id);
+      if (!row || row.state !== from) return false;
+      const discard = this.db.prepare(
+        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at) VALUES (?, ?, ?, ?)',
+      );
+      for (const taskId of [...(row.taskId === null ? [] : [row.taskId]), ...extraTaskIds]) {
+        discard.run(taskId, id, 'cancelled', this.clock.now());
+      }
+      return this.setWhere(
+        id,
+        from,
+        {
+          cancelRequested: false,
+          taskId: null,
+          rqId: null,
+          nextAttemptAt: null,
+          finishedAt: this.clock.now(),
+        },
+        'cancelled',
+      );
+    });
+  }
+
+  private insertFiles(batchId: number, files: NewBatchFile[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO batch_files (batch_id, position, file_id, abs_path, rel_path, planned_name, upload_name, size, mtime_ms, sha256, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+    );
+    const names = uniqueUploadNames(files.map((f) => f.name));
+    files.forEach((f, i) => {
+      insert.run(
+        batchId,
+        i,
+        f.fileId,
+        f.absPath,
+        f.relPath,
+        f.name,
+        names[i] ?? f.name,
+        f.size,
+        f.mtimeMs,
+        f.sha256,
+      );
+    });
+  }
+
+  private setWhere(id: number, state: BatchState, patch: BatchPatch, to: BatchState): boolean {
+    const sets = ['state = ?', 'updated_at = ?'];
+    const params: unknown[] = [to, this.clock.now()];
+    for (const [key, value] of Object.entries(patch) as Array<[keyof BatchPatch, unknown]>) {
+      if (value === undefined) continue;
+      sets.push(`${PATCH_COLUMNS[key]} = ?`);
+      if (key === 'lastError') params.push(value === null ? null : JSON.stringify(value));
+      else if (key === 'cancelRequested') params.push(value ? 1 : 0);
+      else params.push(value);
+    }
+    params.push(id, state);
+    return (
+      this.db
+        .prepare(`UPDATE batches SET ${sets.join(', ')} WHERE id = ? AND state = ?`)
+        .run(...params).changes === 1
+    );
+  }
+}
+
+/**
+ * Basenames unique within a task. Later duplicates become `stem_2.ext`, `stem_3.ext`, ... (the
+ * `_N` rule CVAT itself applies), skipping names already taken; deterministic for one input.
+ */
+export function uniqueUploadNames(names: string[]): string[] {
+  const taken = new Set<string>();
+  const planned = new Set(names.map(basename));
+  return names.map((raw) => {
+    const name = basename(raw);
+    if (!taken.has(name)) {
+      taken.add(name);
+      return name;
+    }
+    const dot = name.lastIndexOf('.');
+    const stem = dot > 0 ? name.slice(0, dot) : name;
+    const ext = dot > 0 ? name.slice(dot) : '';
+    for (let n = 2; ; n++) {
+      const candidate = `${stem}_${n}${ext}`;
+      if (!taken.has(candidate) && !planned.has(candidate)) {
+        taken.add(candidate);
+        return candidate;
+      }
+    }
+  });
+}
+
+function basename(name: string): string {
+  return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+}
+
+function fromRaw<Task, Data>(r: RawBatch): BatchRow<Task, Data> {
+  return {
+    id: r.id,
+    folderId: r.folder_id,
+    key: r.key,
+    name: r.name,
+    task: JSON.parse(r.task_spec) as Task,
+    data: JSON.parse(r.data_request) as Data,
+    state: r.state,
+    paused: r.paused === 1,
+    cancelRequested: r.cancel_requested === 1,
+    replanReason: r.replan_reason,
+    taskId: r.task_id,
+    rqId: r.rq_id,
+    createStartedAt: r.create_started_at,
+    attempts: r.attempts,
+    restarts: r.restarts,
+    lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as ErrorInfo),
+    nextAttemptAt: r.next_attempt_at,
+    bytesTotal: r.bytes_total,
+    bytesDone: r.bytes_done,
+    filesTotal: r.files_total,
+    filesDone: r.files_done,
+    taskSize: r.task_size,
+    jobCount: r.job_count,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function fileFromRaw(r: RawFile): BatchFileRow {
+  return {
+    id: r.id,
+    batchId: r.batch_id,
+    position: r.position,
+    fileId: r.file_id,
+    absPath: r.abs_path,
+    relPath: r.rel_path,
+    plannedName: r.planned_name,
+    uploadName: r.upload_name,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    sha256: r.sha256,
+    state: r.state,
+    skipReason: r.skip_reason,
+    via: r.via,
+    bulkPartId: r.bulk_part_id,
+  };
+}
