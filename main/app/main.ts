@@ -27,13 +27,17 @@ import type {
 import type { Logger } from '../core/logger.js';
 import { parseMethodArg } from '../service/contract-schemas.js';
 import { createFileLogger } from '../service/file-logger.js';
-import type { SyncService } from '../service/host.js';
+import type { StartupNotice, SyncService } from '../service/host.js';
 import { createSyncService } from '../service/index.js';
 import { logsDirOf } from '../service/settings.js';
 import { systemClock } from '../service/system-clock.js';
 import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol.js';
 import { APP_ID, PRODUCT_NAME } from './app-identity.js';
-import { KEYCHAIN_CREDENTIALS_FILE, chooseCredentialStore } from './credentials.js';
+import {
+  KEYCHAIN_CREDENTIALS_FILE,
+  NO_KEYRING_NOTICE,
+  chooseCredentialStore,
+} from './credentials.js';
 import { allowedExternalOrigins, isAllowedExternalUrl } from './external-links.js';
 import { eventForwarder, registerIpcHandlers } from './ipc.js';
 import { HIDDEN_ARG, applyStartAtLogin } from './login-item.js';
@@ -89,6 +93,19 @@ function openLink(url: string): boolean {
   // The URL has passed the allowlist above.
   void shell.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK
   return true;
+}
+
+/** The keyring fallback as an activity entry, with what makes the token stick. */
+function credentialStartupNotice(message: string): StartupNotice {
+  return {
+    level: 'warn',
+    kind: 'credentials',
+    message,
+    hint:
+      message === NO_KEYRING_NOTICE
+        ? 'Install and unlock gnome-keyring or KWallet (e.g. apt install gnome-keyring), then restart CVAT Sync.'
+        : 'Unlock the system keychain, then restart CVAT Sync.',
+  };
 }
 
 function showNotice(notice: DesktopNotice): void {
@@ -169,6 +186,7 @@ async function start(): Promise<void> {
       logger,
       chooseFolder,
       openExternal: (url) => void openLink(url),
+      startupNotices: credentialNotice === null ? [] : [credentialStartupNotice(credentialNotice)],
     });
   } catch (e) {
     logger.error('the service did not start', {

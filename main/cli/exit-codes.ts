@@ -28,6 +28,7 @@ const USAGE_CODES = new Set([
   'unreadable-path',
   'not-a-folder',
   'not-a-file',
+  'invalid-rule',
 ]);
 const AUTH_CODES = new Set([
   'auth',

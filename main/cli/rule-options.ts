@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { FolderRule, LabelSpec, SplitPolicy, TaskOptions } from '../../preload/contract.js';
 import { SyncError } from '../core/errors.js';
+import type { RuleProblem } from '../engine/planner/rule-validation.js';
+import { validateFolderRule } from '../engine/planner/rule-validation.js';
 import { parseMethodArg } from '../service/contract-schemas.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -208,10 +210,29 @@ export function ruleFromFlags(dir: string, flags: RuleFlags, org: string | null)
     polling: flags.polling ?? false,
     taskOptions,
   };
+  // The checks the service makes on save, one line per problem named by its option; the
+  // contract's schema catches anything else.
+  const problems = validateFolderRule(rule);
+  if (problems.length)
+    throw usageError(
+      `Invalid sync rule:\n${problems.map((p) => `  ${optionOf(p)}: ${p.message}`).join('\n')}`,
+      undefined,
+      'invalid-rule',
+    );
   const checked = parseMethodArg('addFolder', rule);
   if (!checked.ok)
     throw usageError(
       checked.error.message.replace(/^Invalid argument for addFolder: /, 'Invalid sync rule: '),
     );
   return checked.arg as FolderRule;
+}
+
+/** The command-line option a rule field comes from ('taskOptions.chunkSize' -> --chunk-size). */
+function optionOf(p: RuleProblem): string {
+  if (p.field === 'path') return 'DIR';
+  if (p.field === 'target') return '--project/--labels';
+  if (p.field === 'nameTemplate') return '--name';
+  if (p.field === 'settleSeconds') return '--settle';
+  const name = p.field.replace(/^taskOptions\./, '');
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -177,13 +177,24 @@ export class FileRepo {
     return row.at;
   }
 
-  /** Present stable files not yet in a batch, in path order. */
-  candidates(folderId: number): FileRow[] {
+  /**
+   * One page of the present stable files not yet in a batch, in path order after `afterPath`
+   * (keyset paging: the planner never holds a whole big folder). `where` narrows to the root's
+   * own files or to the files in subfolders.
+   */
+  candidatePage(
+    folderId: number,
+    afterPath: string | null,
+    limit: number,
+    where: 'all' | 'root' | 'subfolders' = 'all',
+  ): FileRow[] {
+    const dir = where === 'root' ? "AND dir = ''" : where === 'subfolders' ? "AND dir <> ''" : '';
     return (
       this.stmt(
         `SELECT * FROM files WHERE folder_id = ? AND state = 'stable' AND missing_since IS NULL AND batch_id IS NULL
-           ORDER BY rel_path`,
-      ).all(folderId) as Raw[]
+             AND rel_path > ? ${dir}
+           ORDER BY rel_path LIMIT ?`,
+      ).all(folderId, afterPath ?? '', limit) as Raw[]
     ).map(fromRaw);
   }
 
@@ -195,13 +206,16 @@ export class FileRepo {
     );
   }
 
-  /** Present files still settling or hashing. */
-  settling(folderId: number): { relPath: string; changedAt: number }[] {
-    return (
-      this.stmt(
-        "SELECT rel_path, changed_at FROM files WHERE folder_id = ? AND state = 'seen' AND missing_since IS NULL",
-      ).all(folderId) as { rel_path: string; changed_at: number }[]
-    ).map((r) => ({ relPath: r.rel_path, changedAt: r.changed_at }));
+  /**
+   * Files still settling or hashing, summed up per top-level folder ('' = the root's own files):
+   * the latest change in each. What the planner needs to know, in one row per subfolder.
+   */
+  settlingByTop(folderId: number): { top: string; changedAt: number }[] {
+    return this.stmt(
+      `SELECT CASE WHEN instr(rel_path, '/') = 0 THEN '' ELSE substr(rel_path, 1, instr(rel_path, '/') - 1) END AS top,
+           max(changed_at) AS changedAt
+         FROM files WHERE folder_id = ? AND state = 'seen' AND missing_since IS NULL GROUP BY top`,
+    ).all(folderId) as { top: string; changedAt: number }[];
   }
 
   markPlanned(ids: readonly number[], batchId: number): void {

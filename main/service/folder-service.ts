@@ -56,7 +56,6 @@ export class FolderService {
   private server: string | null = null;
   private running = false;
   private switching: Promise<void> = Promise.resolve();
-  private adHocLoops: Array<{ controller: AbortController; loop: Promise<void> }> = [];
 
   constructor(private readonly o: FolderServiceOptions) {
     this.repo = o.db ? new FolderRepo(o.db, o.clock) : null;
@@ -68,6 +67,11 @@ export class FolderService {
     // Serialised: connection events can arrive while the previous switch is still stopping.
     this.switching = this.switching.catch(() => undefined).then(() => this.switchServer(server));
     return this.switching;
+  }
+
+  /** Resolves once the last server switch is through (folder operations then see the new server). */
+  settled(): Promise<void> {
+    return this.switching.catch(() => undefined);
   }
 
   private async switchServer(server: string | null): Promise<void> {
@@ -97,9 +101,6 @@ export class FolderService {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const l of this.adHocLoops) l.controller.abort();
-    await Promise.all(this.adHocLoops.map((l) => l.loop));
-    this.adHocLoops = [];
     await this.sync?.stop();
   }
 
@@ -108,14 +109,36 @@ export class FolderService {
     if (folderId !== null) this.sync?.rescan(folderId);
   }
 
+  /** The upload engine finished or cancelled a batch: its files follow now (and counts go out). */
+  batchSettled(folderId: number | null): void {
+    if (folderId === null || !this.sync) return;
+    this.sync
+      .followBatches(folderId)
+      .catch((e: unknown) =>
+        this.o.logger.warn('following a finished batch failed', { folderId, error: String(e) }),
+      );
+  }
+
+  /** Id, path, health and pause of each saved folder: the status snapshot's cheap view (no counts). */
+  statusList(): Array<{ id: number; path: string; health: FolderInfo['health']; paused: boolean }> {
+    if (!this.repo) return [];
+    return this.repo.list({ savedOnly: true }).map((row) => ({
+      id: row.id,
+      path: row.rule.path,
+      paused: row.paused,
+      health: row.paused ? NO_HEALTH : this.healthOf(row),
+    }));
+  }
+
   list(): FolderInfo[] {
     if (!this.repo) return [];
     return this.repo.list({ savedOnly: true }).map((row) => this.infoOf(row));
   }
 
   async add(rule: FolderRule): Promise<FolderInfo> {
-    const { repo, server } = this.writable();
     assertValidRule(rule);
+    await this.settled();
+    const { repo, server } = this.writable();
     const existing = repo.findByPath(server, rule.path);
     let row: FolderRow;
     if (existing?.saved) {
@@ -138,15 +161,17 @@ export class FolderService {
   }
 
   async update(id: number, rule: FolderRule): Promise<FolderInfo> {
+    assertValidRule(rule);
+    await this.settled();
     const { repo } = this.writable();
     this.requireRow(id);
-    assertValidRule(rule);
     repo.update(id, rule);
     await this.sync?.reload(id);
     return this.push(id);
   }
 
   async remove(id: number): Promise<void> {
+    await this.settled();
     const { repo } = this.writable();
     this.requireRow(id);
     await this.sync?.remove(id);
@@ -154,6 +179,7 @@ export class FolderService {
   }
 
   async setPaused(id: number, paused: boolean): Promise<FolderInfo> {
+    await this.settled();
     const { repo } = this.writable();
     this.requireRow(id);
     if (this.sync) {
@@ -213,6 +239,8 @@ export class FolderService {
    * re-run uploads only what is new.
    */
   async syncOnce(rule: FolderRule, signal?: AbortSignal): Promise<SyncOnceSummary> {
+    assertValidRule(rule);
+    await this.settled();
     const { sync, uploads } = this.runtime();
     const row = this.adHoc(rule);
     const before = new Set(
@@ -230,44 +258,29 @@ export class FolderService {
   }
 
   /**
-   * `cvat-sync watch DIR`: the folder (unsaved) is scanned, settled and planned in passes until
-   * stop(); saved folders are not started. Passes are scans (the truth), paced by the settle
-   * window, so no OS watcher is needed for this one folder.
+   * `cvat-sync watch DIR`: the folder (unsaved) runs as saved folders do in the daemon, with the
+   * OS watcher as the hint and periodic reconcile scans as the truth, until stop(); saved
+   * folders are not started.
    */
   async watchAdHoc(rule: FolderRule): Promise<FolderInfo> {
+    assertValidRule(rule);
+    await this.settled();
     const { sync, uploads } = this.runtime();
     const row = this.adHoc(rule);
-    const controller = new AbortController();
-    const paceMs = Math.min(5_000, Math.max(500, (rule.settleSeconds * 1000) / 2));
-    const loop = (async () => {
-      let n = 0;
-      while (!controller.signal.aborted) {
-        try {
-          // A full reconcile now and then; the passes in between look at what changed.
-          await sync.step(row.id, { full: n % 12 === 0 });
-          uploads.wake();
-        } catch (e) {
-          this.o.logger.warn('watch pass failed', {
-            folderId: row.id,
-            error: (e as Error).message,
-          });
-        }
-        n += 1;
-        await this.o.clock.sleep(paceMs, controller.signal).catch(() => undefined);
-      }
-    })();
-    this.adHocLoops.push({ controller, loop });
+    await sync.watchFolder(row.id);
     uploads.start();
     return this.push(row.id);
   }
 
   private adHoc(rule: FolderRule): FolderRow {
     const { repo, server } = this.writable();
-    assertValidRule(rule);
     const existing = repo.findByPath(server, rule.path);
     if (!existing) return repo.insert(rule, { server, saved: false });
     repo.update(existing.id, rule);
-    if (existing.paused) repo.setPaused(existing.id, false);
+    if (existing.paused) {
+      repo.setPaused(existing.id, false);
+      this.o.uploads?.resumeFolder(existing.id);
+    }
     return repo.require(existing.id);
   }
 
@@ -282,6 +295,13 @@ export class FolderService {
       if (signal?.aborted) return;
       const open = this.batchesOf(folderId).filter((b) => !isTerminal(b.state));
       if (open.length === 0) return;
+      if (uploads.status().paused) {
+        throw new SyncError('Uploads are paused (Pause all); nothing is sent until they resume.', {
+          code: 'paused',
+          kind: 'fatal',
+          hint: 'Resume transfers in the app or the daemon’s web page, then run the command again.',
+        });
+      }
       const auth = uploads.status().authError;
       if (auth) {
         throw new SyncError(auth.message, {
@@ -355,16 +375,7 @@ export class FolderService {
       id: row.id,
       rule: row.rule,
       paused: row.paused,
-      health: row.paused
-        ? NO_HEALTH
-        : {
-            state: 'paused',
-            message:
-              row.server && row.server !== this.server
-                ? `Belongs to ${row.server}; sign in there to sync it.`
-                : 'Not running.',
-            fix: null,
-          },
+      health: row.paused ? NO_HEALTH : this.healthOf(row),
       counts: {
         files: c.files,
         uploaded: c.uploaded,
@@ -373,6 +384,18 @@ export class FolderService {
         failed: c.failed,
       },
       lastScanAt: row.lastScanAt,
+    };
+  }
+
+  private healthOf(row: FolderRow): FolderInfo['health'] {
+    if (row.server === this.server && this.sync) return this.sync.health(row.id);
+    return {
+      state: 'paused',
+      message:
+        row.server && row.server !== this.server
+          ? `Belongs to ${row.server}; sign in there to sync it.`
+          : 'Not running.',
+      fix: null,
     };
   }
 

@@ -45,6 +45,18 @@ export interface ServiceOptions {
   autostart?: boolean;
   /** [0,1) for backoff jitter and ids; tests make it deterministic. */
   random?: () => number;
+  /**
+   * What the entry point noticed before the service existed (e.g. the desktop app found no
+   * keyring): written to the activity log at start and pushed as `activity` events.
+   */
+  startupNotices?: StartupNotice[];
+}
+
+export interface StartupNotice {
+  level: 'info' | 'warn' | 'error';
+  kind: string;
+  message: string;
+  hint?: string;
 }
 
 export type EventListener = <E extends EventName>(event: E, payload: SyncEvents[E]) => void;

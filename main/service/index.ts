@@ -9,6 +9,7 @@ import { ResultsEngine } from '../engine/results/results-engine.js';
 import { UploadEngine } from '../engine/upload/upload-engine.js';
 import { ActivityRepo } from '../journal/activity-repo.js';
 import { BatchRepo } from '../journal/batch-repo.js';
+import { FolderRepo } from '../journal/folder-repo.js';
 import type { Db } from '../journal/database.js';
 import { openJournal } from '../journal/database.js';
 import { TransferRepo } from '../journal/download-repo.js';
@@ -18,7 +19,7 @@ import { acquireEngineLock } from './engine-lock.js';
 import type { EngineLock } from './engine-lock.js';
 import { createFileLogger } from './file-logger.js';
 import { FolderService } from './folder-service.js';
-import { loadSettings, logsDirOf } from './settings.js';
+import { loadQueuePaused, loadSettings, logsDirOf } from './settings.js';
 import { SyncServiceImpl } from './sync-service.js';
 import { systemClock } from './system-clock.js';
 import { TransferService } from './transfer-service.js';
@@ -49,8 +50,12 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
     } else if (existsSync(journalPath)) {
       db = openJournal(journalPath, { readonly: true });
     }
-    const settings = loadSettings(db ? new SettingsRepo(db) : null, dataDir);
+    const settingsRepo = db ? new SettingsRepo(db) : null;
+    const settings = loadSettings(settingsRepo, dataDir);
+    // One limit for uploads and results together: the user's setting bounds their sum.
     const throttle = new TokenBucket(clock, settings.bandwidthLimitBps);
+    // Pauses outlive a restart: "pause all" in the settings, a folder's in its row.
+    const paused = loadQueuePaused(settingsRepo);
     const batchRepo = db ? new BatchRepo(db, clock) : null;
     let folders: FolderService | null = null;
     const uploads =
@@ -62,8 +67,13 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
             random,
             logger,
             concurrency: settings.concurrency,
-            bandwidthBps: settings.bandwidthLimitBps,
+            throttle,
             chunkSize: settings.chunkSizeMiB * 1024 * 1024,
+            paused,
+            pausedFolders: new FolderRepo(db, clock)
+              .list()
+              .filter((f) => f.paused)
+              .map((f) => f.id),
           })
         : null;
     const results =
@@ -86,6 +96,7 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       results,
       batchRepo,
       transferRepo: db ? new TransferRepo(db) : null,
+      settingsRepo,
     });
     const connection = new Connection({ credentials: options.credentials, clock, logger });
     const activityRepo = db ? new ActivityRepo(db) : null;
@@ -118,8 +129,9 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       closeJournal: () => openDb?.close(),
     });
     emitFolder.to = service;
+    if (paused) await results?.setPaused(true);
 
-    wireEngines(service, { uploads, results, transfers, folders: folderService, activityRepo });
+    wireEngines(service, { uploads, results, transfers, folders: folderService });
     connection.onChange((info, api) => {
       void transfers.setApi(api);
       void folderService
@@ -134,6 +146,9 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
         );
       }
     });
+    // What the entry point found before the service existed (e.g. no keyring): in the activity log.
+    for (const n of options.startupNotices ?? [])
+      service.record(n.level, n.kind, n.message, n.hint ? { hint: n.hint } : {});
     await connection.restore();
     await folderService.setServer(connection.api?.server ?? null);
     if (lock && options.autostart !== false) {
@@ -156,14 +171,15 @@ function wireEngines(
     results: ResultsEngine | null;
     transfers: TransferService;
     folders: FolderService;
-    activityRepo: ActivityRepo | null;
   },
 ): void {
-  const { uploads, results, transfers, folders, activityRepo } = p;
+  const { uploads, results, transfers, folders } = p;
   if (uploads) {
     const seenDone = new Set<number>();
     uploads.events.on('batch', (b) => {
       service.pushTransfer(transfers.uploadView(b));
+      // Its files become uploaded (or set aside) now, not at the folder's next scan.
+      if (b.state === 'done' || b.state === 'cancelled') folders.batchSettled(b.folderId);
       if (
         (b.state === 'done' || b.state === 'created') &&
         b.taskId !== null &&
@@ -178,16 +194,8 @@ function wireEngines(
       const b = uploads.getBatch(pr.batchId);
       if (b) service.pushTransfer(transfers.uploadView(b, pr));
     });
-    // The engine wrote the entry just before emitting: the newest row is it.
-    const latestActivity = (): void => {
-      const row = activityRepo?.list({ limit: 1 })[0];
-      if (row) service.pushActivity(row);
-    };
-    uploads.events.on('activity', latestActivity);
-    uploads.events.on('auth-required', () => {
-      latestActivity();
-      void service.connection.refresh();
-    });
+    uploads.events.on('activity', (a) => service.pushActivity(a.entry));
+    uploads.events.on('auth-required', () => void service.connection.refresh());
     uploads.events.on('replan-needed', (r) => folders.replanNeeded(r.folderId));
     uploads.events.on('status', () => service.emitStatus());
   }

@@ -45,6 +45,7 @@ import type { EngineLock } from './engine-lock.js';
 import type { FolderService } from './folder-service.js';
 import type { EventListener, SyncService } from './host.js';
 import { ProgressThrottle } from './progress-throttle.js';
+import { StatusThrottle } from './status-throttle.js';
 import { loadSettings, saveSettings } from './settings.js';
 import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
@@ -80,12 +81,14 @@ export class SyncServiceImpl implements SyncService {
   private settings: Settings;
   private formatsCache: { api: CvatApi; formats: Promise<Formats> } | null = null;
   private readonly progress: ProgressThrottle;
+  private readonly status: StatusThrottle;
   private closed = false;
 
   constructor(private readonly parts: ServiceParts) {
     this.settings = loadSettings(parts.settingsRepo, parts.dataDir);
     parts.throttle.setRate(this.settings.bandwidthLimitBps);
     this.progress = new ProgressThrottle(parts.clock, (t) => this.bus.emit('transfer', t));
+    this.status = new StatusThrottle(parts.clock, () => this.emitStatusNow());
     parts.connection.onChange((info) => {
       this.bus.emit('connection', info);
       this.emitStatus();
@@ -117,19 +120,23 @@ export class SyncServiceImpl implements SyncService {
   /** Transfer updates go through here: progress is coalesced to ~4 events per second each. */
   pushTransfer(t: Transfer): void {
     this.progress.push(t);
+    this.emitStatus();
   }
 
   removeTransfer(id: string): void {
     this.progress.forget(id);
     this.bus.emit('transfer-removed', { id });
+    this.emitStatus();
   }
 
   pushFolder(f: FolderInfo): void {
     this.bus.emit('folder', f);
+    this.emitStatus();
   }
 
   pushActivity(row: ActivityRow): void {
     this.bus.emit('activity', row);
+    if (row.level === 'error') this.emitStatus();
   }
 
   tasksChanged(taskIds: number[]): void {
@@ -147,7 +154,12 @@ export class SyncServiceImpl implements SyncService {
     this.pushActivity(repo.add({ at: this.parts.clock.now(), level, kind, message, ...extra }));
   }
 
+  /** Totals, connection, pause or folder health may have changed: a status event soon (≤ 2/s). */
   emitStatus(): void {
+    if (!this.closed) this.status.request();
+  }
+
+  private emitStatusNow(): void {
     if (this.closed) return;
     const snapshot = this.snapshot();
     if (snapshot) this.bus.emit('status', snapshot);
@@ -169,12 +181,21 @@ export class SyncServiceImpl implements SyncService {
     return this.run('get connection', () => this.parts.connection.current);
   }
 
+  /** Resolves once the folders of the new server run, so that folder calls right after work. */
   signIn(arg: SignInRequest): Promise<Result<ConnectionInfo>> {
-    return this.run('sign in', () => this.parts.connection.signIn(arg));
+    return this.run('sign in', async () => {
+      const info = await this.parts.connection.signIn(arg);
+      await this.parts.folders.settled();
+      return info;
+    });
   }
 
   signOut(): Promise<Result<ConnectionInfo>> {
-    return this.run('sign out', () => this.parts.connection.signOut());
+    return this.run('sign out', async () => {
+      const info = await this.parts.connection.signOut();
+      await this.parts.folders.settled();
+      return info;
+    });
   }
 
   listOrganizations(): Promise<Result<Organization[]>> {
@@ -187,7 +208,11 @@ export class SyncServiceImpl implements SyncService {
   }
 
   setOrganization(arg: { org: string | null }): Promise<Result<ConnectionInfo>> {
-    return this.run('set organization', () => this.parts.connection.setOrganization(arg.org));
+    return this.run('set organization', async () => {
+      const info = await this.parts.connection.setOrganization(arg.org);
+      await this.parts.folders.settled();
+      return info;
+    });
   }
 
   runDoctor(): Promise<Result<DoctorFinding[]>> {
@@ -336,6 +361,7 @@ export class SyncServiceImpl implements SyncService {
       this.writable();
       await this.parts.folders.remove(arg.id);
       this.bus.emit('folder-removed', { id: arg.id });
+      this.emitStatus();
       return { id: arg.id };
     });
   }
@@ -477,6 +503,7 @@ export class SyncServiceImpl implements SyncService {
     if (this.closed) return;
     this.closed = true;
     this.progress.close();
+    this.status.close();
     await this.parts.folders.stop();
     await this.parts.transfers.stop();
     this.parts.closeJournal();
@@ -510,8 +537,8 @@ export class SyncServiceImpl implements SyncService {
       throw new SyncError('No journal to save settings in.', { code: 'read-only', kind: 'fatal' });
     this.settings = saveSettings(repo, this.settings, patch);
     if (patch.bandwidthLimitBps !== undefined) {
+      // The one limiter both engines take from.
       this.parts.throttle.setRate(this.settings.bandwidthLimitBps);
-      this.parts.transfers.setBandwidth(this.settings.bandwidthLimitBps);
     }
     if (patch.concurrency !== undefined)
       this.parts.transfers.setConcurrency(this.settings.concurrency);
@@ -608,9 +635,7 @@ export class SyncServiceImpl implements SyncService {
         connection: this.parts.connection.current,
         paused: this.parts.transfers.paused(),
         totals: this.totals(),
-        folders: this.parts.folders
-          .list()
-          .map((f) => ({ id: f.id, path: f.rule.path, health: f.health, paused: f.paused })),
+        folders: this.parts.folders.statusList(),
         recentErrors:
           this.parts.activityRepo?.list({ levels: ['error'], limit: RECENT_ERRORS }) ?? [],
       };

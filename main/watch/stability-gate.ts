@@ -27,6 +27,7 @@ export interface GateReport {
 }
 
 const ROUND = 256;
+const STAT_FIRST_BYTES = 1024 * 1024;
 
 export class StabilityGate {
   constructor(
@@ -76,24 +77,28 @@ export class StabilityGate {
     const path = absPath(target.root, row.relPath);
     const base = fieldsOf(row);
     const now = (): number => this.clock.now();
-    const before = await this.statOf(path);
-    if (before === 'gone') return { ...base, missingSince: now(), lastSeenAt: now() };
-    if (before === 'denied')
-      return {
-        ...base,
-        state: 'ignored',
-        reason: 'permission-denied',
-        detail: 'cannot read its size',
-        lastSeenAt: now(),
-      };
-    if (before.size !== row.size || before.mtimeMs !== row.mtimeMs) {
-      return {
-        ...base,
-        size: before.size,
-        mtimeMs: before.mtimeMs,
-        changedAt: now(),
-        lastSeenAt: now(),
-      };
+    // A big file is stat-ed first so that one still being written is not read in vain; a small
+    // one is cheaper to read than to stat twice (the stat after hashing catches a change).
+    if (row.size >= STAT_FIRST_BYTES) {
+      const before = await this.statOf(path);
+      if (before === 'gone') return { ...base, missingSince: now(), lastSeenAt: now() };
+      if (before === 'denied')
+        return {
+          ...base,
+          state: 'ignored',
+          reason: 'permission-denied',
+          detail: 'cannot read its size',
+          lastSeenAt: now(),
+        };
+      if (before.size !== row.size || before.mtimeMs !== row.mtimeMs) {
+        return {
+          ...base,
+          size: before.size,
+          mtimeMs: before.mtimeMs,
+          changedAt: now(),
+          lastSeenAt: now(),
+        };
+      }
     }
     let sha: string;
     try {

@@ -56,6 +56,8 @@ export interface FolderSyncOptions {
   missingPollMs?: number;
   /** Polling interval handed to chokidar for polled folders (default 2 s). */
   pollIntervalMs?: number;
+  /** Planning page and chunk sizes (see PlannerOptions). */
+  planner?: { pageSize?: number; chunkFiles?: number };
 }
 
 export interface SyncOnceReport {
@@ -74,6 +76,8 @@ export class FolderSync {
   readonly gate: StabilityGate;
   readonly fs: WatchFs;
   private started = false;
+  /** Folders started one by one (watchFolder), saved or not, besides start()'s saved ones. */
+  private readonly watched = new Set<number>();
 
   constructor(readonly options: FolderSyncOptions) {
     this.fs = options.fs ?? nodeWatchFs;
@@ -86,6 +90,7 @@ export class FolderSync {
       clock: options.clock,
       fs: this.fs,
       ...(options.batches ? { batches: options.batches } : {}),
+      ...options.planner,
     });
   }
 
@@ -103,8 +108,19 @@ export class FolderSync {
     for (const row of rows) await this.reload(row.id);
   }
 
+  /**
+   * Runs one folder (saved or not) as start() runs the saved ones: OS watcher as the hint,
+   * reconcile scans, settle, plan (`cvat-sync watch DIR`). stop() ends it too.
+   */
+  async watchFolder(folderId: number): Promise<void> {
+    if (!this.folders.get(folderId)) throw notFound(folderId);
+    this.watched.add(folderId);
+    await this.reload(folderId);
+  }
+
   async stop(): Promise<void> {
     this.started = false;
+    this.watched.clear();
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.runners.clear();
   }
@@ -117,11 +133,12 @@ export class FolderSync {
     if (!row) return;
     const runner = new FolderRunner(this, row);
     this.runners.set(folderId, runner);
-    if (this.started) runner.start();
+    if (this.started || this.watched.has(folderId)) runner.start();
   }
 
   /** Before a folder is removed: stop watching it. */
   async remove(folderId: number): Promise<void> {
+    this.watched.delete(folderId);
     await this.runners.get(folderId)?.stop();
     this.runners.delete(folderId);
   }
@@ -134,6 +151,20 @@ export class FolderSync {
   async resume(folderId: number): Promise<void> {
     this.folders.setPaused(folderId, false);
     await this.reload(folderId);
+  }
+
+  /**
+   * The upload engine finished or cancelled a batch of this folder: its files follow now (done
+   * -> uploaded), in turn with the folder's passes, and changed counts go out as a 'counts' event.
+   */
+  async followBatches(folderId: number): Promise<void> {
+    const runner = this.runners.get(folderId);
+    if (runner) {
+      await runner.follow();
+      return;
+    }
+    this.planner.followBatches(folderId);
+    this.events.emit('counts', { folderId, counts: this.files.counts(folderId) });
   }
 
   /** A full reconcile now (after system resume, or asked by the user). */
@@ -204,17 +235,20 @@ export class FolderSync {
     let runner = this.runners.get(folderId);
     if (!runner) {
       const row = this.folders.get(folderId);
-      if (!row)
-        throw new SyncError(`No sync folder with id ${folderId}`, {
-          code: 'not-found',
-          kind: 'item',
-          operation: 'sync folder',
-        });
+      if (!row) throw notFound(folderId);
       runner = new FolderRunner(this, row);
       this.runners.set(folderId, runner);
     }
     return runner;
   }
+}
+
+function notFound(folderId: number): SyncError {
+  return new SyncError(`No sync folder with id ${folderId}`, {
+    code: 'not-found',
+    kind: 'item',
+    operation: 'sync folder',
+  });
 }
 
 class FolderRunner {
@@ -283,6 +317,8 @@ class FolderRunner {
         });
         this.sync.logger.warn('folder pass failed', { folderId: this.row.id, error: String(e) });
       }
+      // Stopped during the pass: the abort already happened, so no listener below would see it.
+      if (signal.aborted) break;
       const wait = this.nextWakeIn();
       this.wakeController = new AbortController();
       const onStop = (): void => this.wakeController?.abort();
@@ -313,6 +349,16 @@ class FolderRunner {
   /** One serialised pass: scan (full or the dirty directories), settle, plan. */
   pass(o: { full?: boolean; flush?: boolean; dirsOnly?: boolean }): Promise<PlannedBatch[]> {
     const run = this.chain.then(() => this.passNow(o));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Done/cancelled batches -> file states, serialised with the passes (they write the same rows). */
+  follow(): Promise<void> {
+    const run = this.chain.then(() => {
+      this.sync.planner.followBatches(this.row.id);
+      this.emitCounts();
+    });
     this.chain = run.catch(() => undefined);
     return run;
   }

@@ -5,10 +5,17 @@ import { basename } from 'node:path';
 import type { FolderRule } from '../../../preload/contract.js';
 import type { Clock } from '../../core/clock.js';
 import { uniqueTaskNames } from '../../core/file-name.js';
-import { mediaKindOf } from '../../core/media.js';
 import { renderTaskName, uniqueTaskName } from '../../core/name-template.js';
-import type { PlanFile, PlannedGroup, TaskMedia } from '../../core/split-policy.js';
-import { groupForPlanning } from '../../core/split-policy.js';
+import { isSoloKind, mediaKindOf } from '../../core/media.js';
+import type {
+  GroupOptions,
+  PendingFile,
+  PlanFile,
+  PlannedGroup,
+  SplitSpec,
+  TaskMedia,
+} from '../../core/split-policy.js';
+import { groupForPlanning, topFolderOf } from '../../core/split-policy.js';
 import type { NewBatchFile } from '../../journal/batch-repo.js';
 import { BatchRepo } from '../../journal/batch-repo.js';
 import type { DataRequest } from '../../cvat/api.js';
@@ -42,6 +49,10 @@ export interface PlannerOptions {
   clock: Clock;
   fs?: WatchFs;
   batches?: BatchSink;
+  /** Candidate rows read per query (default 1000). */
+  pageSize?: number;
+  /** Single files, or count:N images, planned per transaction (default 2000). */
+  chunkFiles?: number;
 }
 
 export function toPlanFile(r: FileRow): PlanFile {
@@ -110,35 +121,62 @@ export class Planner {
   /**
    * Plans every ready group of the folder's stable files. `flush` also plans groups that are
    * complete but not yet quiet, and a partial count batch (sync --once).
+   *
+   * Candidates are read page by page in path order and planned in chunks that hold whole groups
+   * (a subfolder, a multiple of N files, or up to CHUNK single files), each chunk in its own
+   * transaction: memory stays bounded by the largest group, not by the folder.
    */
   plan(folder: FolderRow, options: { flush?: boolean } = {}): PlannedBatch[] {
     const rule = folder.rule;
-    const now = this.o.clock.now();
+    const group: GroupOptions = {
+      now: this.o.clock.now(),
+      settleMs: rule.settleSeconds * 1000,
+      flush: options.flush ?? false,
+    };
     const targetKey = targetKeyOf(folder.server, rule);
-    return inTransaction(this.o.db, () => {
-      const candidates: PlanFile[] = [];
-      const fresh = new Map<string, string>();
-      for (const row of this.files.candidates(folder.id)) {
-        if (!row.sha256) continue;
-        const known = this.ledger.find(targetKey, row.sha256);
-        const twin = fresh.get(row.sha256);
-        if (known || twin !== undefined) {
-          const where = known
-            ? `${known.relPath}${known.taskId ? ` (task ${known.taskId})` : ''}`
-            : (twin as string);
-          this.files.setIgnored(row.id, 'duplicate', `same content as ${where}`);
-          continue;
-        }
-        fresh.set(row.sha256, row.relPath);
-        candidates.push(toPlanFile(row));
-      }
-      const groups = groupForPlanning(rule.split, candidates, this.files.settling(folder.id), {
-        now,
-        settleMs: rule.settleSeconds * 1000,
-        flush: options.flush ?? false,
+    // One entry per top folder with files still settling (the policy looks at nothing else).
+    const pending: PendingFile[] = this.files
+      .settlingByTop(folder.id)
+      .map((t) => ({ relPath: t.top === '' ? '' : `${t.top}/`, changedAt: t.changedAt }));
+    const out: PlannedBatch[] = [];
+    const chunk = new Chunk(this.o.chunkFiles ?? CHUNK);
+    const flushChunk = (): void => {
+      if (chunk.empty) return;
+      const { files, dupes } = chunk.take();
+      inTransaction(this.o.db, () => {
+        for (const d of dupes) this.files.setIgnored(d.id, 'duplicate', d.detail);
+        for (const g of groupForPlanning(rule.split, files, pending, group))
+          out.push(this.commit(folder, g, targetKey, group.now));
       });
-      return groups.map((g) => this.commit(folder, g, targetKey, now));
-    });
+    };
+    const split = rule.split;
+    const streams: Array<'all' | 'root' | 'subfolders'> =
+      split.kind === 'subfolder' ? ['subfolders', 'root'] : ['all'];
+    for (const where of streams) {
+      let after: string | null = null;
+      for (;;) {
+        const page = this.files.candidatePage(folder.id, after, this.o.pageSize ?? PAGE, where);
+        for (const row of page) {
+          if (!row.sha256) continue;
+          if (chunk.endsBefore(split, row.relPath)) flushChunk();
+          const known = this.ledger.find(targetKey, row.sha256);
+          const twin = chunk.twin(row.sha256);
+          if (known || twin !== undefined) {
+            const same = known
+              ? `${known.relPath}${known.taskId ? ` (task ${known.taskId})` : ''}`
+              : (twin as string);
+            chunk.dupe(row.id, `same content as ${same}`);
+            continue;
+          }
+          chunk.add(toPlanFile(row));
+        }
+        const last = page[page.length - 1];
+        if (!last) break;
+        after = last.relPath;
+      }
+      flushChunk();
+    }
+    return out;
   }
 
   private commit(
@@ -299,6 +337,59 @@ export class Planner {
       if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return null;
       throw e;
     }
+  }
+}
+
+/** Candidate rows read per query, and single files (or count images) planned per transaction. */
+const PAGE = 1000;
+const CHUNK = 2000;
+
+/**
+ * The candidates of one planning transaction. It ends only where no group is cut: at a new top
+ * folder (subfolder), after a multiple of N images (count:N), after CHUNK files (file).
+ */
+class Chunk {
+  private files: PlanFile[] = [];
+  private dupes: Array<{ id: number; detail: string }> = [];
+  private fresh = new Map<string, string>();
+  private images = 0;
+
+  constructor(private readonly limit: number) {}
+
+  get empty(): boolean {
+    return this.files.length === 0 && this.dupes.length === 0;
+  }
+
+  endsBefore(split: SplitSpec, relPath: string): boolean {
+    const first = this.files[0];
+    if (!first) return false;
+    if (split.kind === 'subfolder') return topFolderOf(first.relPath) !== topFolderOf(relPath);
+    if (split.kind === 'file') return this.files.length >= this.limit;
+    return this.images >= this.limit && this.images % split.count === 0;
+  }
+
+  /** The path of an earlier file of this chunk with the same content. */
+  twin(sha256: string): string | undefined {
+    return this.fresh.get(sha256);
+  }
+
+  add(f: PlanFile): void {
+    if (f.sha256) this.fresh.set(f.sha256, f.relPath);
+    if (!isSoloKind(f.kind)) this.images += 1;
+    this.files.push(f);
+  }
+
+  dupe(id: number, detail: string): void {
+    this.dupes.push({ id, detail });
+  }
+
+  take(): { files: PlanFile[]; dupes: Array<{ id: number; detail: string }> } {
+    const out = { files: this.files, dupes: this.dupes };
+    this.files = [];
+    this.dupes = [];
+    this.fresh = new Map();
+    this.images = 0;
+    return out;
   }
 }
 

@@ -139,6 +139,51 @@ describe('sync --once', () => {
   });
 });
 
+describe('rule validation', () => {
+  it('names every problem of a bad rule by its option in folders add, sync and watch (exit 2)', async () => {
+    writeFileSync(join(work, 'no-labels.json'), '[]');
+    const home = env();
+    const add = await runCli(
+      [
+        'folders',
+        'add',
+        work,
+        '--labels',
+        join(work, 'no-labels.json'),
+        '--include',
+        'day[1',
+        '--name',
+        '{nope}',
+      ],
+      { env: home },
+    );
+    expect(add.code).toBe(2);
+    expect(add.stderr).toContain('error: Invalid sync rule:');
+    expect(add.stderr).toContain(`  --include: The include pattern "day[1" has an unclosed '['.`);
+    expect(add.stderr).toContain('  --project/--labels: Add at least one label');
+    expect(add.stderr).toMatch(/ {2}--name: .*nope/);
+    expect(add.stdout).toBe('');
+    const ls = await runCli(['folders', 'ls', '--json'], { env: home });
+    expect([ls.code, ls.stdout]).toEqual([0, '']);
+
+    for (const command of [
+      ['sync', work, '--once'],
+      ['watch', work],
+    ]) {
+      const r = await runCli([...command, '--project', '1', '--exclude', '/abs/*.png'], {
+        env: env(),
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('  --exclude: The exclude pattern "/abs/*.png" must be relative');
+    }
+    const zero = await runCli(['sync', work, '--once', '--project', '1', '--split', 'count:0'], {
+      env: env(),
+    });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--split must be subfolder, count:N or file, not "count:0"');
+  });
+});
+
 describe('results', () => {
   let taskId: number;
 

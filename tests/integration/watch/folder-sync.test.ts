@@ -69,11 +69,12 @@ describe('FolderSync on real folders', () => {
     h.write('root.jpg', '7');
     h.write('notes.txt', '8');
     const r = await h.syncOnce();
+    // Planned a subfolder at a time (bounded memory): each subfolder's videos, then its images.
     expect(r.planned.map((b) => [b.name, b.media, b.files])).toEqual([
       ['media/ride.mp4', 'video', 1],
+      ['media/cams', 'images', 3],
       ['media/clip.mov', 'video', 1],
       ['media/frames.zip', 'archive', 1],
-      ['media/cams', 'images', 3],
       ['media', 'images', 1],
     ]);
     const cams = h.batches.list({ folderId: h.folderId }).find((b) => b.key === 'subfolder:cams');
@@ -259,6 +260,19 @@ describe('FolderSync on real folders', () => {
   });
 });
 
+describe('stopping', () => {
+  it('stop() during a pass returns when the pass ends, without waiting for the next wake-up', async () => {
+    h = makeHarness();
+    h.write('a/1.jpg', 'one');
+    await h.sync.start();
+    // The first pass is under way; on the fake clock a sleep would never end by itself.
+    const stopped = h.sync.stop().then(() => 'stopped');
+    const stuck = new Promise((r) => setTimeout(() => r('still waiting'), 5_000).unref());
+    expect(await Promise.race([stopped, stuck])).toBe('stopped');
+    expect(h.clock.pendingSleeps()).toBe(0);
+  });
+});
+
 describe('after upload', () => {
   it('follows done and cancelled batches; renames after upload are recorded, never re-planned', async () => {
     h = makeHarness();
@@ -302,6 +316,36 @@ describe('after upload', () => {
     );
     const old = h.files.byPath(h.folderId, 'a/1.jpg');
     expect([old?.state, old?.missingSince !== null]).toEqual(['uploaded', true]);
+  });
+
+  it('followBatches: a done batch makes its files uploaded at once, with a counts event, no scan needed', async () => {
+    h = makeHarness();
+    h.write('a/1.jpg', 'one');
+    h.write('a/2.jpg', 'two');
+    await h.syncOnce();
+    const [a] = h.batches.list({ folderId: h.folderId });
+    const counts: unknown[] = [];
+    h.sync.events.on('counts', (e) => counts.push(e.counts));
+    const scans: unknown[] = [];
+    h.sync.events.on('scanned', (e) => scans.push(e));
+    for (const [from, to] of [
+      ['planned', 'creating'],
+      ['creating', 'created'],
+      ['created', 'started'],
+      ['started', 'sending'],
+      ['sending', 'finishing'],
+      ['finishing', 'processing'],
+      ['processing', 'done'],
+    ] as const) {
+      expect(
+        h.batches.transition(a?.id ?? -1, from, to, from === 'creating' ? { taskId: 7 } : {}),
+      ).toBe(true);
+    }
+    await h.sync.followBatches(h.folderId);
+    expect([h.state('a/1.jpg'), h.state('a/2.jpg')]).toEqual(['uploaded', 'uploaded']);
+    expect(counts).toEqual([{ files: 2, uploaded: 2, pending: 0, ignored: 0, failed: 0 }]);
+    expect(scans).toEqual([]);
+    expect(h.sync.info(h.folderId)?.counts).toMatchObject({ uploaded: 2, pending: 0 });
   });
 
   it('a removed and re-added folder uploads nothing twice (the ledger outlives the rule)', async () => {

@@ -91,7 +91,7 @@ describe('ruleFromFlags', () => {
       /--split/,
     );
     expect(() => ruleFromFlags(dir, flags({ project: '1', imageQuality: '101' }), null)).toThrow(
-      /imageQuality/,
+      /--image-quality: Image quality must be a whole number from 1 to 100/,
     );
     expect(() => ruleFromFlags(join(dir, 'labels.json'), flags({ project: '1' }), null)).toThrow(
       /is not a folder/,
