@@ -16,7 +16,14 @@ let folders: FolderAutoExport[];
 let dest: string;
 
 function rule(over: Partial<AutoExportRule> = {}): AutoExportRule {
-  return { formats: ['COCO 1.0'], withImages: false, backup: true, destination: dest, trigger: 'completed', ...over };
+  return {
+    formats: ['COCO 1.0'],
+    withImages: false,
+    backup: true,
+    destination: dest,
+    trigger: 'completed',
+    ...over,
+  };
 }
 
 beforeEach(async () => {
@@ -26,7 +33,14 @@ beforeEach(async () => {
   clock = new FakeClock();
   folders = [];
   // Not started: these tests look at what gets queued, not at the downloads.
-  engine = new ResultsEngine({ db: j.db, api: api.asApi(), clock, random: () => 0.25, downloadsDir: j.dir, folderAutoExports: () => folders });
+  engine = new ResultsEngine({
+    db: j.db,
+    api: api.asApi(),
+    clock,
+    random: () => 0.25,
+    downloadsDir: j.dir,
+    folderAutoExports: () => folders,
+  });
 });
 
 afterEach(async () => {
@@ -45,7 +59,9 @@ describe('AutoExporter', () => {
 
     Object.assign(api.tasks.get(1)!, { status: 'completed', updated_date: '2026-03-02T00:00:00Z' });
     const first = await engine.autoExport.checkNow();
-    expect(first.map((t) => [t.targetId, t.subject, t.format, t.origin, t.folderId, t.localPath])).toEqual([
+    expect(
+      first.map((t) => [t.targetId, t.subject, t.format, t.origin, t.folderId, t.localPath]),
+    ).toEqual([
       [1, 'dataset', 'COCO 1.0', 'folder:7', 7, dest],
       [1, 'backup', null, 'folder:7', 7, dest],
     ]);
@@ -63,7 +79,13 @@ describe('AutoExporter', () => {
   it('skips tasks without media and concurrent checks share one pass', async () => {
     api.addTask(1, { status: 'completed', size: 0 });
     api.addTask(2, { status: 'completed' });
-    folders = [{ folderId: 1, rule: rule({ backup: false, formats: ['YOLO 1.1', 'COCO 1.0'], withImages: true }), taskIds: [1, 2] }];
+    folders = [
+      {
+        folderId: 1,
+        rule: rule({ backup: false, formats: ['YOLO 1.1', 'COCO 1.0'], withImages: true }),
+        taskIds: [1, 2],
+      },
+    ];
     const [a, b] = await Promise.all([engine.autoExport.checkNow(), engine.autoExport.checkNow()]);
     expect(a).toBe(b);
     expect(a.map((t) => [t.targetId, t.format, t.withImages])).toEqual([
@@ -76,18 +98,32 @@ describe('AutoExporter', () => {
     api.addTask(10, { project_id: 4, status: 'completed' });
     api.addTask(11, { project_id: 5, status: 'completed' });
     engine.autoExport.setProjectRule(4, rule({ formats: [] }));
-    expect(engine.autoExport.projectRules()).toEqual([{ projectId: 4, rule: rule({ formats: [] }) }]);
+    expect(engine.autoExport.projectRules()).toEqual([
+      { projectId: 4, rule: rule({ formats: [] }) },
+    ]);
     const queued = await engine.autoExport.checkNow();
-    expect(queued.map((t) => [t.targetId, t.subject, t.origin])).toEqual([[10, 'backup', 'project:4']]);
+    expect(queued.map((t) => [t.targetId, t.subject, t.origin])).toEqual([
+      [10, 'backup', 'project:4'],
+    ]);
     engine.autoExport.setProjectRule(4, null);
     expect(engine.autoExport.projectRules()).toEqual([]);
-    expect(() => engine.autoExport.setProjectRule(4, rule({ formats: [], backup: false }))).toThrow(/at least one/);
-    expect(() => engine.autoExport.setProjectRule(4, rule({ destination: 'rel' }))).toThrow(/absolute/);
+    expect(() => engine.autoExport.setProjectRule(4, rule({ formats: [], backup: false }))).toThrow(
+      /at least one/,
+    );
+    expect(() => engine.autoExport.setProjectRule(4, rule({ destination: 'rel' }))).toThrow(
+      /absolute/,
+    );
   });
 
   it('on a schedule, exports changed tasks of any status once per interval', async () => {
     api.addTask(1, { updated_date: 'a' });
-    folders = [{ folderId: 2, rule: rule({ trigger: 'schedule', intervalMinutes: 30, backup: false }), taskIds: [1] }];
+    folders = [
+      {
+        folderId: 2,
+        rule: rule({ trigger: 'schedule', intervalMinutes: 30, backup: false }),
+        taskIds: [1],
+      },
+    ];
     expect(await engine.autoExport.checkNow()).toHaveLength(1);
     Object.assign(api.tasks.get(1)!, { updated_date: 'b' });
     await clock.advance(29 * 60_000);

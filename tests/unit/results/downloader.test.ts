@@ -98,14 +98,18 @@ describe('downloadToFile', () => {
     expect(out.finalPath).toBe(join(dir, 'task_1_dataset_coco 1.0 (2).zip'));
     expect(await readFile(join(dir, 'task_1_dataset_coco 1.0.zip'), 'utf8')).toBe('mine');
     // A .part another transfer holds is skipped too.
-    const third = await downloadToFile(params({ partsInUse: () => new Set([join(dir, 'task_1_dataset_coco 1.0 (3).zip.part')]) }));
+    const third = await downloadToFile(
+      params({ partsInUse: () => new Set([join(dir, 'task_1_dataset_coco 1.0 (3).zip.part')]) }),
+    );
     expect(third.finalPath).toBe(join(dir, 'task_1_dataset_coco 1.0 (4).zip'));
   });
 
   it('makes a hostile server name safe', async () => {
     api.nextResult = { bytes: payload, filename: '../../etc/CON.zip' };
     const rq = await api.exportDataset({ kind: 'task', id: 1 }, 'COCO 1.0', false);
-    const out = await downloadToFile(params({ url: (await api.getRequest(rq))?.result_url as string }));
+    const out = await downloadToFile(
+      params({ url: (await api.getRequest(rq))?.result_url as string }),
+    );
     expect(out.finalPath).toBe(join(dir, '_CON.zip'));
   });
 
@@ -116,7 +120,10 @@ describe('downloadToFile', () => {
       return {
         ...real,
         async write(data) {
-          if (written + data.byteLength > 4_096) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          if (written + data.byteLength > 4_096)
+            throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+              code: 'ENOSPC',
+            });
           written += data.byteLength;
           await real.write(data);
         },

@@ -47,15 +47,24 @@ describe('extractZip', () => {
     });
     const first = await extractZip(zip, root, 't1');
     expect(first).toBe(join(root, 'task_1 coco'));
-    expect(await readFile(join(first, 'annotations/instances_default.json'), 'utf8')).toBe('{"images":[]}');
+    expect(await readFile(join(first, 'annotations/instances_default.json'), 'utf8')).toBe(
+      '{"images":[]}',
+    );
     expect(await readFile(join(first, 'images/a.jpg'), 'utf8')).toBe('jpeg bytes');
     const second = await extractZip(zip, root, 't2');
     expect(second).toBe(join(root, 'task_1 coco (2)'));
-    expect((await readdir(root)).sort()).toEqual(['task_1 coco', 'task_1 coco (2)', 'task_1 coco.zip']);
+    expect((await readdir(root)).sort()).toEqual([
+      'task_1 coco',
+      'task_1 coco (2)',
+      'task_1 coco.zip',
+    ]);
   });
 
   it('refuses a zip-slip archive and writes nothing, inside or outside', async () => {
-    const zip = await writeZip('slip.zip', { 'ok.txt': strToU8('fine'), '../evil.txt': strToU8('owned') });
+    const zip = await writeZip('slip.zip', {
+      'ok.txt': strToU8('fine'),
+      '../evil.txt': strToU8('owned'),
+    });
     const err = await refused(zip);
     expect(err.code).toBe('unsafe-archive');
     expect(err.message).toContain('../evil.txt');
@@ -63,8 +72,12 @@ describe('extractZip', () => {
   });
 
   it('refuses absolute paths and drive letters', async () => {
-    expect((await refused(await writeZip('abs.zip', { '/tmp/evil.txt': strToU8('x') }))).code).toBe('unsafe-archive');
-    expect((await refused(await writeZip('drive.zip', { 'C:/evil.txt': strToU8('x') }))).code).toBe('unsafe-archive');
+    expect((await refused(await writeZip('abs.zip', { '/tmp/evil.txt': strToU8('x') }))).code).toBe(
+      'unsafe-archive',
+    );
+    expect((await refused(await writeZip('drive.zip', { 'C:/evil.txt': strToU8('x') }))).code).toBe(
+      'unsafe-archive',
+    );
     await expectNothingWritten(['abs.zip', 'drive.zip']);
   });
 

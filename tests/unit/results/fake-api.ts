@@ -31,18 +31,32 @@ export class FakeResultsApi {
   readonly tasks = new Map<number, CvatTask>();
   readonly requests = new Map<string, FakeRequest>();
   /** What the next export produces. */
-  nextResult: FakeResult = { bytes: new Uint8Array(1000).map((_, i) => i % 251), filename: 'task_1_dataset.zip' };
+  nextResult: FakeResult = {
+    bytes: new Uint8Array(1000).map((_, i) => i % 251),
+    filename: 'task_1_dataset.zip',
+  };
   /** Ends the next download bodies after this many bytes with a socket error (one entry per download). */
   breakAfter: number[] = [];
   rangeSupport = true;
   /** Makes the next waitForRequest answer null (the request expired). */
   expireRequests = 0;
-  /** Makes the next downloads answer 404 (the file expired). */
+  /** Makes the next downloads find their request expired: 400 "Unknown export request id", as CVAT. */
   expireDownloads = 0;
+  /** Makes the next downloads find the request alive but its file gone: 404. */
+  loseFiles = 0;
+  /** Answers downloads of live requests with this 400 (e.g. a result saved to a cloud storage). */
+  refuseDownloadsWith: string | null = null;
   failExportWith: string | null = null;
   exportCalls: Array<{ target: ExportTargetRef; format: string | null; saveImages: boolean }> = [];
   downloads: Array<{ url: string; resumeFrom: number; status: number }> = [];
-  imports: Array<{ kind: 'backup' | 'annotations'; file: UploadFile; resumeUrl: string | null; projectId?: number | null; format?: string; mode?: string }> = [];
+  imports: Array<{
+    kind: 'backup' | 'annotations';
+    file: UploadFile;
+    resumeUrl: string | null;
+    projectId?: number | null;
+    format?: string;
+    mode?: string;
+  }> = [];
   /** Fails the next import uploads after onCreated with a network error. */
   breakImports = 0;
   private seq = 0;
@@ -92,13 +106,18 @@ export class FakeResultsApi {
 
   private filterTasks(query: ListQuery): CvatTask[] {
     let tasks = [...this.tasks.values()];
-    if (typeof query.project_id === 'number') tasks = tasks.filter((t) => t.project_id === query.project_id);
+    if (typeof query.project_id === 'number')
+      tasks = tasks.filter((t) => t.project_id === query.project_id);
     const filter = query.filter as { in?: [unknown, number[]] } | undefined;
     if (filter?.in) tasks = tasks.filter((t) => filter.in?.[1].includes(t.id));
     return tasks;
   }
 
-  async exportDataset(target: ExportTargetRef, format: string, saveImages: boolean): Promise<string> {
+  async exportDataset(
+    target: ExportTargetRef,
+    format: string,
+    saveImages: boolean,
+  ): Promise<string> {
     this.exportCalls.push({ target, format, saveImages });
     if (format === 'Unknown 9.9') {
       throw new SyncError('export dataset: 400 ["Unknown format specified for the request"]', {
@@ -125,7 +144,14 @@ export class FakeResultsApi {
         status: failed ? 'failed' : 'finished',
         message: this.failExportWith ?? '',
         progress: 1,
-        operation: { type, target: target.kind, task_id: target.kind === 'task' ? target.id : null, project_id: null, job_id: null, format },
+        operation: {
+          type,
+          target: target.kind,
+          task_id: target.kind === 'task' ? target.id : null,
+          project_id: null,
+          job_id: null,
+          format,
+        },
         created_date: '2026-01-01T00:00:00.000Z',
         started_date: null,
         finished_date: null,
@@ -133,7 +159,9 @@ export class FakeResultsApi {
         result_url: failed ? null : `${this.server}/api/download?rq_id=${id}`,
         result_id: null,
       },
-      result: failed ? null : { bytes: this.nextResult.bytes.slice(), filename: this.nextResult.filename },
+      result: failed
+        ? null
+        : { bytes: this.nextResult.bytes.slice(), filename: this.nextResult.filename },
     });
     return id;
   }
@@ -149,18 +177,51 @@ export class FakeResultsApi {
       return null;
     }
     const r = this.requests.get(rqId);
-    if (!r) throw new SyncError(`poll request: 404`, { code: 'not-found', kind: 'item', status: 404, operation: 'poll request' });
+    if (!r)
+      throw new SyncError(`poll request: 404`, {
+        code: 'not-found',
+        kind: 'item',
+        status: 404,
+        operation: 'poll request',
+      });
     return r.record;
   }
 
   async download(url: string, options: DownloadOptions = {}): Promise<DownloadResponse> {
     const rqId = new URL(url).searchParams.get('rq_id') ?? '';
     const resumeFrom = options.resumeFrom ?? 0;
+    if (this.expireDownloads > 0) {
+      this.expireDownloads--;
+      this.requests.delete(rqId);
+    }
     const result = this.requests.get(rqId)?.result;
-    if (!result || this.expireDownloads > 0) {
-      if (this.expireDownloads > 0) this.expireDownloads--;
+    if (!result) {
+      this.downloads.push({ url, resumeFrom, status: 400 });
+      throw new SyncError('download failed: HTTP 400 Bad Request — Unknown export request id', {
+        code: 'bad-request',
+        kind: 'item',
+        status: 400,
+        operation: 'download',
+      });
+    }
+    if (this.refuseDownloadsWith !== null) {
+      this.downloads.push({ url, resumeFrom, status: 400 });
+      throw new SyncError(`download failed: HTTP 400 — ${this.refuseDownloadsWith}`, {
+        code: 'bad-request',
+        kind: 'item',
+        status: 400,
+        operation: 'download',
+      });
+    }
+    if (this.loseFiles > 0) {
+      this.loseFiles--;
       this.downloads.push({ url, resumeFrom, status: 404 });
-      throw new SyncError('download: 404', { code: 'not-found', kind: 'item', status: 404, operation: 'download result' });
+      throw new SyncError('download failed: HTTP 404', {
+        code: 'not-found',
+        kind: 'item',
+        status: 404,
+        operation: 'download',
+      });
     }
     const ranged = this.rangeSupport && resumeFrom > 0 && resumeFrom < result.bytes.length;
     const from = ranged ? resumeFrom : 0;
@@ -180,14 +241,29 @@ export class FakeResultsApi {
         yield piece;
       }
     })();
-    return { status: ranged ? 206 : 200, totalBytes: bytes.length, resumed: ranged, filename: result.filename, body };
+    return {
+      status: ranged ? 206 : 200,
+      totalBytes: bytes.length,
+      resumed: ranged,
+      filename: result.filename,
+      body,
+    };
   }
 
   async importBackup(
     file: UploadFile,
-    options: TransferCallbacks & { projectId?: number | null; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      projectId?: number | null;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
   ): Promise<string> {
-    this.imports.push({ kind: 'backup', file, resumeUrl: options.resumeUrl ?? null, projectId: options.projectId ?? null });
+    this.imports.push({
+      kind: 'backup',
+      file,
+      resumeUrl: options.resumeUrl ?? null,
+      projectId: options.projectId ?? null,
+    });
     return this.finishImport(file, options, 'import:backup');
   }
 
@@ -196,22 +272,43 @@ export class FakeResultsApi {
     file: UploadFile,
     format: string,
     mode: 'replace' | 'append',
-    options: TransferCallbacks & { resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
   ): Promise<string> {
-    this.imports.push({ kind: 'annotations', file, resumeUrl: options.resumeUrl ?? null, format, mode });
+    this.imports.push({
+      kind: 'annotations',
+      file,
+      resumeUrl: options.resumeUrl ?? null,
+      format,
+      mode,
+    });
     return this.finishImport(file, options, 'import:annotations', taskId);
   }
 
   private async finishImport(
     file: UploadFile,
-    options: TransferCallbacks & { resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
     type: string,
     taskId: number | null = null,
   ): Promise<string> {
-    if (!options.resumeUrl) await options.onCreated?.(`${this.server}/api/tasks/backup/1_upload-${++this.seq}`, `1_upload-${this.seq}`);
+    if (!options.resumeUrl)
+      await options.onCreated?.(
+        `${this.server}/api/tasks/backup/1_upload-${++this.seq}`,
+        `1_upload-${this.seq}`,
+      );
     if (this.breakImports > 0) {
       this.breakImports--;
-      throw new SyncError('PATCH upload: network error', { code: 'network', kind: 'transient', status: 0, operation: 'PATCH upload' });
+      throw new SyncError('PATCH upload: network error', {
+        code: 'network',
+        kind: 'transient',
+        status: 0,
+        operation: 'PATCH upload',
+      });
     }
     options.onProgress?.(file.size, file.size);
     const id = `rq-${++this.seq}`;
@@ -222,7 +319,14 @@ export class FakeResultsApi {
         status: this.failExportWith ? 'failed' : 'finished',
         message: this.failExportWith ?? '',
         progress: 1,
-        operation: { type, target: 'task', task_id: taskId, project_id: null, job_id: null, format: null },
+        operation: {
+          type,
+          target: 'task',
+          task_id: taskId,
+          project_id: null,
+          job_id: null,
+          format: null,
+        },
         created_date: '2026-01-01T00:00:00.000Z',
         started_date: null,
         finished_date: null,

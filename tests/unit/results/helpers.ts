@@ -29,7 +29,12 @@ export async function tempJournal(prefix = 'results-'): Promise<TempJournal> {
 const SETTLED = ['done', 'failed', 'cancelled', 'paused'];
 
 /** Lets real I/O run and fake time pass until the transfer settles. */
-export async function settle(engine: ResultsEngine, id: string, clock: FakeClock, stepMs = 5_000): Promise<TransferRow> {
+export async function settle(
+  engine: ResultsEngine,
+  id: string,
+  clock: FakeClock,
+  stepMs = 5_000,
+): Promise<TransferRow> {
   for (let i = 0; i < 400; i++) {
     const row = engine.get(id);
     if (row && SETTLED.includes(row.state)) return row;

@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_NAME_BYTES, collisionName, safeFilename, splitExtension } from '../../../main/core/safe-filename.js';
+import {
+  MAX_NAME_BYTES,
+  collisionName,
+  safeFilename,
+  splitExtension,
+} from '../../../main/core/safe-filename.js';
 import { dispositionFilename } from '../../../main/cvat/content-disposition.js';
 
 /** The path a server-proposed name takes: header → raw name (client) → safe name (results engine). */
-const fromHeader = (header: string, fallback = 'fallback.zip'): string => safeFilename(dispositionFilename(header), fallback);
+const fromHeader = (header: string, fallback = 'fallback.zip'): string =>
+  safeFilename(dispositionFilename(header), fallback);
 
 describe('safeFilename', () => {
   it('keeps an ordinary CVAT name as it is', () => {
-    expect(fromHeader('attachment; filename="task_12_dataset_2026_08_20_09_14_55_coco 1.0.zip"')).toBe(
-      'task_12_dataset_2026_08_20_09_14_55_coco 1.0.zip',
-    );
+    expect(
+      fromHeader('attachment; filename="task_12_dataset_2026_08_20_09_14_55_coco 1.0.zip"'),
+    ).toBe('task_12_dataset_2026_08_20_09_14_55_coco 1.0.zip');
   });
 
   it('drops every path part', () => {
@@ -60,9 +66,11 @@ describe('safeFilename', () => {
   });
 
   it('decodes a unicode filename* and prefers it over filename', () => {
-    expect(fromHeader(`attachment; filename="task_1_backup.zip"; filename*=UTF-8''t%C3%A2che_%E2%82%AC_%E6%97%A5%E6%9C%AC.zip`)).toBe(
-      'tâche_€_日本.zip',
-    );
+    expect(
+      fromHeader(
+        `attachment; filename="task_1_backup.zip"; filename*=UTF-8''t%C3%A2che_%E2%82%AC_%E6%97%A5%E6%9C%AC.zip`,
+      ),
+    ).toBe('tâche_€_日本.zip');
     expect(fromHeader(`attachment; filename*=UTF-8''..%2F..%2Fetc%2Fpasswd`)).toBe('passwd');
     // NFD input becomes NFC so the same name is the same file on every OS.
     expect(safeFilename('cafe\u0301.zip')).toBe('caf\u00e9.zip');
