@@ -259,10 +259,15 @@ export class Ctx {
     if (data.length > 0) {
       this.bytesOut += data.length;
       this.hooks.onBytesOut?.(data.length);
-      const ok = this.res.write(data);
       if (cut) {
-        await new Promise<void>((resolve) => this.res.once('drain', resolve).once('close', resolve));
-      } else if (!ok) {
+        // Deliver the bytes before the cut: once written, give the peer a moment to read
+        // them (a reset discards what it has not read yet), then drop the socket. Waiting
+        // for 'drain' instead would hang whenever the write did not fill the buffer.
+        await new Promise<void>((resolve) => {
+          this.res.write(data, () => setTimeout(resolve, 50));
+          this.res.once('close', resolve);
+        });
+      } else if (!this.res.write(data)) {
         await new Promise<void>((resolve) => {
           this.res.once('drain', resolve);
           this.res.once('close', resolve);
