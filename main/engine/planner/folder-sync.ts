@@ -14,7 +14,7 @@ import type { FolderRow } from '../../journal/folder-repo.js';
 import { FolderRepo } from '../../journal/folder-repo.js';
 import { compileFilter } from '../../watch/filter.js';
 import type { Watcher, WatcherFactory } from '../../watch/folder-watcher.js';
-import { chokidarWatcherFactory, isWatchLimitError } from '../../watch/folder-watcher.js';
+import { isWatchLimitError } from '../../watch/folder-watcher.js';
 import type { WatchFs } from '../../watch/fs-port.js';
 import { nodeWatchFs } from '../../watch/fs-port.js';
 import {
@@ -27,6 +27,8 @@ import { detectFsType, isNetworkFs } from '../../watch/mounts.js';
 import type { ScanOutcome, ScanTarget } from '../../watch/scanner.js';
 import { Scanner } from '../../watch/scanner.js';
 import { StabilityGate } from '../../watch/stability-gate.js';
+import type { WatcherChoiceOptions, WatcherKind } from '../../watch/watcher-choice.js';
+import { chooseWatcher, watcherFactoryOf } from '../../watch/watcher-choice.js';
 import type { BatchSink } from './batch-sink.js';
 import type { PlannedBatch } from './planner.js';
 import { Planner } from './planner.js';
@@ -43,8 +45,13 @@ export interface FolderSyncOptions {
   clock: Clock;
   logger?: Logger;
   fs?: WatchFs;
-  /** null = no OS watcher at all (scans only). */
+  /**
+   * null = no OS watcher at all (scans only); omitted = chosen per folder by size and platform
+   * (watch/watcher-choice.ts).
+   */
   watcherFactory?: WatcherFactory | null;
+  /** Tunes that per-folder choice (platform, file-count threshold). */
+  watcherChoice?: WatcherChoiceOptions;
   batches?: BatchSink;
   /** Run only the folders bound to this server ('' = unbound ones). All folders when omitted. */
   server?: string;
@@ -254,6 +261,8 @@ function notFound(folderId: number): SyncError {
 class FolderRunner {
   health: FolderHealth = { state: 'scanning', message: null, fix: null };
   private watcher: Watcher | null = null;
+  /** Which watcher was chosen automatically (null when the options name one). */
+  private watcherKind: WatcherKind | null = null;
   private watchLimit: string | null = null;
   private missing = false;
   private needFull = true;
@@ -413,6 +422,7 @@ class FolderRunner {
       this.lastFullAt = now;
       this.needFull = false;
       this.sync.folders.setLastScan(this.row.id, now);
+      await this.switchWatcherIfOutgrown();
     }
     if (this.missing) {
       // Back: nothing was marked deleted while it was gone, so nothing is planned again.
@@ -473,7 +483,16 @@ class FolderRunner {
     const fsType = await detectFsType(this.sync.fs, rule.path);
     this.networkHint = fsType && isNetworkFs(fsType) ? networkFsHint(fsType) : null;
     const filter = compileFilter(rule);
-    const factory = this.sync.options.watcherFactory ?? chokidarWatcherFactory;
+    let factory = this.sync.options.watcherFactory;
+    this.watcherKind = null;
+    if (!factory) {
+      this.watcherKind = this.autoWatcherKind();
+      factory = watcherFactoryOf(this.watcherKind);
+      this.sync.logger.info('watching folder', {
+        folderId: this.row.id,
+        watcher: this.watcherKind,
+      });
+    }
     try {
       this.watcher = factory({
         root: rule.path,
@@ -490,6 +509,26 @@ class FolderRunner {
     } catch (e) {
       await this.onWatchError(e);
     }
+  }
+
+  private autoWatcherKind(): WatcherKind {
+    return chooseWatcher(
+      { polling: this.row.rule.polling, knownFiles: this.sync.files.counts(this.row.id).files },
+      this.sync.options.watcherChoice,
+    );
+  }
+
+  /**
+   * A folder first watched small that a full scan found big gets the low-memory watcher (never
+   * back: no flapping around the threshold). The new watcher is ready before the old one
+   * closes, so no change falls between the two.
+   */
+  private async switchWatcherIfOutgrown(): Promise<void> {
+    const old = this.watcher;
+    if (!old || this.watcherKind !== 'chokidar' || this.autoWatcherKind() !== 'directory') return;
+    this.watcher = null;
+    await this.openWatcher();
+    await old.close().catch(() => undefined);
   }
 
   private async onWatchError(e: unknown): Promise<void> {
