@@ -34,6 +34,10 @@ export interface NewBatch<Task = unknown, Data = unknown> {
   task: Task;
   data: Data;
   files: NewBatchFile[];
+  /** The CVAT server the batch is for; defaults to its folder's ('' = bound when it first runs). */
+  server?: string;
+  /** The organization the batch is for; defaults to its folder's (null = the connection's). */
+  org?: string | null;
 }
 
 export interface BatchRow<Task = unknown, Data = unknown> {
@@ -43,6 +47,10 @@ export interface BatchRow<Task = unknown, Data = unknown> {
   name: string;
   task: Task;
   data: Data;
+  /** The CVAT server it belongs to: it runs only there ('' = not bound yet). */
+  server: string;
+  /** The organization it belongs to; null = whichever the connection uses. */
+  org: string | null;
   state: BatchState;
   paused: boolean;
   cancelRequested: boolean;
@@ -118,6 +126,8 @@ interface RawBatch {
   name: string;
   task_spec: string;
   data_request: string;
+  server: string;
+  org: string | null;
   state: BatchState;
   paused: number;
   cancel_requested: number;
@@ -189,10 +199,13 @@ export class BatchRepo<Task = unknown, Data = unknown> {
         .get(b.folderId, b.key) as { id: number } | undefined;
       if (existing) return existing.id;
       const now = this.clock.now();
+      const folder = this.db
+        .prepare('SELECT server, org FROM folders WHERE id = ?')
+        .get(b.folderId) as { server: string; org: string | null } | undefined;
       const info = this.db
         .prepare(
-          `INSERT INTO batches (folder_id, key, name, task_spec, data_request, state, bytes_total, files_total, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?)`,
+          `INSERT INTO batches (folder_id, key, name, task_spec, data_request, server, org, state, bytes_total, files_total, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?)`,
         )
         .run(
           b.folderId,
@@ -200,6 +213,8 @@ export class BatchRepo<Task = unknown, Data = unknown> {
           b.name,
           JSON.stringify(b.task),
           JSON.stringify(b.data),
+          b.server ?? folder?.server ?? '',
+          b.org !== undefined ? b.org : (folder?.org ?? null),
           b.files.reduce((s, f) => s + f.size, 0),
           b.files.length,
           now,
@@ -267,12 +282,21 @@ export class BatchRepo<Task = unknown, Data = unknown> {
     return (this.db.prepare(sql).all(...params) as RawBatch[]).map((r) => fromRaw<Task, Data>(r));
   }
 
-  /** Batch ids whose task id is `taskId` (a task is claimed by at most one batch). */
-  claimedBy(taskId: number): number[] {
+  /** Binds a batch planned without a server to `server`; false when it already belongs to one. */
+  bindServer(id: number, server: string): boolean {
     return (
-      this.db.prepare('SELECT id FROM batches WHERE task_id = ?').all(taskId) as Array<{
-        id: number;
-      }>
+      this.db
+        .prepare("UPDATE batches SET server = ?, updated_at = ? WHERE id = ? AND server = ''")
+        .run(server, this.clock.now(), id).changes === 1
+    );
+  }
+
+  /** Batch ids whose task id is `taskId` on `server` (a task is claimed by at most one batch). */
+  claimedBy(taskId: number, server: string): number[] {
+    return (
+      this.db
+        .prepare('SELECT id FROM batches WHERE task_id = ? AND server = ?')
+        .all(taskId, server) as Array<{ id: number }>
     ).map((r) => r.id);
   }
 
@@ -304,21 +328,25 @@ export class BatchRepo<Task = unknown, Data = unknown> {
     );
   }
 
-  /** Records that the current attempt ended with `error`; the scheduler waits until `nextAttemptAt`. */
-  recordError(
-    id: number,
-    state: BatchState,
-    error: ErrorInfo,
-    nextAttemptAt: number | null,
-  ): boolean {
+  /**
+   * Records that the current attempt ended with `error`; the scheduler waits `retryInMs` from
+   * this moment (the one stored as updatedAt), or for a user's action when null.
+   */
+  recordError(id: number, state: BatchState, error: ErrorInfo, retryInMs: number | null): boolean {
     return inTransaction(this.db, () => {
       const row = this.get(id);
       if (!row || row.state !== state) return false;
+      const now = this.clock.now();
       return this.setWhere(
         id,
         state,
-        { attempts: row.attempts + 1, lastError: error, nextAttemptAt },
+        {
+          attempts: row.attempts + 1,
+          lastError: error,
+          nextAttemptAt: retryInMs === null ? null : now + retryInMs,
+        },
         state,
+        now,
       );
     });
   }
@@ -361,13 +389,13 @@ export class BatchRepo<Task = unknown, Data = unknown> {
       if (!row || row.state !== from) return false;
       const now = this.clock.now();
       const discard = this.db.prepare(
-        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at, server) VALUES (?, ?, ?, ?, ?)',
       );
       for (const taskId of [
         ...(row.taskId === null ? [] : [row.taskId]),
         ...(why.discardTaskIds ?? []),
       ]) {
-        discard.run(taskId, id, why.reason, now);
+        discard.run(taskId, id, why.reason, now, row.server);
       }
       this.db
         .prepare(
@@ -420,10 +448,10 @@ export class BatchRepo<Task = unknown, Data = unknown> {
       const row = this.get(id);
       if (!row || row.state !== from) return false;
       const discard = this.db.prepare(
-        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at, server) VALUES (?, ?, ?, ?, ?)',
       );
       for (const taskId of [...(row.taskId === null ? [] : [row.taskId]), ...extraTaskIds]) {
-        discard.run(taskId, id, 'cancelled', this.clock.now());
+        discard.run(taskId, id, 'cancelled', this.clock.now(), row.server);
       }
       return this.setWhere(
         id,
@@ -462,9 +490,15 @@ export class BatchRepo<Task = unknown, Data = unknown> {
     });
   }
 
-  private setWhere(id: number, state: BatchState, patch: BatchPatch, to: BatchState): boolean {
+  private setWhere(
+    id: number,
+    state: BatchState,
+    patch: BatchPatch,
+    to: BatchState,
+    now = this.clock.now(),
+  ): boolean {
     const sets = ['state = ?', 'updated_at = ?'];
-    const params: unknown[] = [to, this.clock.now()];
+    const params: unknown[] = [to, now];
     for (const [key, value] of Object.entries(patch) as Array<[keyof BatchPatch, unknown]>) {
       if (value === undefined) continue;
       sets.push(`${PATCH_COLUMNS[key]} = ?`);
@@ -519,6 +553,8 @@ function fromRaw<Task, Data>(r: RawBatch): BatchRow<Task, Data> {
     name: r.name,
     task: JSON.parse(r.task_spec) as Task,
     data: JSON.parse(r.data_request) as Data,
+    server: r.server,
+    org: r.org,
     state: r.state,
     paused: r.paused === 1,
     cancelRequested: r.cancel_requested === 1,

@@ -7,6 +7,8 @@ import type { Db } from './database.js';
 export interface DiscardRow {
   taskId: number;
   batchId: number | null;
+  /** The server that holds the task ('' = unknown: discarded before servers were recorded). */
+  server: string;
   reason: string;
   attempts: number;
   lastError: ErrorInfo | null;
@@ -16,6 +18,7 @@ export interface DiscardRow {
 interface RawDiscard {
   task_id: number;
   batch_id: number | null;
+  server: string;
   reason: string;
   attempts: number;
   last_error: string | null;
@@ -28,12 +31,12 @@ export class DiscardRepo {
     private readonly clock: Clock,
   ) {}
 
-  add(taskId: number, batchId: number | null, reason: string): void {
+  add(taskId: number, batchId: number | null, reason: string, server: string): void {
     this.db
       .prepare(
-        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at, server) VALUES (?, ?, ?, ?, ?)',
       )
-      .run(taskId, batchId, reason, this.clock.now());
+      .run(taskId, batchId, reason, this.clock.now(), server);
   }
 
   /** All pending deletions, or those of one batch. */
@@ -48,21 +51,25 @@ export class DiscardRepo {
     return rows.map(fromRaw);
   }
 
-  has(taskId: number): boolean {
+  has(taskId: number, server: string): boolean {
     return (
-      this.db.prepare('SELECT 1 FROM task_discards WHERE task_id = ?').get(taskId) !== undefined
+      this.db
+        .prepare('SELECT 1 FROM task_discards WHERE task_id = ? AND server = ?')
+        .get(taskId, server) !== undefined
     );
   }
 
   /** The DELETE succeeded or the task was already gone. */
-  deleted(taskId: number): void {
-    this.db.prepare('DELETE FROM task_discards WHERE task_id = ?').run(taskId);
+  deleted(taskId: number, server: string): void {
+    this.db.prepare('DELETE FROM task_discards WHERE task_id = ? AND server = ?').run(taskId, server);
   }
 
-  failed(taskId: number, error: ErrorInfo): void {
+  failed(taskId: number, server: string, error: ErrorInfo): void {
     this.db
-      .prepare('UPDATE task_discards SET attempts = attempts + 1, last_error = ? WHERE task_id = ?')
-      .run(JSON.stringify(error), taskId);
+      .prepare(
+        'UPDATE task_discards SET attempts = attempts + 1, last_error = ? WHERE task_id = ? AND server = ?',
+      )
+      .run(JSON.stringify(error), taskId, server);
   }
 }
 
@@ -70,6 +77,7 @@ function fromRaw(r: RawDiscard): DiscardRow {
   return {
     taskId: r.task_id,
     batchId: r.batch_id,
+    server: r.server,
     reason: r.reason,
     attempts: r.attempts,
     lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as ErrorInfo),

@@ -6,6 +6,16 @@ import type { Settings, SettingsPatch } from '../../preload/contract.js';
 import type { SettingsRepo } from '../journal/settings-repo.js';
 
 const KEY = 'app.settings';
+/** "Pause all" outlives a restart; kept apart from Settings, which the user edits as a form. */
+const QUEUE_PAUSED_KEY = 'queue.paused';
+
+export function loadQueuePaused(repo: SettingsRepo | null): boolean {
+  return repo?.get<boolean>(QUEUE_PAUSED_KEY) === true;
+}
+
+export function saveQueuePaused(repo: SettingsRepo, paused: boolean): void {
+  repo.set(QUEUE_PAUSED_KEY, paused);
+}
 
 export function logsDirOf(dataDir: string): string {
   return join(dataDir, 'logs');

@@ -13,6 +13,8 @@ import { toContractTransfer } from '../engine/results/transfer-view.js';
 import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
 import type { TransferRepo, TransferRow } from '../journal/download-repo.js';
 import { FINAL_STATES } from '../journal/download-repo.js';
+import type { SettingsRepo } from '../journal/settings-repo.js';
+import { saveQueuePaused } from './settings.js';
 
 const UPLOAD_PREFIX = 'upload:';
 
@@ -23,6 +25,8 @@ export interface TransferSources {
   /** Read-only access when there are no engines. */
   batchRepo: BatchRepo | null;
   transferRepo: TransferRepo | null;
+  /** Where "pause all" is kept across restarts. */
+  settingsRepo?: SettingsRepo | null;
 }
 
 interface Speed {
@@ -83,7 +87,7 @@ export class TransferService {
       kind: 'upload',
       title: b.name,
       state,
-      stage: b.replanReason ? 'waiting-replan' : b.state,
+      stage: b.replanReason ? 'waiting-replan' : pausedBy === 'server' ? 'waiting-server' : b.state,
       folderId: b.folderId,
       taskId: b.taskId,
       bytesDone,
@@ -203,7 +207,9 @@ export class TransferService {
     return this.get(id);
   }
 
+  /** Pauses or resumes both queues; the choice is kept for the next start. */
   async setPaused(paused: boolean): Promise<void> {
+    if (this.s.settingsRepo) saveQueuePaused(this.s.settingsRepo, paused);
     if (paused) this.uploads().pauseAll();
     else this.uploads().resumeAll();
     await this.results().setPaused(paused);
@@ -215,10 +221,6 @@ export class TransferService {
 
   setConcurrency(n: number): void {
     this.s.uploads?.setConcurrency(n);
-  }
-
-  setBandwidth(bps: number | null): void {
-    this.s.uploads?.setBandwidth(bps);
   }
 
   async setApi(api: CvatApi | null): Promise<void> {

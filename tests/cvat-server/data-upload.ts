@@ -1,18 +1,18 @@
 // /api/tasks/{id}/data/: CVAT's header dispatch (Upload-Start, TUS, Upload-Multiple, Upload-Finish,
 // single request), DataRequest validation and the task-creation request.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
-import { HttpError, fieldErrors, listError } from './http-kit.js';
+import { HttpError, fieldErrors, listError, notFound } from './http-kit.js';
 import type { Router } from './router.js';
 import type { Requests } from './requests.js';
 import { isActive } from './requests.js';
 import type { Tus } from './tus.js';
-import { UPLOAD_ID, mediaPath, nameAllowed } from './tus.js';
+import { UPLOAD_ID, exists, mediaPath, nameAllowed } from './tus.js';
 import type { TaskRec } from './store.js';
 import type { Errors } from './validate.js';
 import { bool, choice, int, str } from './validate.js';
@@ -243,11 +243,32 @@ export class DataUpload {
       }
       const data = task.data;
       if (!data) return body;
+      // Deleted while the body arrived: CVAT's view would not find it any more.
+      if (!this.core.state.tasks.includes(task)) throw notFound('Task');
+      const dirs = new Set<string>();
+      const known = new Set(data.clientFiles);
       for (const part of parts) {
         const target = mediaPath(this.core, task.id, part.name);
-        await mkdir(dirname(target), { recursive: true });
-        await pipeline(createReadStream(part.tmp), createWriteStream(target, { flags: 'a' }));
-        if (!data.clientFiles.includes(part.name)) data.clientFiles.push(part.name);
+        const folder = dirname(target);
+        if (!dirs.has(folder)) {
+          await mkdir(folder, { recursive: true });
+          dirs.add(folder);
+        }
+        // Appending to nothing is a move: no second copy of the bytes.
+        if (await exists(target)) {
+          await pipeline(createReadStream(part.tmp), createWriteStream(target, { flags: 'a' }));
+        } else {
+          await rename(part.tmp, target);
+        }
+        if (!known.has(part.name)) {
+          known.add(part.name);
+          data.clientFiles.push(part.name);
+        }
+      }
+      if (!this.core.state.tasks.includes(task)) {
+        // Deleted while the files were moved in: nothing of it may stay behind.
+        await rm(this.core.store.taskDir(task.id), { recursive: true, force: true, maxRetries: 5 });
+        throw notFound('Task');
       }
       await this.core.store.save();
       return body;

@@ -139,6 +139,9 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
       requests.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A handler cut off by closeAllConnections may still try to save: it must not write into
+      // a folder that is being removed or that a successor server now owns.
+      store.close();
       await store.idle();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -270,6 +270,7 @@ export class Store {
   private requested = 0;
   private written = 0;
   private writer: Promise<void> | null = null;
+  private closed = false;
   private waiters: Array<{ gen: number; resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(readonly dataDir: string) {
@@ -314,6 +315,7 @@ export class Store {
 
   /** Persists the current state; resolves when a snapshot including every mutation so far is on disk. */
   save(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const gen = ++this.requested;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
     if (!this.writer) this.writer = this.flushLoop();
@@ -339,14 +341,22 @@ export class Store {
     }
   }
 
+  /** Saves from now on are dropped (the server closed); writes already queued still finish. */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Waits for any pending write (used by close()). */
   async idle(): Promise<void> {
     while (this.writer) await this.writer;
   }
 }
 
+let tmpSeq = 0;
+
 export async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Unique per write: a server being closed and its successor on the same folder may overlap.
+  const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(content);

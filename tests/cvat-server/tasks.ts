@@ -57,7 +57,8 @@ export async function deleteTask(core: Core, t: TaskRec): Promise<void> {
   const uploads = state.uploads.filter((u) => u.target === 'task' && u.targetId === t.id);
   state.uploads = state.uploads.filter((u) => !uploads.includes(u));
   await Promise.all(uploads.map((u) => rm(core.store.uploadFile(u.id), { force: true })));
-  await rm(core.store.taskDir(t.id), { recursive: true, force: true });
+  // An upload still being received may be moving files in: retry instead of failing the DELETE.
+  await rm(core.store.taskDir(t.id), { recursive: true, force: true, maxRetries: 5 });
 }
 
 function userField(core: Core, errors: Errors, body: Record<string, unknown>, key: string): number | null | undefined {

@@ -65,7 +65,8 @@ export interface RunnerDeps {
   activity: ActivityRepo;
   clock: Clock;
   probe: FileProbe;
-  throttle: Throttle;
+  /** Absent: not limited. */
+  throttle: Throttle | undefined;
   settings: RunnerSettings;
   hooks: RunnerHooks;
   /** Our user id on the server (cached per API), or null when unknown. */
@@ -187,7 +188,7 @@ export class BatchRunner {
     }
     const task = await this.d.api.createTask({ ...b.task, name: b.name }, this.signal);
     if (!this.d.batches.transition(b.id, 'creating', 'created', { taskId: task.id })) {
-      this.d.discards.add(task.id, b.id, 'created for a batch that moved on');
+      this.d.discards.add(task.id, b.id, 'created for a batch that moved on', b.server);
       return 'continue';
     }
     this.d.hooks.activity(
@@ -208,7 +209,8 @@ export class BatchRunner {
     );
     if (adopt === null) return this.cas(b, 'planned');
     for (const t of ours)
-      if (t.id !== adopt.id) this.d.discards.add(t.id, b.id, 'duplicate creation of a batch task');
+      if (t.id !== adopt.id)
+        this.d.discards.add(t.id, b.id, 'duplicate creation of a batch task', b.server);
     if (!this.d.batches.transition(b.id, 'creating', 'created', { taskId: adopt.id }))
       return 'continue';
     this.d.hooks.activity(
@@ -488,13 +490,7 @@ export class BatchRunner {
 
   private async process(b: UploadBatch): Promise<Step> {
     const taskId = requireTask(b);
-    if (b.rqId === null) {
-      // Servers older than 2.16 have no request to poll: the task's size tells.
-      const task = await this.d.api.getTask(taskId, this.signal);
-      if (task.size > 0) return this.done(b, 'processing', task);
-      await this.d.clock.sleep(this.d.settings.recheckDelayMs, this.signal);
-      return 'continue';
-    }
+    if (b.rqId === null) return this.processLegacy(b, taskId);
     const rqId = b.rqId;
     const r = await this.d.api.waitForRequest(rqId, {
       signal: this.signal,
@@ -507,11 +503,37 @@ export class BatchRunner {
     this.d.requests.update(rqId, r.status, r.message || null, r.progress);
     if (r.status === 'finished')
       return this.done(b, 'processing', await this.d.api.getTask(taskId, this.signal));
+    return this.processingFailed(b, r.message);
+  }
+
+  /** Servers older than 2.16 (Upload-Finish gave no rq_id): the task's creation status tells. */
+  private async processLegacy(b: UploadBatch, taskId: number): Promise<Step> {
+    if (this.d.api.waitForTaskCreation) {
+      const s = await this.d.api.waitForTaskCreation(taskId, { signal: this.signal });
+      if (s.state === 'Failed') return this.processingFailed(b, s.message);
+    }
+    for (let look = 0; look < 2; look++) {
+      const task = await this.d.api.findTask(taskId, this.signal);
+      if (task === null)
+        return this.restart(b, `task ${taskId} disappeared from the server`, false);
+      if (task.size > 0) return this.done(b, 'processing', task);
+      if (!this.d.api.waitForTaskCreation) {
+        // Nothing to poll but the task itself.
+        await this.d.clock.sleep(this.d.settings.recheckDelayMs, this.signal);
+        return 'continue';
+      }
+      // "Finished" without media: the server no longer knows the job (e.g. it restarted).
+      if (look === 0) await this.d.clock.sleep(this.d.settings.recheckDelayMs, this.signal);
+    }
+    return this.restart(b, `task ${taskId} has no media and its creation job is gone`, true);
+  }
+
+  private processingFailed(b: UploadBatch, message: string): Step {
     const error: ErrorInfo = {
       code: 'processing-failed',
       kind: 'item',
-      message: r.message
-        ? `CVAT could not process the media of "${b.name}": ${r.message}`
+      message: message
+        ? `CVAT could not process the media of "${b.name}": ${message}`
         : `CVAT could not process the media of "${b.name}"`,
       retryable: false,
     };
@@ -649,7 +671,8 @@ async function findOurTasks(
   return candidates.filter((t) => {
     if (t.name !== b.name || t.size > 0) return false;
     if (self !== null && t.owner !== null && t.owner.id !== self) return false;
-    if (d.batches.claimedBy(t.id).some((id) => id !== b.id) || d.discards.has(t.id)) return false;
+    if (d.batches.claimedBy(t.id, b.server).some((id) => id !== b.id)) return false;
+    if (d.discards.has(t.id, b.server)) return false;
     const created = Date.parse(t.created_date);
     return Number.isNaN(created) || created >= since;
   });
@@ -681,11 +704,11 @@ export async function deleteDiscards(
     } catch (e) {
       const err = toSyncError(e, `delete task ${row.taskId}`);
       if (err.status !== 404 && err.code !== 'not-found') {
-        if (!isCancelled(e)) discards.failed(row.taskId, errorInfo(err));
+        if (!isCancelled(e)) discards.failed(row.taskId, row.server, errorInfo(err));
         throw e;
       }
     }
-    discards.deleted(row.taskId);
+    discards.deleted(row.taskId, row.server);
   }
 }
 

@@ -12,15 +12,15 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { DEFAULT_BACKOFF, retryDelay } from '../../core/retry.js';
 import type { BackoffPolicy } from '../../core/retry.js';
-import { TokenBucket } from '../../core/token-bucket.js';
-import type { CvatApi, DataRequest } from '../../cvat/api.js';
+import type { CvatApi, DataRequest, Throttle } from '../../cvat/api.js';
 import { ActivityRepo } from '../../journal/activity-repo.js';
-import type { ActivityLevel } from '../../journal/activity-repo.js';
+import type { ActivityLevel, ActivityRow } from '../../journal/activity-repo.js';
 import { BatchRepo } from '../../journal/batch-repo.js';
 import type { BatchFilter } from '../../journal/batch-repo.js';
 import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
 import type { Db } from '../../journal/database.js';
 import { DiscardRepo } from '../../journal/discard-repo.js';
+import type { DiscardRow } from '../../journal/discard-repo.js';
 import { RequestRepo } from '../../journal/request-repo.js';
 import { UploadRepo } from '../../journal/upload-repo.js';
 import { BatchRestarted, BatchRunner, deleteDiscards } from './batch-runner.js';
@@ -41,8 +41,12 @@ export interface UploadEngineOptions {
   probe?: FileProbe;
   /** Batches uploading at the same time (default 2). */
   concurrency?: number;
-  /** Bytes per second for all request bodies together; null = unlimited. */
-  bandwidthBps?: number | null;
+  /**
+   * The bandwidth limit of every request body. The service passes the one it shares with the
+   * results engine, so that uploads and downloads together stay within the user's setting.
+   * Absent: uploads are not limited.
+   */
+  throttle?: Throttle;
   /** TUS chunk size (default 64 MiB: see tests/bench/upload.ts; a kill re-sends at most one chunk). */
   chunkSize?: number;
   /** Files above this size go by TUS (default 100 MiB, as cvat-core). */
@@ -62,7 +66,8 @@ export interface UploadEngineOptions {
   pausedFolders?: number[];
 }
 
-export type PausedBy = 'batch' | 'folder' | 'all' | 'auth' | 'no-api' | null;
+/** 'server': the batch belongs to another server or organization than the one signed in. */
+export type PausedBy = 'batch' | 'folder' | 'all' | 'auth' | 'no-api' | 'server' | null;
 
 /** A batch as the service shows it. */
 export interface BatchView extends UploadBatch {
@@ -80,14 +85,10 @@ export interface UploadProgress {
   filesTotal: number;
 }
 
+/** An entry the engine wrote to the activity log, as stored (null batchId: about the queue). */
 export interface UploadActivity {
-  level: ActivityLevel;
-  kind: string;
-  message: string;
-  hint: string | null;
-  batchId: number;
-  folderId: number | null;
-  taskId: number | null;
+  entry: ActivityRow;
+  batchId: number | null;
 }
 
 export interface ReplanRequest {
@@ -105,7 +106,6 @@ export interface EngineStatus {
   authError: ErrorInfo | null;
   active: number;
   concurrency: number;
-  bandwidthBps: number | null;
 }
 
 export type UploadEvents = {
@@ -139,7 +139,7 @@ export class UploadEngine {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly probe: FileProbe;
-  private readonly bucket: TokenBucket;
+  private readonly throttle: Throttle | undefined;
   private readonly settings: RunnerSettings;
   private readonly backoff: BackoffPolicy;
   private readonly maxRestarts: number;
@@ -171,7 +171,7 @@ export class UploadEngine {
     this.requests = new RequestRepo(opts.db, opts.clock);
     this.discards = new DiscardRepo(opts.db, opts.clock);
     this.activityLog = new ActivityRepo(opts.db);
-    this.bucket = new TokenBucket(opts.clock, opts.bandwidthBps ?? null);
+    this.throttle = opts.throttle;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
     this.pausedAll = opts.paused ?? false;
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
@@ -292,11 +292,6 @@ export class UploadEngine {
     this.wake();
   }
 
-  setBandwidth(bps: number | null): void {
-    this.bucket.setRate(bps);
-    this.emitStatus();
-  }
-
   status(): EngineStatus {
     return {
       paused: this.pausedAll,
@@ -304,7 +299,6 @@ export class UploadEngine {
       authError: this.authError,
       active: this.running.size,
       concurrency: this.concurrency,
-      bandwidthBps: this.bucket.getRate(),
     };
   }
 
@@ -371,7 +365,9 @@ export class UploadEngine {
         ],
       })
       .filter((b) => {
-        if (b.cancelRequested) return true;
+        // A cancel needs the server only to find a creation whose outcome is unknown.
+        if (b.cancelRequested)
+          return b.state !== 'creating' || (this.api !== null && this.belongsTo(b, this.api));
         if (isTerminal(b.state) || b.replanReason !== null) return false;
         return this.pausedBy(b) === null;
       });
@@ -380,6 +376,8 @@ export class UploadEngine {
   private launch(b: UploadBatch): void {
     const api = this.api;
     if (api === null) return;
+    // Bound before its first request: from now on it runs on this server only.
+    if (b.server === '') this.batches.bindServer(b.id, api.server);
     const controller = new AbortController();
     const runner = new BatchRunner(this.runnerDeps(api), b.id, controller.signal);
     const done = runner
@@ -433,7 +431,7 @@ export class UploadEngine {
     }
     if (err.kind === 'transient' || e instanceof BatchRestarted) {
       const delay = retryDelay(b.attempts + 1, this.backoff, this.random, err.retryAfterMs);
-      this.batches.recordError(batchId, b.state, info, this.clock.now() + delay);
+      this.batches.recordError(batchId, b.state, info, delay);
       return;
     }
     if (
@@ -452,13 +450,14 @@ export class UploadEngine {
     this.authError = error;
     for (const r of this.running.values()) r.controller.abort();
     this.janitor?.controller.abort();
-    this.activityLog.add({
+    const entry = this.activityLog.add({
       at: this.clock.now(),
       level: 'error',
       kind: 'auth-required',
       message: `Uploads paused: the server rejected our credentials (${error.message})`,
       hint: error.hint ?? 'Sign in again; uploads continue where they stopped.',
     });
+    this.events.emit('activity', { entry, batchId: null });
     this.events.emit('auth-required', { error });
     this.emitStatus();
   }
@@ -467,9 +466,9 @@ export class UploadEngine {
   private maybeRunJanitor(now: number): void {
     const api = this.api;
     if (this.janitor !== null || api === null || now < this.janitorNextAt) return;
-    const pending = this.discards
-      .list()
-      .filter((d) => d.batchId === null || !this.running.has(d.batchId));
+    const pending = this.discardsHere(api).filter(
+      (d) => d.batchId === null || !this.running.has(d.batchId),
+    );
     if (pending.length === 0) return;
     const controller = new AbortController();
     const done = (async () => {
@@ -509,7 +508,7 @@ export class UploadEngine {
   private isIdle(): boolean {
     if (this.running.size > 0 || this.janitor !== null) return false;
     if (!this.started || this.api === null || this.authError !== null) return true;
-    if (this.discards.list().length > 0) return false;
+    if (this.discardsHere(this.api).length > 0) return false;
     return this.candidates().length === 0;
   }
 
@@ -518,6 +517,17 @@ export class UploadEngine {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /** Tasks to delete on the api's server ('' = recorded before servers were: any). */
+  private discardsHere(api: CvatApi): DiscardRow[] {
+    return this.discards.list().filter((d) => d.server === '' || d.server === api.server);
+  }
+
+  /** Whether `b` may run on `api`: its server, and its organization when it names one. */
+  private belongsTo(b: UploadBatch, api: CvatApi): boolean {
+    if (b.server === '') return true;
+    return b.server === api.server && (b.org === null || b.org === (api.org ?? ''));
   }
 
   // ---- plumbing
@@ -532,7 +542,7 @@ export class UploadEngine {
       activity: this.activityLog,
       clock: this.clock,
       probe: this.probe,
-      throttle: this.bucket,
+      throttle: this.throttle,
       settings: this.settings,
       selfId: () => this.selfId(api),
       hooks: {
@@ -590,7 +600,7 @@ export class UploadEngine {
     message: string,
     hint?: string,
   ): void {
-    const row = this.activityLog.add({
+    const entry = this.activityLog.add({
       at: this.clock.now(),
       level,
       kind,
@@ -600,15 +610,7 @@ export class UploadEngine {
       taskId: b.taskId,
       transferId: batchTransferId(b.id),
     });
-    this.events.emit('activity', {
-      level,
-      kind,
-      message,
-      hint: row.hint,
-      batchId: b.id,
-      folderId: b.folderId,
-      taskId: b.taskId,
-    });
+    this.events.emit('activity', { entry, batchId: b.id });
   }
 
   private pausedBy(b: UploadBatch): PausedBy {
@@ -617,6 +619,7 @@ export class UploadEngine {
     if (this.pausedAll) return 'all';
     if (this.authError !== null) return 'auth';
     if (this.api === null) return 'no-api';
+    if (!this.belongsTo(b, this.api)) return 'server';
     return null;
   }
 

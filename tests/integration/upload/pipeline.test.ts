@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TokenBucket } from '../../../main/core/token-bucket.js';
 import { ActivityRepo } from '../../../main/journal/activity-repo.js';
+import { systemClock } from '../../../main/service/system-clock.js';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatServerOptions, CvatTestServer } from '../../cvat-server/index.js';
 import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
@@ -231,7 +233,8 @@ describe('upload pipeline: control', () => {
   it('pauses within a second and resumes at the server’s offset', async () => {
     const size = 2_000_000;
     const v = ws.engine.batches.insertPlanned(plan('pause', [writeVideo(ws, 'pause.mp4', size)]));
-    ws.newEngine({ bandwidthBps: 400_000 });
+    const throttle = new TokenBucket(systemClock, 400_000);
+    ws.newEngine({ throttle });
     ws.engine.start();
     await waitFor(
       () => (ws.engine.batches.get(v)?.bytesDone ?? 0) > 500_000,
@@ -250,7 +253,7 @@ describe('upload pipeline: control', () => {
       pausedBy: 'all',
       active: false,
     });
-    ws.engine.setBandwidth(null);
+    throttle.setRate(null);
     ws.engine.resumeAll();
     await ws.engine.idle();
     expectExactlyOnce(server, ws.engine, [v]);
@@ -265,7 +268,7 @@ describe('upload pipeline: control', () => {
     const v = ws.engine.batches.insertPlanned(
       plan('cancel', [writeVideo(ws, 'cancel.mp4', 2_000_000)]),
     );
-    ws.newEngine({ bandwidthBps: 400_000 });
+    ws.newEngine({ throttle: new TokenBucket(systemClock, 400_000) });
     ws.engine.start();
     await waitFor(
       () => (ws.engine.batches.get(v)?.bytesDone ?? 0) > 100_000,

@@ -14,6 +14,7 @@ import type {
   CvatUser,
   DataRequest,
   Page,
+  TaskCreationStatus,
   TaskCreateSpec,
   TransferCallbacks,
   TusUploadOptions,
@@ -88,8 +89,8 @@ export function httpStatus(
 }
 
 export class FakeCvat implements CvatApi {
-  readonly server = 'http://fake.test';
-  readonly org = undefined;
+  readonly server: string;
+  readonly org: string | null | undefined;
   readonly tasks = new Map<number, FakeTask>();
   readonly uploads = new Map<string, FakeUpload>();
   readonly requests = new Map<string, CvatRequest>();
@@ -101,10 +102,18 @@ export class FakeCvat implements CvatApi {
   ) => (files.size > 0 ? { ok: true } : { ok: false, message: 'No media data found' });
   /** When true, a request record disappears as soon as it finished (as after its TTL). */
   forgetFinishedRequests = false;
+  /** A server older than 2.16: Upload-Finish answers no rq_id; the task's status tells. */
+  legacy = false;
   private nextId = 1;
   private nextUpload = 1;
 
-  constructor(readonly user: CvatUser = { id: 5, username: 'alice' }) {}
+  constructor(
+    readonly user: CvatUser = { id: 5, username: 'alice' },
+    where: { server?: string; org?: string | null } = {},
+  ) {
+    this.server = where.server ?? 'http://fake.test';
+    this.org = where.org;
+  }
 
   /** Adds a task that someone else made (or an orphan of ours, when `owner` is us). */
   seedTask(
@@ -267,8 +276,22 @@ export class FakeCvat implements CvatApi {
       const id = `action=create&target=task&target_id=${taskId}`;
       t.rqId = id;
       this.requests.set(id, this.newRequest(id, taskId));
-      return id;
+      return this.legacy ? null : id;
     });
+  }
+
+  async waitForTaskCreation(
+    taskId: number,
+    options: { signal?: AbortSignalLike } = {},
+  ): Promise<TaskCreationStatus> {
+    this.calls.push(`waitForTaskCreation ${taskId}`);
+    const rqId = this.tasks.get(taskId)?.rqId;
+    // As CVAT before 2.16: a job it does not know reads as finished.
+    if (!rqId) return { state: 'Finished', message: '', progress: null };
+    const r = await this.waitForRequest(rqId, options);
+    return r?.status === 'failed'
+      ? { state: 'Failed', message: r.message, progress: null }
+      : { state: 'Finished', message: '', progress: null };
   }
 
   async getRequest(rqId: string): Promise<CvatRequest | null> {

@@ -89,7 +89,7 @@ describe('BatchRepo', () => {
     expect(() => repo.transition(id, 'creating', 'done')).toThrow(/no transition/);
     expect(repo.transition(id, 'creating', 'created', { taskId: 12 })).toBe(true);
     expect(repo.get(id)).toMatchObject({ state: 'created', taskId: 12, createStartedAt: 5 });
-    expect(repo.claimedBy(12)).toEqual([id]);
+    expect(repo.claimedBy(12, '')).toEqual([id]);
   });
 
   it('records errors with attempts and the next attempt time', () => {
@@ -104,7 +104,12 @@ describe('BatchRepo', () => {
     expect(repo.recordError(id, 'planned', error, 9_000)).toBe(true);
     expect(repo.recordError(id, 'planned', error, 19_000)).toBe(true);
     expect(repo.recordError(id, 'creating', error, 1)).toBe(false);
-    expect(repo.get(id)).toMatchObject({ attempts: 2, lastError: error, nextAttemptAt: 19_000 });
+    expect(repo.get(id)).toMatchObject({
+      attempts: 2,
+      lastError: error,
+      nextAttemptAt: clock.now() + 19_000,
+      updatedAt: clock.now(),
+    });
   });
 
   it('restarts a batch in one transaction: task queued for deletion, transfers forgotten, files pending', () => {

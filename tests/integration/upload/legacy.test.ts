@@ -1,0 +1,63 @@
+// Servers older than 2.16: Upload-Finish answers no rq_id; the deprecated task status tells how
+// the creation went (PROTOCOL.md §7.5).
+import { createHash, randomBytes } from 'node:crypto';
+import { statSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCvatServer } from '../../cvat-server/index.js';
+import type { CvatTestServer } from '../../cvat-server/index.js';
+import { expectExactlyOnce, makeClient, plan, workspace, writeImage, writeVideo } from './helpers.js';
+import type { Workspace } from './helpers.js';
+
+let server: CvatTestServer;
+let ws: Workspace;
+
+beforeEach(async () => {
+  server = await startCvatServer({ version: '2.15.0', seed: 5, processingDelayMs: 20 });
+  // No personal access tokens before 2.16-era servers: the legacy login key.
+  ws = workspace(server, {
+    api: makeClient(server.url, { kind: 'key', key: server.users.alice.key }),
+  });
+});
+afterEach(async () => {
+  await ws.cleanup();
+  await server.close();
+});
+
+describe('upload pipeline on CVAT 2.15', () => {
+  it('waits for the task’s creation status and ends with every file exactly once', async () => {
+    const a = ws.engine.batches.insertPlanned(
+      plan(
+        'old-images',
+        Array.from({ length: 6 }, (_, i) => writeImage(ws, `old/img_${i}.png`, i + 1)),
+      ),
+    );
+    const v = ws.engine.batches.insertPlanned(
+      plan('old-video', [writeVideo(ws, 'old.mp4', 300_000)]),
+    );
+    ws.engine.start();
+    await ws.engine.idle();
+    expectExactlyOnce(server, ws.engine, [a, v]);
+    expect(ws.engine.batches.get(a)).toMatchObject({ rqId: null, taskSize: 6 });
+    const polled = server.faults.stats().log.filter((l) => /\/api\/tasks\/\d+\/status$/.test(l.path));
+    expect(polled.length).toBeGreaterThan(0);
+  });
+
+  it('fails the batch with CVAT’s message when processing fails', async () => {
+    const good = writeImage(ws, 'bad/one.png', 1);
+    // Not an image at all, under an image's name: the server cannot decode it.
+    const broken = writeImage(ws, 'bad/two.png', 2);
+    const bytes = randomBytes(broken.size);
+    writeFileSync(broken.absPath, bytes);
+    const planned = {
+      ...broken,
+      mtimeMs: statSync(broken.absPath).mtimeMs,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    const id = ws.engine.batches.insertPlanned(plan('old-broken', [good, planned]));
+    ws.engine.start();
+    await ws.engine.idle();
+    const b = ws.engine.batches.get(id);
+    expect(b).toMatchObject({ state: 'failed', lastError: { code: 'processing-failed' } });
+    expect(b?.lastError?.message).toMatch(/cannot identify image file/);
+  });
+});
