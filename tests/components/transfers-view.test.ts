@@ -53,6 +53,18 @@ describe('TransfersView', () => {
     expect(screen.getByText('Nothing to transfer')).toBeInTheDocument();
   });
 
+  it('says in words what a transfer is waiting for', async () => {
+    const fake = new FakeBridge();
+    fake.transfers = [
+      makeTransfer('w1', { title: 'cats/day2', state: 'queued', stage: 'waiting-server' }),
+      makeTransfer('w2', { title: 'cats/day3', state: 'active', stage: 'sending' }),
+    ];
+    h = await startApp(fake);
+    render(TransfersView, { props: { app: h.app } });
+    expect(screen.getByRole('listitem', { name: 'Upload: cats/day2' })).toHaveTextContent('waiting for its server (sign in to it)');
+    expect(screen.getByRole('listitem', { name: 'Upload: cats/day3' })).toHaveTextContent('sending files');
+  });
+
   it('shows a failure in plain words with its fix, and retries it', async () => {
     const fake = new FakeBridge();
     fake.transfers = [

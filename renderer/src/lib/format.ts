@@ -40,3 +40,26 @@ export function formatDate(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
+
+const STAGES: Record<string, string> = {
+  planned: 'planned',
+  creating: 'creating the task',
+  created: 'task created',
+  started: 'starting the upload',
+  sending: 'sending files',
+  finishing: 'finishing the upload',
+  processing: 'CVAT is processing',
+  'waiting-replan': 'files changed: planning again',
+  'waiting-server': 'waiting for its server (sign in to it)',
+  exporting: 'CVAT is exporting',
+  downloading: 'downloading',
+  uploading: 'uploading',
+  extracting: 'extracting',
+  restoring: 'CVAT is restoring',
+  importing: 'CVAT is importing',
+};
+
+/** A transfer's stage in words; unknown stages are shown as they come, without dashes. */
+export function describeStage(stage: string): string {
+  return STAGES[stage] ?? stage.replace(/-/g, ' ');
+}
