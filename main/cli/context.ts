@@ -7,9 +7,13 @@ import { Option } from 'commander';
 import type { Result, SignInRequest } from '../../preload/contract.js';
 import { SyncError, isSyncError } from '../core/errors.js';
 import { FileCredentialStore, MemoryCredentialStore } from '../service/credential-stores.js';
+import { readLockHolder } from '../service/engine-lock.js';
 import type { CredentialStore, ServiceOptions } from '../service/host.js';
 import { createSyncService } from '../service/index.js';
 import type { SyncServiceImpl } from '../service/sync-service.js';
+import { daemonClient } from './contract-client.js';
+import type { ContractClient } from './contract-client.js';
+import { readDaemonFile } from './daemon-file.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
 import { Output } from './output.js';
@@ -141,14 +145,25 @@ export class CliContext {
       autostart?: boolean;
       requireAuth?: boolean;
       store?: CredentialStore;
+      /** No credentials at all: the command does not talk to the server. */
+      offline?: boolean;
+      /** Only the saved profile (changes to the connection are saved to it). */
+      profileOnly?: boolean;
     } = {},
   ): Promise<SyncServiceImpl> {
     const profile = new FileCredentialStore(this.dataDir);
-    const saved = await profile.load().catch(() => null);
-    const explicit = await this.explicitSignIn(saved?.server ?? null);
-    let store: CredentialStore = options.store ?? profile;
+    const saved = options.offline ? null : await profile.load().catch(() => null);
+    const explicit =
+      options.offline || options.profileOnly
+        ? null
+        : await this.explicitSignIn(saved?.server ?? null);
+    let store: CredentialStore = options.offline
+      ? new MemoryCredentialStore(null)
+      : (options.store ?? profile);
     if (
       !options.store &&
+      !options.offline &&
+      !options.profileOnly &&
       (explicit ||
         this.flags.org !== undefined ||
         (this.flags.server && saved && this.flags.server !== saved.server))
@@ -188,6 +203,47 @@ export class CliContext {
       if (c.error) throw errorFromInfo(c.error);
     }
     return service;
+  }
+
+  /**
+   * The contract for a command: the running daemon's (over its RPC) when daemon.json names a
+   * live one, else a service of this process: engine mode for `write` (takes the data folder's
+   * lock, starts nothing), read-only otherwise (works beside the desktop app). `offline` skips
+   * credentials: the command needs no server, so an unreachable one must not fail it.
+   */
+  async client(options: {
+    write: boolean;
+    offline?: boolean;
+    requireAuth?: boolean;
+    profileOnly?: boolean;
+  }): Promise<ContractClient> {
+    const endpoint = readDaemonFile(this.dataDir);
+    if (endpoint) {
+      this.out.debugLine(`acting on the daemon (process ${endpoint.pid}, port ${endpoint.port})`);
+      return daemonClient(endpoint);
+    }
+    try {
+      const service = await this.service({
+        mode: options.write ? 'engine' : 'read-only',
+        requireAuth: options.requireAuth ?? false,
+        offline: options.offline ?? false,
+        profileOnly: options.profileOnly ?? false,
+      });
+      return { api: service, via: 'local' };
+    } catch (e) {
+      if (isSyncError(e) && e.code === 'engine-locked') {
+        // The holder serves no RPC (the desktop app, `watch`, `sync --once`): say who it is.
+        const holder = readLockHolder(this.dataDir);
+        throw new SyncError(e.message, {
+          code: e.code,
+          kind: e.kind,
+          hint: holder?.command.startsWith('cvat-sync')
+            ? 'Stop it first (Ctrl-C), or let `cvat-sync daemon` run the folder: commands act on a running daemon directly.'
+            : 'Make the change in the desktop app, or quit it first; commands act on a running `cvat-sync daemon` directly.',
+        });
+      }
+      throw e;
+    }
   }
 
   async close(): Promise<void> {

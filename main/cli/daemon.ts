@@ -15,6 +15,7 @@ import { parseMethodArg, toContractError } from '../service/contract-schemas.js'
 import type { CredentialStore, SyncService } from '../service/host.js';
 import { createSyncService } from '../service/index.js';
 import { FileCredentialStore } from '../service/credential-stores.js';
+import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
 import { packageRoot } from './paths.js';
 
 export interface DaemonOptions {
@@ -227,6 +228,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw e;
   });
   port = (server.address() as AddressInfo).port;
+  // CLI commands on this data folder find the RPC here and act on this engine.
+  try {
+    writeDaemonFile(options.dataDir, { port, token });
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (ownsService) await service.close();
+    throw e;
+  }
 
   let closing: Promise<void> | null = null;
   return {
@@ -236,6 +245,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     service,
     close() {
       closing ??= (async () => {
+        removeDaemonFile(options.dataDir, token);
         for (const s of streams) s.end();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();

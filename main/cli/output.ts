@@ -48,6 +48,11 @@ export class Output {
     this.stderr.write(`${text}\n`);
   }
 
+  /** A diagnostic line on stderr, with --debug only. */
+  debugLine(text: string): void {
+    if (this.debug) this.stderr.write(`debug: ${text}\n`);
+  }
+
   error(e: ContractError, stack?: string): void {
     if (this.json) {
       this.stdout.write(`${JSON.stringify({ type: 'error', error: e })}\n`);

@@ -6,7 +6,13 @@ import type { ExitCode } from './exit-codes.js';
 import { doctor, formats, login, logout, status, tasksLs, tasksRm } from './commands/info.js';
 import { backupCommand, exportCommand, importCommand, restoreCommand } from './commands/results.js';
 import { daemon, foldersAdd, foldersChange, foldersLs, syncOnce, watch } from './commands/sync.js';
+import { foldersIgnored, foldersPreview } from './commands/folders.js';
+import { orgsLs, orgsUse } from './commands/orgs.js';
+import { pauseAll, transferChange, transfersLs } from './commands/queue.js';
+import type { TransferAction } from './commands/queue.js';
+import { activity, debugArchive, settingsGet, settingsSet } from './commands/settings.js';
 import { packageVersion } from './paths.js';
+import { SETTINGS_HELP } from './setting-values.js';
 import { addRuleOptions } from './rule-options.js';
 import type { RuleFlags } from './rule-options.js';
 
@@ -17,6 +23,13 @@ const CONNECTION_HELP = `Connection (on every command, before or after its name)
   only reachable from the desktop app). The data folder is shared with the desktop app:
   Linux ~/.config/CVAT Sync, macOS ~/Library/Application Support/CVAT Sync,
   Windows %APPDATA%\\CVAT Sync (override: --data-dir or CVAT_SYNC_HOME).`;
+
+const ENGINE_HELP = `
+While \`cvat-sync daemon\` runs on the data folder, this command acts on that running engine
+(through its loopback RPC, found in daemon.json in the data folder) with the daemon's own
+connection. Otherwise it works on the data folder directly, and the next engine run follows.`;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Runs a command body with its context: errors become one line + hint and an exit code. */
 function action<A extends unknown[]>(body: (ctx: CliContext, ...args: A) => Promise<ExitCode>) {
@@ -135,9 +148,174 @@ only if every file landed in CVAT.\n` +
   ] as const) {
     folderSub(name, text)
       .argument('<id>', 'folder id from `cvat-sync folders ls`')
-      .addHelpText('after', examples([`cvat-sync folders ${name} 2`]))
+      .addHelpText('after', `${ENGINE_HELP}\n${examples([`cvat-sync folders ${name} 2`])}`)
       .action(action((ctx, id: string) => foldersChange(ctx, name, id)));
   }
+  addRuleOptions(
+    folderSub(
+      'preview',
+      'show the task names a rule would make of DIR, and the files it would ignore (nothing is saved or sent)',
+    ),
+  )
+    .argument('<dir>')
+    .addHelpText(
+      'after',
+      examples([
+        'cvat-sync folders preview ~/captures --project 4',
+        'cvat-sync folders preview ./frames --labels labels.json --split count:500 --name "{folder} part {index}"',
+        'cvat-sync folders preview ./videos --project 4 --split file --include "*.mp4" --json',
+      ]),
+    )
+    .action(action((ctx, dir: string, flags: RuleFlags) => foldersPreview(ctx, dir, flags)));
+  folderSub('ignored', 'list the files a saved folder does not upload, each with the reason')
+    .argument('<id>', 'folder id from `cvat-sync folders ls`')
+    .option('--limit <n>', 'at most this many files (default 500)')
+    .addHelpText(
+      'after',
+      examples(['cvat-sync folders ignored 2', 'cvat-sync folders ignored 2 --limit 50 --json']),
+    )
+    .action(action((ctx, id: string, o: { limit?: string }) => foldersIgnored(ctx, id, o)));
+
+  sub('pause', 'pause all transfers (kept across restarts until `cvat-sync resume`)')
+    .addHelpText(
+      'after',
+      `${ENGINE_HELP}\n${examples(['cvat-sync pause', 'cvat-sync pause --json'])}`,
+    )
+    .action(action((ctx) => pauseAll(ctx, true)));
+  sub('resume', 'resume all transfers after `cvat-sync pause` (or Pause all in the app)')
+    .addHelpText('after', `${ENGINE_HELP}\n${examples(['cvat-sync resume'])}`)
+    .action(action((ctx) => pauseAll(ctx, false)));
+
+  const transfers = program
+    .command('transfers')
+    .description(
+      'uploads, downloads, restores and imports: list them, retry, cancel, pause, resume',
+    );
+  addGlobalOptions(transfers.command('ls'))
+    .description('list transfers, newest first, with progress, speed, ETA and errors')
+    .option('--state <state>', 'only these states (repeatable, or comma-separated)', collect)
+    .option('--kind <kind>', 'only these kinds: upload, download, restore, import', collect)
+    .option('--limit <n>', 'at most this many (default 500)')
+    .addHelpText(
+      'after',
+      `\nStates: queued, active, processing, paused, waiting-retry, done, failed, cancelled.\n${ENGINE_HELP}\n` +
+        examples([
+          'cvat-sync transfers ls',
+          'cvat-sync transfers ls --state failed,waiting-retry',
+          'cvat-sync transfers ls --kind download --json',
+        ]),
+    )
+    .action(
+      action((ctx, o: { state?: string[]; kind?: string[]; limit?: string }) =>
+        transfersLs(ctx, o),
+      ),
+    );
+  for (const [name, text] of [
+    ['retry', 'retry a failed (or waiting) transfer now'],
+    ['cancel', 'cancel a transfer (a task this app half-created is deleted on the server)'],
+    ['pause', 'pause one transfer'],
+    ['resume', 'resume one paused transfer'],
+  ] as const satisfies ReadonlyArray<readonly [TransferAction, string]>) {
+    addGlobalOptions(transfers.command(name))
+      .description(text)
+      .argument('<id>', 'transfer id from `cvat-sync transfers ls`')
+      .addHelpText(
+        'after',
+        `${ENGINE_HELP}\n${examples([`cvat-sync transfers ${name} upload:12`])}`,
+      )
+      .action(action((ctx, id: string) => transferChange(ctx, name, id)));
+  }
+
+  const settings = program
+    .command('settings')
+    .description('show or change the settings shared with the desktop app (default: get)');
+  addGlobalOptions(settings.command('get', { isDefault: true }))
+    .description('show every setting, or the value of one')
+    .argument('[key]', 'one setting, e.g. bandwidth')
+    .addHelpText(
+      'after',
+      `\n${SETTINGS_HELP}\n` +
+        examples([
+          'cvat-sync settings',
+          'cvat-sync settings get bandwidth',
+          'cvat-sync settings --json',
+        ]),
+    )
+    .action(action((ctx, key: string | undefined) => settingsGet(ctx, key)));
+  addGlobalOptions(settings.command('set'))
+    .description('change one setting')
+    .argument('<key>')
+    .argument('<value>')
+    .addHelpText(
+      'after',
+      `\n${SETTINGS_HELP}\n${ENGINE_HELP}\n` +
+        examples([
+          'cvat-sync settings set bandwidth 5M',
+          'cvat-sync settings set bandwidth off',
+          'cvat-sync settings set concurrency 4',
+          'cvat-sync settings set chunk-size 50',
+          'cvat-sync settings set downloads-dir ~/cvat-results',
+        ]),
+    )
+    .action(action((ctx, key: string, value: string) => settingsSet(ctx, key, value)));
+
+  sub('activity', 'the activity log: what happened, newest first, with hints for errors')
+    .option('--level <level>', 'only info, warn or error (repeatable, or comma-separated)', collect)
+    .option('--kind <kind>', 'only this kind, e.g. upload, queue, auth')
+    .option('--search <text>', 'messages containing this text')
+    .option('--folder <id>', 'only this saved folder')
+    .option('--limit <n>', 'at most this many entries, 1-1000 (default 50)')
+    .option('--before <id>', 'entries older than this entry id (the next page)')
+    .addHelpText(
+      'after',
+      examples([
+        'cvat-sync activity',
+        'cvat-sync activity --level warn,error --limit 20',
+        'cvat-sync activity --search "task 12" --json',
+      ]),
+    )
+    .action(
+      action(
+        (
+          ctx,
+          o: {
+            level?: string[];
+            kind?: string;
+            search?: string;
+            folder?: string;
+            limit?: string;
+            before?: string;
+          },
+        ) => activity(ctx, o),
+      ),
+    );
+
+  const orgs = program.command('orgs').description('organizations of the signed-in user');
+  addGlobalOptions(orgs.command('ls'))
+    .description('list your organizations; * marks the one in use')
+    .addHelpText('after', examples(['cvat-sync orgs ls', 'cvat-sync orgs ls --json']))
+    .action(action((ctx) => orgsLs(ctx)));
+  addGlobalOptions(orgs.command('use'))
+    .description('switch the organization (or the personal workspace) later commands use')
+    .argument('[slug]', 'organization slug from `cvat-sync orgs ls`')
+    .option('--personal', 'use the personal workspace')
+    .addHelpText(
+      'after',
+      `\nWithout a daemon the choice is saved in the profile (\`cvat-sync login\`); --org on one command
+overrides it for that command.${ENGINE_HELP}\n` +
+        examples(['cvat-sync orgs use acme', 'cvat-sync orgs use --personal']),
+    )
+    .action(
+      action((ctx, slug: string | undefined, o: { personal?: boolean }) => orgsUse(ctx, slug, o)),
+    );
+
+  sub('debug-archive', 'zip logs, settings and the journal for a bug report (credentials removed)')
+    .option('-o, --output <file>', 'where to write it (default: the downloads folder)')
+    .addHelpText(
+      'after',
+      examples(['cvat-sync debug-archive', 'cvat-sync debug-archive -o /tmp/cvat-sync-debug.zip']),
+    )
+    .action(action((ctx, o: { output?: string }) => debugArchive(ctx, o)));
 
   sub('daemon', 'run every saved folder and serve the web UI on 127.0.0.1')
     .option('--gui-port <port>', 'port of the web UI (default: a free one)')

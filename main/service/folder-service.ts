@@ -299,7 +299,7 @@ export class FolderService {
         throw new SyncError('Uploads are paused (Pause all); nothing is sent until they resume.', {
           code: 'paused',
           kind: 'fatal',
-          hint: 'Resume transfers in the app or the daemon’s web page, then run the command again.',
+          hint: 'Run `cvat-sync resume` (or Resume in the app or the daemon’s web page), then run the command again.',
         });
       }
       const auth = uploads.status().authError;

@@ -14,7 +14,7 @@ import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
 import type { TransferRepo, TransferRow } from '../journal/download-repo.js';
 import { FINAL_STATES } from '../journal/download-repo.js';
 import type { SettingsRepo } from '../journal/settings-repo.js';
-import { saveQueuePaused } from './settings.js';
+import { loadQueuePaused, saveQueuePaused } from './settings.js';
 
 const UPLOAD_PREFIX = 'upload:';
 
@@ -215,8 +215,9 @@ export class TransferService {
     await this.results().setPaused(paused);
   }
 
+  /** Read-only (no engine here): the saved "pause all", which the next engine starts with. */
   paused(): boolean {
-    return this.s.uploads?.status().paused ?? false;
+    return this.s.uploads?.status().paused ?? loadQueuePaused(this.s.settingsRepo ?? null);
   }
 
   setConcurrency(n: number): void {

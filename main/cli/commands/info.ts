@@ -100,9 +100,10 @@ export async function formats(ctx: CliContext): Promise<ExitCode> {
 }
 
 export async function status(ctx: CliContext): Promise<ExitCode> {
-  const service = await ctx.service({ mode: 'read-only', requireAuth: false });
-  const s = unwrap(await service.getStatus());
-  const transfers = unwrap(await service.listTransfers({ limit: 50 }));
+  // The running daemon's live state when there is one, else the journal's.
+  const client = await ctx.client({ write: false });
+  const s = unwrap(await client.api.getStatus());
+  const transfers = unwrap(await client.api.listTransfers({ limit: 50 }));
   ctx.out.record({ type: 'status', ...s, transfers }, () => {
     const c = s.connection;
     const lines = [

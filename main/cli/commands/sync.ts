@@ -9,6 +9,7 @@ import { startDaemon } from '../daemon.js';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
 import { table } from '../output.js';
+import { folderId } from './folders.js';
 import type { RuleFlags } from '../rule-options.js';
 import { ruleFromFlags, usageError } from '../rule-options.js';
 
@@ -132,20 +133,22 @@ export async function foldersAdd(
   dir: string,
   flags: RuleFlags,
 ): Promise<ExitCode> {
-  const service = await ctx.service();
-  const rule = ruleFromFlags(dir, flags, orgOf(ctx, service));
-  const f = unwrap(await service.addFolder(rule));
-  ctx.out.record(
-    { type: 'folder', ...f },
-    () =>
-      `Added folder #${f.id}: ${f.rule.path}. \`cvat-sync daemon\` (or the desktop app) syncs it.`,
+  const client = await ctx.client({ write: true });
+  const org =
+    ctx.flags.org !== undefined ? ctx.flags.org : unwrap(await client.api.getConnection()).org;
+  const rule = ruleFromFlags(dir, flags, org);
+  const f = unwrap(await client.api.addFolder(rule));
+  ctx.out.record({ type: 'folder', ...f }, () =>
+    client.via === 'daemon'
+      ? `Added folder #${f.id}: ${f.rule.path}. The running daemon syncs it now.`
+      : `Added folder #${f.id}: ${f.rule.path}. \`cvat-sync daemon\` (or the desktop app) syncs it.`,
   );
   return EXIT.ok;
 }
 
 export async function foldersLs(ctx: CliContext): Promise<ExitCode> {
-  const service = await ctx.service({ mode: 'read-only', requireAuth: false });
-  const list = unwrap(await service.listFolders());
+  const client = await ctx.client({ write: false });
+  const list = unwrap(await client.api.listFolders());
   if (ctx.out.json) {
     for (const f of list) ctx.out.record({ type: 'folder', ...f }, () => null);
     return EXIT.ok;
@@ -158,21 +161,15 @@ export async function foldersLs(ctx: CliContext): Promise<ExitCode> {
   return EXIT.ok;
 }
 
-function folderId(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) <= 0)
-    throw usageError(`"${value}" is not a folder id (see \`cvat-sync folders ls\`).`);
-  return Number(value);
-}
-
 export async function foldersChange(
   ctx: CliContext,
   action: 'rm' | 'pause' | 'resume',
   id: string,
 ): Promise<ExitCode> {
   const n = folderId(id);
-  const service = await ctx.service({ requireAuth: false });
+  const client = await ctx.client({ write: true });
   if (action === 'rm') {
-    unwrap(await service.removeFolder({ id: n }));
+    unwrap(await client.api.removeFolder({ id: n }));
     ctx.out.record(
       { type: 'folder-removed', id: n },
       () => `Removed folder #${n} (nothing was deleted on disk or in CVAT).`,
@@ -181,8 +178,8 @@ export async function foldersChange(
   }
   const f = unwrap(
     action === 'pause'
-      ? await service.pauseFolder({ id: n })
-      : await service.resumeFolder({ id: n }),
+      ? await client.api.pauseFolder({ id: n })
+      : await client.api.resumeFolder({ id: n }),
   );
   ctx.out.record(
     { type: 'folder', ...f },
