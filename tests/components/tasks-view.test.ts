@@ -103,7 +103,7 @@ describe('TasksView', () => {
     h = await startApp(signedIn(2));
     show(h);
     await userEvent.click(await screen.findByText('task 2'));
-    await userEvent.click(screen.getByRole('button', { name: 'Export dataset…' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Export…' }));
     const dialog = screen.getByRole('dialog', { name: 'Export dataset' });
     const format = within(dialog).getByLabelText('Format');
     expect(within(format).getAllByRole('option').map((o) => o.textContent)).toEqual(['COCO 1.0', 'CVAT for images 1.1']);

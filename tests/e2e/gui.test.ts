@@ -111,7 +111,7 @@ describe('web GUI against the CVAT test server', () => {
     await go('Tasks');
     const exports = join(stack.work, 'exports');
     await page.getByRole('listbox', { name: 'Tasks' }).getByRole('option').filter({ hasText: 'day2' }).click();
-    await page.getByRole('button', { name: 'Export dataset…' }).click();
+    await page.getByRole('button', { name: 'Export…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export dataset' });
     await dialog.getByRole('combobox', { name: /^Format/ }).selectOption('COCO 1.0');
     await dialog.getByLabel('Include images').check();
