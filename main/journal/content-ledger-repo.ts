@@ -2,6 +2,7 @@
 // from a re-added folder are not uploaded to that target again.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import { statementCache } from './database.js';
 
 export interface LedgerEntry {
   targetKey: string;
@@ -24,19 +25,12 @@ interface Raw {
 }
 
 export class ContentLedgerRepo {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt: (sql: string) => Statement;
 
-  constructor(private readonly db: Db) {}
-
-  /** Statements are prepared once per repo: preparing per call costs time and native memory. */
-  private stmt(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
+  constructor(db: Db) {
+    this.stmt = statementCache(db);
   }
+
 
   find(targetKey: string, sha256: string): LedgerEntry | undefined {
     const r = this.stmt('SELECT * FROM content_ledger WHERE target_key = ? AND sha256 = ?').get(

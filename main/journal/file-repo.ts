@@ -3,7 +3,7 @@
 import type { FileCounts, FileRow, FileState, FileWrite } from '../core/file-record.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import { inTransaction } from './database.js';
+import { inTransaction, statementCache } from './database.js';
 
 export type { FileCounts, FileFields, FileRow, FileState, FileWrite } from '../core/file-record.js';
 
@@ -50,11 +50,12 @@ function likePrefix(dir: string): string {
 }
 
 export class FileRepo {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt: (sql: string) => Statement;
   private readonly insertStmt;
   private readonly updateStmt;
 
   constructor(private readonly db: Db) {
+    this.stmt = statementCache(db);
     this.insertStmt = db.prepare(
       `INSERT INTO files (folder_id, rel_path, dir, size, mtime_ms, state, reason, detail, sha256,
          first_seen_at, last_seen_at, changed_at, missing_since, batch_id)
@@ -69,15 +70,6 @@ export class FileRepo {
     );
   }
 
-  /** Statements are prepared once per repo: preparing per call costs time and native memory. */
-  private stmt(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
-  }
 
   /** Applies writes in one transaction. */
   write(folderId: number, writes: readonly FileWrite[]): void {

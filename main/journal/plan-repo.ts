@@ -2,6 +2,7 @@
 // unique per folder and a group planned before gets a fresh key (CVAT has no append).
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import { statementCache } from './database.js';
 
 export interface PlanRow {
   id: number;
@@ -16,19 +17,12 @@ export interface PlanRow {
 }
 
 export class PlanRepo {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt: (sql: string) => Statement;
 
-  constructor(private readonly db: Db) {}
-
-  /** Statements are prepared once per repo: preparing per call costs time and native memory. */
-  private stmt(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
+  constructor(db: Db) {
+    this.stmt = statementCache(db);
   }
+
 
   add(plan: Omit<PlanRow, 'id'>): void {
     this.stmt(
