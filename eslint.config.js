@@ -17,22 +17,50 @@ const allowed = {
   cli: ['core', 'cvat', 'journal', 'watch', 'engine', 'service'],
 };
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'http', 'https', 'net', 'crypto', 'child_process', 'stream', 'url'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'child_process',
+  'stream',
+  'url',
+];
 
 function layerRule(layer) {
   const forbidden = layers.filter((l) => l !== layer && !allowed[layer].includes(l));
   const patterns = [
-    { group: forbidden.map((l) => `**/${l}/**`), message: `main/${layer} may import only: ${allowed[layer].join(', ') || 'nothing of ours'}.` },
+    {
+      group: forbidden.map((l) => `**/${l}/**`),
+      message: `main/${layer} may import only: ${allowed[layer].join(', ') || 'nothing of ours'}.`,
+    },
     { group: ['**/renderer/**'], message: 'The Node side never imports the renderer.' },
   ];
-  if (layer === 'core') patterns.push({ group: nodeBuiltins, message: 'main/core is pure logic: no Node built-ins (inject a port instead).' });
-  if (layer !== 'app') patterns.push({ group: ['electron', 'electron/*'], message: 'Only main/app imports electron.' });
-  if (layer !== 'journal') patterns.push({ group: ['better-sqlite3'], message: 'SQL lives in main/journal only.' });
+  if (layer === 'core')
+    patterns.push({
+      group: nodeBuiltins,
+      message: 'main/core is pure logic: no Node built-ins (inject a port instead).',
+    });
+  if (layer !== 'app')
+    patterns.push({
+      group: ['electron', 'electron/*'],
+      message: 'Only main/app imports electron.',
+    });
+  if (layer !== 'journal')
+    patterns.push({ group: ['better-sqlite3'], message: 'SQL lives in main/journal only.' });
   return { group: undefined, patterns };
 }
 
 const deterministic = {
-  'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use the injected Clock.' }],
+  'no-restricted-properties': [
+    'error',
+    { object: 'Date', property: 'now', message: 'Use the injected Clock.' },
+  ],
   'no-restricted-globals': [
     'error',
     { name: 'setTimeout', message: 'Use the injected Clock.' },
@@ -42,14 +70,26 @@ const deterministic = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'release/', 'test-artifacts/', 'coverage/', 'renderer/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'release/',
+      'test-artifacts/',
+      'coverage/',
+      'renderer/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
@@ -60,32 +100,60 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: layerRule(layer).patterns }],
       ...(layer === 'core' || layer === 'engine' ? deterministic : {}),
       ...(layer !== 'cvat' && layer !== 'core' && layer !== 'engine'
-        ? { 'no-restricted-globals': ['error', { name: 'fetch', message: 'HTTP lives in main/cvat.' }] }
+        ? {
+            'no-restricted-globals': [
+              'error',
+              { name: 'fetch', message: 'HTTP lives in main/cvat.' },
+            ],
+          }
         : {}),
     },
   })),
   {
     files: ['preload/contract.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['*', '**'], message: 'The contract imports nothing.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['*', '**'], message: 'The contract imports nothing.' }] },
+      ],
+    },
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
-    languageOptions: { globals: { ...globals.browser }, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+    },
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/main/**', 'electron', 'node:*'], message: 'The renderer talks to main only through src/lib/api.ts.' },
-            { group: ['**/preload/*', '!**/preload/contract*'], message: 'Import only types from preload/contract.ts.' },
-            { group: ['**/preload/contract*'], allowTypeImports: true, message: 'Import only *types* from the contract.' },
+            {
+              group: ['**/main/**', 'electron', 'node:*'],
+              message: 'The renderer talks to main only through src/lib/api.ts.',
+            },
+            {
+              group: ['**/preload/*', '!**/preload/contract*'],
+              message: 'Import only types from preload/contract.ts.',
+            },
+            {
+              group: ['**/preload/contract*'],
+              allowTypeImports: true,
+              message: 'Import only *types* from the contract.',
+            },
           ],
         },
       ],
     },
   },
   {
-    files: ['renderer/src/**/*.svelte', 'renderer/src/**/*.svelte.ts', 'renderer/src/views/**/*.ts', 'renderer/src/state/**/*.ts'],
+    files: [
+      'renderer/src/**/*.svelte',
+      'renderer/src/**/*.svelte.ts',
+      'renderer/src/views/**/*.ts',
+      'renderer/src/state/**/*.ts',
+    ],
     ignores: ['renderer/src/lib/api.ts'],
     rules: {
       'no-restricted-globals': [

@@ -148,7 +148,8 @@ export interface ImportAnnotationsRequest {
 // ---------------------------------------------------------------------------------------------
 // Sync folders
 
-export type SplitPolicy = { kind: 'subfolder' } | { kind: 'count'; count: number } | { kind: 'file' };
+export type SplitPolicy =
+  { kind: 'subfolder' } | { kind: 'count'; count: number } | { kind: 'file' };
 
 export type SortingMethod = 'lexicographical' | 'natural' | 'predefined' | 'random';
 
@@ -183,7 +184,8 @@ export interface LabelSpec {
   attributes?: LabelAttributeSpec[];
 }
 
-export type FolderTarget = { kind: 'project'; projectId: number } | { kind: 'labels'; labels: LabelSpec[] };
+export type FolderTarget =
+  { kind: 'project'; projectId: number } | { kind: 'labels'; labels: LabelSpec[] };
 
 export interface AutoExportRule {
   formats: string[];
@@ -215,13 +217,7 @@ export interface FolderRule {
 }
 
 export type FolderHealthState =
-  | 'scanning'
-  | 'watching'
-  | 'polling'
-  | 'watch-limit'
-  | 'missing'
-  | 'paused'
-  | 'error';
+  'scanning' | 'watching' | 'polling' | 'watch-limit' | 'missing' | 'paused' | 'error';
 
 export interface FolderHealth {
   state: FolderHealthState;
@@ -271,14 +267,7 @@ export interface FolderPreview {
 export type TransferKind = 'upload' | 'download' | 'restore' | 'import';
 
 export type TransferState =
-  | 'queued'
-  | 'active'
-  | 'processing'
-  | 'paused'
-  | 'waiting-retry'
-  | 'done'
-  | 'failed'
-  | 'cancelled';
+  'queued' | 'active' | 'processing' | 'paused' | 'waiting-retry' | 'done' | 'failed' | 'cancelled';
 
 export interface Transfer {
   id: string;

@@ -111,7 +111,8 @@ export function isAbortError(e: unknown): boolean {
     typeof e === 'object' &&
     e !== null &&
     'name' in e &&
-    ((e as { name: unknown }).name === 'AbortError' || (e as { name: unknown }).name === 'TimeoutError')
+    ((e as { name: unknown }).name === 'AbortError' ||
+      (e as { name: unknown }).name === 'TimeoutError')
   );
 }
 
@@ -127,7 +128,12 @@ export interface ErrorInfo {
 
 export function errorInfo(e: unknown, operation?: string): ErrorInfo {
   const err = toSyncError(e, operation);
-  const info: ErrorInfo = { code: err.code, kind: err.kind, message: err.message, retryable: err.retryable };
+  const info: ErrorInfo = {
+    code: err.code,
+    kind: err.kind,
+    message: err.message,
+    retryable: err.retryable,
+  };
   if (err.hint !== undefined) info.hint = err.hint;
   if (err.status !== undefined) info.status = err.status;
   return info;

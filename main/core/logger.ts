@@ -21,7 +21,8 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_KEYS.test(k)) out[k] = '[redacted]';
-    else if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = redact(v as Record<string, unknown>);
+    else if (v && typeof v === 'object' && !Array.isArray(v))
+      out[k] = redact(v as Record<string, unknown>);
     else out[k] = v;
   }
   return out;

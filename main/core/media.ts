@@ -1,20 +1,15 @@
 // Media type by file extension, as CVAT decides it (PROTOCOL.md §4.7: a MIME guess from the name).
 export type MediaKind =
-  | 'image'
-  | 'video'
-  | 'audio'
-  | 'zip'
-  | 'archive'
-  | 'pdf'
-  | 'manifest'
-  | 'pointcloud'
-  | 'unknown';
+  'image' | 'video' | 'audio' | 'zip' | 'archive' | 'pdf' | 'manifest' | 'pointcloud' | 'unknown';
 
 const KINDS: Record<string, MediaKind> = {};
 function add(kind: MediaKind, exts: string): void {
   for (const ext of exts.split(' ')) KINDS[ext] = kind;
 }
-add('image', 'jpg jpeg jpe jfif png bmp gif tif tiff webp ppm pgm pbm pnm jp2 j2k jpx ico heic heif avif');
+add(
+  'image',
+  'jpg jpeg jpe jfif png bmp gif tif tiff webp ppm pgm pbm pnm jp2 j2k jpx ico heic heif avif',
+);
 add('video', 'mp4 m4v mov avi mkv webm mpg mpeg mpe ts m2ts mts flv wmv 3gp 3g2 ogv asf vob mxf');
 add('audio', 'mp3 wav flac ogg oga m4a aac opus wma');
 add('zip', 'zip');
@@ -35,7 +30,9 @@ export function mediaKindOf(name: string): MediaKind {
 
 /** Kinds that must be alone in a task: exactly one per task (CVAT cannot mix them). */
 export function isSoloKind(kind: MediaKind): boolean {
-  return kind === 'video' || kind === 'audio' || kind === 'zip' || kind === 'archive' || kind === 'pdf';
+  return (
+    kind === 'video' || kind === 'audio' || kind === 'zip' || kind === 'archive' || kind === 'pdf'
+  );
 }
 
 const MIME: Partial<Record<string, string>> = {

@@ -12,7 +12,12 @@ export interface BackoffPolicy {
 }
 
 /** CVAT's web client retries after 2, 4, 8 … 64 s; we follow the same curve with jitter. */
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 64_000, jitter: 0.5, maxAttempts: 8 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseMs: 2_000,
+  maxMs: 64_000,
+  jitter: 0.5,
+  maxAttempts: 8,
+};
 
 /** Delay before attempt number `attempt` (1 = first retry). `random` in [0,1). */
 export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
@@ -29,7 +34,9 @@ export function retryDelay(
   retryAfterMs?: number,
 ): number {
   const backoff = backoffDelay(attempt, policy, random);
-  return retryAfterMs === undefined ? backoff : Math.max(retryAfterMs, Math.min(backoff, policy.maxMs));
+  return retryAfterMs === undefined
+    ? backoff
+    : Math.max(retryAfterMs, Math.min(backoff, policy.maxMs));
 }
 
 /** Parses a Retry-After header (seconds or HTTP date) into ms from `now`. */
@@ -50,7 +57,10 @@ export interface RetryOptions {
 }
 
 /** Runs `op`, retrying transient SyncErrors with backoff; item and fatal errors pass straight through. */
-export async function withRetry<T>(op: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  op: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const policy = options.policy ?? DEFAULT_BACKOFF;
   for (let attempt = 1; ; attempt++) {
     try {

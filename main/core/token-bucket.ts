@@ -48,6 +48,7 @@ export class TokenBucket {
     const now = this.clock.now();
     const elapsed = Math.max(0, now - this.last);
     this.last = now;
-    if (this.rate !== null) this.tokens = Math.min(this.rate, this.tokens + (elapsed / 1000) * this.rate);
+    if (this.rate !== null)
+      this.tokens = Math.min(this.rate, this.tokens + (elapsed / 1000) * this.rate);
   }
 }

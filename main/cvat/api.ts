@@ -286,7 +286,10 @@ export interface CvatApi {
   listJobs(taskId: number, signal?: AbortSignalLike): Promise<CvatJob[]>;
   formats(signal?: AbortSignalLike): Promise<Formats>;
   /** The preview image, or null when the task has none. */
-  preview(taskId: number, signal?: AbortSignalLike): Promise<{ contentType: string; bytes: Uint8Array } | null>;
+  preview(
+    taskId: number,
+    signal?: AbortSignalLike,
+  ): Promise<{ contentType: string; bytes: Uint8Array } | null>;
 
   // Flow A: create a task and attach media
   uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void>;
@@ -302,7 +305,12 @@ export interface CvatApi {
    */
   waitForTaskCreation?(
     taskId: number,
-    options?: { signal?: AbortSignalLike; onUpdate?: (s: TaskCreationStatus) => void; minDelayMs?: number; maxDelayMs?: number },
+    options?: {
+      signal?: AbortSignalLike;
+      onUpdate?: (s: TaskCreationStatus) => void;
+      minDelayMs?: number;
+      maxDelayMs?: number;
+    },
   ): Promise<TaskCreationStatus>;
 
   // Flow B: background requests
@@ -316,13 +324,26 @@ export interface CvatApi {
    */
   waitForRequest(
     rqId: string,
-    options?: { signal?: AbortSignalLike; onUpdate?: (r: CvatRequest) => void; minDelayMs?: number; maxDelayMs?: number },
+    options?: {
+      signal?: AbortSignalLike;
+      onUpdate?: (r: CvatRequest) => void;
+      minDelayMs?: number;
+      maxDelayMs?: number;
+    },
   ): Promise<CvatRequest | null>;
 
   // Flow C: exports and downloads
   /** Starts an export (location=local); a 409 joins the running request. Returns its rq_id. */
-  exportDataset(target: ExportTargetRef, format: string, saveImages: boolean, signal?: AbortSignalLike): Promise<string>;
-  exportBackup(target: { kind: 'task' | 'project'; id: number }, signal?: AbortSignalLike): Promise<string>;
+  exportDataset(
+    target: ExportTargetRef,
+    format: string,
+    saveImages: boolean,
+    signal?: AbortSignalLike,
+  ): Promise<string>;
+  exportBackup(
+    target: { kind: 'task' | 'project'; id: number },
+    signal?: AbortSignalLike,
+  ): Promise<string>;
   /**
    * GET (with Range when resumeFrom > 0) of a result URL, with our credentials. An expired
    * result rejects with status 404 (code 'result-expired' when CVAT itself answered 400 because
@@ -334,13 +355,22 @@ export interface CvatApi {
   /** Restores a task from a backup file; returns the rq_id whose result_id is the new task. */
   importBackup(
     file: UploadFile,
-    options: TransferCallbacks & { projectId?: number | null; chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      projectId?: number | null;
+      chunkSize: number;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
   ): Promise<string>;
   importAnnotations(
     taskId: number,
     file: UploadFile,
     format: string,
     mode: 'replace' | 'append',
-    options: TransferCallbacks & { chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      chunkSize: number;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
   ): Promise<string>;
 }

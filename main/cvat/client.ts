@@ -37,7 +37,12 @@ import { dispositionFilename } from './content-disposition.js';
 import { badResponse, cancelledError, safeUrl } from './http-errors.js';
 import { Transport, parseJson } from './http.js';
 import type { CallSpec, Query } from './http.js';
-import { legacyExportRequest, legacyExportUrl, isLegacyRequestId, LEGACY_PREFIX } from './legacy.js';
+import {
+  legacyExportRequest,
+  legacyExportUrl,
+  isLegacyRequestId,
+  LEGACY_PREFIX,
+} from './legacy.js';
 import { multipartBody } from './multipart.js';
 import {
   aboutSchema,
@@ -78,7 +83,12 @@ export interface CvatClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_READ_RETRY: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, jitter: 0.5, maxAttempts: 5 };
+export const DEFAULT_READ_RETRY: BackoffPolicy = {
+  baseMs: 1_000,
+  maxMs: 30_000,
+  jitter: 0.5,
+  maxAttempts: 5,
+};
 const PAGE_SIZE = 100;
 const DEFAULT_USER_AGENT = 'cvat-sync';
 
@@ -160,7 +170,13 @@ export class CvatClient implements CvatApi {
 
   about(signal?: AbortSignalLike): Promise<ServerAbout> {
     return this.transport.json(
-      { operation: 'get server info', method: 'GET', path: '/api/server/about', anonymous: true, ...sig(signal) },
+      {
+        operation: 'get server info',
+        method: 'GET',
+        path: '/api/server/about',
+        anonymous: true,
+        ...sig(signal),
+      },
       aboutSchema,
     );
   }
@@ -168,7 +184,12 @@ export class CvatClient implements CvatApi {
   serverVersion(signal?: AbortSignalLike): Promise<ServerVersion> {
     this.version ??= this.about(signal).then((about) => {
       const v = parseVersion(about.version);
-      if (!v) throw badResponse('get server info', `${this.server}/api/server/about`, `field "version": not a version: ${about.version}`);
+      if (!v)
+        throw badResponse(
+          'get server info',
+          `${this.server}/api/server/about`,
+          `field "version": not a version: ${about.version}`,
+        );
       return v;
     });
     // A failed probe is forgotten so that the next call asks again.
@@ -179,13 +200,21 @@ export class CvatClient implements CvatApi {
   }
 
   self(signal?: AbortSignalLike): Promise<CvatUser> {
-    return this.transport.json({ operation: 'get current user', method: 'GET', path: '/api/users/self', ...sig(signal) }, userSchema);
+    return this.transport.json(
+      { operation: 'get current user', method: 'GET', path: '/api/users/self', ...sig(signal) },
+      userSchema,
+    );
   }
 
   async accessTokenInfo(signal?: AbortSignalLike): Promise<AccessTokenInfo | null> {
     if (this.options.auth?.kind !== 'token') return null;
     return this.transport.json(
-      { operation: 'get access token', method: 'GET', path: '/api/auth/access_tokens/self', ...sig(signal) },
+      {
+        operation: 'get access token',
+        method: 'GET',
+        path: '/api/auth/access_tokens/self',
+        ...sig(signal),
+      },
       accessTokenSchema,
     );
   }
@@ -198,7 +227,14 @@ export class CvatClient implements CvatApi {
 
   listTasks(query: ListQuery = {}, signal?: AbortSignalLike): Promise<Page<CvatTask>> {
     return this.transport.json(
-      { operation: 'list tasks', method: 'GET', path: '/api/tasks', query: listQuery(query), org: true, ...sig(signal) },
+      {
+        operation: 'list tasks',
+        method: 'GET',
+        path: '/api/tasks',
+        query: listQuery(query),
+        org: true,
+        ...sig(signal),
+      },
       pageSchema(taskSchema),
     );
   }
@@ -208,11 +244,20 @@ export class CvatClient implements CvatApi {
   }
 
   getTask(id: number, signal?: AbortSignalLike): Promise<CvatTask> {
-    return this.transport.json({ operation: 'get task', method: 'GET', path: `/api/tasks/${id}`, ...sig(signal) }, taskSchema);
+    return this.transport.json(
+      { operation: 'get task', method: 'GET', path: `/api/tasks/${id}`, ...sig(signal) },
+      taskSchema,
+    );
   }
 
   async findTask(id: number, signal?: AbortSignalLike): Promise<CvatTask | null> {
-    const spec: CallSpec = { operation: 'get task', method: 'GET', path: `/api/tasks/${id}`, expect: [404], ...sig(signal) };
+    const spec: CallSpec = {
+      operation: 'get task',
+      method: 'GET',
+      path: `/api/tasks/${id}`,
+      expect: [404],
+      ...sig(signal),
+    };
     const reply = await this.transport.call(spec);
     if (reply.status === 404) return null;
     return parseWith(taskSchema, parseJson(reply, spec.operation), spec.operation, reply.url);
@@ -221,7 +266,14 @@ export class CvatClient implements CvatApi {
   async findTasksByName(name: string, signal?: AbortSignalLike): Promise<CvatTask[]> {
     const found: CvatTask[] = [];
     // search matches substrings of several fields; the exact name is checked here.
-    for await (const task of this.pages('find tasks by name', '/api/tasks', taskSchema, { search: name }, true, signal)) {
+    for await (const task of this.pages(
+      'find tasks by name',
+      '/api/tasks',
+      taskSchema,
+      { search: name },
+      true,
+      signal,
+    )) {
       if (task.name === name) found.push(task);
     }
     return found;
@@ -229,20 +281,40 @@ export class CvatClient implements CvatApi {
 
   createTask(spec: TaskCreateSpec, signal?: AbortSignalLike): Promise<CvatTask> {
     return this.transport.json(
-      { operation: 'create task', method: 'POST', path: '/api/tasks', json: spec, org: true, ...sig(signal) },
+      {
+        operation: 'create task',
+        method: 'POST',
+        path: '/api/tasks',
+        json: spec,
+        org: true,
+        ...sig(signal),
+      },
       taskSchema,
     );
   }
 
   /** Resolves also when the task is already gone (404): the goal is reached either way. */
   async deleteTask(id: number, signal?: AbortSignalLike): Promise<void> {
-    const reply = await this.transport.call({ operation: 'delete task', method: 'DELETE', path: `/api/tasks/${id}`, expect: [404], ...sig(signal) });
+    const reply = await this.transport.call({
+      operation: 'delete task',
+      method: 'DELETE',
+      path: `/api/tasks/${id}`,
+      expect: [404],
+      ...sig(signal),
+    });
     if (reply.status === 404) this.logger.info('task already gone', { taskId: id });
   }
 
   listProjects(query: ListQuery = {}, signal?: AbortSignalLike): Promise<Page<CvatProject>> {
     return this.transport.json(
-      { operation: 'list projects', method: 'GET', path: '/api/projects', query: listQuery(query), org: true, ...sig(signal) },
+      {
+        operation: 'list projects',
+        method: 'GET',
+        path: '/api/projects',
+        query: listQuery(query),
+        org: true,
+        ...sig(signal),
+      },
       pageSchema(projectSchema),
     );
   }
@@ -250,18 +322,34 @@ export class CvatClient implements CvatApi {
   async listJobs(taskId: number, signal?: AbortSignalLike): Promise<CvatJob[]> {
     const jobs: CvatJob[] = [];
     // The task's id decides its workspace; an org filter here could only hide its jobs.
-    for await (const job of this.pages('list jobs', '/api/jobs', jobSchema, { task_id: taskId, page_size: 'all' }, false, signal)) jobs.push(job);
+    for await (const job of this.pages(
+      'list jobs',
+      '/api/jobs',
+      jobSchema,
+      { task_id: taskId, page_size: 'all' },
+      false,
+      signal,
+    ))
+      jobs.push(job);
     return jobs;
   }
 
   formats(signal?: AbortSignalLike): Promise<Formats> {
     return this.transport.json(
-      { operation: 'list formats', method: 'GET', path: '/api/server/annotation/formats', ...sig(signal) },
+      {
+        operation: 'list formats',
+        method: 'GET',
+        path: '/api/server/annotation/formats',
+        ...sig(signal),
+      },
       formatsSchema,
     );
   }
 
-  async preview(taskId: number, signal?: AbortSignalLike): Promise<{ contentType: string; bytes: Uint8Array } | null> {
+  async preview(
+    taskId: number,
+    signal?: AbortSignalLike,
+  ): Promise<{ contentType: string; bytes: Uint8Array } | null> {
     const operation = 'get task preview';
     const open = await this.transport.open({
       operation,
@@ -277,7 +365,10 @@ export class CvatClient implements CvatApi {
         return null;
       }
       const bytes = new Uint8Array(await open.response.arrayBuffer());
-      return { contentType: open.response.headers.get('content-type') ?? 'application/octet-stream', bytes };
+      return {
+        contentType: open.response.headers.get('content-type') ?? 'application/octet-stream',
+        bytes,
+      };
     } catch (e) {
       throw this.transport.failure(operation, open.url, open.guard, e);
     } finally {
@@ -313,7 +404,11 @@ export class CvatClient implements CvatApi {
   }
 
   /** One request; never retried here: CVAT appends Upload-Multiple bodies, a repeat duplicates bytes. */
-  async uploadMultiple(taskId: number, files: UploadFile[], options: TransferCallbacks = {}): Promise<void> {
+  async uploadMultiple(
+    taskId: number,
+    files: UploadFile[],
+    options: TransferCallbacks = {},
+  ): Promise<void> {
     const operation = `upload ${files.length} files`;
     const body = multipartBody(files, (i) => `client_files[${i}]`);
     let done = 0;
@@ -326,11 +421,14 @@ export class CvatClient implements CvatApi {
         contentType: body.contentType,
         length: body.length,
         stream: (touch) =>
-          throttled(body.chunks(operation, (n) => options.onProgress?.((done += n), body.fileBytes)), {
-            throttle: options.throttle,
-            signal: options.signal,
-            onChunk: touch,
-          }),
+          throttled(
+            body.chunks(operation, (n) => options.onProgress?.((done += n), body.fileBytes)),
+            {
+              throttle: options.throttle,
+              signal: options.signal,
+              onChunk: touch,
+            },
+          ),
       },
       retry: false,
       ...sig(options.signal),
@@ -338,7 +436,11 @@ export class CvatClient implements CvatApi {
     options.onProgress?.(body.fileBytes, body.fileBytes);
   }
 
-  async uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null> {
+  async uploadFinish(
+    taskId: number,
+    data: DataRequest,
+    signal?: AbortSignalLike,
+  ): Promise<string | null> {
     const legacy = !(await this.supportsRequests(signal));
     const spec: CallSpec = {
       operation: 'finish upload',
@@ -355,10 +457,18 @@ export class CvatClient implements CvatApi {
     return parseWith(rqIdSchema, parseJson(reply, spec.operation), spec.operation, reply.url).rq_id;
   }
 
-  async waitForTaskCreation(taskId: number, options: PollOptions<TaskCreationStatus> = {}): Promise<TaskCreationStatus> {
+  async waitForTaskCreation(
+    taskId: number,
+    options: PollOptions<TaskCreationStatus> = {},
+  ): Promise<TaskCreationStatus> {
     return this.poll(options, async () => {
       const status = await this.transport.json(
-        { operation: 'get task status', method: 'GET', path: `/api/tasks/${taskId}/status`, ...sig(options.signal) },
+        {
+          operation: 'get task status',
+          method: 'GET',
+          path: `/api/tasks/${taskId}/status`,
+          ...sig(options.signal),
+        },
         taskStatusSchema,
       );
       return { value: status, done: status.state === 'Finished' || status.state === 'Failed' };
@@ -369,7 +479,13 @@ export class CvatClient implements CvatApi {
 
   async getRequest(rqId: string, signal?: AbortSignalLike): Promise<CvatRequest | null> {
     if (isLegacyRequestId(rqId)) return this.getLegacyExport(rqId, signal);
-    const spec: CallSpec = { operation: 'get request', method: 'GET', path: `/api/requests/${encodeURIComponent(rqId)}`, expect: [404], ...sig(signal) };
+    const spec: CallSpec = {
+      operation: 'get request',
+      method: 'GET',
+      path: `/api/requests/${encodeURIComponent(rqId)}`,
+      expect: [404],
+      ...sig(signal),
+    };
     const reply = await this.transport.call(spec);
     if (reply.status === 404) return null;
     return parseWith(requestSchema, parseJson(reply, spec.operation), spec.operation, reply.url);
@@ -377,24 +493,45 @@ export class CvatClient implements CvatApi {
 
   async listRequests(query: ListQuery = {}, signal?: AbortSignalLike): Promise<Page<CvatRequest>> {
     // Servers before 2.16 keep no request records.
-    if (!(await this.supportsRequests(signal))) return { count: 0, next: null, previous: null, results: [] };
+    if (!(await this.supportsRequests(signal)))
+      return { count: 0, next: null, previous: null, results: [] };
     return this.transport.json(
-      { operation: 'list requests', method: 'GET', path: '/api/requests', query: listQuery(query), ...sig(signal) },
+      {
+        operation: 'list requests',
+        method: 'GET',
+        path: '/api/requests',
+        query: listQuery(query),
+        ...sig(signal),
+      },
       pageSchema(requestSchema),
     );
   }
 
   async cancelRequest(rqId: string, signal?: AbortSignalLike): Promise<void> {
     if (isLegacyRequestId(rqId)) {
-      throw new SyncError('cancel request: exports on servers before 2.16 cannot be cancelled', { code: 'not-cancellable', kind: 'item', operation: 'cancel request' });
+      throw new SyncError('cancel request: exports on servers before 2.16 cannot be cancelled', {
+        code: 'not-cancellable',
+        kind: 'item',
+        operation: 'cancel request',
+      });
     }
-    await this.transport.call({ operation: 'cancel request', method: 'POST', path: `/api/requests/${encodeURIComponent(rqId)}/cancel`, ...sig(signal) });
+    await this.transport.call({
+      operation: 'cancel request',
+      method: 'POST',
+      path: `/api/requests/${encodeURIComponent(rqId)}/cancel`,
+      ...sig(signal),
+    });
   }
 
   /** null when the request is unknown or gone (404): finished long ago or expired; look at the target. */
-  waitForRequest(rqId: string, options: PollOptions<CvatRequest> = {}): Promise<CvatRequest | null> {
+  waitForRequest(
+    rqId: string,
+    options: PollOptions<CvatRequest> = {},
+  ): Promise<CvatRequest | null> {
     const { onUpdate, ...rest } = options;
-    const poll: PollOptions<CvatRequest | null> = onUpdate ? { ...rest, onUpdate: (r) => r && onUpdate(r) } : rest;
+    const poll: PollOptions<CvatRequest | null> = onUpdate
+      ? { ...rest, onUpdate: (r) => r && onUpdate(r) }
+      : rest;
     return this.poll(poll, async () => {
       const r = await this.getRequest(rqId, options.signal);
       return { value: r, done: r === null || r.status === 'finished' || r.status === 'failed' };
@@ -403,9 +540,17 @@ export class CvatClient implements CvatApi {
 
   // --- Flow C: exports, downloads ---------------------------------------------------------
 
-  async exportDataset(target: ExportTargetRef, format: string, saveImages: boolean, signal?: AbortSignalLike): Promise<string> {
+  async exportDataset(
+    target: ExportTargetRef,
+    format: string,
+    saveImages: boolean,
+    signal?: AbortSignalLike,
+  ): Promise<string> {
     if (!(await this.supportsRequests(signal))) {
-      return this.startLegacyExport(legacyExportUrl(this.server, target, saveImages ? 'dataset' : 'annotations', format), signal);
+      return this.startLegacyExport(
+        legacyExportUrl(this.server, target, saveImages ? 'dataset' : 'annotations', format),
+        signal,
+      );
     }
     const operation = `export ${target.kind} ${target.id}`;
     try {
@@ -418,14 +563,26 @@ export class CvatClient implements CvatApi {
         ...sig(signal),
       });
     } catch (e) {
-      if (isSyncError(e) && e.status === 400) throw rehint(e, { code: 'unknown-format', hint: `Pick an exporter name the server lists (Formats: GET /api/server/annotation/formats); "${format}" was refused.` });
-      if (isSyncError(e) && e.status === 405) throw rehint(e, { code: 'format-disabled', hint: `The server has the "${format}" exporter disabled; pick another format.` });
+      if (isSyncError(e) && e.status === 400)
+        throw rehint(e, {
+          code: 'unknown-format',
+          hint: `Pick an exporter name the server lists (Formats: GET /api/server/annotation/formats); "${format}" was refused.`,
+        });
+      if (isSyncError(e) && e.status === 405)
+        throw rehint(e, {
+          code: 'format-disabled',
+          hint: `The server has the "${format}" exporter disabled; pick another format.`,
+        });
       throw e;
     }
   }
 
-  async exportBackup(target: { kind: 'task' | 'project'; id: number }, signal?: AbortSignalLike): Promise<string> {
-    if (!(await this.supportsRequests(signal))) return this.startLegacyExport(legacyExportUrl(this.server, target, 'backup', null), signal);
+  async exportBackup(
+    target: { kind: 'task' | 'project'; id: number },
+    signal?: AbortSignalLike,
+  ): Promise<string> {
+    if (!(await this.supportsRequests(signal)))
+      return this.startLegacyExport(legacyExportUrl(this.server, target, 'backup', null), signal);
     return this.startRequest({
       operation: `back up ${target.kind} ${target.id}`,
       method: 'POST',
@@ -468,7 +625,10 @@ export class CvatClient implements CvatApi {
     let resumed = false;
     let totalBytes: number | null = length;
     if (response.status === 206) {
-      if (!range || range.start !== resumeFrom) return fail(`Content-Range ${response.headers.get('content-range') ?? '(missing)'} does not start at ${resumeFrom}`);
+      if (!range || range.start !== resumeFrom)
+        return fail(
+          `Content-Range ${response.headers.get('content-range') ?? '(missing)'} does not start at ${resumeFrom}`,
+        );
       resumed = true;
       totalBytes = range.total ?? (length !== null ? resumeFrom + length : null);
     }
@@ -506,23 +666,31 @@ export class CvatClient implements CvatApi {
     if (rqId === null) return e;
     const request = await this.getRequest(rqId, signal).catch(() => undefined);
     if (request !== null) return e;
-    return new SyncError('download: the export result expired on the server (its request is gone)', {
-      code: 'result-expired',
-      kind: 'item',
-      operation: 'download',
-      url: safeUrl(url),
-      status: 404,
-      ...(e.body !== undefined ? { body: e.body } : {}),
-      hint: 'Export it again; CVAT keeps results for a limited time (24 h by default).',
-      cause: e,
-    });
+    return new SyncError(
+      'download: the export result expired on the server (its request is gone)',
+      {
+        code: 'result-expired',
+        kind: 'item',
+        operation: 'download',
+        url: safeUrl(url),
+        status: 404,
+        ...(e.body !== undefined ? { body: e.body } : {}),
+        hint: 'Export it again; CVAT keeps results for a limited time (24 h by default).',
+        cause: e,
+      },
+    );
   }
 
   // --- Flow D: imports --------------------------------------------------------------------
 
   async importBackup(
     file: UploadFile,
-    options: TransferCallbacks & { projectId?: number | null; chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      projectId?: number | null;
+      chunkSize: number;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
   ): Promise<string> {
     if (options.projectId !== undefined && options.projectId !== null) {
       // CVAT restores a task backup as a standalone task (schema: no project parameter).
@@ -533,7 +701,15 @@ export class CvatClient implements CvatApi {
         hint: 'Restore it as a standalone task, then move the task into the project in CVAT.',
       });
     }
-    return this.importVia('/api/tasks/backup/', { kind: 'task-backup' }, file, options, {}, 'restore backup', true);
+    return this.importVia(
+      '/api/tasks/backup/',
+      { kind: 'task-backup' },
+      file,
+      options,
+      {},
+      'restore backup',
+      true,
+    );
   }
 
   async importAnnotations(
@@ -541,7 +717,11 @@ export class CvatClient implements CvatApi {
     file: UploadFile,
     format: string,
     mode: 'replace' | 'append',
-    options: TransferCallbacks & { chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      chunkSize: number;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
   ): Promise<string> {
     return this.importVia(
       `/api/tasks/${taskId}/annotations/`,
@@ -561,7 +741,11 @@ export class CvatClient implements CvatApi {
     path: string,
     target: TusTarget,
     file: UploadFile,
-    options: TransferCallbacks & { chunkSize: number; resumeUrl?: string | null; onCreated?: TusUploadOptions['onCreated'] },
+    options: TransferCallbacks & {
+      chunkSize: number;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
     query: Query,
     operation: string,
     org: boolean,
@@ -578,7 +762,12 @@ export class CvatClient implements CvatApi {
         ...sig(options.signal),
       });
     }
-    const tus: TusUploadOptions = { target, file, chunkSize: options.chunkSize, resumeUrl: options.resumeUrl ?? null };
+    const tus: TusUploadOptions = {
+      target,
+      file,
+      chunkSize: options.chunkSize,
+      resumeUrl: options.resumeUrl ?? null,
+    };
     if (options.signal) tus.signal = options.signal;
     if (options.throttle) tus.throttle = options.throttle;
     if (options.onProgress) tus.onProgress = options.onProgress;
@@ -609,20 +798,38 @@ export class CvatClient implements CvatApi {
 
   private async startLegacyExport(url: string, signal?: AbortSignalLike): Promise<string> {
     // The first GET starts the export and surfaces a bad format at once.
-    await this.transport.call({ operation: 'start export', method: 'GET', path: url, ...sig(signal) });
+    await this.transport.call({
+      operation: 'start export',
+      method: 'GET',
+      path: url,
+      ...sig(signal),
+    });
     return LEGACY_PREFIX + url;
   }
 
-  private async getLegacyExport(rqId: string, signal?: AbortSignalLike): Promise<CvatRequest | null> {
+  private async getLegacyExport(
+    rqId: string,
+    signal?: AbortSignalLike,
+  ): Promise<CvatRequest | null> {
     const url = rqId.slice(LEGACY_PREFIX.length);
-    if (!this.transport.sameOrigin(url)) throw badResponse('get request', safeUrl(url), 'legacy export id of another server');
+    if (!this.transport.sameOrigin(url))
+      throw badResponse('get request', safeUrl(url), 'legacy export id of another server');
     // 500 with text is how these servers report a failed export.
-    const reply = await this.transport.call({ operation: 'get export status', method: 'GET', path: url, expect: [404, 500], ...sig(signal) });
+    const reply = await this.transport.call({
+      operation: 'get export status',
+      method: 'GET',
+      path: url,
+      expect: [404, 500],
+      ...sig(signal),
+    });
     if (reply.status === 404) return null;
     return legacyExportRequest(rqId, url, reply, new Date(this.options.clock.now()).toISOString());
   }
 
-  private async explainUnauthorized(error: SyncError, signal?: AbortSignalLike): Promise<SyncError> {
+  private async explainUnauthorized(
+    error: SyncError,
+    signal?: AbortSignalLike,
+  ): Promise<SyncError> {
     if (this.options.auth?.kind !== 'token') return error;
     let version: ServerVersion;
     try {
@@ -651,7 +858,17 @@ export class CvatClient implements CvatApi {
     const seen = new Set<number>();
     const base: ListQuery = { page_size: PAGE_SIZE, sort: 'id', ...query };
     for (let page = typeof query.page === 'number' ? query.page : 1; ; page++) {
-      const p = await this.transport.json({ operation, method: 'GET', path, query: listQuery({ ...base, page }), org, ...sig(signal) }, schema);
+      const p = await this.transport.json(
+        {
+          operation,
+          method: 'GET',
+          path,
+          query: listQuery({ ...base, page }),
+          org,
+          ...sig(signal),
+        },
+        schema,
+      );
       for (const entry of p.results as Array<z.output<T>>) {
         if (seen.has(entry.id)) continue;
         seen.add(entry.id);
@@ -661,7 +878,10 @@ export class CvatClient implements CvatApi {
     }
   }
 
-  private async poll<T>(options: PollOptions<T>, step: () => Promise<{ value: T; done: boolean }>): Promise<T> {
+  private async poll<T>(
+    options: PollOptions<T>,
+    step: () => Promise<{ value: T; done: boolean }>,
+  ): Promise<T> {
     const max = options.maxDelayMs ?? 5_000;
     let delay = Math.min(options.minDelayMs ?? 1_000, max);
     for (;;) {
@@ -669,7 +889,10 @@ export class CvatClient implements CvatApi {
       options.onUpdate?.(value);
       if (done) return value;
       try {
-        await this.options.clock.sleep(Math.round(delay * (1 + 0.25 * this.random())), options.signal);
+        await this.options.clock.sleep(
+          Math.round(delay * (1 + 0.25 * this.random())),
+          options.signal,
+        );
       } catch (e) {
         if (isAbortError(e)) throw cancelledError('wait');
         throw e;
@@ -703,7 +926,9 @@ export function listQuery(query: ListQuery): Query {
   return out;
 }
 
-export function parseContentRange(header: string | null): { start: number; end: number | null; total: number | null } | null {
+export function parseContentRange(
+  header: string | null,
+): { start: number; end: number | null; total: number | null } | null {
   if (!header) return null;
   const m = /^\s*bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)\s*$/i.exec(header);
   if (!m) return null;
@@ -726,8 +951,15 @@ function sig(signal: AbortSignalLike | undefined): { signal?: AbortSignalLike } 
 }
 
 /** The same error with another code, kind, message or hint (SyncError fields are read-only). */
-function rehint(e: SyncError, over: { code?: string; kind?: SyncError['kind']; hint?: string; message?: string }): SyncError {
-  const details: ConstructorParameters<typeof SyncError>[1] = { code: over.code ?? e.code, kind: over.kind ?? e.kind, cause: e };
+function rehint(
+  e: SyncError,
+  over: { code?: string; kind?: SyncError['kind']; hint?: string; message?: string },
+): SyncError {
+  const details: ConstructorParameters<typeof SyncError>[1] = {
+    code: over.code ?? e.code,
+    kind: over.kind ?? e.kind,
+    cause: e,
+  };
   if (e.operation !== undefined) details.operation = e.operation;
   if (e.url !== undefined) details.url = e.url;
   if (e.status !== undefined) details.status = e.status;

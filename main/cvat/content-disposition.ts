@@ -55,7 +55,9 @@ function decodeExtValue(value: string): string | null {
   try {
     if (charset === 'utf-8' || charset === '') return decodeURIComponent(encoded);
     if (charset === 'iso-8859-1' || charset === 'latin1') {
-      return encoded.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      return encoded.replace(/%([0-9a-f]{2})/gi, (_, h: string) =>
+        String.fromCharCode(parseInt(h, 16)),
+      );
     }
   } catch {
     return null;

@@ -25,7 +25,8 @@ export function bodyExcerpt(text: string, contentType?: string | null): string {
 function describeJson(value: unknown, path = ''): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return path ? `${path}: ${value}` : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return path ? `${path}: ${String(value)}` : String(value);
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return path ? `${path}: ${String(value)}` : String(value);
   if (Array.isArray(value)) {
     if (value.every((v) => typeof v === 'string' || typeof v === 'number')) {
       const joined = value.map(String).join(' ');
@@ -48,7 +49,9 @@ function describeJson(value: unknown, path = ''): string {
 }
 
 function htmlText(html: string): string {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
+  const title =
+    /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ??
+    /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
   const source = title ?? html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ');
   return decodeEntities(source.replace(/<[^>]+>/g, ' '))
     .replace(/\s+/g, ' ')
@@ -132,7 +135,8 @@ export function httpError(input: HttpErrorInput): SyncError {
   return new SyncError(message, details);
 }
 
-const TLS_CODES = /^(CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/;
+const TLS_CODES =
+  /^(CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/;
 
 /** The errno-style code of a network failure (fetch wraps it in TypeError.cause). */
 export function networkCode(e: unknown): string | undefined {
@@ -184,7 +188,12 @@ export function cancelledError(operation: string): SyncError {
 }
 
 /** A response that does not match what we expect of CVAT. */
-export function badResponse(operation: string, url: string, what: string, status?: number): SyncError {
+export function badResponse(
+  operation: string,
+  url: string,
+  what: string,
+  status?: number,
+): SyncError {
   const details: ConstructorParameters<typeof SyncError>[1] = {
     code: 'bad-response',
     kind: 'item',

@@ -8,7 +8,14 @@ import type { BackoffPolicy } from '../core/retry.js';
 import type { AbortSignalLike } from '../core/signal.js';
 import type { z } from 'zod';
 import type { CvatAuth } from './api.js';
-import { badResponse, cancelledError, httpError, networkError, safeUrl, timeoutError } from './http-errors.js';
+import {
+  badResponse,
+  cancelledError,
+  httpError,
+  networkError,
+  safeUrl,
+  timeoutError,
+} from './http-errors.js';
 import { sendStreamed } from './node-request.js';
 import { parseWith } from './schemas.js';
 import { CallGuard } from './signals.js';
@@ -34,7 +41,11 @@ export interface CallSpec {
    * A streamed body of known length (multipart uploads). `stream` is called once per attempt
    * with `touch`, which the body calls as bytes flow to keep the idle timeout alive.
    */
-  body?: { stream: (touch: () => void) => AsyncIterable<Uint8Array>; length: number; contentType: string };
+  body?: {
+    stream: (touch: () => void) => AsyncIterable<Uint8Array>;
+    length: number;
+    contentType: string;
+  };
   signal?: AbortSignalLike;
   /** Statuses handed back to the caller instead of thrown. */
   expect?: readonly number[];
@@ -75,7 +86,8 @@ export interface OpenReply {
 
 export function normaliseServer(server: string): string {
   const u = new URL(server.trim());
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`not an http(s) URL: ${server}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`not an http(s) URL: ${server}`);
   u.username = '';
   u.password = '';
   u.search = '';
@@ -87,8 +99,15 @@ export function normaliseServer(server: string): string {
  * Absolute URL of `path` with `query`. With `org`, the organization choice rides as `org=`
  * (empty = personal workspace) unless the query already chooses one: never two ways at once.
  */
-export function buildUrl(server: string, path: string, query: Query = {}, org?: string | null): string {
-  const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(server + (path.startsWith('/') ? path : `/${path}`));
+export function buildUrl(
+  server: string,
+  path: string,
+  query: Query = {},
+  org?: string | null,
+): string {
+  const url = /^https?:\/\//i.test(path)
+    ? new URL(path)
+    : new URL(server + (path.startsWith('/') ? path : `/${path}`));
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined || v === null) continue;
     url.searchParams.set(k, String(v));
@@ -127,9 +146,18 @@ export class Transport {
   }
 
   /** Headers for a request to `url`; credentials only when it is the server's own origin. */
-  headers(url: string, extra: Record<string, string> = {}, anonymous = false): Record<string, string> {
-    const h: Record<string, string> = { 'User-Agent': this.options.userAgent, Accept: CVAT_ACCEPT, ...extra };
-    if (!anonymous && this.options.auth && this.sameOrigin(url)) h['Authorization'] = authorizationHeader(this.options.auth);
+  headers(
+    url: string,
+    extra: Record<string, string> = {},
+    anonymous = false,
+  ): Record<string, string> {
+    const h: Record<string, string> = {
+      'User-Agent': this.options.userAgent,
+      Accept: CVAT_ACCEPT,
+      ...extra,
+    };
+    if (!anonymous && this.options.auth && this.sameOrigin(url))
+      h['Authorization'] = authorizationHeader(this.options.auth);
     return h;
   }
 
@@ -147,7 +175,12 @@ export class Transport {
       const open = await this.openOnce(spec, 'total');
       try {
         const text = await open.response.text();
-        return { status: open.response.status, headers: open.response.headers, url: open.url, text };
+        return {
+          status: open.response.status,
+          headers: open.response.headers,
+          url: open.url,
+          text,
+        };
       } catch (e) {
         throw this.failure(spec.operation, open.url, open.guard, e);
       } finally {
@@ -179,7 +212,13 @@ export class Transport {
       policy: this.options.retry,
       ...(spec.signal ? { signal: spec.signal } : {}),
       onRetry: (error, attempt, delayMs) =>
-        this.options.logger.warn('retrying', { operation: spec.operation, code: error.code, status: error.status, attempt, delayMs }),
+        this.options.logger.warn('retrying', {
+          operation: spec.operation,
+          code: error.code,
+          status: error.status,
+          attempt,
+          delayMs,
+        }),
     });
   }
 
@@ -196,14 +235,25 @@ export class Transport {
           if (spec.body) {
             headers['Content-Type'] = spec.body.contentType;
             headers['Content-Length'] = String(spec.body.length);
-            response = await sendStreamed(url, { method, headers, body: spec.body.stream(() => guard.touch()), signal: guard.signal });
+            response = await sendStreamed(url, {
+              method,
+              headers,
+              body: spec.body.stream(() => guard.touch()),
+              signal: guard.signal,
+            });
           } else {
             let body: string | undefined;
             if (spec.json !== undefined && method !== 'GET' && method !== 'HEAD') {
               headers['Content-Type'] = 'application/json';
               body = JSON.stringify(spec.json);
             }
-            response = await fetch(url, { method, headers, redirect: 'manual', signal: guard.signal, ...(body !== undefined ? { body } : {}) });
+            response = await fetch(url, {
+              method,
+              headers,
+              redirect: 'manual',
+              signal: guard.signal,
+              ...(body !== undefined ? { body } : {}),
+            });
           }
         } catch (e) {
           throw this.failure(spec.operation, url, guard, e);
@@ -216,19 +266,27 @@ export class Transport {
           ms: this.options.clock.now() - started,
         });
         const location = response.headers.get('location');
-        if (response.status >= 300 && response.status < 400 && location && !spec.expect?.includes(response.status)) {
+        if (
+          response.status >= 300 &&
+          response.status < 400 &&
+          location &&
+          !spec.expect?.includes(response.status)
+        ) {
           await response.body?.cancel().catch(() => undefined);
           const next = new URL(location, url).toString();
           // Only reads follow redirects: a body we streamed cannot be sent again.
           if (hop >= MAX_REDIRECTS || (method !== 'GET' && method !== 'HEAD')) {
-            throw new SyncError(`${spec.operation} failed: the server redirected to ${safeUrl(next)}`, {
-              code: 'redirect',
-              kind: 'fatal',
-              operation: spec.operation,
-              url: safeUrl(url),
-              status: response.status,
-              hint: `Use the address the server redirects to (${new URL(next).origin}) as the server URL.`,
-            });
+            throw new SyncError(
+              `${spec.operation} failed: the server redirected to ${safeUrl(next)}`,
+              {
+                code: 'redirect',
+                kind: 'fatal',
+                operation: spec.operation,
+                url: safeUrl(url),
+                status: response.status,
+                hint: `Use the address the server redirects to (${new URL(next).origin}) as the server URL.`,
+              },
+            );
           }
           url = next;
           method = response.status === 303 ? 'GET' : method;
@@ -246,7 +304,12 @@ export class Transport {
     }
   }
 
-  private async statusError(spec: CallSpec, url: string, response: Response, guard: CallGuard): Promise<SyncError> {
+  private async statusError(
+    spec: CallSpec,
+    url: string,
+    response: Response,
+    guard: CallGuard,
+  ): Promise<SyncError> {
     let text = '';
     try {
       text = await readBounded(response, ERROR_BODY_MAX);
@@ -263,7 +326,8 @@ export class Transport {
       retryAfter: response.headers.get('retry-after'),
       now: this.options.clock.now(),
     });
-    if (response.status === 401 && this.options.explainUnauthorized) return this.options.explainUnauthorized(error, spec.signal);
+    if (response.status === 401 && this.options.explainUnauthorized)
+      return this.options.explainUnauthorized(error, spec.signal);
     return error;
   }
 
@@ -281,11 +345,17 @@ export class Transport {
 }
 
 export function parseJson(reply: Reply, operation: string): unknown {
-  if (reply.text.trim() === '') throw badResponse(operation, reply.url, `empty body (HTTP ${reply.status})`, reply.status);
+  if (reply.text.trim() === '')
+    throw badResponse(operation, reply.url, `empty body (HTTP ${reply.status})`, reply.status);
   try {
     return JSON.parse(reply.text) as unknown;
   } catch {
-    throw badResponse(operation, reply.url, `body is not JSON (HTTP ${reply.status})`, reply.status);
+    throw badResponse(
+      operation,
+      reply.url,
+      `body is not JSON (HTTP ${reply.status})`,
+      reply.status,
+    );
   }
 }
 

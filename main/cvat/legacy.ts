@@ -13,14 +13,24 @@ export function isLegacyRequestId(id: string): boolean {
 
 export type LegacyExportKind = 'dataset' | 'annotations' | 'backup';
 
-export function legacyExportUrl(server: string, target: { kind: string; id: number }, what: LegacyExportKind, format: string | null): string {
+export function legacyExportUrl(
+  server: string,
+  target: { kind: string; id: number },
+  what: LegacyExportKind,
+  format: string | null,
+): string {
   const url = new URL(`${server}/api/${target.kind}s/${target.id}/${what}`);
   if (format !== null) url.searchParams.set('format', format);
   return url.toString();
 }
 
 /** The answer to one repeat of the export GET, as a request record. */
-export function legacyExportRequest(id: string, url: string, reply: Reply, now: string): CvatRequest {
+export function legacyExportRequest(
+  id: string,
+  url: string,
+  reply: Reply,
+  now: string,
+): CvatRequest {
   const u = new URL(url);
   const m = /\/api\/(task|project|job)s\/(\d+)\/(dataset|annotations|backup)\/?$/.exec(u.pathname);
   const target = m?.[1] ?? 'task';

@@ -18,7 +18,11 @@ export function quoteFormValue(value: string): string {
   return `"${value.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22')}"`;
 }
 
-export function multipartBody(files: readonly UploadFile[], fieldName: (index: number) => string, boundary = newBoundary()): MultipartBody {
+export function multipartBody(
+  files: readonly UploadFile[],
+  fieldName: (index: number) => string,
+  boundary = newBoundary(),
+): MultipartBody {
   const heads = files.map((f, i) =>
     Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name=${quoteFormValue(fieldName(i))}; filename=${quoteFormValue(f.name)}\r\n` +

@@ -10,7 +10,12 @@ import { pipeline } from 'node:stream/promises';
 /** Sends `body` and resolves with the answer as a fetch Response (its body still streaming). */
 export function sendStreamed(
   url: string,
-  init: { method: string; headers: Record<string, string>; body: AsyncIterable<Uint8Array>; signal: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body: AsyncIterable<Uint8Array>;
+    signal: AbortSignal;
+  },
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const target = new URL(url);
@@ -23,17 +28,30 @@ export function sendStreamed(
       req.destroy();
       reject(e);
     };
-    req.once('error', fail);
+    // A proxy may answer early (413) and close while the body is still going out: the write
+    // then fails, often before the answer has been parsed. Give the answer a moment to arrive;
+    // when it does, it wins over the broken upload.
+    let failing = false;
+    const failSoon = (e: unknown): void => {
+      if (settled || failing) return;
+      if (init.signal.aborted) return fail(e);
+      failing = true;
+      setTimeout(() => fail(e), EARLY_ANSWER_GRACE_MS);
+    };
+    req.on('error', failSoon);
     req.once('response', (res) => {
       settled = true;
       resolve(toResponse(res));
     });
-    // A proxy may answer early (413) and close: the answer wins over the broken upload.
-    pipeline(Readable.from(init.body, { objectMode: false, highWaterMark: 64 * 1024 }), req).catch((e: unknown) => {
-      if (!req.writableFinished) fail(e);
-    });
+    pipeline(Readable.from(init.body, { objectMode: false, highWaterMark: 64 * 1024 }), req).catch(
+      (e: unknown) => {
+        if (!req.writableFinished) failSoon(e);
+      },
+    );
   });
 }
+
+const EARLY_ANSWER_GRACE_MS = 500;
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 

@@ -63,7 +63,11 @@ export const taskSchema = z.object({
   created_date: z.string(),
   updated_date: z.string(),
   organization_id: optionalNullable(z.number().int()),
-  jobs: z.object({ count: z.number().int(), completed: z.number().int(), validation: z.number().int() }),
+  jobs: z.object({
+    count: z.number().int(),
+    completed: z.number().int(),
+    validation: z.number().int(),
+  }),
 });
 
 export const projectSchema = z.object({
@@ -149,7 +153,12 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 }
 
 /** Validates `value`; a mismatch names the first offending field, e.g. `results[3].status`. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown, operation: string, url: string): z.output<T> {
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  operation: string,
+  url: string,
+): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw schemaError(r.error, operation, url);

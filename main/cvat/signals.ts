@@ -9,7 +9,8 @@ export class CallGuard {
   readonly controller = new AbortController();
   timedOut = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly onCallerAbort = (): void => this.controller.abort(new DOMException('Aborted', 'AbortError'));
+  private readonly onCallerAbort = (): void =>
+    this.controller.abort(new DOMException('Aborted', 'AbortError'));
 
   constructor(
     private readonly caller: AbortSignalLike | undefined,
@@ -31,7 +32,8 @@ export class CallGuard {
   /** Restarts the timeout: call on every sign of progress for idle timeouts. */
   touch(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.controller.signal.aborted || !(this.timeoutMs > 0) || !Number.isFinite(this.timeoutMs)) return;
+    if (this.controller.signal.aborted || !(this.timeoutMs > 0) || !Number.isFinite(this.timeoutMs))
+      return;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort(new DOMException('Timed out', 'TimeoutError'));

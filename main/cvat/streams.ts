@@ -10,7 +10,11 @@ import type { Throttle } from './api.js';
 const READ_CHUNK = 256 * 1024;
 
 /** Exactly `size` bytes of the file; fails with 'file-changed' if it is shorter now. */
-export async function* fileChunks(path: string, size: number, operation: string): AsyncGenerator<Uint8Array> {
+export async function* fileChunks(
+  path: string,
+  size: number,
+  operation: string,
+): AsyncGenerator<Uint8Array> {
   if (size === 0) return;
   let read = 0;
   const stream = createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK });
@@ -32,19 +36,31 @@ export async function* fileChunks(path: string, size: number, operation: string)
   if (read !== size) throw fileChanged(operation, path, size, read);
 }
 
-export function fileChanged(operation: string, path: string, expected: number, actual: number): SyncError {
-  return new SyncError(`${operation}: ${path} changed while being sent (expected ${expected} bytes, found ${actual})`, {
-    code: 'file-changed',
-    kind: 'item',
-    operation,
-    hint: 'The file was modified after it was found stable; it will be looked at again.',
-  });
+export function fileChanged(
+  operation: string,
+  path: string,
+  expected: number,
+  actual: number,
+): SyncError {
+  return new SyncError(
+    `${operation}: ${path} changed while being sent (expected ${expected} bytes, found ${actual})`,
+    {
+      code: 'file-changed',
+      kind: 'item',
+      operation,
+      hint: 'The file was modified after it was found stable; it will be looked at again.',
+    },
+  );
 }
 
 /** Passes chunks on once the throttle allows them; reports each chunk as it goes. */
 export async function* throttled(
   source: AsyncIterable<Uint8Array>,
-  options: { throttle?: Throttle | undefined; signal?: AbortSignalLike | undefined; onChunk?: (bytes: number) => void },
+  options: {
+    throttle?: Throttle | undefined;
+    signal?: AbortSignalLike | undefined;
+    onChunk?: (bytes: number) => void;
+  },
 ): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
     if (options.throttle) await options.throttle.take(chunk.length, options.signal);

@@ -24,7 +24,9 @@ import type { Transport } from './http.js';
 import { ThrottleTransform, fileChanged } from './streams.js';
 
 /** CVAT's web client retries after these delays (PROTOCOL.md §6). */
-export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
+export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [
+  2_000, 4_000, 8_000, 16_000, 32_000, 64_000,
+];
 
 export interface TusContext {
   transport: Transport;
@@ -36,14 +38,23 @@ export interface TusContext {
 
 /** A transient answer to HEAD that tus would otherwise treat as "create a new upload". */
 class RetryHead extends Error {
-  constructor(readonly status: number, readonly retryAfter: string | undefined) {
+  constructor(
+    readonly status: number,
+    readonly retryAfter: string | undefined,
+  ) {
     super(`HEAD answered ${status}`);
   }
 }
 
-const TRANSIENT = (status: number): boolean => status >= 500 || status === 409 || status === 423 || status === 429;
+const TRANSIENT = (status: number): boolean =>
+  status >= 500 || status === 409 || status === 423 || status === 429;
 
-export async function tusUpload(ctx: TusContext, endpoint: string, options: TusUploadOptions, operation: string): Promise<TusUploadResult> {
+export async function tusUpload(
+  ctx: TusContext,
+  endpoint: string,
+  options: TusUploadOptions,
+  operation: string,
+): Promise<TusUploadResult> {
   const { file, signal } = options;
   if (signal?.aborted) throw cancelledError(operation);
   if (file.size <= 0) {
@@ -55,22 +66,38 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
     });
   }
   const actual = await stat(file.path).catch((e: unknown) => {
-    throw new SyncError(`${operation}: cannot read ${file.path}: ${(e as Error).message}`, { code: 'file-unreadable', kind: 'item', operation, cause: e });
+    throw new SyncError(`${operation}: cannot read ${file.path}: ${(e as Error).message}`, {
+      code: 'file-unreadable',
+      kind: 'item',
+      operation,
+      cause: e,
+    });
   });
   if (actual.size !== file.size) throw fileChanged(operation, file.path, file.size, actual.size);
 
   const transport = ctx.transport;
-  const state: { stop: SyncError | null; location: string | null; uploadFilename: string | null; bytesSent: number } = {
+  const state: {
+    stop: SyncError | null;
+    location: string | null;
+    uploadFilename: string | null;
+    bytesSent: number;
+  } = {
     stop: null,
     location: options.resumeUrl ?? null,
-    uploadFilename: options.resumeUrl ? (options.uploadFilename ?? defaultUploadFilename(options)) : null,
+    uploadFilename: options.resumeUrl
+      ? (options.uploadFilename ?? defaultUploadFilename(options))
+      : null,
     bytesSent: 0,
   };
   const stop = (e: SyncError): SyncError => {
     state.stop ??= e;
     return state.stop;
   };
-  const statusError = (req: HttpRequest, res: HttpResponse, extra: { code?: string; hint?: string } = {}): SyncError =>
+  const statusError = (
+    req: HttpRequest,
+    res: HttpResponse,
+    extra: { code?: string; hint?: string } = {},
+  ): SyncError =>
     httpError({
       operation: `${operation} (${req.getMethod()})`,
       url: req.getURL(),
@@ -124,7 +151,8 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
         if (settled) return;
         const method = req.getMethod();
         const status = res.getStatus();
-        if (status === 401 || (status === 403 && method !== 'HEAD' && method !== 'PATCH')) throw stop(statusError(req, res));
+        if (status === 401 || (status === 403 && method !== 'HEAD' && method !== 'PATCH'))
+          throw stop(statusError(req, res));
         if (method === 'POST') await afterCreation(req, res);
         else if (method === 'HEAD') afterHead(req, res);
         else if (method === 'PATCH') await afterPatch(req, res);
@@ -144,8 +172,15 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
         }
         const waitMs = parseRetryAfter(retryAfter, transport.options.clock.now());
         const delays = opts.retryDelays;
-        if (waitMs !== undefined && delays && attempt < delays.length) delays[attempt] = Math.max(delays[attempt] ?? 0, waitMs);
-        ctx.logger.warn('tus retry', { operation, status, attempt: attempt + 1, code: networkCode(cause), delayMs: delays?.[attempt] });
+        if (waitMs !== undefined && delays && attempt < delays.length)
+          delays[attempt] = Math.max(delays[attempt] ?? 0, waitMs);
+        ctx.logger.warn('tus retry', {
+          operation,
+          status,
+          attempt: attempt + 1,
+          code: networkCode(cause),
+          delayMs: delays?.[attempt],
+        });
         return true;
       },
       onProgress: (sent, total) => options.onProgress?.(sent, total),
@@ -160,7 +195,10 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
             bytesSent: state.bytesSent,
           }),
         ),
-      onError: (err) => finish(() => reject(state.stop ?? mapTusError(err, operation, transport.options.clock.now()))),
+      onError: (err) =>
+        finish(() =>
+          reject(state.stop ?? mapTusError(err, operation, transport.options.clock.now())),
+        ),
     });
 
     async function afterCreation(req: HttpRequest, res: HttpResponse): Promise<void> {
@@ -171,14 +209,17 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
         const location = new URL(header, endpoint).toString();
         if (!transport.sameOrigin(location)) {
           throw stop(
-            new SyncError(`${operation}: the server returned an upload URL on another origin (${safeUrl(location)})`, {
-              code: 'tus-location-mismatch',
-              kind: 'fatal',
-              operation,
-              url: safeUrl(endpoint),
-              status,
-              hint: `CVAT builds the upload URL from the request's host: check the proxy's X-Forwarded-Host/X-Forwarded-Proto headers so that it starts with ${transport.origin}.`,
-            }),
+            new SyncError(
+              `${operation}: the server returned an upload URL on another origin (${safeUrl(location)})`,
+              {
+                code: 'tus-location-mismatch',
+                kind: 'fatal',
+                operation,
+                url: safeUrl(endpoint),
+                status,
+                hint: `CVAT builds the upload URL from the request's host: check the proxy's X-Forwarded-Host/X-Forwarded-Proto headers so that it starts with ${transport.origin}.`,
+              },
+            ),
           );
         }
         state.location = location;
@@ -217,13 +258,28 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
         return;
       }
       if (status === 404 || status === 410) {
-        throw stop(statusError(req, res, { code: 'tus-resume-lost', hint: 'The server no longer knows this upload: it finished or expired. Check the task files before sending it again.' }));
+        throw stop(
+          statusError(req, res, {
+            code: 'tus-resume-lost',
+            hint: 'The server no longer knows this upload: it finished or expired. Check the task files before sending it again.',
+          }),
+        );
       }
       if (status === 405) {
-        throw stop(statusError(req, res, { code: 'tus-head-rejected', hint: 'HEAD is not allowed on the upload URL: a proxy in front of CVAT rejects or rewrites HEAD. The upload has to start over.' }));
+        throw stop(
+          statusError(req, res, {
+            code: 'tus-head-rejected',
+            hint: 'HEAD is not allowed on the upload URL: a proxy in front of CVAT rejects or rewrites HEAD. The upload has to start over.',
+          }),
+        );
       }
       if (status === 403) {
-        throw stop(statusError(req, res, { code: 'tus-resume-forbidden', hint: 'The upload belongs to another account (the credentials changed since it started).' }));
+        throw stop(
+          statusError(req, res, {
+            code: 'tus-resume-forbidden',
+            hint: 'The upload belongs to another account (the credentials changed since it started).',
+          }),
+        );
       }
       if (status === 423) return; // tus retries "locked" itself
       if (TRANSIENT(status)) throw new RetryHead(status, res.getHeader('Retry-After'));
@@ -246,7 +302,8 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
         }
         return;
       }
-      if (status === 404 || status === 410) throw stop(statusError(req, res, { code: 'tus-resume-lost' }));
+      if (status === 404 || status === 410)
+        throw stop(statusError(req, res, { code: 'tus-resume-lost' }));
       if (!TRANSIENT(status)) throw stop(statusError(req, res));
     }
 
@@ -258,7 +315,9 @@ export async function tusUpload(ctx: TusContext, endpoint: string, options: TusU
 function defaultUploadFilename(options: TusUploadOptions): string {
   // Media keep their name; imports are named by the upload id, the Location's last segment.
   if (options.target.kind === 'task-data' || !options.resumeUrl) return options.file.name;
-  return decodeURIComponent(new URL(options.resumeUrl).pathname.replace(/\/+$/, '').split('/').pop() ?? '');
+  return decodeURIComponent(
+    new URL(options.resumeUrl).pathname.replace(/\/+$/, '').split('/').pop() ?? '',
+  );
 }
 
 function isNetworkFailure(cause: unknown): boolean {
@@ -284,7 +343,8 @@ function mapTusError(err: Error, operation: string, now: number): SyncError {
   }
   const cause = detailed.causingError;
   if (isSyncError(cause)) return cause;
-  if (req && networkCode(cause) !== undefined) return networkError(`${operation} (${req.getMethod()})`, req.getURL(), cause);
+  if (req && networkCode(cause) !== undefined)
+    return networkError(`${operation} (${req.getMethod()})`, req.getURL(), cause);
   return toSyncError(err, operation);
 }
 
@@ -329,7 +389,8 @@ class CvatTusRequest implements HttpRequest {
     return this.inner.getURL();
   }
   setHeader(header: string, value: string): void {
-    if (header.toLowerCase() === 'authorization' && !this.hooks.mayAuthorize(this.inner.getURL())) return;
+    if (header.toLowerCase() === 'authorization' && !this.hooks.mayAuthorize(this.inner.getURL()))
+      return;
     this.inner.setHeader(header, value);
   }
   getHeader(header: string): string | undefined {
@@ -357,7 +418,11 @@ class CvatTusRequest implements HttpRequest {
     const pending = this.inner.send(sent);
     const req = this.inner.getUnderlyingObject() as ClientRequest | null;
     if (req) {
-      req.setTimeout(this.hooks.idleTimeoutMs, () => req.destroy(Object.assign(new Error('no progress within the idle timeout'), { code: 'ETIMEDOUT' })));
+      req.setTimeout(this.hooks.idleTimeoutMs, () =>
+        req.destroy(
+          Object.assign(new Error('no progress within the idle timeout'), { code: 'ETIMEDOUT' }),
+        ),
+      );
       if (counter) {
         counter.on('error', (e) => req.destroy(e));
         req.once('close', () => {
@@ -381,12 +446,18 @@ class CountingThrottle extends ThrottleTransform {
     super(hooks.throttle ?? { take: () => Promise.resolve() }, hooks.signal);
   }
 
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
+  override _transform(
+    chunk: Buffer,
+    encoding: BufferEncoding,
+    callback: (error?: Error | null, data?: Buffer) => void,
+  ): void {
     this.count += chunk.length;
     super._transform(chunk, encoding, callback);
   }
 
   override _flush(callback: (error?: Error | null) => void): void {
-    callback(this.count === this.expected ? null : this.hooks.onFileChanged(this.expected, this.count));
+    callback(
+      this.count === this.expected ? null : this.hooks.onFileChanged(this.expected, this.count),
+    );
   }
 }

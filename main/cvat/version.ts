@@ -8,7 +8,10 @@ export function parseVersion(raw: string): ServerVersion | null {
   return { raw, major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0) };
 }
 
-export function compareVersions(a: Pick<ServerVersion, 'major' | 'minor' | 'patch'>, b: Pick<ServerVersion, 'major' | 'minor' | 'patch'>): number {
+export function compareVersions(
+  a: Pick<ServerVersion, 'major' | 'minor' | 'patch'>,
+  b: Pick<ServerVersion, 'major' | 'minor' | 'patch'>,
+): number {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }
 

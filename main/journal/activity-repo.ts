@@ -101,7 +101,9 @@ export class ActivityRepo {
 
   /** Keeps the newest `keep` entries. */
   prune(keep: number): number {
-    return this.db.prepare('DELETE FROM activity WHERE id <= (SELECT max(id) FROM activity) - ?').run(keep).changes;
+    return this.db
+      .prepare('DELETE FROM activity WHERE id <= (SELECT max(id) FROM activity) - ?')
+      .run(keep).changes;
   }
 }
 

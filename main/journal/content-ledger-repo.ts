@@ -31,7 +31,6 @@ export class ContentLedgerRepo {
     this.stmt = statementCache(db);
   }
 
-
   find(targetKey: string, sha256: string): LedgerEntry | undefined {
     const r = this.stmt('SELECT * FROM content_ledger WHERE target_key = ? AND sha256 = ?').get(
       targetKey,

@@ -25,10 +25,15 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   for (const file of readdirSync(dir).sort()) {
     const m = FILE_PATTERN.exec(file);
     if (!m) continue;
-    found.push({ version: Number(m[1]), name: m[2] ?? file, sql: readFileSync(join(dir, file), 'utf8') });
+    found.push({
+      version: Number(m[1]),
+      name: m[2] ?? file,
+      sql: readFileSync(join(dir, file), 'utf8'),
+    });
   }
   found.forEach((mig, i) => {
-    if (mig.version !== i + 1) throw new Error(`Migration numbering has a gap or duplicate at ${mig.version}-${mig.name}`);
+    if (mig.version !== i + 1)
+      throw new Error(`Migration numbering has a gap or duplicate at ${mig.version}-${mig.name}`);
   });
   return found;
 }
@@ -42,7 +47,10 @@ export interface OpenOptions {
 export function openJournal(path: string, options: OpenOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
     db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
@@ -76,7 +84,9 @@ function migrate(db: Db, path: string, migrations: Migration[]): void {
      ) STRICT`,
   );
   const current = checkVersion(db, path, migrations.length);
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
   for (const mig of migrations.slice(current)) {
     db.transaction(() => {
       db.exec(mig.sql);
@@ -91,7 +101,9 @@ function checkVersion(db: Db, path: string, known: number): number {
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
   if (!hasTable) return 0;
-  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as {
+    v: number | null;
+  };
   const current = row.v ?? 0;
   if (current > known) {
     throw new SyncError(

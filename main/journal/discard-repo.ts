@@ -61,7 +61,9 @@ export class DiscardRepo {
 
   /** The DELETE succeeded or the task was already gone. */
   deleted(taskId: number, server: string): void {
-    this.db.prepare('DELETE FROM task_discards WHERE task_id = ? AND server = ?').run(taskId, server);
+    this.db
+      .prepare('DELETE FROM task_discards WHERE task_id = ? AND server = ?')
+      .run(taskId, server);
   }
 
   failed(taskId: number, server: string, error: ErrorInfo): void {

@@ -70,7 +70,6 @@ export class FileRepo {
     );
   }
 
-
   /** Applies writes in one transaction. */
   write(folderId: number, writes: readonly FileWrite[]): void {
     if (writes.length === 0) return;

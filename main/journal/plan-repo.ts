@@ -23,7 +23,6 @@ export class PlanRepo {
     this.stmt = statementCache(db);
   }
 
-
   add(plan: Omit<PlanRow, 'id'>): void {
     this.stmt(
       `INSERT INTO folder_plans (folder_id, group_key, key, name, batch_id, files, bytes, planned_at)

@@ -10,7 +10,9 @@ const args = process.argv.slice(2);
 let failed = 0;
 for (const bench of benches) {
   console.log(`\n=== ${bench.replace('.ts', '')} ===`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(here, bench), ...args], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(here, bench), ...args], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) {
     failed += 1;
     console.error(`${bench} exited with ${run.status ?? run.signal}`);

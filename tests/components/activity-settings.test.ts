@@ -12,7 +12,18 @@ let h: Harness | undefined;
 afterEach(() => h?.stop());
 
 function entry(id: number, overrides: Partial<ActivityEntry> = {}): ActivityEntry {
-  return { id, at: 1_700_000_000_000 + id * 1000, level: 'info', kind: 'upload', message: `entry ${id}`, hint: null, folderId: null, taskId: null, transferId: null, ...overrides };
+  return {
+    id,
+    at: 1_700_000_000_000 + id * 1000,
+    level: 'info',
+    kind: 'upload',
+    message: `entry ${id}`,
+    hint: null,
+    folderId: null,
+    taskId: null,
+    transferId: null,
+    ...overrides,
+  };
 }
 
 describe('ActivityView', () => {
@@ -38,7 +49,12 @@ describe('ActivityView', () => {
 
   it('pages back through many entries, filters by level, kind and text, and prepends live ones', async () => {
     const fake = new FakeBridge();
-    fake.activity = Array.from({ length: 250 }, (_, i) => entry(250 - i, i % 10 === 0 ? { level: 'error', kind: 'export', hint: 'Free disk space.' } : {}));
+    fake.activity = Array.from({ length: 250 }, (_, i) =>
+      entry(
+        250 - i,
+        i % 10 === 0 ? { level: 'error', kind: 'export', hint: 'Free disk space.' } : {},
+      ),
+    );
     h = await startApp(fake);
     render(ActivityView, { props: { app: h.app } });
     expect(screen.getAllByRole('listitem')).toHaveLength(100);
@@ -57,7 +73,10 @@ describe('ActivityView', () => {
     await userEvent.type(screen.getByLabelText('Search'), 'entry 250');
     await waitFor(() => expect(screen.getAllByRole('listitem')).toHaveLength(1));
 
-    fake.emit('activity', entry(251, { level: 'error', kind: 'export', message: 'entry 2500 live' }));
+    fake.emit(
+      'activity',
+      entry(251, { level: 'error', kind: 'export', message: 'entry 2500 live' }),
+    );
     fake.emit('activity', entry(252, { level: 'info', message: 'entry 250 filtered out' }));
     expect(await screen.findByText('entry 2500 live')).toBeInTheDocument();
     expect(screen.queryByText('entry 250 filtered out')).toBeNull();
@@ -95,8 +114,12 @@ describe('SettingsView', () => {
     expect(fake.callsOf('updateSettings').at(-1)).toEqual({ notifications: false });
 
     expect(screen.getByLabelText('Data folder')).toHaveAttribute('readonly');
-    expect(screen.getByLabelText('Logs folder')).toHaveValue('/home/alice/.local/share/cvat-sync/logs');
+    expect(screen.getByLabelText('Logs folder')).toHaveValue(
+      '/home/alice/.local/share/cvat-sync/logs',
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Export debug archive' }));
-    expect(await screen.findByText('/home/alice/.local/share/cvat-sync/debug-archive.zip')).toBeInTheDocument();
+    expect(
+      await screen.findByText('/home/alice/.local/share/cvat-sync/debug-archive.zip'),
+    ).toBeInTheDocument();
   });
 });

@@ -31,12 +31,21 @@ afterEach(() => {
 });
 
 function bridge(fetchImpl: typeof fetch, token: string | null = 'tok') {
-  return createHttpBridge({ baseUrl: 'http://127.0.0.1:4000/', token, fetch: fetchImpl, EventSource: FakeEventSource as unknown as typeof EventSource, minDelayMs: 100, maxDelayMs: 1000 });
+  return createHttpBridge({
+    baseUrl: 'http://127.0.0.1:4000/',
+    token,
+    fetch: fetchImpl,
+    EventSource: FakeEventSource as unknown as typeof EventSource,
+    minDelayMs: 100,
+    maxDelayMs: 1000,
+  });
 }
 
 describe('HTTP bridge', () => {
   it('POSTs each method with the argument as JSON and the token as a bearer', async () => {
-    const fetchImpl = vi.fn(async () => new Response(JSON.stringify({ ok: true, value: connected() }), { status: 200 }));
+    const fetchImpl = vi.fn(
+      async () => new Response(JSON.stringify({ ok: true, value: connected() }), { status: 200 }),
+    );
     const b = bridge(fetchImpl as unknown as typeof fetch);
     const r = await b.signIn({ server: 'http://x', method: 'token', token: 'pat' });
     expect(r).toEqual({ ok: true, value: connected() });
@@ -46,7 +55,10 @@ describe('HTTP bridge', () => {
       body: JSON.stringify({ server: 'http://x', method: 'token', token: 'pat' }),
     });
     await b.getStatus();
-    expect(fetchImpl).toHaveBeenLastCalledWith('http://127.0.0.1:4000/rpc/getStatus', expect.objectContaining({ body: '{}' }));
+    expect(fetchImpl).toHaveBeenLastCalledWith(
+      'http://127.0.0.1:4000/rpc/getStatus',
+      expect.objectContaining({ body: '{}' }),
+    );
     b.close();
   });
 
@@ -55,7 +67,10 @@ describe('HTTP bridge', () => {
     let mode = 'result';
     const fetchImpl = vi.fn(async () => {
       if (mode === 'throw') throw new TypeError('Failed to fetch');
-      if (mode === 'text401') return new Response('Unauthorized: open the URL printed by `cvat-sync daemon`', { status: 401 });
+      if (mode === 'text401')
+        return new Response('Unauthorized: open the URL printed by `cvat-sync daemon`', {
+          status: 401,
+        });
       if (mode === 'html500') return new Response('<html>oops</html>', { status: 500 });
       return new Response(JSON.stringify({ ok: false, error }), { status: 200 });
     });
@@ -63,12 +78,21 @@ describe('HTTP bridge', () => {
     expect(await b.listTasks({ page: 1, pageSize: 100 })).toEqual({ ok: false, error });
     mode = 'throw';
     const offline = await b.listTasks({ page: 1, pageSize: 100 });
-    expect(offline).toMatchObject({ ok: false, error: { code: 'network', kind: 'transient', retryable: true } });
+    expect(offline).toMatchObject({
+      ok: false,
+      error: { code: 'network', kind: 'transient', retryable: true },
+    });
     expect(offline.ok ? '' : offline.error.hint).toMatch(/daemon/);
     mode = 'text401';
-    expect(await b.getSettings()).toMatchObject({ ok: false, error: { code: 'auth', kind: 'fatal', status: 401 } });
+    expect(await b.getSettings()).toMatchObject({
+      ok: false,
+      error: { code: 'auth', kind: 'fatal', status: 401 },
+    });
     mode = 'html500';
-    expect(await b.getSettings()).toMatchObject({ ok: false, error: { code: 'server', kind: 'transient', status: 500 } });
+    expect(await b.getSettings()).toMatchObject({
+      ok: false,
+      error: { code: 'server', kind: 'transient', status: 500 },
+    });
     b.close();
   });
 

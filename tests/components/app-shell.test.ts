@@ -24,13 +24,18 @@ describe('App shell', () => {
     expect(screen.getByRole('heading', { name: 'Tasks', level: 1 })).toBeInTheDocument();
     expect(window.location.hash).toBe('#/tasks');
     await userEvent.keyboard('{ArrowUp}{ArrowUp}');
-    expect(within(nav).getByRole('link', { name: 'Settings' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: 'Settings' })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
   });
 
   it('shows connection and global totals in the status bar, updated by events', async () => {
     const fake = new FakeBridge();
     fake.connection = connected({ org: 'lab' });
-    fake.transfers = [makeTransfer('a', { bytesDone: 1048576, bytesTotal: 2097152, speedBps: 524288 })];
+    fake.transfers = [
+      makeTransfer('a', { bytesDone: 1048576, bytesTotal: 2097152, speedBps: 524288 }),
+    ];
     const app = new AppState(fake);
     render(App, { props: { app } });
     const bar = screen.getByRole('banner', { name: 'Status' });

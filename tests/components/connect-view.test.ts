@@ -24,7 +24,15 @@ describe('ConnectView', () => {
 
   it('shows why the connection cannot be read', async () => {
     const fake = new FakeBridge();
-    fake.fail('getStatus', failure('network', 'Cannot reach the CVAT Sync service', 'Start the daemon again.', 'transient'));
+    fake.fail(
+      'getStatus',
+      failure(
+        'network',
+        'Cannot reach the CVAT Sync service',
+        'Start the daemon again.',
+        'transient',
+      ),
+    );
     h = await startApp(fake);
     render(ConnectView, { props: { app: h.app } });
     expect(screen.getByRole('alert')).toHaveTextContent('Fix: Start the daemon again.');
@@ -44,7 +52,11 @@ describe('ConnectView', () => {
     await userEvent.clear(screen.getByLabelText('Access token'));
     await userEvent.type(screen.getByLabelText('Access token'), 'good-token');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(fake.callsOf('signIn').at(-1)).toEqual({ server: 'http://127.0.0.1:9999', method: 'token', token: 'good-token' });
+    expect(fake.callsOf('signIn').at(-1)).toEqual({
+      server: 'http://127.0.0.1:9999',
+      method: 'token',
+      token: 'good-token',
+    });
     expect(await screen.findByRole('heading', { name: 'Signed in' })).toBeInTheDocument();
     expect(screen.getByText('2.50.0')).toBeInTheDocument();
     const org = screen.getByLabelText('Organization');
@@ -61,7 +73,9 @@ describe('ConnectView', () => {
     await userEvent.type(screen.getByLabelText('Username'), 'bob');
     await userEvent.type(screen.getByLabelText('Password'), 'secret');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(fake.callsOf('signIn')).toEqual([{ server: 'https://app.cvat.ai', method: 'password', username: 'bob', password: 'secret' }]);
+    expect(fake.callsOf('signIn')).toEqual([
+      { server: 'https://app.cvat.ai', method: 'password', username: 'bob', password: 'secret' },
+    ]);
     expect(await screen.findByText('bob')).toBeInTheDocument();
   });
 
@@ -70,8 +84,20 @@ describe('ConnectView', () => {
     fake.connection = connected();
     fake.findings = [
       { id: 'version', title: 'Server version', status: 'ok', detail: 'CVAT 2.50.0' },
-      { id: 'tus-location', title: 'Upload URLs', status: 'fail', detail: 'TUS Location uses http behind https.', fix: 'Set CVAT_HOST and X-Forwarded-Proto in the proxy.' },
-      { id: 'limit', title: 'Request size limit', status: 'warn', detail: 'Bodies over 100 MiB are refused.', fix: 'Raise client_max_body_size.' },
+      {
+        id: 'tus-location',
+        title: 'Upload URLs',
+        status: 'fail',
+        detail: 'TUS Location uses http behind https.',
+        fix: 'Set CVAT_HOST and X-Forwarded-Proto in the proxy.',
+      },
+      {
+        id: 'limit',
+        title: 'Request size limit',
+        status: 'warn',
+        detail: 'Bodies over 100 MiB are refused.',
+        fix: 'Raise client_max_body_size.',
+      },
     ];
     h = await startApp(fake);
     render(ConnectView, { props: { app: h.app } });

@@ -104,7 +104,11 @@ export function makeTransfer(id: string, overrides: Partial<Transfer> = {}): Tra
   };
 }
 
-export function makeFolder(id: number, rule: Partial<FolderRule> = {}, overrides: Partial<FolderInfo> = {}): FolderInfo {
+export function makeFolder(
+  id: number,
+  rule: Partial<FolderRule> = {},
+  overrides: Partial<FolderInfo> = {},
+): FolderInfo {
   return {
     id,
     rule: {
@@ -151,7 +155,12 @@ const FORMATS: FormatList = {
   ],
 };
 
-export function failure(code: string, message: string, hint?: string, kind: ContractError['kind'] = 'item'): ContractError {
+export function failure(
+  code: string,
+  message: string,
+  hint?: string,
+  kind: ContractError['kind'] = 'item',
+): ContractError {
   return { code, kind, message, retryable: kind === 'transient', ...(hint ? { hint } : {}) };
 }
 
@@ -216,22 +225,41 @@ export class FakeBridge implements SyncBridge {
     return () => set.delete(listener as (payload: never) => void);
   }
 
-  async #answer<T>(method: MethodName, arg: unknown, value: () => T | ContractError): Promise<Result<T>> {
+  async #answer<T>(
+    method: MethodName,
+    arg: unknown,
+    value: () => T | ContractError,
+  ): Promise<Result<T>> {
     this.calls.push([method, arg]);
     await this.#holds.get(method)?.promise;
     const failure = this.#failures.get(method);
     if (failure) return { ok: false, error: failure };
     const v = value();
-    if (typeof v === 'object' && v !== null && 'kind' in v && 'code' in v && 'retryable' in v) return { ok: false, error: v as ContractError };
+    if (typeof v === 'object' && v !== null && 'kind' in v && 'code' in v && 'retryable' in v)
+      return { ok: false, error: v as ContractError };
     return { ok: true, value: v as T };
   }
 
   #needsConnection(): ContractError | null {
-    return this.connection.state === 'connected' ? null : failure('signed-out', 'Not signed in to CVAT.', 'Sign in on the Connect page.', 'fatal');
+    return this.connection.state === 'connected'
+      ? null
+      : failure('signed-out', 'Not signed in to CVAT.', 'Sign in on the Connect page.', 'fatal');
   }
 
   #newTransfer(kind: Transfer['kind'], title: string, taskId: number | null): Transfer {
-    const t = makeTransfer(`t${this.#nextId++}`, { kind, title, taskId, state: 'queued', stage: null, bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, speedBps: 0, etaSeconds: null });
+    const t = makeTransfer(`t${this.#nextId++}`, {
+      kind,
+      title,
+      taskId,
+      state: 'queued',
+      stage: null,
+      bytesDone: 0,
+      bytesTotal: 0,
+      filesDone: 0,
+      filesTotal: 0,
+      speedBps: 0,
+      etaSeconds: null,
+    });
     this.transfers = [...this.transfers, t];
     this.emit('transfer', t);
     return t;
@@ -251,7 +279,12 @@ export class FakeBridge implements SyncBridge {
         bytesTotal: this.transfers.reduce((n, t) => n + t.bytesTotal, 0),
         speedBps: this.transfers.reduce((n, t) => n + t.speedBps, 0),
       },
-      folders: this.folders.map((f) => ({ id: f.id, path: f.rule.path, health: f.health, paused: f.paused })),
+      folders: this.folders.map((f) => ({
+        id: f.id,
+        path: f.rule.path,
+        health: f.health,
+        paused: f.paused,
+      })),
       recentErrors: this.activity.filter((e) => e.level === 'error').slice(0, 5),
     };
   }
@@ -267,8 +300,18 @@ export class FakeBridge implements SyncBridge {
   signIn(arg: SignInRequest) {
     return this.#answer('signIn', arg, () => {
       const good = arg.method === 'token' ? arg.token === 'good-token' : arg.password === 'secret';
-      if (!good) return failure('auth', 'The server rejected these credentials (HTTP 401).', 'Check the token, or create a new one in CVAT.', 'fatal');
-      this.connection = connected({ server: arg.server, authMethod: arg.method, username: arg.username ?? 'alice' });
+      if (!good)
+        return failure(
+          'auth',
+          'The server rejected these credentials (HTTP 401).',
+          'Check the token, or create a new one in CVAT.',
+          'fatal',
+        );
+      this.connection = connected({
+        server: arg.server,
+        authMethod: arg.method,
+        username: arg.username ?? 'alice',
+      });
       this.#emitLater('connection', this.connection);
       return this.connection;
     });
@@ -315,7 +358,11 @@ export class FakeBridge implements SyncBridge {
   }
 
   getTaskPreview(arg: { taskId: number }) {
-    return this.#answer('getTaskPreview', arg, () => `data:image/png;base64,iVBORw0KGgo=#${arg.taskId}`);
+    return this.#answer(
+      'getTaskPreview',
+      arg,
+      () => `data:image/png;base64,iVBORw0KGgo=#${arg.taskId}`,
+    );
   }
 
   deleteTasks(arg: { ids: number[] }) {
@@ -335,19 +382,27 @@ export class FakeBridge implements SyncBridge {
   }
 
   exportDataset(arg: ExportRequest) {
-    return this.#answer('exportDataset', arg, () => this.#newTransfer('download', `Export ${arg.format} of task ${arg.target.id}`, arg.target.id));
+    return this.#answer('exportDataset', arg, () =>
+      this.#newTransfer('download', `Export ${arg.format} of task ${arg.target.id}`, arg.target.id),
+    );
   }
 
   backup(arg: BackupRequest) {
-    return this.#answer('backup', arg, () => this.#newTransfer('download', `Backup of task ${arg.target.id}`, arg.target.id));
+    return this.#answer('backup', arg, () =>
+      this.#newTransfer('download', `Backup of task ${arg.target.id}`, arg.target.id),
+    );
   }
 
   restoreBackup(arg: RestoreRequest) {
-    return this.#answer('restoreBackup', arg, () => this.#newTransfer('restore', `Restore ${arg.path}`, null));
+    return this.#answer('restoreBackup', arg, () =>
+      this.#newTransfer('restore', `Restore ${arg.path}`, null),
+    );
   }
 
   importAnnotations(arg: ImportAnnotationsRequest) {
-    return this.#answer('importAnnotations', arg, () => this.#newTransfer('import', `Import ${arg.path}`, arg.taskId));
+    return this.#answer('importAnnotations', arg, () =>
+      this.#newTransfer('import', `Import ${arg.path}`, arg.taskId),
+    );
   }
 
   listFolders(arg?: Record<string, never>) {
@@ -356,7 +411,10 @@ export class FakeBridge implements SyncBridge {
 
   addFolder(arg: FolderRule) {
     return this.#answer('addFolder', arg, () => {
-      const f = makeFolder(this.#nextId++, arg, { counts: { files: 0, uploaded: 0, pending: 0, ignored: 0, failed: 0 }, health: { state: 'scanning', message: null, fix: null } });
+      const f = makeFolder(this.#nextId++, arg, {
+        counts: { files: 0, uploaded: 0, pending: 0, ignored: 0, failed: 0 },
+        health: { state: 'scanning', message: null, fix: null },
+      });
       this.folders = [...this.folders, f];
       return f;
     });
@@ -414,19 +472,27 @@ export class FakeBridge implements SyncBridge {
   }
 
   retryTransfer(arg: { id: string }) {
-    return this.#answer('retryTransfer', arg, () => this.#patchTransfer(arg.id, { state: 'queued', error: null }));
+    return this.#answer('retryTransfer', arg, () =>
+      this.#patchTransfer(arg.id, { state: 'queued', error: null }),
+    );
   }
 
   cancelTransfer(arg: { id: string }) {
-    return this.#answer('cancelTransfer', arg, () => this.#patchTransfer(arg.id, { state: 'cancelled' }));
+    return this.#answer('cancelTransfer', arg, () =>
+      this.#patchTransfer(arg.id, { state: 'cancelled' }),
+    );
   }
 
   pauseTransfer(arg: { id: string }) {
-    return this.#answer('pauseTransfer', arg, () => this.#patchTransfer(arg.id, { state: 'paused' }));
+    return this.#answer('pauseTransfer', arg, () =>
+      this.#patchTransfer(arg.id, { state: 'paused' }),
+    );
   }
 
   resumeTransfer(arg: { id: string }) {
-    return this.#answer('resumeTransfer', arg, () => this.#patchTransfer(arg.id, { state: 'queued' }));
+    return this.#answer('resumeTransfer', arg, () =>
+      this.#patchTransfer(arg.id, { state: 'queued' }),
+    );
   }
 
   pauseAll(arg?: Record<string, never>) {
@@ -438,7 +504,11 @@ export class FakeBridge implements SyncBridge {
   }
 
   setBandwidthLimit(arg: { bytesPerSecond: number | null }) {
-    return this.#answer('setBandwidthLimit', arg, () => (this.settings = { ...this.settings, bandwidthLimitBps: arg.bytesPerSecond }));
+    return this.#answer(
+      'setBandwidthLimit',
+      arg,
+      () => (this.settings = { ...this.settings, bandwidthLimitBps: arg.bytesPerSecond }),
+    );
   }
 
   listActivity(arg?: ActivityQuery) {
@@ -457,10 +527,16 @@ export class FakeBridge implements SyncBridge {
   }
 
   updateSettings(arg: SettingsPatch) {
-    return this.#answer('updateSettings', arg, () => (this.settings = { ...this.settings, ...arg }));
+    return this.#answer(
+      'updateSettings',
+      arg,
+      () => (this.settings = { ...this.settings, ...arg }),
+    );
   }
 
   exportDebugArchive(arg?: Record<string, never>) {
-    return this.#answer('exportDebugArchive', arg, () => ({ path: `${this.settings.dataDir}/debug-archive.zip` }));
+    return this.#answer('exportDebugArchive', arg, () => ({
+      path: `${this.settings.dataDir}/debug-archive.zip`,
+    }));
   }
 }

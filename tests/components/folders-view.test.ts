@@ -24,7 +24,15 @@ describe('FoldersView', () => {
 
   it('shows the error of a failed listing', async () => {
     const fake = new FakeBridge();
-    fake.fail('listFolders', failure('journal', 'The upload journal cannot be opened.', 'Free some disk space, then restart.', 'fatal'));
+    fake.fail(
+      'listFolders',
+      failure(
+        'journal',
+        'The upload journal cannot be opened.',
+        'Free some disk space, then restart.',
+        'fatal',
+      ),
+    );
     h = await startApp(fake);
     render(FoldersView, { props: { app: h.app } });
     expect(screen.getByRole('alert')).toHaveTextContent('Fix: Free some disk space');
@@ -33,10 +41,29 @@ describe('FoldersView', () => {
   it('lists many folders with health, fixes and ignored files', async () => {
     const fake = new FakeBridge();
     fake.folders = Array.from({ length: 30 }, (_, i) => makeFolder(i + 1));
-    fake.folders[1] = makeFolder(2, {}, {
-      health: { state: 'watch-limit', message: 'The system limit of file watches is reached.', fix: 'sudo sysctl fs.inotify.max_user_watches=524288' },
-    });
-    fake.folders[2] = makeFolder(3, {}, { health: { state: 'missing', message: 'The folder is gone (unmounted?).', fix: 'Mount the share again.' }, counts: { files: 5, uploaded: 1, pending: 0, ignored: 2, failed: 1 } });
+    fake.folders[1] = makeFolder(
+      2,
+      {},
+      {
+        health: {
+          state: 'watch-limit',
+          message: 'The system limit of file watches is reached.',
+          fix: 'sudo sysctl fs.inotify.max_user_watches=524288',
+        },
+      },
+    );
+    fake.folders[2] = makeFolder(
+      3,
+      {},
+      {
+        health: {
+          state: 'missing',
+          message: 'The folder is gone (unmounted?).',
+          fix: 'Mount the share again.',
+        },
+        counts: { files: 5, uploaded: 1, pending: 0, ignored: 2, failed: 1 },
+      },
+    );
     fake.ignored[3] = [{ path: 'notes.txt', reason: 'not an image or video' }];
     h = await startApp(fake);
     render(FoldersView, { props: { app: h.app } });
@@ -74,16 +101,32 @@ describe('FoldersView', () => {
     await userEvent.type(within(dialog).getByLabelText('New label name'), 'cat{Enter}');
     expect(await within(dialog).findByText('cats/day1', {}, { timeout: 2000 })).toBeInTheDocument();
     expect(within(dialog).getByText('1 file ignored')).toBeInTheDocument();
-    expect(fake.callsOf('previewFolder').at(-1)).toMatchObject({ path: '/data/cats', target: { kind: 'labels', labels: [{ name: 'cat' }] } });
+    expect(fake.callsOf('previewFolder').at(-1)).toMatchObject({
+      path: '/data/cats',
+      target: { kind: 'labels', labels: [{ name: 'cat' }] },
+    });
 
     await userEvent.selectOptions(within(dialog).getByLabelText('One task per'), 'count');
     await userEvent.clear(within(dialog).getByLabelText('Files per task'));
     await userEvent.type(within(dialog).getByLabelText('Files per task'), '50');
     await userEvent.type(within(dialog).getByLabelText('Name template'), 'batch {{index}');
-    await waitFor(() => expect(fake.callsOf('previewFolder').at(-1)).toMatchObject({ split: { kind: 'count', count: 50 }, nameTemplate: 'batch {index}' }), { timeout: 2000 });
+    await waitFor(
+      () =>
+        expect(fake.callsOf('previewFolder').at(-1)).toMatchObject({
+          split: { kind: 'count', count: 50 },
+          nameTemplate: 'batch {index}',
+        }),
+      { timeout: 2000 },
+    );
 
     await userEvent.click(add);
-    expect(fake.callsOf('addFolder')).toEqual([expect.objectContaining({ path: '/data/cats', split: { kind: 'count', count: 50 }, settleSeconds: 5 })]);
+    expect(fake.callsOf('addFolder')).toEqual([
+      expect.objectContaining({
+        path: '/data/cats',
+        split: { kind: 'count', count: 50 },
+        settleSeconds: 5,
+      }),
+    ]);
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(screen.getByText('/data/cats')).toBeInTheDocument();
   });
@@ -116,7 +159,11 @@ describe('FoldersView', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Resume' }));
     expect(await screen.findByText('Watching')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Remove…' }));
-    await userEvent.click(within(screen.getByRole('dialog', { name: 'Remove sync folder?' })).getByRole('button', { name: 'Remove folder' }));
+    await userEvent.click(
+      within(screen.getByRole('dialog', { name: 'Remove sync folder?' })).getByRole('button', {
+        name: 'Remove folder',
+      }),
+    );
     expect(fake.callsOf('removeFolder')).toEqual([{ id: 1 }]);
     expect(await screen.findByText('No sync folders yet')).toBeInTheDocument();
   });
@@ -125,7 +172,14 @@ describe('FoldersView', () => {
     const fake = new FakeBridge();
     h = await startApp(fake);
     render(FoldersView, { props: { app: h.app } });
-    fake.emit('folder', makeFolder(9, {}, { health: { state: 'polling', message: 'Network share: polling every 30 s.', fix: null } }));
+    fake.emit(
+      'folder',
+      makeFolder(
+        9,
+        {},
+        { health: { state: 'polling', message: 'Network share: polling every 30 s.', fix: null } },
+      ),
+    );
     expect(await screen.findByText('Polling')).toBeInTheDocument();
     fake.emit('folder-removed', { id: 9 });
     expect(await screen.findByText('No sync folders yet')).toBeInTheDocument();

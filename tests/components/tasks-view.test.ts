@@ -43,7 +43,15 @@ describe('TasksView', () => {
 
   it('shows a listing error with its fix', async () => {
     const fake = signedIn(5);
-    fake.fail('listTasks', failure('server', 'List tasks failed: HTTP 502 from the server.', 'Check the reverse proxy in front of CVAT.', 'transient'));
+    fake.fail(
+      'listTasks',
+      failure(
+        'server',
+        'List tasks failed: HTTP 502 from the server.',
+        'Check the reverse proxy in front of CVAT.',
+        'transient',
+      ),
+    );
     h = await startApp(fake);
     show(h);
     const alert = await screen.findByRole('alert');
@@ -72,14 +80,18 @@ describe('TasksView', () => {
     expect(options.length).toBeLessThan(40);
     expect(options[0]).toHaveAttribute('aria-setsize', '10000');
     // Only the first page was fetched, and previews only for visible rows.
-    expect(fake.callsOf('listTasks')).toEqual([expect.objectContaining({ page: 1, pageSize: 100 })]);
+    expect(fake.callsOf('listTasks')).toEqual([
+      expect.objectContaining({ page: 1, pageSize: 100 }),
+    ]);
     await waitFor(() => expect(fake.callsOf('getTaskPreview').length).toBeGreaterThan(0));
     expect(fake.callsOf('getTaskPreview').length).toBeLessThanOrEqual(13);
 
     list.focus();
     await userEvent.keyboard('{ArrowDown}{ArrowDown}');
     expect(list).toHaveAttribute('aria-activedescendant', 'task-1');
-    expect(within(screen.getByRole('complementary', { name: 'Selected task' })).getByRole('heading')).toHaveTextContent('task 9999');
+    expect(
+      within(screen.getByRole('complementary', { name: 'Selected task' })).getByRole('heading'),
+    ).toHaveTextContent('task 9999');
 
     await userEvent.keyboard('{End}');
     await waitFor(() => expect(within(list).getByText('task 1')).toBeInTheDocument());
@@ -106,12 +118,20 @@ describe('TasksView', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Export…' }));
     const dialog = screen.getByRole('dialog', { name: 'Export dataset' });
     const format = within(dialog).getByLabelText('Format');
-    expect(within(format).getAllByRole('option').map((o) => o.textContent)).toEqual(['COCO 1.0', 'CVAT for images 1.1']);
+    expect(
+      within(format)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['COCO 1.0', 'CVAT for images 1.1']);
     await userEvent.selectOptions(format, 'COCO 1.0');
     await userEvent.click(within(dialog).getByLabelText('Include images'));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Export' }));
-    expect(h.fake.callsOf('exportDataset')).toEqual([{ target: { kind: 'task', id: 2 }, format: 'COCO 1.0', withImages: true, destination: null }]);
-    expect(await screen.findByRole('status')).toHaveTextContent('Export of “task 2” (COCO 1.0) queued');
+    expect(h.fake.callsOf('exportDataset')).toEqual([
+      { target: { kind: 'task', id: 2 }, format: 'COCO 1.0', withImages: true, destination: null },
+    ]);
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'Export of “task 2” (COCO 1.0) queued',
+    );
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
@@ -124,7 +144,9 @@ describe('TasksView', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(h.fake.callsOf('deleteTasks')).toEqual([]);
     await userEvent.click(screen.getByRole('button', { name: 'Delete…' }));
-    await userEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete task' }));
+    await userEvent.click(
+      within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete task' }),
+    );
     expect(h.fake.callsOf('deleteTasks')).toEqual([{ ids: [1] }]);
     await waitFor(() => expect(screen.queryByText('task 1')).toBeNull());
     expect(screen.getByText('1 tasks')).toBeInTheDocument();

@@ -24,7 +24,15 @@ describe('TransfersView', () => {
 
   it('shows the error of a failed listing', async () => {
     const fake = new FakeBridge();
-    fake.fail('listTransfers', failure('network', 'Cannot reach the CVAT Sync service', 'Check that `cvat-sync daemon` is still running.', 'transient'));
+    fake.fail(
+      'listTransfers',
+      failure(
+        'network',
+        'Cannot reach the CVAT Sync service',
+        'Check that `cvat-sync daemon` is still running.',
+        'transient',
+      ),
+    );
     h = await startApp(fake);
     render(TransfersView, { props: { app: h.app } });
     const alert = screen.getByRole('alert');
@@ -35,8 +43,21 @@ describe('TransfersView', () => {
   it('lists many transfers with progress, speed and ETA, running ones first', async () => {
     const fake = new FakeBridge();
     fake.transfers = [
-      ...Array.from({ length: 60 }, (_, i) => makeTransfer(`d${i}`, { state: 'done', title: `done ${i}`, bytesDone: 1024, bytesTotal: 1024 })),
-      makeTransfer('a1', { title: 'cats/day1', bytesDone: 3 * 1048576, bytesTotal: 4 * 1048576, speedBps: 1048576, etaSeconds: 75 }),
+      ...Array.from({ length: 60 }, (_, i) =>
+        makeTransfer(`d${i}`, {
+          state: 'done',
+          title: `done ${i}`,
+          bytesDone: 1024,
+          bytesTotal: 1024,
+        }),
+      ),
+      makeTransfer('a1', {
+        title: 'cats/day1',
+        bytesDone: 3 * 1048576,
+        bytesTotal: 4 * 1048576,
+        speedBps: 1048576,
+        etaSeconds: 75,
+      }),
     ];
     h = await startApp(fake);
     render(TransfersView, { props: { app: h.app } });
@@ -61,8 +82,12 @@ describe('TransfersView', () => {
     ];
     h = await startApp(fake);
     render(TransfersView, { props: { app: h.app } });
-    expect(screen.getByRole('listitem', { name: 'Upload: cats/day2' })).toHaveTextContent('waiting for its server (sign in to it)');
-    expect(screen.getByRole('listitem', { name: 'Upload: cats/day3' })).toHaveTextContent('sending files');
+    expect(screen.getByRole('listitem', { name: 'Upload: cats/day2' })).toHaveTextContent(
+      'waiting for its server (sign in to it)',
+    );
+    expect(screen.getByRole('listitem', { name: 'Upload: cats/day3' })).toHaveTextContent(
+      'sending files',
+    );
   });
 
   it('shows a failure in plain words with its fix, and retries it', async () => {
@@ -71,7 +96,11 @@ describe('TransfersView', () => {
       makeTransfer('f1', {
         title: 'video.mp4',
         state: 'failed',
-        error: failure('too-large', 'The server refused video.mp4: 413 Request Entity Too Large.', 'Raise client_max_body_size in the proxy in front of CVAT.'),
+        error: failure(
+          'too-large',
+          'The server refused video.mp4: 413 Request Entity Too Large.',
+          'Raise client_max_body_size in the proxy in front of CVAT.',
+        ),
         attempts: 3,
       }),
     ];
@@ -94,7 +123,10 @@ describe('TransfersView', () => {
     expect(await screen.findByRole('button', { name: 'Resume all' })).toBeInTheDocument();
     expect(screen.getByText('Paused')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Resume all' }));
-    expect(fake.calls.map(([m]) => m).filter((m) => m.endsWith('All'))).toEqual(['pauseAll', 'resumeAll']);
+    expect(fake.calls.map(([m]) => m).filter((m) => m.endsWith('All'))).toEqual([
+      'pauseAll',
+      'resumeAll',
+    ]);
 
     fake.emit('transfer', makeTransfer('x', { title: 'from event', updatedAt: 5 }));
     expect(await screen.findByText('from event')).toBeInTheDocument();
@@ -129,7 +161,9 @@ describe('TransfersView', () => {
     await userEvent.selectOptions(within(dialog).getByLabelText('Into project'), 'Animals');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Restore' }));
     expect(fake.callsOf('restoreBackup')).toEqual([{ path: '/b/task_1_backup.zip', projectId: 1 }]);
-    expect(await screen.findByRole('listitem', { name: 'Restore: Restore /b/task_1_backup.zip' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('listitem', { name: 'Restore: Restore /b/task_1_backup.zip' }),
+    ).toBeInTheDocument();
 
     await userEvent.click(screen.getByRole('button', { name: 'Import annotations…' }));
     dialog = screen.getByRole('dialog', { name: 'Import annotations' });
@@ -137,6 +171,8 @@ describe('TransfersView', () => {
     await userEvent.type(within(dialog).getByLabelText(/Annotation file/), '/a/ann.zip');
     await userEvent.click(within(dialog).getByLabelText('Keep and add'));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Import' }));
-    expect(fake.callsOf('importAnnotations')).toEqual([{ taskId: 12, path: '/a/ann.zip', format: 'CVAT 1.1', mode: 'append' }]);
+    expect(fake.callsOf('importAnnotations')).toEqual([
+      { taskId: 12, path: '/a/ann.zip', format: 'CVAT 1.1', mode: 'append' },
+    ]);
   });
 });

@@ -43,11 +43,21 @@ export interface AdminApi {
   completeTask(taskId: number): void;
   revokeToken(token: string): void;
   createUser(username: string, opts?: { password?: string; orgs?: string[] }): TestUser;
-  createProject(owner: 'alice' | 'bob' | string, body: { name: string; labels: unknown[]; org?: string }): { id: number };
+  createProject(
+    owner: 'alice' | 'bob' | string,
+    body: { name: string; labels: unknown[]; org?: string },
+  ): { id: number };
   advanceTime(ms: number): void;
   addSyntheticResult(taskId: number, sizeBytes: number): { rqId: string; resultUrl: string };
   requests(): unknown[];
-  uploads(): Array<{ id: string; filename: string; length: number; offset: number; kind: string; taskId?: number }>;
+  uploads(): Array<{
+    id: string;
+    filename: string;
+    length: number;
+    offset: number;
+    kind: string;
+    taskId?: number;
+  }>;
 }
 
 const TOKEN_NAME = 'test-server';
@@ -83,7 +93,14 @@ export class Admin implements AdminApi {
 
   testUser(u: UserRec): TestUser {
     const pat = this.core.state.pats.find((p) => p.userId === u.id && p.name === TOKEN_NAME);
-    return { id: u.id, username: u.username, password: u.password, email: u.email, token: pat?.value ?? '', key: u.key ?? '' };
+    return {
+      id: u.id,
+      username: u.username,
+      password: u.password,
+      email: u.email,
+      token: pat?.value ?? '',
+      key: u.key ?? '',
+    };
   }
 
   user(username: string): UserRec {
@@ -94,14 +111,16 @@ export class Admin implements AdminApi {
 
   tasks(): TaskRecord[] {
     const core = this.core;
-    return core.state.tasks.map((t) => structuredClone({
-      ...t,
-      owner: core.user(t.ownerId)?.username ?? '',
-      org: core.org(t.orgId)?.slug ?? null,
-      status: taskStatus(core, t.id),
-      size: t.data?.size ?? 0,
-      jobs: core.jobsOf(t.id),
-    }));
+    return core.state.tasks.map((t) =>
+      structuredClone({
+        ...t,
+        owner: core.user(t.ownerId)?.username ?? '',
+        org: core.org(t.orgId)?.slug ?? null,
+        status: taskStatus(core, t.id),
+        size: t.data?.size ?? 0,
+        jobs: core.jobsOf(t.id),
+      }),
+    );
   }
 
   taskFiles(taskId: number): StoredFile[] {
@@ -158,7 +177,14 @@ export class Admin implements AdminApi {
     for (const slug of opts.orgs ?? []) {
       let org = core.state.orgs.find((o) => o.slug === slug);
       if (!org) {
-        org = { id: core.store.nextId('org'), slug, name: slug.toUpperCase(), ownerId: user.id, createdDate: now, updatedDate: now };
+        org = {
+          id: core.store.nextId('org'),
+          slug,
+          name: slug.toUpperCase(),
+          ownerId: user.id,
+          createdDate: now,
+          updatedDate: now,
+        };
         core.state.orgs.push(org);
       }
       core.state.memberships.push({
@@ -173,7 +199,10 @@ export class Admin implements AdminApi {
     return this.testUser(user);
   }
 
-  createProject(owner: string, body: { name: string; labels: unknown[]; org?: string }): { id: number } {
+  createProject(
+    owner: string,
+    body: { name: string; labels: unknown[]; org?: string },
+  ): { id: number } {
     const core = this.core;
     const user = this.user(owner);
     const org = body.org ? core.state.orgs.find((o) => o.slug === body.org) : undefined;
@@ -214,7 +243,14 @@ export class Admin implements AdminApi {
     return structuredClone(this.core.state.requests);
   }
 
-  uploads(): Array<{ id: string; filename: string; length: number; offset: number; kind: string; taskId?: number }> {
+  uploads(): Array<{
+    id: string;
+    filename: string;
+    length: number;
+    offset: number;
+    kind: string;
+    taskId?: number;
+  }> {
     return this.core.state.uploads.map((u: UploadRec) => ({
       id: u.id,
       filename: u.filename,
@@ -230,14 +266,22 @@ export class Admin implements AdminApi {
     const raw = ctx.method === 'GET' ? Buffer.alloc(0) : await ctx.bodyBuffer();
     const body = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as Record<string, unknown>;
     const p = ctx.path.replace(/^\/_test/, '');
-    const send = (value: unknown) => ctx.send(200, { 'Content-Type': 'application/json' }, Buffer.from(JSON.stringify(value ?? null)));
+    const send = (value: unknown) =>
+      ctx.send(
+        200,
+        { 'Content-Type': 'application/json' },
+        Buffer.from(JSON.stringify(value ?? null)),
+      );
     const num = (m: RegExpExecArray | null) => Number(m?.[1]);
     let m: RegExpExecArray | null;
     if (ctx.method === 'GET' && p === '/users') {
-      return send(Object.fromEntries(this.core.state.users.map((u) => [u.username, this.testUser(u)])));
+      return send(
+        Object.fromEntries(this.core.state.users.map((u) => [u.username, this.testUser(u)])),
+      );
     }
     if (ctx.method === 'GET' && p === '/tasks') return send(this.tasks());
-    if (ctx.method === 'GET' && (m = /^\/tasks\/(\d+)\/files$/.exec(p))) return send(this.taskFiles(num(m)));
+    if (ctx.method === 'GET' && (m = /^\/tasks\/(\d+)\/files$/.exec(p)))
+      return send(this.taskFiles(num(m)));
     if (ctx.method === 'GET' && p === '/requests') return send(this.requests());
     if (ctx.method === 'GET' && p === '/uploads') return send(this.uploads());
     if (ctx.method === 'GET' && p === '/faults/stats') return send(this.faults.stats());
@@ -245,16 +289,29 @@ export class Admin implements AdminApi {
       if (p === '/faults') return send(this.faults.set(body));
       if (p === '/faults/clear') return send(this.faults.clear());
       if (p === '/faults/fail-next') {
-        const path = typeof body.pathRegex === 'string' ? new RegExp(body.pathRegex) : (body.path as string | undefined);
+        const path =
+          typeof body.pathRegex === 'string'
+            ? new RegExp(body.pathRegex)
+            : (body.path as string | undefined);
         return send(this.faults.failNext({ ...(body as unknown as ScriptedFault), path }));
       }
       if ((m = /^\/complete-task\/(\d+)$/.exec(p))) return send(this.completeTask(num(m)));
       if ((m = /^\/jobs\/(\d+)$/.exec(p))) return send(this.setJob(num(m), body));
       if (p === '/revoke') return send(this.revokeToken(String(body.token)));
-      if (p === '/users') return send(this.createUser(String(body.username), body as { password?: string; orgs?: string[] }));
-      if (p === '/projects') return send(this.createProject(String(body.owner), body as unknown as { name: string; labels: unknown[]; org?: string }));
+      if (p === '/users')
+        return send(
+          this.createUser(String(body.username), body as { password?: string; orgs?: string[] }),
+        );
+      if (p === '/projects')
+        return send(
+          this.createProject(
+            String(body.owner),
+            body as unknown as { name: string; labels: unknown[]; org?: string },
+          ),
+        );
       if (p === '/advance-time') return send(this.advanceTime(Number(body.ms)));
-      if (p === '/synthetic-result') return send(this.addSyntheticResult(Number(body.taskId), Number(body.size)));
+      if (p === '/synthetic-result')
+        return send(this.addSyntheticResult(Number(body.taskId), Number(body.size)));
     }
     throw new HttpError(404, { detail: `unknown test endpoint ${ctx.method} ${ctx.path}` });
   }

@@ -31,7 +31,10 @@ export function negotiate(ctx: Ctx): void {
     const [type = '', ...params] = range.split(';').map((s) => s.trim());
     const t = type.toLowerCase();
     if (t !== '*/*' && t !== 'application/*' && t !== CVAT_JSON) continue;
-    const version = params.find((p) => p.toLowerCase().startsWith('version='))?.split('=')[1]?.trim();
+    const version = params
+      .find((p) => p.toLowerCase().startsWith('version='))
+      ?.split('=')[1]
+      ?.trim();
     if (t === CVAT_JSON && version !== undefined && version !== '2.0') {
       throw detail(406, 'Invalid version in "Accept" header.');
     }
@@ -57,7 +60,12 @@ export class Auth {
     const [scheme = '', ...rest] = header.split(/\s+/);
     const lower = scheme.toLowerCase();
     if (lower === 'token') {
-      if (rest.length !== 1) throw unauthorized(rest.length ? 'Invalid token header. Token string should not contain spaces.' : 'Invalid token header. No credentials provided.');
+      if (rest.length !== 1)
+        throw unauthorized(
+          rest.length
+            ? 'Invalid token header. Token string should not contain spaces.'
+            : 'Invalid token header. No credentials provided.',
+        );
       const user = state.users.find((u) => u.key !== null && u.key === rest[0]);
       if (!user) throw unauthorized('Invalid token.');
       ctx.userId = user.id;
@@ -68,7 +76,8 @@ export class Auth {
       if (rest.length !== 1) throw unauthorized('Invalid token header. No credentials provided.');
       const pat = state.pats.find((p) => p.value === rest[0]);
       if (!pat) throw unauthorized('Invalid token.');
-      if (pat.expiryDate !== null && pat.expiryDate <= this.core.now()) throw unauthorized('Token has expired.');
+      if (pat.expiryDate !== null && pat.expiryDate <= this.core.now())
+        throw unauthorized('Token has expired.');
       if (pat.lastUsedDate === null || this.core.now() - pat.lastUsedDate > DAY) {
         pat.lastUsedDate = this.core.now();
         await this.core.store.save();
@@ -88,7 +97,8 @@ export class Auth {
     if (lower === 'basic') {
       const decoded = Buffer.from(rest[0] ?? '', 'base64').toString('utf8');
       const i = decoded.indexOf(':');
-      if (rest.length !== 1 || i < 0) throw unauthorized('Invalid basic header. Credentials not correctly base64 encoded.');
+      if (rest.length !== 1 || i < 0)
+        throw unauthorized('Invalid basic header. Credentials not correctly base64 encoded.');
       const user = this.check(decoded.slice(0, i), undefined, decoded.slice(i + 1));
       if (!user) throw unauthorized('Invalid username/password.');
       ctx.userId = user.id;
@@ -99,12 +109,16 @@ export class Auth {
   private checkCsrf(ctx: Ctx, jar: Record<string, string>): void {
     const origin = ctx.header('origin');
     if (origin !== undefined && origin !== ctx.origin) {
-      throw detail(403, `CSRF Failed: Origin checking failed - ${origin} does not match any trusted origins.`);
+      throw detail(
+        403,
+        `CSRF Failed: Origin checking failed - ${origin} does not match any trusted origins.`,
+      );
     }
     if (!jar.csrftoken) throw detail(403, 'CSRF Failed: CSRF cookie not set.');
     const token = ctx.header('x-csrftoken');
     if (!token) throw detail(403, 'CSRF Failed: CSRF token missing.');
-    if (token !== jar.csrftoken) throw detail(403, "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.");
+    if (token !== jar.csrftoken)
+      throw detail(403, "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect.");
   }
 
   requireUser(ctx: Ctx): void {
@@ -117,9 +131,15 @@ export class Auth {
     }
   }
 
-  check(username: string | undefined, email: string | undefined, password: string): UserRec | undefined {
+  check(
+    username: string | undefined,
+    email: string | undefined,
+    password: string,
+  ): UserRec | undefined {
     const users = this.core.state.users;
-    const user = username ? users.find((u) => u.username === username) : users.find((u) => u.email.toLowerCase() === (email ?? '').toLowerCase());
+    const user = username
+      ? users.find((u) => u.username === username)
+      : users.find((u) => u.email.toLowerCase() === (email ?? '').toLowerCase());
     return user && user.password === password ? user : undefined;
   }
 
@@ -127,40 +147,60 @@ export class Auth {
     const core = this.core;
     const state = core.state;
 
-    router.add('POST', /^\/api\/auth\/login\/?$/, async (ctx) => {
-      const body = await readJson(ctx);
-      const errors: Record<string, string[]> = {};
-      if (typeof body.password !== 'string' || !body.password) errors.password = ['This field is required.'];
-      if (Object.keys(errors).length) throw fieldErrors(errors);
-      const username = typeof body.username === 'string' && body.username ? body.username : undefined;
-      const email = typeof body.email === 'string' && body.email ? body.email : undefined;
-      if (!username && !email) throw fieldErrors({ non_field_errors: ['Must include "username" or "email" and "password".'] });
-      const user = this.check(username, email, String(body.password));
-      if (!user) throw fieldErrors({ non_field_errors: ['Unable to log in with provided credentials.'] });
-      user.key ??= this.newKey();
-      user.lastLogin = core.now();
-      const sessionId = core.rng.hex(16);
-      const csrf = core.rng.hex(32);
-      state.sessions.push({ id: sessionId, userId: user.id, csrf });
-      await core.store.save();
-      ctx.res.setHeader('Set-Cookie', [
-        `csrftoken=${csrf}; expires=${new Date(core.now() + 364 * DAY).toUTCString()}; Max-Age=31449600; Path=/; SameSite=Lax`,
-        `sessionid=${sessionId}; expires=${new Date(core.now() + 14 * DAY).toUTCString()}; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax`,
-        `sessionfresh=1; Max-Age=1209600; Path=/; SameSite=Lax`,
-      ]);
-      await ctx.sendJson(200, { key: user.key });
-    }, { public: true });
-
-    router.add('POST', /^\/api\/auth\/logout\/?$/, async (ctx) => {
-      const user = core.user(ctx.userId);
-      if (user) {
-        user.key = null;
-        state.sessions = state.sessions.filter((s) => s.userId !== user.id || s.id !== cookies(ctx).sessionid);
+    router.add(
+      'POST',
+      /^\/api\/auth\/login\/?$/,
+      async (ctx) => {
+        const body = await readJson(ctx);
+        const errors: Record<string, string[]> = {};
+        if (typeof body.password !== 'string' || !body.password)
+          errors.password = ['This field is required.'];
+        if (Object.keys(errors).length) throw fieldErrors(errors);
+        const username =
+          typeof body.username === 'string' && body.username ? body.username : undefined;
+        const email = typeof body.email === 'string' && body.email ? body.email : undefined;
+        if (!username && !email)
+          throw fieldErrors({
+            non_field_errors: ['Must include "username" or "email" and "password".'],
+          });
+        const user = this.check(username, email, String(body.password));
+        if (!user)
+          throw fieldErrors({ non_field_errors: ['Unable to log in with provided credentials.'] });
+        user.key ??= this.newKey();
+        user.lastLogin = core.now();
+        const sessionId = core.rng.hex(16);
+        const csrf = core.rng.hex(32);
+        state.sessions.push({ id: sessionId, userId: user.id, csrf });
         await core.store.save();
-      }
-      ctx.res.setHeader('Set-Cookie', ['sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax']);
-      await ctx.sendJson(200, { detail: 'Successfully logged out.' });
-    }, { public: true });
+        ctx.res.setHeader('Set-Cookie', [
+          `csrftoken=${csrf}; expires=${new Date(core.now() + 364 * DAY).toUTCString()}; Max-Age=31449600; Path=/; SameSite=Lax`,
+          `sessionid=${sessionId}; expires=${new Date(core.now() + 14 * DAY).toUTCString()}; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax`,
+          `sessionfresh=1; Max-Age=1209600; Path=/; SameSite=Lax`,
+        ]);
+        await ctx.sendJson(200, { key: user.key });
+      },
+      { public: true },
+    );
+
+    router.add(
+      'POST',
+      /^\/api\/auth\/logout\/?$/,
+      async (ctx) => {
+        const user = core.user(ctx.userId);
+        if (user) {
+          user.key = null;
+          state.sessions = state.sessions.filter(
+            (s) => s.userId !== user.id || s.id !== cookies(ctx).sessionid,
+          );
+          await core.store.save();
+        }
+        ctx.res.setHeader('Set-Cookie', [
+          'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax',
+        ]);
+        await ctx.sendJson(200, { detail: 'Successfully logged out.' });
+      },
+      { public: true },
+    );
 
     router.add('GET', /^\/api\/users\/self$/, async (ctx) => {
       const user = core.user(ctx.userId);
@@ -169,12 +209,23 @@ export class Auth {
     });
 
     router.add('GET', /^\/api\/users$/, async (ctx) => {
-      await sendList(ctx, state.users, {
-        fields: { id: (u) => u.id, username: (u) => u.username, first_name: (u) => u.firstName, last_name: (u) => u.lastName, is_active: () => true },
-        search: ['username', 'first_name', 'last_name'],
-        simple: ['username', 'first_name', 'last_name', 'id', 'is_active'],
-        defaultSort: 'id',
-      }, (u) => basicUser(ctx, u));
+      await sendList(
+        ctx,
+        state.users,
+        {
+          fields: {
+            id: (u) => u.id,
+            username: (u) => u.username,
+            first_name: (u) => u.firstName,
+            last_name: (u) => u.lastName,
+            is_active: () => true,
+          },
+          search: ['username', 'first_name', 'last_name'],
+          simple: ['username', 'first_name', 'last_name', 'id', 'is_active'],
+          defaultSort: 'id',
+        },
+        (u) => basicUser(ctx, u),
+      );
     });
 
     router.add('GET', /^\/api\/users\/(?<id>\d+)$/, async (ctx) => {
@@ -183,15 +234,22 @@ export class Auth {
       await ctx.sendJson(200, user.id === ctx.userId ? fullUser(ctx, user) : basicUser(ctx, user));
     });
 
-    router.add('GET', /^\/api\/server\/about$/, async (ctx) => {
-      await ctx.sendJson(200, {
-        name: 'Computer Vision Annotation Tool',
-        subtitle: 'CVAT is completely re-designed and re-implemented version of Video Annotation Tool from Irvine, California',
-        description: 'CVAT-compatible test server of CVAT Sync (emulating CVAT ' + core.opts.version + ').',
-        version: core.opts.version,
-        logo_url: ctx.absolute('/static/logo.svg'),
-      });
-    }, { public: true });
+    router.add(
+      'GET',
+      /^\/api\/server\/about$/,
+      async (ctx) => {
+        await ctx.sendJson(200, {
+          name: 'Computer Vision Annotation Tool',
+          subtitle:
+            'CVAT is completely re-designed and re-implemented version of Video Annotation Tool from Irvine, California',
+          description:
+            'CVAT-compatible test server of CVAT Sync (emulating CVAT ' + core.opts.version + ').',
+          version: core.opts.version,
+          logo_url: ctx.absolute('/static/logo.svg'),
+        });
+      },
+      { public: true },
+    );
 
     if (!core.atLeast('2.48')) return;
 
@@ -211,26 +269,47 @@ export class Auth {
       const body = await readJson(ctx);
       const errors: Record<string, string[]> = {};
       if (typeof body.name !== 'string' || !body.name) errors.name = ['This field is required.'];
-      else if (body.name.length > 50) errors.name = ['Ensure this field has no more than 50 characters.'];
+      else if (body.name.length > 50)
+        errors.name = ['Ensure this field has no more than 50 characters.'];
       let expiry: number | null = null;
       if (body.expiry_date !== undefined && body.expiry_date !== null) {
         expiry = Date.parse(String(body.expiry_date));
-        if (Number.isNaN(expiry)) errors.expiry_date = ['Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].'];
-        else if (expiry <= core.now()) errors.expiry_date = ['The expiration date cannot be in the past.'];
+        if (Number.isNaN(expiry))
+          errors.expiry_date = [
+            'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].',
+          ];
+        else if (expiry <= core.now())
+          errors.expiry_date = ['The expiration date cannot be in the past.'];
       }
       if (Object.keys(errors).length) throw fieldErrors(errors);
-      const pat = this.createPat(Number(ctx.userId), String(body.name), body.read_only === true, expiry);
+      const pat = this.createPat(
+        Number(ctx.userId),
+        String(body.name),
+        body.read_only === true,
+        expiry,
+      );
       await core.store.save();
       await ctx.sendJson(201, patRead(ctx, pat, true));
     });
 
     router.add('GET', /^\/api\/auth\/access_tokens$/, async (ctx) => {
-      await sendList(ctx, state.pats.filter((p) => p.userId === ctx.userId), {
-        fields: { id: (p) => p.id, name: (p) => p.name, read_only: (p) => p.readOnly, created_date: (p) => p.createdDate, expiry_date: (p) => p.expiryDate },
-        search: ['name'],
-        simple: ['name', 'read_only'],
-        defaultSort: '-id',
-      }, (p) => patRead(ctx, p, false));
+      await sendList(
+        ctx,
+        state.pats.filter((p) => p.userId === ctx.userId),
+        {
+          fields: {
+            id: (p) => p.id,
+            name: (p) => p.name,
+            read_only: (p) => p.readOnly,
+            created_date: (p) => p.createdDate,
+            expiry_date: (p) => p.expiryDate,
+          },
+          search: ['name'],
+          simple: ['name', 'read_only'],
+          defaultSort: '-id',
+        },
+        (p) => patRead(ctx, p, false),
+      );
     });
 
     router.add('GET', /^\/api\/auth\/access_tokens\/self$/, async (ctx) => {

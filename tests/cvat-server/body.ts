@@ -36,7 +36,11 @@ export async function readJson(ctx: Ctx): Promise<Record<string, unknown>> {
     throw detail(400, `JSON parse error - ${(err as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw fieldErrors({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${Array.isArray(value) ? 'list' : typeof value === 'string' ? 'str' : typeof value}.`] });
+    throw fieldErrors({
+      non_field_errors: [
+        `Invalid data. Expected a dictionary, but got ${Array.isArray(value) ? 'list' : typeof value === 'string' ? 'str' : typeof value}.`,
+      ],
+    });
   }
   return value as Record<string, unknown>;
 }
@@ -54,7 +58,11 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
   const writes: Array<Promise<void>> = [];
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: ctx.req.headers, preservePath: true, limits: { fieldSize: 16 * 1024 * 1024 } });
+    parser = busboy({
+      headers: ctx.req.headers,
+      preservePath: true,
+      limits: { fieldSize: 16 * 1024 * 1024 },
+    });
   } catch {
     throw detail(400, 'Multipart form parse error - Invalid boundary in multipart: None');
   }
@@ -104,9 +112,7 @@ export function drainTo(stream: Readable, path: string, flags: 'a' | 'w'): Promi
     const done = () => {
       if (settled) return;
       settled = true;
-      queue
-        .then(async () => (await handle).close())
-        .then(() => resolve(written), reject);
+      queue.then(async () => (await handle).close()).then(() => resolve(written), reject);
     };
     stream.on('end', done);
     stream.on('error', done);

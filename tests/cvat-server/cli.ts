@@ -20,14 +20,16 @@ const server = await startCvatServer({
   dataDir: values.data,
   version: values.version,
   seed: values.seed === undefined ? undefined : Number(values.seed),
-  processingDelayMs: values['processing-delay'] === undefined ? undefined : Number(values['processing-delay']),
+  processingDelayMs:
+    values['processing-delay'] === undefined ? undefined : Number(values['processing-delay']),
   rangeSupport: !values['no-range'],
 });
 
 const { alice, bob } = server.users;
 console.log(`CVAT test server (emulating ${values.version}) listening on ${server.url}`);
 console.log(`data: ${values.data ?? '(temporary, removed on exit)'}`);
-for (const u of [alice, bob]) console.log(`  user ${u.username} / ${u.password}  PAT ${u.token}  key ${u.key}`);
+for (const u of [alice, bob])
+  console.log(`  user ${u.username} / ${u.password}  PAT ${u.token}  key ${u.key}`);
 console.log(`\nexport CVAT_SERVER=${server.url} CVAT_ACCESS_TOKEN=${alice.token}`);
 console.log(`test controls: ${server.url}/_test/ (see tests/cvat-server/README.md)`);
 

@@ -72,7 +72,8 @@ export class Core {
 
   /** Labels in effect for a task: its own, or its project's. */
   labelsOf(task: TaskRec): TaskRec['labels'] {
-    if (task.projectId !== null) return this.state.projects.find((p) => p.id === task.projectId)?.labels ?? [];
+    if (task.projectId !== null)
+      return this.state.projects.find((p) => p.id === task.projectId)?.labels ?? [];
     return task.labels;
   }
 }

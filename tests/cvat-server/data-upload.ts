@@ -39,7 +39,8 @@ export function formToObject(fields: Map<string, string[]>): Record<string, unkn
     if (nested) {
       const [, key = '', i = '0', j = '0'] = nested;
       const outer = lists.get(key) ?? new Map<number, unknown>();
-      const inner = (outer.get(Number(i)) as Map<number, unknown> | undefined) ?? new Map<number, unknown>();
+      const inner =
+        (outer.get(Number(i)) as Map<number, unknown> | undefined) ?? new Map<number, unknown>();
       inner.set(Number(j), values[values.length - 1]);
       outer.set(Number(i), inner);
       lists.set(key, outer);
@@ -53,21 +54,36 @@ export function formToObject(fields: Map<string, string[]>): Record<string, unkn
     }
   }
   const ordered = (m: Map<number, unknown>): unknown[] =>
-    [...m.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => (v instanceof Map ? ordered(v as Map<number, unknown>) : v));
+    [...m.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, v]) => (v instanceof Map ? ordered(v as Map<number, unknown>) : v));
   for (const [key, m] of lists) out[key] = ordered(m);
   return out;
 }
 
-function stringList(errors: Errors, body: Record<string, unknown>, key: string, max = 1024): string[] | undefined {
+function stringList(
+  errors: Errors,
+  body: Record<string, unknown>,
+  key: string,
+  max = 1024,
+): string[] | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) {
-    errors[key] = [`Expected a list of items but got type "${typeof v === 'string' ? 'str' : typeof v}".`];
+    errors[key] = [
+      `Expected a list of items but got type "${typeof v === 'string' ? 'str' : typeof v}".`,
+    ];
     return undefined;
   }
   const bad = v.findIndex((x) => typeof x !== 'string' || !x || x.length > max);
   if (bad >= 0) {
-    errors[key] = { [bad]: [typeof v[bad] === 'string' && v[bad] ? `Ensure this field has no more than ${max} characters.` : 'This field may not be blank.'] };
+    errors[key] = {
+      [bad]: [
+        typeof v[bad] === 'string' && v[bad]
+          ? `Ensure this field has no more than ${max} characters.`
+          : 'This field may not be blank.',
+      ],
+    };
     return undefined;
   }
   return v as string[];
@@ -76,7 +92,10 @@ function stringList(errors: Errors, body: Record<string, unknown>, key: string, 
 /** DataSerializer validation. Returns the worker's parameters or throws a 400 field-error body. */
 export function validateDataRequest(core: Core, body: Record<string, unknown>): CreateParams {
   const e: Errors = {};
-  const imageQuality = int(e, body, 'image_quality', { min: core.atLeast('2.65') ? 1 : 0, max: 100 });
+  const imageQuality = int(e, body, 'image_quality', {
+    min: core.atLeast('2.65') ? 1 : 0,
+    max: 100,
+  });
   const chunkSize = int(e, body, 'chunk_size', { min: 0, max: 2147483647, nullable: true });
   // DataSerializer.validate_chunk_size: the schema allows 0, the field validator does not.
   if (chunkSize === 0) e.chunk_size = ['Chunk size must be a positive integer'];
@@ -84,11 +103,20 @@ export function validateDataRequest(core: Core, body: Record<string, unknown>): 
   const stopFrame = int(e, body, 'stop_frame', { min: 0, max: 2147483647 });
   const frameFilter = str(e, body, 'frame_filter', { max: 256 });
   // DataSerializer.validate_frame_filter runs on any value sent, the empty string included.
-  if (frameFilter !== undefined && !/step\s*=\s*([1-9]\d*)/.test(frameFilter)) e.frame_filter = ['Invalid frame filter expression'];
+  if (frameFilter !== undefined && !/step\s*=\s*([1-9]\d*)/.test(frameFilter))
+    e.frame_filter = ['Invalid frame filter expression'];
   const sorting = body.sorting_method ?? 'lexicographical';
   if (!SORTING.includes(String(sorting))) e.sorting_method = [choice(sorting)];
-  if (body.storage_method !== undefined && !['cache', 'file_system'].includes(String(body.storage_method))) e.storage_method = [choice(body.storage_method)];
-  if (body.storage !== undefined && !['cloud_storage', 'local', 'share'].includes(String(body.storage))) e.storage = [choice(body.storage)];
+  if (
+    body.storage_method !== undefined &&
+    !['cache', 'file_system'].includes(String(body.storage_method))
+  )
+    e.storage_method = [choice(body.storage_method)];
+  if (
+    body.storage !== undefined &&
+    !['cloud_storage', 'local', 'share'].includes(String(body.storage))
+  )
+    e.storage = [choice(body.storage)];
   const useZip = bool(e, body, 'use_zip_chunks');
   bool(e, body, 'use_cache');
   bool(e, body, 'copy_data');
@@ -99,14 +127,19 @@ export function validateDataRequest(core: Core, body: Record<string, unknown>): 
   let mapping: string[][] | undefined;
   if (body.job_file_mapping !== undefined) {
     const v = body.job_file_mapping;
-    if (!Array.isArray(v) || v.some((x) => !Array.isArray(x) || x.some((n) => typeof n !== 'string' || !n))) {
+    if (
+      !Array.isArray(v) ||
+      v.some((x) => !Array.isArray(x) || x.some((n) => typeof n !== 'string' || !n))
+    ) {
       e.job_file_mapping = ['Expected a list of lists of file names.'];
     } else {
       mapping = v as string[][];
       const seen = new Set<string>();
       for (const name of mapping.flat()) {
         if (seen.has(name)) {
-          e.job_file_mapping = [`The same file '${name}' cannot be used multiple times in the job file mapping`];
+          e.job_file_mapping = [
+            `The same file '${name}' cannot be used multiple times in the job file mapping`,
+          ];
           break;
         }
         seen.add(name);
@@ -147,7 +180,12 @@ export class DataUpload {
   }
 
   register(router: Router): void {
-    const col = (task: TaskRec) => ({ kind: 'media' as const, target: 'task' as const, targetId: task.id, task });
+    const col = (task: TaskRec) => ({
+      kind: 'media' as const,
+      target: 'task' as const,
+      targetId: task.id,
+      task,
+    });
     router.add(['POST', 'OPTIONS'], /^\/api\/tasks\/(?<id>\d+)\/data\/?$/, async (ctx) => {
       const task = taskAccess(this.core, ctx, Number(ctx.params.id));
       if (!task.data) {
@@ -189,10 +227,14 @@ export class DataUpload {
       return this.finish(ctx, task);
     });
 
-    router.add(['HEAD', 'PATCH'], new RegExp(`^/api/tasks/(?<id>\\d+)/data/${UPLOAD_ID}$`), async (ctx) => {
-      const task = taskAccess(this.core, ctx, Number(ctx.params.id));
-      await this.tus.chunk(ctx, col(task), ctx.params.fileId ?? '');
-    });
+    router.add(
+      ['HEAD', 'PATCH'],
+      new RegExp(`^/api/tasks/(?<id>\\d+)/data/${UPLOAD_ID}$`),
+      async (ctx) => {
+        const task = taskAccess(this.core, ctx, Number(ctx.params.id));
+        await this.tus.chunk(ctx, col(task), ctx.params.fileId ?? '');
+      },
+    );
   }
 
   /**
@@ -230,14 +272,16 @@ export class DataUpload {
     try {
       if (!truncated) {
         validateDataRequest(this.core, body);
-        if (badName !== null) throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
+        if (badName !== null)
+          throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
         // TaskViewSet.append_files registers every name before writing; ClientFile is unique per
         // (data, file), so a name already registered (earlier batch, TUS creation) or repeated in
         // this request is an IntegrityError: a bare 500 and nothing appended.
         const registered = new Set(task.data?.clientFiles ?? []);
         const seen = new Set<string>();
         for (const { name } of parts) {
-          if (registered.has(name) || seen.has(name)) throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
+          if (registered.has(name) || seen.has(name))
+            throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
           seen.add(name);
         }
       }
@@ -286,9 +330,13 @@ export class DataUpload {
     if (params.sortingMethod === 'predefined' && params.uploadFileOrder?.length) {
       const uploaded = new Set(data.clientFiles);
       const wanted = new Set(params.uploadFileOrder);
-      const mismatch = [...new Set([...uploaded, ...wanted])].filter((n) => uploaded.has(n) !== wanted.has(n));
+      const mismatch = [...new Set([...uploaded, ...wanted])].filter(
+        (n) => uploaded.has(n) !== wanted.has(n),
+      );
       if (mismatch.length && data.clientFiles.length) {
-        const shown = mismatch.slice(0, 5).map((n) => n + (uploaded.has(n) ? ' (extra)' : ' (missing)'));
+        const shown = mismatch
+          .slice(0, 5)
+          .map((n) => n + (uploaded.has(n) ? ' (extra)' : ' (missing)'));
         const more = mismatch.length - 5;
         throw listError(
           "Uploaded files do not match the 'upload_file_order' field contents. Please check the uploaded data and the list of uploaded files. " +
@@ -297,7 +345,9 @@ export class DataUpload {
       }
     }
     const legacy = !this.core.atLeast('2.16');
-    const rqId = legacy ? `create:task-${task.id}` : `action=create&target=task&target_id=${task.id}`;
+    const rqId = legacy
+      ? `create:task-${task.id}`
+      : `action=create&target=task&target_id=${task.id}`;
     const running = this.requests.get(rqId);
     if (isActive(running)) {
       await ctx.sendJson(409, { rq_id: rqId });

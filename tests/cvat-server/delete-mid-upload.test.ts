@@ -29,10 +29,14 @@ function open(
 ): { req: ClientRequest; status: Promise<number | undefined> } {
   let req!: ClientRequest;
   const status = new Promise<number | undefined>((resolve) => {
-    req = httpRequest(`${s.url}${path}`, { method: headers['X-Method'] as string, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    req = httpRequest(
+      `${s.url}${path}`,
+      { method: headers['X-Method'] as string, headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', () => resolve(undefined));
   });
   return { req, status };
@@ -42,7 +46,9 @@ const auth = (): Record<string, string> => ({ Authorization: `Bearer ${s.users.a
 
 async function deleteWhileSending(
   taskId: number,
-  start: (taskId: number) => Promise<{ req: ClientRequest; status: Promise<number | undefined>; rest: Buffer }>,
+  start: (
+    taskId: number,
+  ) => Promise<{ req: ClientRequest; status: Promise<number | undefined>; rest: Buffer }>,
 ): Promise<number | undefined> {
   const { req, status, rest } = await start(taskId);
   // The first part of the body is in; the task goes away before the rest arrives.
@@ -61,10 +67,18 @@ describe('a task deleted mid-upload', () => {
   it('answers the TUS PATCH 404 and leaves no file behind', async () => {
     const taskId = await createTask(s);
     const length = 4 * 1024 * 1024;
-    await call(s, 'POST', `/api/tasks/${taskId}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
+    await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
     const created = await raw(`${s.url}/api/tasks/${taskId}/data/`, {
       method: 'POST',
-      headers: { ...auth(), 'Upload-Length': length, 'Upload-Metadata': tusMeta('clip.mp4'), 'Content-Length': 0 },
+      headers: {
+        ...auth(),
+        'Upload-Length': length,
+        'Upload-Metadata': tusMeta('clip.mp4'),
+        'Content-Length': 0,
+      },
     });
     const location = new URL(String(created.headers.location));
     const uploadsBefore = readdirSync(join(dataDir, 'uploads')).length;
@@ -88,7 +102,10 @@ describe('a task deleted mid-upload', () => {
 
   it('answers an Upload-Multiple 404 and leaves no file behind', async () => {
     const taskId = await createTask(s);
-    await call(s, 'POST', `/api/tasks/${taskId}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
+    await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
     const boundary = 'cvat-sync-test-boundary';
     const part = (i: number, data: Buffer): Buffer =>
       Buffer.concat([

@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
-import { contentDisposition, detail, HttpError, listError, parseBool, textError } from './http-kit.js';
+import {
+  contentDisposition,
+  detail,
+  HttpError,
+  listError,
+  parseBool,
+  textError,
+} from './http-kit.js';
 import type { Router } from './router.js';
 import type { Requests } from './requests.js';
 import { isActive } from './requests.js';
@@ -76,7 +83,10 @@ export class Exports {
     private readonly core: Core,
     private readonly requests: Requests,
   ) {
-    const run = async (rec: RequestRec, job: { signal: AbortSignal; progress(v: number, m: string): Promise<void> }) => {
+    const run = async (
+      rec: RequestRec,
+      job: { signal: AbortSignal; progress(v: number, m: string): Promise<void> },
+    ) => {
       const p = rec.params as { save_images?: boolean; cloud?: boolean; filename?: string };
       await job.progress(0.2, 'Exporting');
       const members = this.members(rec);
@@ -101,10 +111,24 @@ export class Exports {
     if (rec.kind === 'export:backup') {
       if (rec.target === 'task') return backupMembers(core, core.task(Number(rec.taskId)));
       const project = core.project(Number(rec.projectId));
-      const tasks = core.state.tasks.filter((t) => t.projectId === project.id && t.data && t.data.size > 0);
+      const tasks = core.state.tasks.filter(
+        (t) => t.projectId === project.id && t.data && t.data.size > 0,
+      );
       return [
-        { name: 'project.json', data: Buffer.from(JSON.stringify({ name: project.name, bug_tracker: project.bugTracker, labels: project.labels.map(({ id: _id, ...l }) => l), version: '1.0' })) },
-        ...tasks.flatMap((t, i) => backupMembers(core, t).map((m) => ({ ...m, name: `task_${i}/${m.name}` }))),
+        {
+          name: 'project.json',
+          data: Buffer.from(
+            JSON.stringify({
+              name: project.name,
+              bug_tracker: project.bugTracker,
+              labels: project.labels.map(({ id: _id, ...l }) => l),
+              version: '1.0',
+            }),
+          ),
+        },
+        ...tasks.flatMap((t, i) =>
+          backupMembers(core, t).map((m) => ({ ...m, name: `task_${i}/${m.name}` })),
+        ),
       ];
     }
     let units;
@@ -112,34 +136,84 @@ export class Exports {
       const j = core.job(Number(rec.jobId));
       units = [unitForTask(core, core.task(j.taskId), { start: j.startFrame, stop: j.stopFrame })];
     } else if (rec.target === 'task') units = [unitForTask(core, core.task(Number(rec.taskId)))];
-    else units = core.state.tasks.filter((t) => t.projectId === rec.projectId && t.data && t.data.size > 0).map((t) => unitForTask(core, t));
+    else
+      units = core.state.tasks
+        .filter((t) => t.projectId === rec.projectId && t.data && t.data.size > 0)
+        .map((t) => unitForTask(core, t));
     return datasetMembers(core, String(rec.format), units, !!p.save_images);
   }
 
   /** Resolves the object behind /api/{tasks|projects|jobs}/{id} and its storage/task context. */
-  private resolve(ctx: Ctx, target: Target, id: number): { task?: TaskRec; orgId: number | null; projectId: number | null; taskId: number | null; jobId: number | null; location: string; dimension: string; hasMedia: boolean } {
+  private resolve(
+    ctx: Ctx,
+    target: Target,
+    id: number,
+  ): {
+    task?: TaskRec;
+    orgId: number | null;
+    projectId: number | null;
+    taskId: number | null;
+    jobId: number | null;
+    location: string;
+    dimension: string;
+    hasMedia: boolean;
+  } {
     const core = this.core;
     if (target === 'task') {
       const t = taskAccess(core, ctx, id);
-      return { task: t, orgId: t.orgId, projectId: t.projectId, taskId: t.id, jobId: null, location: t.targetStorage.location, dimension: t.dimension, hasMedia: !!t.data && t.data.size > 0 };
+      return {
+        task: t,
+        orgId: t.orgId,
+        projectId: t.projectId,
+        taskId: t.id,
+        jobId: null,
+        location: t.targetStorage.location,
+        dimension: t.dimension,
+        hasMedia: !!t.data && t.data.size > 0,
+      };
     }
     if (target === 'job') {
       const j = jobAccess(core, ctx, id);
       const t = core.task(j.taskId);
-      return { task: t, orgId: t.orgId, projectId: t.projectId, taskId: t.id, jobId: j.id, location: t.targetStorage.location, dimension: t.dimension, hasMedia: true };
+      return {
+        task: t,
+        orgId: t.orgId,
+        projectId: t.projectId,
+        taskId: t.id,
+        jobId: j.id,
+        location: t.targetStorage.location,
+        dimension: t.dimension,
+        hasMedia: true,
+      };
     }
     const p = projectAccess(core, ctx, id);
-    const dims = core.state.tasks.filter((t) => t.projectId === p.id && t.dimension).map((t) => t.dimension);
-    return { orgId: p.orgId, projectId: p.id, taskId: null, jobId: null, location: p.targetStorage.location, dimension: dims[0] ?? '', hasMedia: true };
+    const dims = core.state.tasks
+      .filter((t) => t.projectId === p.id && t.dimension)
+      .map((t) => t.dimension);
+    return {
+      orgId: p.orgId,
+      projectId: p.id,
+      taskId: null,
+      jobId: null,
+      location: p.targetStorage.location,
+      dimension: dims[0] ?? '',
+      hasMedia: true,
+    };
   }
 
-  private async start(ctx: Ctx, target: Target, backup: boolean, legacyId?: string): Promise<RequestRec | string> {
+  private async start(
+    ctx: Ctx,
+    target: Target,
+    backup: boolean,
+    legacyId?: string,
+  ): Promise<RequestRec | string> {
     const core = this.core;
     const id = Number(ctx.params.id);
     const obj = this.resolve(ctx, target, id);
     const q = ctx.query;
     const location = q.get('location') ?? obj.location;
-    if (location !== 'local' && location !== 'cloud_storage') throw listError(`Unexpected location ${location} specified for the request`);
+    if (location !== 'local' && location !== 'cloud_storage')
+      throw listError(`Unexpected location ${location} specified for the request`);
     let format: string | null = null;
     const saveImages = parseBool(q.get('save_images'), false);
     if (!backup) {
@@ -147,15 +221,19 @@ export class Exports {
       if (!format) throw fieldErrors('format');
       const info = exporter(format);
       if (!info) throw listError('Unknown format specified for the request');
-      if (!info.enabled || (obj.dimension && info.dimension !== obj.dimension)) throw detail(405, 'Format is not available');
-      if (target === 'task' && !obj.hasMedia) throw listError('Exporting without data is not allowed');
+      if (!info.enabled || (obj.dimension && info.dimension !== obj.dimension))
+        throw detail(405, 'Format is not available');
+      if (target === 'task' && !obj.hasMedia)
+        throw listError('Exporting without data is not allowed');
     } else if (target === 'task' && !obj.hasMedia) {
       throw listError('Backup of a task without data is not allowed');
     }
     const subresource = backup ? 'backup' : saveImages ? 'dataset' : 'annotations';
     const rqId =
       legacyId ??
-      `action=export&target=${target}&target_id=${id}&user_id=${ctx.userId}` + (format ? `&format=${formatToken(format)}` : '') + `&subresource=${subresource}`;
+      `action=export&target=${target}&target_id=${id}&user_id=${ctx.userId}` +
+        (format ? `&format=${formatToken(format)}` : '') +
+        `&subresource=${subresource}`;
     const existing = this.requests.get(rqId);
     if (isActive(existing)) return rqId;
     const plural = PLURAL[target];
@@ -194,26 +272,47 @@ export class Exports {
     for (const target of ['task', 'project', 'job'] as Target[]) {
       const base = `^/api/${PLURAL[target]}/(?<id>\\d+)`;
       if (core.atLeast('2.16')) {
-        router.add('POST', new RegExp(`${base}/dataset/export$`), async (ctx) => {
-          const r = await this.start(ctx, target, false);
-          await ctx.sendJson(typeof r === 'string' ? 409 : 202, { rq_id: typeof r === 'string' ? r : r.id });
-        }, { readOnlyOk: true });
+        router.add(
+          'POST',
+          new RegExp(`${base}/dataset/export$`),
+          async (ctx) => {
+            const r = await this.start(ctx, target, false);
+            await ctx.sendJson(typeof r === 'string' ? 409 : 202, {
+              rq_id: typeof r === 'string' ? r : r.id,
+            });
+          },
+          { readOnlyOk: true },
+        );
         if (target !== 'job') {
-          router.add('POST', new RegExp(`${base}/backup/export$`), async (ctx) => {
-            const r = await this.start(ctx, target, true);
-            await ctx.sendJson(typeof r === 'string' ? 409 : 202, { rq_id: typeof r === 'string' ? r : r.id });
-          }, { readOnlyOk: true });
+          router.add(
+            'POST',
+            new RegExp(`${base}/backup/export$`),
+            async (ctx) => {
+              const r = await this.start(ctx, target, true);
+              await ctx.sendJson(typeof r === 'string' ? 409 : 202, {
+                rq_id: typeof r === 'string' ? r : r.id,
+              });
+            },
+            { readOnlyOk: true },
+          );
         }
-        router.add('GET', new RegExp(`${base}/dataset/download$`), async (ctx) => this.download(ctx, target, false));
-        if (target !== 'job') router.add('GET', new RegExp(`${base}/backup/download$`), async (ctx) => this.download(ctx, target, true));
+        router.add('GET', new RegExp(`${base}/dataset/download$`), async (ctx) =>
+          this.download(ctx, target, false),
+        );
+        if (target !== 'job')
+          router.add('GET', new RegExp(`${base}/backup/download$`), async (ctx) =>
+            this.download(ctx, target, true),
+          );
       }
       // Old GET export URLs: the only way before 2.16, both ways until 2.31, 410 afterwards.
       const legacy = async (ctx: Ctx, kind: 'dataset' | 'annotations' | 'backup') => {
-        if (core.atLeast('2.32')) throw textError(410, 'This endpoint is no longer handles exporting process');
+        if (core.atLeast('2.32'))
+          throw textError(410, 'This endpoint is no longer handles exporting process');
         await this.legacyGet(ctx, target, kind);
       };
       router.add('GET', new RegExp(`${base}/dataset/?$`), async (ctx) => legacy(ctx, 'dataset'));
-      if (target !== 'job') router.add('GET', new RegExp(`${base}/backup/?$`), async (ctx) => legacy(ctx, 'backup'));
+      if (target !== 'job')
+        router.add('GET', new RegExp(`${base}/backup/?$`), async (ctx) => legacy(ctx, 'backup'));
       this.legacyAnnotations.set(target, (ctx) => legacy(ctx, 'annotations'));
     }
   }
@@ -221,7 +320,11 @@ export class Exports {
   /** GET .../annotations?format=... is shared with the annotations endpoint (see imports.ts). */
   readonly legacyAnnotations = new Map<Target, (ctx: Ctx) => Promise<void>>();
 
-  private async legacyGet(ctx: Ctx, target: Target, kind: 'dataset' | 'annotations' | 'backup'): Promise<void> {
+  private async legacyGet(
+    ctx: Ctx,
+    target: Target,
+    kind: 'dataset' | 'annotations' | 'backup',
+  ): Promise<void> {
     const q = ctx.query;
     const format = q.get('format') ?? '';
     if (kind !== 'backup') q.set('save_images', kind === 'dataset' ? 'true' : 'false');
@@ -229,10 +332,16 @@ export class Exports {
     const rec = this.requests.get(rqId);
     if (q.get('action') === 'download') {
       // 2.16–2.31 hand out this URL as result_url for POST-started exports too.
-      const modern = `action=export&target=${target}&target_id=${ctx.params.id}&user_id=${ctx.userId}` + (kind === 'backup' ? '' : `&format=${formatToken(format)}`) + `&subresource=${kind}`;
-      const done = [rec, this.requests.get(modern)].find((r) => r?.status === 'finished' && r.resultPath);
+      const modern =
+        `action=export&target=${target}&target_id=${ctx.params.id}&user_id=${ctx.userId}` +
+        (kind === 'backup' ? '' : `&format=${formatToken(format)}`) +
+        `&subresource=${kind}`;
+      const done = [rec, this.requests.get(modern)].find(
+        (r) => r?.status === 'finished' && r.resultPath,
+      );
       if (done) return this.serve(ctx, done);
-      if (!rec || rec.status !== 'finished') throw textError(400, 'Exporting is not finished or was not started');
+      if (!rec || rec.status !== 'finished')
+        throw textError(400, 'Exporting is not finished or was not started');
       return this.serve(ctx, rec);
     }
     if (rec?.status === 'finished') return ctx.sendEmpty(201);
@@ -252,7 +361,11 @@ export class Exports {
     if (!rqId) throw listError('Missing request id in the query parameters');
     const id = Number(ctx.params.id);
     const expected = backup ? 'subresource=backup' : null;
-    if (!rqId.startsWith(`action=export&target=${target}&target_id=${id}&`) || (expected && !rqId.endsWith(expected)) || (!backup && rqId.endsWith('subresource=backup'))) {
+    if (
+      !rqId.startsWith(`action=export&target=${target}&target_id=${id}&`) ||
+      (expected && !rqId.endsWith(expected)) ||
+      (!backup && rqId.endsWith('subresource=backup'))
+    ) {
       throw listError('Invalid request id for this object');
     }
     this.resolve(ctx, target, id);
@@ -262,13 +375,17 @@ export class Exports {
     if (!rec) throw textError(400, 'Unknown export request id');
     if (rec.ownerId !== ctx.userId) throw listError('The request was initiated by another user');
     if (rec.status !== 'finished') throw listError('The export process is not finished');
-    if (!rec.resultPath) throw listError('The export result was saved to a cloud storage and cannot be downloaded');
+    if (!rec.resultPath)
+      throw listError('The export result was saved to a cloud storage and cannot be downloaded');
     await this.serve(ctx, rec);
   }
 
   /** Streams a result: 200 full, or 206/416 for Range when enabled (nginx sendfile behaviour). */
   private async serve(ctx: Ctx, rec: RequestRec): Promise<void> {
-    const size = rec.syntheticSize ?? rec.resultSize ?? (rec.resultFile ? (await stat(this.core.store.resultPath(rec.resultFile))).size : 0);
+    const size =
+      rec.syntheticSize ??
+      rec.resultSize ??
+      (rec.resultFile ? (await stat(this.core.store.resultPath(rec.resultFile))).size : 0);
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/zip',
       'Content-Disposition': contentDisposition(rec.resultFilename ?? 'export.zip'),
@@ -289,7 +406,12 @@ export class Exports {
           start = Math.max(0, size - Number(m[2]));
         }
         if (start >= size || start > end) {
-          throw new HttpError(416, '<html><head><title>416 Requested Range Not Satisfiable</title></head></html>', 'text', { 'Content-Range': `bytes */${size}` });
+          throw new HttpError(
+            416,
+            '<html><head><title>416 Requested Range Not Satisfiable</title></head></html>',
+            'text',
+            { 'Content-Range': `bytes */${size}` },
+          );
         }
         status = 206;
         headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
@@ -297,9 +419,14 @@ export class Exports {
     }
     headers['Content-Length'] = end - start + 1;
     if (ctx.method === 'HEAD' || size === 0) return ctx.send(status, headers, null);
-    const body = rec.syntheticSize !== null
-      ? syntheticStream(start, end)
-      : createReadStream(this.core.store.resultPath(String(rec.resultFile)), { start, end, highWaterMark: 1 << 20 });
+    const body =
+      rec.syntheticSize !== null
+        ? syntheticStream(start, end)
+        : createReadStream(this.core.store.resultPath(String(rec.resultFile)), {
+            start,
+            end,
+            highWaterMark: 1 << 20,
+          });
     await ctx.send(status, headers, body);
   }
 

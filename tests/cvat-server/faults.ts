@@ -60,7 +60,11 @@ export class Faults implements FaultController {
   }
 
   stats(): FaultStats {
-    return { ...this.counters, byMethod: { ...this.counters.byMethod }, log: [...this.counters.log] };
+    return {
+      ...this.counters,
+      byMethod: { ...this.counters.byMethod },
+      log: [...this.counters.log],
+    };
   }
 
   /** Wires byte counters and the request log into a context. */
@@ -70,8 +74,14 @@ export class Faults implements FaultController {
     ctx.hooks.onBytesIn = (n) => (this.counters.bytesIn += n);
     ctx.hooks.onBytesOut = (n) => (this.counters.bytesOut += n);
     ctx.res.once('close', () => {
-      this.counters.log.push({ method: ctx.method, path: ctx.path, status: ctx.status, bytesIn: ctx.bytesIn });
-      if (this.counters.log.length > LOG_LIMIT) this.counters.log.splice(0, this.counters.log.length - LOG_LIMIT);
+      this.counters.log.push({
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        bytesIn: ctx.bytesIn,
+      });
+      if (this.counters.log.length > LOG_LIMIT)
+        this.counters.log.splice(0, this.counters.log.length - LOG_LIMIT);
     });
   }
 
@@ -107,14 +117,20 @@ export class Faults implements FaultController {
     }
     if (s.latencyMs) await sleep(s.latencyMs);
     if (s.errorRate && this.rng.next() < s.errorRate) {
-      await this.respond(ctx, 503, { detail: 'Service temporarily unavailable (injected fault).' }, { 'Retry-After': String(s.retryAfterSeconds ?? 1) });
+      await this.respond(
+        ctx,
+        503,
+        { detail: 'Service temporarily unavailable (injected fault).' },
+        { 'Retry-After': String(s.retryAfterSeconds ?? 1) },
+      );
       return false;
     }
     if (s.resetRate && this.rng.next() < s.resetRate) {
       const declared = Number(ctx.header('content-length') ?? 0);
       const where = this.rng.int(3);
       if (where === 0) return this.resetRequest(ctx, 0);
-      if (where === 1 && declared > 1) return this.resetRequest(ctx, 1 + this.rng.int(declared - 1));
+      if (where === 1 && declared > 1)
+        return this.resetRequest(ctx, 1 + this.rng.int(declared - 1));
       ctx.hooks.responseResetAfter = this.rng.int(64 * 1024);
     }
     return true;
@@ -122,7 +138,9 @@ export class Faults implements FaultController {
 
   private resetRequest(ctx: Ctx, afterBytes: number): boolean {
     const declared = ctx.header('content-length');
-    const hasBody = (declared !== undefined && Number(declared) > 0) || ctx.header('transfer-encoding') !== undefined;
+    const hasBody =
+      (declared !== undefined && Number(declared) > 0) ||
+      ctx.header('transfer-encoding') !== undefined;
     if (afterBytes <= 0 || !hasBody) {
       ctx.req.socket.destroy();
       return false;
@@ -131,9 +149,19 @@ export class Faults implements FaultController {
     return true;
   }
 
-  private async respond(ctx: Ctx, status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  private async respond(
+    ctx: Ctx,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     if (body === undefined) return ctx.sendEmpty(status, headers);
-    if (typeof body === 'string' && !headers['Content-Type']) return ctx.sendText(status, body, headers);
-    await ctx.send(status, { 'Content-Type': CVAT_JSON, ...headers }, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+    if (typeof body === 'string' && !headers['Content-Type'])
+      return ctx.sendText(status, body, headers);
+    await ctx.send(
+      status,
+      { 'Content-Type': CVAT_JSON, ...headers },
+      Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    );
   }
 }

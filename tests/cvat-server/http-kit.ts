@@ -26,10 +26,13 @@ export const detail = (status: number, message: string, headers?: Headers): Http
   new HttpError(status, { detail: message }, 'json', headers);
 /** DRF ValidationError raised outside a serializer field: a JSON list of strings. */
 export const listError = (message: string): HttpError => new HttpError(400, [message]);
-export const fieldErrors = (errors: Record<string, string[]>): HttpError => new HttpError(400, errors);
+export const fieldErrors = (errors: Record<string, string[]>): HttpError =>
+  new HttpError(400, errors);
 /** Django HttpResponse*(text): plain text labelled text/html. */
-export const textError = (status: number, text: string): HttpError => new HttpError(status, text, 'text');
-export const notFound = (model: string): HttpError => detail(404, `No ${model} matches the given query.`);
+export const textError = (status: number, text: string): HttpError =>
+  new HttpError(status, text, 'text');
+export const notFound = (model: string): HttpError =>
+  detail(404, `No ${model} matches the given query.`);
 
 export interface SessionInfo {
   kind: 'token' | 'pat' | 'session' | 'basic';
@@ -85,7 +88,8 @@ export class Ctx {
   get origin(): string {
     const fwdHost = this.header('x-forwarded-host')?.split(',')[0]?.trim();
     const host = fwdHost || this.header('host') || '127.0.0.1';
-    const proto = this.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
+    const proto =
+      this.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
     return `${proto}://${host}`;
   }
 
@@ -190,7 +194,11 @@ export class Ctx {
       case 'json':
         return this.sendJson(err.status, err.body, err.headers);
       case 'quoted-text':
-        return this.send(err.status, { 'Content-Type': 'text/plain', ...err.headers }, Buffer.from(JSON.stringify(err.body)));
+        return this.send(
+          err.status,
+          { 'Content-Type': 'text/plain', ...err.headers },
+          Buffer.from(JSON.stringify(err.body)),
+        );
       case 'text':
         return this.sendText(err.status, String(err.body), err.headers);
       case 'empty':
@@ -209,19 +217,25 @@ export class Ctx {
     this.status = status;
     this.res.statusCode = status;
     for (const [k, v] of Object.entries(headers)) this.res.setHeader(k, v);
-    if (Buffer.isBuffer(body) && !this.res.hasHeader('content-length')) this.res.setHeader('Content-Length', body.length);
+    if (Buffer.isBuffer(body) && !this.res.hasHeader('content-length'))
+      this.res.setHeader('Content-Length', body.length);
     if (body === null && status !== 204 && status !== 304 && !this.res.hasHeader('content-length'))
       this.res.setHeader('Content-Length', 0);
     const noBody = this.method === 'HEAD' || status === 204 || status === 304;
     try {
       if (body && !noBody) {
-        const source: Iterable<Buffer> | AsyncIterable<Buffer> = Buffer.isBuffer(body) ? [body] : body;
+        const source: Iterable<Buffer> | AsyncIterable<Buffer> = Buffer.isBuffer(body)
+          ? [body]
+          : body;
         for await (const chunk of source) {
           if (!(await this.writeOut(chunk as Buffer))) break;
         }
       }
       if (this.socketDead) return;
-      if (this.hooks.responseResetAfter !== undefined && this.bytesOut >= this.hooks.responseResetAfter) {
+      if (
+        this.hooks.responseResetAfter !== undefined &&
+        this.bytesOut >= this.hooks.responseResetAfter
+      ) {
         this.res.socket?.destroy();
         return;
       }

@@ -27,7 +27,12 @@ import { SORTING } from './data-upload.js';
 import type { Exports } from './exports.js';
 
 /** Saves a single-request multipart upload (`field`) as a finished upload record. */
-async function multipartUpload(core: Core, ctx: Ctx, col: TusCollection, field: string): Promise<UploadRec | null> {
+async function multipartUpload(
+  core: Core,
+  ctx: Ctx,
+  col: TusCollection,
+  field: string,
+): Promise<UploadRec | null> {
   if (mediaType(ctx) !== 'multipart/form-data') {
     if (hasBody(ctx)) unsupported(ctx);
     return null;
@@ -40,7 +45,20 @@ async function multipartUpload(core: Core, ctx: Ctx, col: TusCollection, field: 
     }
     const id = `${ctx.userId}_${core.rng.uuid4()}`;
     await pipeline(stream, createWriteStream(core.store.uploadFile(id)));
-    rec = { id, userId: Number(ctx.userId), kind: col.kind, target: col.target, targetId: col.targetId, filename: id, originalName: filename, filetype: '', length: 0, offset: 0, createdDate: core.now(), complete: true };
+    rec = {
+      id,
+      userId: Number(ctx.userId),
+      kind: col.kind,
+      target: col.target,
+      targetId: col.targetId,
+      filename: id,
+      originalName: filename,
+      filetype: '',
+      length: 0,
+      offset: 0,
+      createdDate: core.now(),
+      complete: true,
+    };
   });
   if (rec) core.state.uploads.push(rec);
   return rec;
@@ -58,26 +76,47 @@ interface ParsedShape {
 
 function attrs(tag: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of tag.matchAll(/([\w:-]+)="([^"]*)"/g)) out[m[1] ?? ''] = (m[2] ?? '').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  for (const m of tag.matchAll(/([\w:-]+)="([^"]*)"/g))
+    out[m[1] ?? ''] = (m[2] ?? '')
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   return out;
 }
 
 function pointsOf(a: Record<string, string>): number[] {
   if (a.xtl !== undefined) return [Number(a.xtl), Number(a.ytl), Number(a.xbr), Number(a.ybr)];
-  return (a.points ?? '').split(';').filter(Boolean).flatMap((p) => p.split(',').map(Number));
+  return (a.points ?? '')
+    .split(';')
+    .filter(Boolean)
+    .flatMap((p) => p.split(',').map(Number));
 }
 
-const TYPES: Record<string, string> = { box: 'rectangle', polygon: 'polygon', polyline: 'polyline', points: 'points' };
+const TYPES: Record<string, string> = {
+  box: 'rectangle',
+  polygon: 'polygon',
+  polyline: 'polyline',
+  points: 'points',
+};
 
 function parseCvatXml(xml: string): ParsedShape[] {
-  if (!/<annotations[\s>]/.test(xml)) throw new Error('CvatImportError: The file is not a CVAT XML annotation file');
+  if (!/<annotations[\s>]/.test(xml))
+    throw new Error('CvatImportError: The file is not a CVAT XML annotation file');
   const out: ParsedShape[] = [];
   for (const img of xml.matchAll(/<image\b([^>]*)>([\s\S]*?)<\/image>/g)) {
     const ia = attrs(img[1] ?? '');
     for (const s of (img[2] ?? '').matchAll(/<(box|polygon|polyline|points|tag)\b([^>]*?)\/?>/g)) {
       const a = attrs(s[2] ?? '');
       const type = s[1] === 'tag' ? 'tag' : (TYPES[s[1] ?? ''] ?? 'rectangle');
-      out.push({ frameName: ia.name, frame: Number(ia.id), label: a.label ?? '', type, points: type === 'tag' ? [] : pointsOf(a), occluded: a.occluded === '1' });
+      out.push({
+        frameName: ia.name,
+        frame: Number(ia.id),
+        label: a.label ?? '',
+        type,
+        points: type === 'tag' ? [] : pointsOf(a),
+        occluded: a.occluded === '1',
+      });
     }
   }
   for (const tr of xml.matchAll(/<track\b([^>]*)>([\s\S]*?)<\/track>/g)) {
@@ -85,7 +124,13 @@ function parseCvatXml(xml: string): ParsedShape[] {
     for (const s of (tr[2] ?? '').matchAll(/<(box|polygon|polyline|points)\b([^>]*?)\/?>/g)) {
       const a = attrs(s[2] ?? '');
       if (a.outside === '1') continue;
-      out.push({ frame: Number(a.frame), label: ta.label ?? '', type: TYPES[s[1] ?? ''] ?? 'rectangle', points: pointsOf(a), occluded: a.occluded === '1' });
+      out.push({
+        frame: Number(a.frame),
+        label: ta.label ?? '',
+        type: TYPES[s[1] ?? ''] ?? 'rectangle',
+        points: pointsOf(a),
+        occluded: a.occluded === '1',
+      });
     }
   }
   return out;
@@ -95,13 +140,25 @@ function parseCoco(text: string): ParsedShape[] {
   const doc = JSON.parse(text) as {
     images?: Array<{ id: number; file_name: string }>;
     categories?: Array<{ id: number; name: string }>;
-    annotations?: Array<{ image_id: number; category_id: number; bbox?: number[]; segmentation?: unknown; attributes?: { occluded?: boolean } }>;
+    annotations?: Array<{
+      image_id: number;
+      category_id: number;
+      bbox?: number[];
+      segmentation?: unknown;
+      attributes?: { occluded?: boolean };
+    }>;
   };
-  if (!Array.isArray(doc.images) || !Array.isArray(doc.annotations)) throw new Error("CvatImportError: The file is not a COCO annotation file: 'images' or 'annotations' is missing");
+  if (!Array.isArray(doc.images) || !Array.isArray(doc.annotations))
+    throw new Error(
+      "CvatImportError: The file is not a COCO annotation file: 'images' or 'annotations' is missing",
+    );
   const images = new Map(doc.images.map((i) => [i.id, i.file_name]));
   const cats = new Map((doc.categories ?? []).map((c) => [c.id, c.name]));
   return doc.annotations.map((a) => {
-    const seg = Array.isArray(a.segmentation) && Array.isArray(a.segmentation[0]) ? (a.segmentation[0] as number[]) : null;
+    const seg =
+      Array.isArray(a.segmentation) && Array.isArray(a.segmentation[0])
+        ? (a.segmentation[0] as number[])
+        : null;
     const [x = 0, y = 0, w = 0, h = 0] = a.bbox ?? [];
     return {
       frameName: images.get(a.image_id),
@@ -116,9 +173,17 @@ function parseCoco(text: string): ParsedShape[] {
 function parseDatumaro(text: string): ParsedShape[] {
   const doc = JSON.parse(text) as {
     categories?: { label?: { labels?: Array<{ name: string }> } };
-    items?: Array<{ id: string; image?: { path?: string }; attr?: { frame?: number }; annotations?: Array<{ type: string; label_id: number; bbox?: number[]; points?: number[] }> }>;
+    items?: Array<{
+      id: string;
+      image?: { path?: string };
+      attr?: { frame?: number };
+      annotations?: Array<{ type: string; label_id: number; bbox?: number[]; points?: number[] }>;
+    }>;
   };
-  if (!Array.isArray(doc.items)) throw new Error("CvatImportError: The file is not a Datumaro annotation file: 'items' is missing");
+  if (!Array.isArray(doc.items))
+    throw new Error(
+      "CvatImportError: The file is not a Datumaro annotation file: 'items' is missing",
+    );
   const labels = doc.categories?.label?.labels ?? [];
   return doc.items.flatMap((item) =>
     (item.annotations ?? []).map((a) => {
@@ -144,7 +209,8 @@ async function parseAnnotationFile(path: string, format: string): Promise<Parsed
     await walkZip(path, async (e) => {
       if (!found && match(e.fileName)) found = e.fileName;
     });
-    if (!found) throw new Error('CvatImportError: Could not find the annotation file in the archive');
+    if (!found)
+      throw new Error('CvatImportError: Could not find the annotation file in the archive');
     return (await readZipText(path, found)) ?? '';
   };
   try {
@@ -153,32 +219,70 @@ async function parseAnnotationFile(path: string, format: string): Promise<Parsed
         return parseCvatXml(await pick((n) => n.toLowerCase().endsWith('.xml')));
       case 'COCO 1.0':
       case 'COCO Keypoints 1.0':
-        return parseCoco(await pick((n) => /^annotations\/.*\.json$/i.test(n) || (!n.includes('/') && n.endsWith('.json'))));
+        return parseCoco(
+          await pick(
+            (n) => /^annotations\/.*\.json$/i.test(n) || (!n.includes('/') && n.endsWith('.json')),
+          ),
+        );
       case 'Datumaro 1.0':
         return parseDatumaro(await pick((n) => /^annotations\/.*\.json$/i.test(n)));
       default:
-        throw new Error(`NotImplementedError: the test server cannot import the '${format}' format`);
+        throw new Error(
+          `NotImplementedError: the test server cannot import the '${format}' format`,
+        );
     }
   } catch (err) {
-    if (err instanceof SyntaxError) throw new Error(`CvatImportError: Failed to parse the annotation file: ${err.message}`);
+    if (err instanceof SyntaxError)
+      throw new Error(`CvatImportError: Failed to parse the annotation file: ${err.message}`);
     throw err;
   }
 }
 
-function toShapes(core: Core, task: TaskRec, parsed: ParsedShape[], range: { start: number; stop: number }): { shapes: Shape[]; tags: Annotations['tags'] } {
+function toShapes(
+  core: Core,
+  task: TaskRec,
+  parsed: ParsedShape[],
+  range: { start: number; stop: number },
+): { shapes: Shape[]; tags: Annotations['tags'] } {
   const labels = core.labelsOf(task);
   const frames = task.data?.frames ?? [];
   const shapes: Shape[] = [];
   const tags: Annotations['tags'] = [];
   for (const p of parsed) {
     const label = labels.find((l) => l.name === p.label);
-    if (!label) throw new Error(`CvatImportError: Label '${p.label}' is not registered for this task`);
-    let frame = p.frameName !== undefined ? frames.findIndex((f) => f.name === p.frameName || f.name.replace(/\.[^.]+$/, '') === p.frameName?.replace(/\.[^.]+$/, '')) : -1;
-    if (frame < 0 && p.frame !== undefined && Number.isInteger(p.frame) && p.frame < frames.length) frame = p.frame;
-    if (frame < 0) throw new Error(`CvatImportError: Could not match item id: '${p.frameName ?? p.frame}' with any task frame`);
+    if (!label)
+      throw new Error(`CvatImportError: Label '${p.label}' is not registered for this task`);
+    let frame =
+      p.frameName !== undefined
+        ? frames.findIndex(
+            (f) =>
+              f.name === p.frameName ||
+              f.name.replace(/\.[^.]+$/, '') === p.frameName?.replace(/\.[^.]+$/, ''),
+          )
+        : -1;
+    if (frame < 0 && p.frame !== undefined && Number.isInteger(p.frame) && p.frame < frames.length)
+      frame = p.frame;
+    if (frame < 0)
+      throw new Error(
+        `CvatImportError: Could not match item id: '${p.frameName ?? p.frame}' with any task frame`,
+      );
     if (frame < range.start || frame > range.stop) continue;
     if (p.type === 'tag') tags.push({ frame, label_id: label.id, attributes: [] });
-    else shapes.push({ id: core.store.nextId('shape'), type: p.type, frame, label_id: label.id, group: 0, source: 'file', occluded: p.occluded, outside: false, z_order: 0, rotation: 0, points: p.points, attributes: [] });
+    else
+      shapes.push({
+        id: core.store.nextId('shape'),
+        type: p.type,
+        frame,
+        label_id: label.id,
+        group: 0,
+        source: 'file',
+        occluded: p.occluded,
+        outside: false,
+        z_order: 0,
+        rotation: 0,
+        points: p.points,
+        attributes: [],
+      });
   }
   return { shapes, tags };
 }
@@ -194,10 +298,18 @@ export class Imports {
       const upload = core.state.uploads.find((u) => u.id === rec.params.uploadId);
       try {
         const task = core.task(Number(rec.taskId));
-        const range = rec.jobId ? core.job(rec.jobId) : { startFrame: 0, stopFrame: (task.data?.size ?? 1) - 1 };
+        const range = rec.jobId
+          ? core.job(rec.jobId)
+          : { startFrame: 0, stopFrame: (task.data?.size ?? 1) - 1 };
         await job.progress(0.3, 'Importing annotations');
-        const parsed = await parseAnnotationFile(core.store.uploadFile(String(rec.params.uploadId)), String(rec.format));
-        const { shapes, tags } = toShapes(core, task, parsed, { start: range.startFrame, stop: range.stopFrame });
+        const parsed = await parseAnnotationFile(
+          core.store.uploadFile(String(rec.params.uploadId)),
+          String(rec.format),
+        );
+        const { shapes, tags } = toShapes(core, task, parsed, {
+          start: range.startFrame,
+          stop: range.stopFrame,
+        });
         const inRange = (f: number) => f >= range.startFrame && f <= range.stopFrame;
         const a = task.annotations;
         if (rec.params.importMode === 'replace') {
@@ -223,14 +335,31 @@ export class Imports {
   }
 
   /** Rebuilds a task from task.json, annotations.json and data/ of a backup archive. */
-  private async restore(rec: RequestRec, job: Parameters<Parameters<Requests['register']>[1]>[1]): Promise<number> {
+  private async restore(
+    rec: RequestRec,
+    job: Parameters<Parameters<Requests['register']>[1]>[1],
+  ): Promise<number> {
     const core = this.core;
     const path = core.store.uploadFile(String(rec.params.uploadId));
     const taskText = await readZipText(path, 'task.json');
-    if (taskText === null) throw new Error('ValueError: Invalid backup: task.json was not found in the archive');
+    if (taskText === null)
+      throw new Error('ValueError: Invalid backup: task.json was not found in the archive');
     const meta = JSON.parse(taskText) as {
-      name: string; bug_tracker?: string; subset?: string; labels: unknown[]; segment_size?: number; overlap?: number | null;
-      data?: { chunk_size?: number | null; image_quality?: number; start_frame?: number; stop_frame?: number; frame_filter?: string; sorting_method?: string; order?: string[] };
+      name: string;
+      bug_tracker?: string;
+      subset?: string;
+      labels: unknown[];
+      segment_size?: number;
+      overlap?: number | null;
+      data?: {
+        chunk_size?: number | null;
+        image_quality?: number;
+        start_frame?: number;
+        stop_frame?: number;
+        frame_filter?: string;
+        sorting_method?: string;
+        order?: string[];
+      };
     };
     const parsedLabels = parseLabels(core, meta.labels ?? []);
     if (parsedLabels.error) throw new Error('ValueError: Invalid backup: bad label specification');
@@ -253,7 +382,21 @@ export class Imports {
       updatedDate: now,
       sourceStorage: defaultStorage(core),
       targetStorage: defaultStorage(core),
-      data: { id: core.store.nextId('data'), clientFiles: [], size: 0, imageQuality: null, chunkSize: null, startFrame: 0, stopFrame: 0, frameFilter: '', sortingMethod: 'lexicographical', mediaType: '', originalChunkType: '', compressedChunkType: '', frames: [] },
+      data: {
+        id: core.store.nextId('data'),
+        clientFiles: [],
+        size: 0,
+        imageQuality: null,
+        chunkSize: null,
+        startFrame: 0,
+        stopFrame: 0,
+        frameFilter: '',
+        sortingMethod: 'lexicographical',
+        mediaType: '',
+        originalChunkType: '',
+        compressedChunkType: '',
+        frames: [],
+      },
       mode: '',
       dimension: '',
       annotations: emptyAnnotations(),
@@ -269,8 +412,11 @@ export class Imports {
       data.clientFiles.push(name);
     });
     const d = meta.data ?? {};
-    const onlyImages = data.clientFiles.length > 0 && data.clientFiles.every((n) => kindOf(n) === 'image');
-    const sorting = SORTING.includes(String(d.sorting_method)) ? (d.sorting_method as CreateParams['sortingMethod']) : 'lexicographical';
+    const onlyImages =
+      data.clientFiles.length > 0 && data.clientFiles.every((n) => kindOf(n) === 'image');
+    const sorting = SORTING.includes(String(d.sorting_method))
+      ? (d.sorting_method as CreateParams['sortingMethod'])
+      : 'lexicographical';
     const params: CreateParams = {
       imageQuality: d.image_quality ?? 70,
       chunkSize: d.chunk_size ?? null,
@@ -288,18 +434,28 @@ export class Imports {
     try {
       await processTask(core, task, params, job);
       const annText = await readZipText(path, 'annotations.json');
-      const perJob = annText ? (JSON.parse(annText) as Array<{ shapes?: Array<Shape & { label: string }>; tags?: Array<{ frame: number; label: string }> }>) : [];
+      const perJob = annText
+        ? (JSON.parse(annText) as Array<{
+            shapes?: Array<Shape & { label: string }>;
+            tags?: Array<{ frame: number; label: string }>;
+          }>)
+        : [];
       const byName = (n: string): LabelRec | undefined => task.labels.find((l) => l.name === n);
       for (const a of perJob) {
         for (const s of a.shapes ?? []) {
           const label = byName(s.label);
           if (!label) continue;
           const { label: _l, ...rest } = s;
-          task.annotations.shapes.push({ ...rest, id: core.store.nextId('shape'), label_id: label.id });
+          task.annotations.shapes.push({
+            ...rest,
+            id: core.store.nextId('shape'),
+            label_id: label.id,
+          });
         }
         for (const t of a.tags ?? []) {
           const label = byName(t.label);
-          if (label) task.annotations.tags.push({ frame: t.frame, label_id: label.id, attributes: [] });
+          if (label)
+            task.annotations.tags.push({ frame: t.frame, label_id: label.id, attributes: [] });
         }
       }
     } catch (err) {
@@ -337,7 +493,9 @@ export class Imports {
       if (!upload) throw listError('A backup archive is expected in the task_file field');
       await this.enqueueBackup(ctx, upload, scopeOrgId(scope));
     });
-    router.add(['HEAD', 'PATCH'], new RegExp(`^/api/tasks/backup/${UPLOAD_ID}$`), async (ctx) => this.tus.chunk(ctx, backupCol, ctx.params.fileId ?? ''));
+    router.add(['HEAD', 'PATCH'], new RegExp(`^/api/tasks/backup/${UPLOAD_ID}$`), async (ctx) =>
+      this.tus.chunk(ctx, backupCol, ctx.params.fileId ?? ''),
+    );
 
     // ---- annotations of tasks and jobs ----
     for (const target of ['task', 'job'] as const) {
@@ -345,50 +503,75 @@ export class Imports {
       const resolve = (ctx: Ctx) => {
         if (target === 'task') {
           const t = taskAccess(core, ctx, Number(ctx.params.id));
-          return { task: t, jobId: null, col: { kind: 'annotations', target, targetId: t.id } as TusCollection };
+          return {
+            task: t,
+            jobId: null,
+            col: { kind: 'annotations', target, targetId: t.id } as TusCollection,
+          };
         }
         const j = jobAccess(core, ctx, Number(ctx.params.id));
-        return { task: core.task(j.taskId), jobId: j.id, col: { kind: 'annotations', target, targetId: j.id } as TusCollection };
+        return {
+          task: core.task(j.taskId),
+          jobId: j.id,
+          col: { kind: 'annotations', target, targetId: j.id } as TusCollection,
+        };
       };
-      router.add(['GET', 'POST', 'OPTIONS', 'DELETE'], new RegExp(`^/api/${plural}/(?<id>\\d+)/annotations/?$`), async (ctx) => {
-        const { task, jobId, col } = resolve(ctx);
-        if (ctx.method === 'GET') {
-          if (ctx.query.get('format') !== null) return this.exports.legacyAnnotations.get(target)?.(ctx);
-          const range = jobId ? core.job(jobId) : { startFrame: 0, stopFrame: Number.MAX_SAFE_INTEGER };
-          const a = task.annotations;
-          const inRange = (f: number) => f >= range.startFrame && f <= range.stopFrame;
-          return ctx.sendJson(200, { version: a.version, tags: a.tags.filter((t) => inRange(t.frame)), shapes: a.shapes.filter((s) => inRange(s.frame)), tracks: [] });
-        }
-        if (ctx.method === 'DELETE') {
-          task.annotations = emptyAnnotations();
-          task.updatedDate = core.now();
-          await core.store.save();
-          return ctx.sendEmpty(204);
-        }
-        if (ctx.hasHeader('upload-finish')) {
-          const filename = ctx.query.get('filename');
-          await ctx.drain();
+      router.add(
+        ['GET', 'POST', 'OPTIONS', 'DELETE'],
+        new RegExp(`^/api/${plural}/(?<id>\\d+)/annotations/?$`),
+        async (ctx) => {
+          const { task, jobId, col } = resolve(ctx);
+          if (ctx.method === 'GET') {
+            if (ctx.query.get('format') !== null)
+              return this.exports.legacyAnnotations.get(target)?.(ctx);
+            const range = jobId
+              ? core.job(jobId)
+              : { startFrame: 0, stopFrame: Number.MAX_SAFE_INTEGER };
+            const a = task.annotations;
+            const inRange = (f: number) => f >= range.startFrame && f <= range.stopFrame;
+            return ctx.sendJson(200, {
+              version: a.version,
+              tags: a.tags.filter((t) => inRange(t.frame)),
+              shapes: a.shapes.filter((s) => inRange(s.frame)),
+              tracks: [],
+            });
+          }
+          if (ctx.method === 'DELETE') {
+            task.annotations = emptyAnnotations();
+            task.updatedDate = core.now();
+            await core.store.save();
+            return ctx.sendEmpty(204);
+          }
+          if (ctx.hasHeader('upload-finish')) {
+            const filename = ctx.query.get('filename');
+            await ctx.drain();
+            this.checkImport(ctx, task);
+            if (!filename) throw listError('The filename was not specified');
+            const upload = this.tus.finished(Number(ctx.userId), col, filename);
+            if (!upload) throw listError(`No such file were uploaded: ${filename}`);
+            return this.enqueueAnnotations(ctx, task, jobId, upload);
+          }
+          if (ctx.hasHeader('upload-start')) {
+            await ctx.drain();
+            return ctx.sendEmpty(202);
+          }
+          if (ctx.hasHeader('upload-length') || ctx.method === 'OPTIONS') {
+            return ctx.method === 'OPTIONS' ? this.tus.options(ctx) : this.tus.create(ctx, col);
+          }
           this.checkImport(ctx, task);
-          if (!filename) throw listError('The filename was not specified');
-          const upload = this.tus.finished(Number(ctx.userId), col, filename);
-          if (!upload) throw listError(`No such file were uploaded: ${filename}`);
-          return this.enqueueAnnotations(ctx, task, jobId, upload);
-        }
-        if (ctx.hasHeader('upload-start')) {
-          await ctx.drain();
-          return ctx.sendEmpty(202);
-        }
-        if (ctx.hasHeader('upload-length') || ctx.method === 'OPTIONS') {
-          return ctx.method === 'OPTIONS' ? this.tus.options(ctx) : this.tus.create(ctx, col);
-        }
-        this.checkImport(ctx, task);
-        const upload = await multipartUpload(core, ctx, col, 'annotation_file');
-        if (!upload) throw listError('An annotation file is expected in the annotation_file field');
-        await this.enqueueAnnotations(ctx, task, jobId, upload);
-      });
-      router.add(['HEAD', 'PATCH'], new RegExp(`^/api/${plural}/(?<id>\\d+)/annotations/${UPLOAD_ID}$`), async (ctx) => {
-        await this.tus.chunk(ctx, resolve(ctx).col, ctx.params.fileId ?? '');
-      });
+          const upload = await multipartUpload(core, ctx, col, 'annotation_file');
+          if (!upload)
+            throw listError('An annotation file is expected in the annotation_file field');
+          await this.enqueueAnnotations(ctx, task, jobId, upload);
+        },
+      );
+      router.add(
+        ['HEAD', 'PATCH'],
+        new RegExp(`^/api/${plural}/(?<id>\\d+)/annotations/${UPLOAD_ID}$`),
+        async (ctx) => {
+          await this.tus.chunk(ctx, resolve(ctx).col, ctx.params.fileId ?? '');
+        },
+      );
     }
   }
 
@@ -398,13 +581,21 @@ export class Imports {
     if (!format) throw listError('The format was not specified');
     const info = importer(format);
     if (!info) throw listError(`Unknown input format '${format}'`);
-    if (!info.enabled || (task.dimension && info.dimension !== task.dimension)) throw detail(405, 'Format is not available');
+    if (!info.enabled || (task.dimension && info.dimension !== task.dimension))
+      throw detail(405, 'Format is not available');
     const mode = ctx.query.get('import_mode') ?? 'replace';
-    if (mode !== 'replace' && mode !== 'append') throw listError(`Unexpected import mode '${mode}'`);
-    if (!task.data || task.data.size === 0) throw listError('Importing annotations into a task without data is not allowed');
+    if (mode !== 'replace' && mode !== 'append')
+      throw listError(`Unexpected import mode '${mode}'`);
+    if (!task.data || task.data.size === 0)
+      throw listError('Importing annotations into a task without data is not allowed');
   }
 
-  private async enqueueAnnotations(ctx: Ctx, task: TaskRec, jobId: number | null, upload: UploadRec): Promise<void> {
+  private async enqueueAnnotations(
+    ctx: Ctx,
+    task: TaskRec,
+    jobId: number | null,
+    upload: UploadRec,
+  ): Promise<void> {
     const target = jobId ? 'job' : 'task';
     const rqId = `action=import&target=${target}&target_id=${jobId ?? task.id}&subresource=annotations`;
     if (isActive(this.requests.get(rqId))) return ctx.sendJson(409, { rq_id: rqId });
@@ -418,7 +609,11 @@ export class Imports {
       projectId: task.projectId,
       orgId: task.orgId,
       format: ctx.query.get('format'),
-      params: { uploadId: upload.id, importMode: ctx.query.get('import_mode') ?? 'replace', convMaskToPoly: parseBool(ctx.query.get('conv_mask_to_poly'), true) },
+      params: {
+        uploadId: upload.id,
+        importMode: ctx.query.get('import_mode') ?? 'replace',
+        convMaskToPoly: parseBool(ctx.query.get('conv_mask_to_poly'), true),
+      },
     });
     await this.requests.enqueue(rec);
     await ctx.sendJson(202, { rq_id: rqId });
@@ -426,9 +621,15 @@ export class Imports {
 
   private async enqueueBackup(ctx: Ctx, upload: UploadRec, orgId: number | null): Promise<void> {
     const rqId = `action=import&target=task&id=${this.core.rng.uuid4()}&subresource=backup`;
-    const rec = this.requests.newRecord({ id: rqId, kind: 'import:backup', target: 'task', ownerId: Number(ctx.userId), orgId, params: { uploadId: upload.id } });
+    const rec = this.requests.newRecord({
+      id: rqId,
+      kind: 'import:backup',
+      target: 'task',
+      ownerId: Number(ctx.userId),
+      orgId,
+      params: { uploadId: upload.id },
+    });
     await this.requests.enqueue(rec);
     await ctx.sendJson(202, { rq_id: rqId });
   }
 }
-

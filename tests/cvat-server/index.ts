@@ -61,12 +61,16 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cvat-test-server-'));
   const store = new Store(dataDir);
   const rng = createRng(options.seed);
-  const core = new Core(store, {
-    version: options.version ?? '2.73.0',
-    processingDelayMs: options.processingDelayMs ?? 100,
-    rangeSupport: options.rangeSupport ?? true,
-    tusMaxSize: options.tusMaxSize ?? 26_843_545_600,
-  }, rng);
+  const core = new Core(
+    store,
+    {
+      version: options.version ?? '2.73.0',
+      processingDelayMs: options.processingDelayMs ?? 100,
+      rangeSupport: options.rangeSupport ?? true,
+      tusMaxSize: options.tusMaxSize ?? 26_843_545_600,
+    },
+    rng,
+  );
 
   const router = new Router();
   const auth = new Auth(core);
@@ -85,7 +89,9 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   exportsApi.register(router);
   new Imports(core, tus, requests, exportsApi).register(router);
   requests.registerRoutes(router);
-  router.add('GET', /^\/api\/server\/annotation\/formats$/, async (ctx) => ctx.sendJson(200, { importers: IMPORTERS, exporters: EXPORTERS }));
+  router.add('GET', /^\/api\/server\/annotation\/formats$/, async (ctx) =>
+    ctx.sendJson(200, { importers: IMPORTERS, exporters: EXPORTERS }),
+  );
 
   const pipeline = {
     negotiate,

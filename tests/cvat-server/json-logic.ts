@@ -19,8 +19,12 @@ export function parseFilter<T>(raw: string, fields: Record<string, Getter<T>>): 
 }
 
 function field<T>(arg: unknown, fields: Record<string, Getter<T>>): Getter<T> {
-  const name = arg !== null && typeof arg === 'object' && 'var' in arg ? (arg as { var: unknown }).var : undefined;
-  if (typeof name !== 'string') throw listError(`filter: ${JSON.stringify(arg)} term is not supported`);
+  const name =
+    arg !== null && typeof arg === 'object' && 'var' in arg
+      ? (arg as { var: unknown }).var
+      : undefined;
+  if (typeof name !== 'string')
+    throw listError(`filter: ${JSON.stringify(arg)} term is not supported`);
   const getter = fields[name];
   if (!getter) throw listError(`filter: '${name}' term is not supported`);
   return getter;
@@ -47,12 +51,17 @@ function build<T>(rules: unknown, fields: Record<string, Getter<T>>): Predicate<
   }
   const [op, rawArgs] = Object.entries(rules)[0] ?? [];
   const args: unknown[] = Array.isArray(rawArgs) ? rawArgs : [rawArgs];
-  const notImplemented = () => listError(`filter: ${op} operation with ${JSON.stringify(rawArgs)} arguments is not implemented`);
+  const notImplemented = () =>
+    listError(
+      `filter: ${op} operation with ${JSON.stringify(rawArgs)} arguments is not implemented`,
+    );
   switch (op) {
     case 'and':
     case 'or': {
       const parts = args.map((a) => build(a, fields));
-      return op === 'and' ? (item) => parts.every((p) => p(item)) : (item) => parts.some((p) => p(item));
+      return op === 'and'
+        ? (item) => parts.every((p) => p(item))
+        : (item) => parts.some((p) => p(item));
     }
     case '!': {
       const inner = build(args[0], fields);

@@ -17,14 +17,29 @@ describe('CVAT < 2.16', () => {
     expect((await call(s, 'GET', '/api/server/about', { as: null })).json().version).toBe('2.15.0');
     expect((await call(s, 'GET', '/api/requests', { headers: key() })).status).toBe(404);
     const t = await createTask(s, {}, undefined);
-    expect((await call(s, 'POST', `/api/tasks/${t}/dataset/export?format=COCO%201.0`, { headers: key() })).status).toBe(404);
+    expect(
+      (
+        await call(s, 'POST', `/api/tasks/${t}/dataset/export?format=COCO%201.0`, {
+          headers: key(),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('Upload-Finish echoes the options (202, no rq_id); /status reports progress with Deprecation', async () => {
     const t = await createTask(s);
-    await call(s, 'POST', `/api/tasks/${t}/data/`, { headers: { ...key(), 'Upload-Start': 'true' }, body: {} });
-    await call(s, 'POST', `/api/tasks/${t}/data/`, { headers: { ...key(), 'Upload-Multiple': 'true' }, form: form(images(2)) });
-    const fin = await call(s, 'POST', `/api/tasks/${t}/data/`, { headers: { ...key(), 'Upload-Finish': 'true' }, body: { image_quality: 75 } });
+    await call(s, 'POST', `/api/tasks/${t}/data/`, {
+      headers: { ...key(), 'Upload-Start': 'true' },
+      body: {},
+    });
+    await call(s, 'POST', `/api/tasks/${t}/data/`, {
+      headers: { ...key(), 'Upload-Multiple': 'true' },
+      form: form(images(2)),
+    });
+    const fin = await call(s, 'POST', `/api/tasks/${t}/data/`, {
+      headers: { ...key(), 'Upload-Finish': 'true' },
+      body: { image_quality: 75 },
+    });
     expect(fin.status).toBe(202);
     expect(fin.json()).not.toHaveProperty('rq_id');
     expect(fin.json()).toMatchObject({ image_quality: 75, sorting_method: 'lexicographical' });
@@ -41,8 +56,16 @@ describe('CVAT < 2.16', () => {
 
   it('GET export flow: 202 while working, 201 when ready, then action=download 200', async () => {
     const t = await createTask(s);
-    await call(s, 'POST', `/api/tasks/${t}/data/`, { headers: key(), form: form(images(1), { image_quality: '70' }) });
-    for (let i = 0; i < 100 && (await call(s, 'GET', `/api/tasks/${t}`, { headers: key() })).json().size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await call(s, 'POST', `/api/tasks/${t}/data/`, {
+      headers: key(),
+      form: form(images(1), { image_quality: '70' }),
+    });
+    for (
+      let i = 0;
+      i < 100 && (await call(s, 'GET', `/api/tasks/${t}`, { headers: key() })).json().size === 0;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
     const url = `/api/tasks/${t}/dataset?format=${encodeURIComponent('CVAT for images 1.1')}`;
     const statuses: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -56,12 +79,23 @@ describe('CVAT < 2.16', () => {
     const dl = await fetch(`${s.url}${url}&action=download`, { headers: key() });
     expect(dl.status).toBe(200);
     expect(dl.headers.get('content-type')).toBe('application/zip');
-    const ann = await call(s, 'GET', `/api/tasks/${t}/annotations?format=${encodeURIComponent('CVAT for images 1.1')}`, { headers: key() });
+    const ann = await call(
+      s,
+      'GET',
+      `/api/tasks/${t}/annotations?format=${encodeURIComponent('CVAT for images 1.1')}`,
+      { headers: key() },
+    );
     expect([201, 202]).toContain(ann.status);
   });
 
   it('Bearer PATs are unknown (credentials ignored → 401)', async () => {
-    expect((await call(s, 'GET', '/api/users/self', { headers: { Authorization: `Bearer ${s.users.alice.token}` } })).status).toBe(401);
+    expect(
+      (
+        await call(s, 'GET', '/api/users/self', {
+          headers: { Authorization: `Bearer ${s.users.alice.token}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -70,16 +104,35 @@ describe('CVAT 2.20 (both export styles) and 2.40 (no PATs)', () => {
     const s = useKeyAuth(await startCvatServer({ version: '2.20.0', processingDelayMs: 10 }));
     try {
       const t = await createTask(s, {}, undefined);
-      const r = await call(s, 'POST', `/api/tasks/${t}/data/`, { form: form(images(1), { image_quality: '70' }) });
-      for (let i = 0; i < 100 && (await call(s, 'GET', `/api/requests/${encodeURIComponent(r.json().rq_id)}`)).json().status !== 'finished'; i++) await new Promise((res) => setTimeout(res, 10));
-      const e = await call(s, 'POST', `/api/tasks/${t}/dataset/export?format=COCO%201.0&location=local`);
-      let rec = (await call(s, 'GET', `/api/requests/${encodeURIComponent(e.json().rq_id)}`)).json();
+      const r = await call(s, 'POST', `/api/tasks/${t}/data/`, {
+        form: form(images(1), { image_quality: '70' }),
+      });
+      for (
+        let i = 0;
+        i < 100 &&
+        (await call(s, 'GET', `/api/requests/${encodeURIComponent(r.json().rq_id)}`)).json()
+          .status !== 'finished';
+        i++
+      )
+        await new Promise((res) => setTimeout(res, 10));
+      const e = await call(
+        s,
+        'POST',
+        `/api/tasks/${t}/dataset/export?format=COCO%201.0&location=local`,
+      );
+      let rec = (
+        await call(s, 'GET', `/api/requests/${encodeURIComponent(e.json().rq_id)}`)
+      ).json();
       for (let i = 0; i < 100 && rec.status !== 'finished'; i++) {
         await new Promise((res) => setTimeout(res, 10));
         rec = (await call(s, 'GET', `/api/requests/${encodeURIComponent(e.json().rq_id)}`)).json();
       }
-      expect(rec.result_url).toBe(`${s.url}/api/tasks/${t}/annotations?format=COCO+1.0&action=download`);
-      const dl = await fetch(rec.result_url, { headers: { Authorization: `Token ${s.users.alice.key}` } });
+      expect(rec.result_url).toBe(
+        `${s.url}/api/tasks/${t}/annotations?format=COCO+1.0&action=download`,
+      );
+      const dl = await fetch(rec.result_url, {
+        headers: { Authorization: `Token ${s.users.alice.key}` },
+      });
       expect(dl.status).toBe(200);
     } finally {
       await s.close();
@@ -101,9 +154,30 @@ describe('CVAT 2.20 (both export styles) and 2.40 (no PATs)', () => {
     const s = await startCvatServer({ version: '2.40.0' });
     try {
       expect((await call(s, 'GET', '/api/users/self')).status).toBe(401);
-      expect((await call(s, 'GET', '/api/users/self', { headers: { Authorization: `Token ${s.users.alice.key}` } })).status).toBe(200);
-      expect((await call(s, 'GET', '/api/users/self', { headers: { Authorization: `Basic ${Buffer.from('alice:alice-pass').toString('base64')}` } })).status).toBe(200);
-      expect((await call(s, 'POST', '/api/auth/access_tokens', { headers: { Authorization: `Token ${s.users.alice.key}` }, body: { name: 'x' } })).status).toBe(404);
+      expect(
+        (
+          await call(s, 'GET', '/api/users/self', {
+            headers: { Authorization: `Token ${s.users.alice.key}` },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await call(s, 'GET', '/api/users/self', {
+            headers: {
+              Authorization: `Basic ${Buffer.from('alice:alice-pass').toString('base64')}`,
+            },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await call(s, 'POST', '/api/auth/access_tokens', {
+            headers: { Authorization: `Token ${s.users.alice.key}` },
+            body: { name: 'x' },
+          })
+        ).status,
+      ).toBe(404);
     } finally {
       await s.close();
     }

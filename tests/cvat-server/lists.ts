@@ -28,13 +28,18 @@ export function applyList<T>(ctx: Ctx, items: T[], spec: ListSpec<T>): T[] {
   }
   const search = ctx.query.get('search');
   if (search) {
-    const terms = search.split(/[\s,]+/).filter(Boolean).map((t) => t.toLowerCase());
+    const terms = search
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((t) => t.toLowerCase());
     const getters = spec.search.map((f) => spec.fields[f]).filter((g): g is Getter<T> => !!g);
     rows = rows.filter((r) =>
-      terms.every((term) => getters.some((g) => {
-        const v = g(r);
-        return v !== null && String(v).toLowerCase().includes(term);
-      })),
+      terms.every((term) =>
+        getters.some((g) => {
+          const v = g(r);
+          return v !== null && String(v).toLowerCase().includes(term);
+        }),
+      ),
     );
   }
   const filter = ctx.query.get('filter');
@@ -44,7 +49,9 @@ export function applyList<T>(ctx: Ctx, items: T[], spec: ListSpec<T>): T[] {
     .map((s) => s.trim())
     .map((s) => ({ desc: s.startsWith('-'), get: spec.fields[s.replace(/^-/, '')] }))
     .filter((k): k is { desc: boolean; get: Getter<T> } => !!k.get);
-  const keys = sortKeys.length ? sortKeys : [{ desc: true, get: spec.fields['id'] as Getter<T> }].filter((k) => !!k.get);
+  const keys = sortKeys.length
+    ? sortKeys
+    : [{ desc: true, get: spec.fields['id'] as Getter<T> }].filter((k) => !!k.get);
   return [...rows].sort((a, b) => {
     for (const k of keys) {
       const x = k.get(a);
@@ -71,7 +78,8 @@ export function paginate<T>(ctx: Ctx, rows: T[]): Page<T> {
   const rawSize = ctx.query.get('page_size');
   let size = 10;
   if (rawSize === 'all') size = Number.MAX_SAFE_INTEGER;
-  else if (rawSize !== null && /^-?\d+$/.test(rawSize.trim()) && parseInt(rawSize, 10) > 0) size = parseInt(rawSize, 10);
+  else if (rawSize !== null && /^-?\d+$/.test(rawSize.trim()) && parseInt(rawSize, 10) > 0)
+    size = parseInt(rawSize, 10);
   const pages = Math.max(1, Math.ceil(rows.length / size));
   const rawPage = ctx.query.get('page') ?? '1';
   const page = rawPage === 'last' ? pages : /^\d+$/.test(rawPage) ? parseInt(rawPage, 10) : NaN;
@@ -80,12 +88,18 @@ export function paginate<T>(ctx: Ctx, rows: T[]): Page<T> {
   return {
     count: rows.length,
     next: page < pages ? replaceQueryParam(url, 'page', String(page + 1)) : null,
-    previous: page > 1 ? replaceQueryParam(url, 'page', page - 1 === 1 ? null : String(page - 1)) : null,
+    previous:
+      page > 1 ? replaceQueryParam(url, 'page', page - 1 === 1 ? null : String(page - 1)) : null,
     results: rows.slice((page - 1) * size, page * size),
   };
 }
 
-export async function sendList<T>(ctx: Ctx, items: T[], spec: ListSpec<T>, render: (item: T) => unknown): Promise<void> {
+export async function sendList<T>(
+  ctx: Ctx,
+  items: T[],
+  spec: ListSpec<T>,
+  render: (item: T) => unknown,
+): Promise<void> {
   const page = paginate(ctx, applyList(ctx, items, spec));
   await ctx.sendJson(200, { ...page, results: page.results.map(render) });
 }

@@ -7,12 +7,19 @@ import { deflateSync, crc32 } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { listZip } from './zip.js';
 
-export type MediaKind = 'image' | 'video' | 'audio' | 'zip' | 'archive' | 'pdf' | 'pointcloud' | 'manifest' | 'unknown';
+export type MediaKind =
+  'image' | 'video' | 'audio' | 'zip' | 'archive' | 'pdf' | 'pointcloud' | 'manifest' | 'unknown';
 
 const EXT: Record<string, MediaKind> = {};
 const add = (kind: MediaKind, exts: string) => exts.split(' ').forEach((e) => (EXT[e] = kind));
-add('image', 'jpg jpeg jpe jfif png bmp dib gif tif tiff webp ppm pgm pbm pnm jp2 j2k jpx ico ras xbm xwd rgb sgi heic heif avif');
-add('video', 'mp4 m4v mov avi mkv webm mpg mpeg mpe m2v ts m2ts mts flv wmv asf 3gp 3g2 ogv qt vob divx');
+add(
+  'image',
+  'jpg jpeg jpe jfif png bmp dib gif tif tiff webp ppm pgm pbm pnm jp2 j2k jpx ico ras xbm xwd rgb sgi heic heif avif',
+);
+add(
+  'video',
+  'mp4 m4v mov avi mkv webm mpg mpeg mpe m2v ts m2ts mts flv wmv asf 3gp 3g2 ogv qt vob divx',
+);
 add('audio', 'mp3 wav flac ogg oga m4a aac wma opus aif aiff');
 add('zip', 'zip');
 add('archive', 'tar gz tgz bz2 tbz2 xz txz 7z rar cpio iso');
@@ -39,7 +46,11 @@ export interface ImageSize {
 /** Reads width/height from an image header; null when the bytes are not a recognisable image. */
 export function imageSize(head: Buffer, name: string): ImageSize | null {
   const ext = name.toLowerCase().split('.').pop() ?? '';
-  if (head.length >= 24 && head.readUInt32BE(0) === 0x89504e47 && head.toString('ascii', 12, 16) === 'IHDR') {
+  if (
+    head.length >= 24 &&
+    head.readUInt32BE(0) === 0x89504e47 &&
+    head.toString('ascii', 12, 16) === 'IHDR'
+  ) {
     return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
   }
   if (head.length >= 4 && head[0] === 0xff && head[1] === 0xd8) {
@@ -48,19 +59,33 @@ export function imageSize(head: Buffer, name: string): ImageSize | null {
       if (head[i] !== 0xff) return null;
       const marker = head[i + 1] ?? 0;
       const len = head.readUInt16BE(i + 2);
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (
+        marker >= 0xc0 &&
+        marker <= 0xcf &&
+        marker !== 0xc4 &&
+        marker !== 0xc8 &&
+        marker !== 0xcc
+      ) {
         return { height: head.readUInt16BE(i + 5), width: head.readUInt16BE(i + 7) };
       }
       i += 2 + len;
     }
     return null;
   }
-  if (head.length >= 10 && head.toString('ascii', 0, 3) === 'GIF') return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
-  if (head.length >= 26 && head.toString('ascii', 0, 2) === 'BM') return { width: head.readInt32LE(18), height: Math.abs(head.readInt32LE(22)) };
-  if (head.length >= 30 && head.toString('ascii', 0, 4) === 'RIFF' && head.toString('ascii', 8, 12) === 'WEBP') {
+  if (head.length >= 10 && head.toString('ascii', 0, 3) === 'GIF')
+    return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
+  if (head.length >= 26 && head.toString('ascii', 0, 2) === 'BM')
+    return { width: head.readInt32LE(18), height: Math.abs(head.readInt32LE(22)) };
+  if (
+    head.length >= 30 &&
+    head.toString('ascii', 0, 4) === 'RIFF' &&
+    head.toString('ascii', 8, 12) === 'WEBP'
+  ) {
     const chunk = head.toString('ascii', 12, 16);
-    if (chunk === 'VP8X') return { width: 1 + head.readUIntLE(24, 3), height: 1 + head.readUIntLE(27, 3) };
-    if (chunk === 'VP8 ') return { width: head.readUInt16LE(26) & 0x3fff, height: head.readUInt16LE(28) & 0x3fff };
+    if (chunk === 'VP8X')
+      return { width: 1 + head.readUIntLE(24, 3), height: 1 + head.readUIntLE(27, 3) };
+    if (chunk === 'VP8 ')
+      return { width: head.readUInt16LE(26) & 0x3fff, height: head.readUInt16LE(28) & 0x3fff };
     if (chunk === 'VP8L') {
       const b = head.readUInt32LE(21);
       return { width: (b & 0x3fff) + 1, height: ((b >> 14) & 0x3fff) + 1 };
@@ -70,7 +95,24 @@ export function imageSize(head: Buffer, name: string): ImageSize | null {
   const pnm = /^P[1-6]\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)/.exec(head.toString('latin1', 0, 256));
   if (pnm) return { width: Number(pnm[1]), height: Number(pnm[2]) };
   // Formats whose headers we do not parse are accepted as long as they are not empty.
-  if (['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'gif', 'bmp', 'dib', 'webp', 'ppm', 'pgm', 'pbm', 'pnm'].includes(ext)) return null;
+  if (
+    [
+      'png',
+      'jpg',
+      'jpeg',
+      'jpe',
+      'jfif',
+      'gif',
+      'bmp',
+      'dib',
+      'webp',
+      'ppm',
+      'pgm',
+      'pbm',
+      'pnm',
+    ].includes(ext)
+  )
+    return null;
   return head.length > 0 ? { width: 1, height: 1 } : null;
 }
 
@@ -107,8 +149,11 @@ export async function listArchive(path: string, name: string): Promise<ArchiveEn
   const lower = name.toLowerCase();
   if (lower.endsWith('.zip')) return (await listZip(path)).filter((e) => !e.name.endsWith('/'));
   if (lower.endsWith('.tar')) return listTar(createReadStream(path));
-  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) return listTar(createReadStream(path).pipe(createGunzip()));
-  throw new Error(`NotImplementedError: the test server cannot unpack '${name}' (only zip, tar and tar.gz)`);
+  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz'))
+    return listTar(createReadStream(path).pipe(createGunzip()));
+  throw new Error(
+    `NotImplementedError: the test server cannot unpack '${name}' (only zip, tar and tar.gz)`,
+  );
 }
 
 async function listTar(stream: Readable): Promise<ArchiveEntry[]> {
@@ -130,9 +175,13 @@ async function listTar(stream: Readable): Promise<ArchiveEntry[]> {
       if (header.every((b) => b === 0)) return entries;
       const entryName = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
       const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
-      const size = parseInt(header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+      const size = parseInt(
+        header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim() || '0',
+        8,
+      );
       const type = String.fromCharCode(header[156] ?? 48);
-      if (type === '0' || type === '\0') entries.push({ name: prefix ? `${prefix}/${entryName}` : entryName, size });
+      if (type === '0' || type === '\0')
+        entries.push({ name: prefix ? `${prefix}/${entryName}` : entryName, size });
       skip = Math.ceil(size / 512) * 512;
     }
   }

@@ -19,17 +19,27 @@ export interface MisbehavingProxyOptions {
 const NGINX_413 =
   '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.27.0</center>\r\n</body>\r\n</html>\r\n';
 
-function strip<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(headers: T, names: string[]): T {
+function strip<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(
+  headers: T,
+  names: string[],
+): T {
   const out = { ...headers };
   for (const key of Object.keys(out)) if (names.includes(key.toLowerCase())) delete out[key];
   return out;
 }
 
-export async function createMisbehavingProxy(opts: MisbehavingProxyOptions): Promise<{ url: string; close(): Promise<void> }> {
+export async function createMisbehavingProxy(
+  opts: MisbehavingProxyOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
   const target = new URL(opts.target);
   const stripped = (opts.stripHeaders ?? []).map((h) => h.toLowerCase());
   const tooLarge = (res: ServerResponse) => {
-    res.writeHead(413, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(NGINX_413), Connection: 'close' });
+    // Like nginx's lingering close: answer at once but keep reading (and dropping) the body,
+    // so the client is not reset before it has read the answer.
+    res.writeHead(413, {
+      'Content-Type': 'text/html',
+      'Content-Length': Buffer.byteLength(NGINX_413),
+    });
     res.end(NGINX_413);
   };
 
@@ -63,7 +73,10 @@ export async function createMisbehavingProxy(opts: MisbehavingProxyOptions): Pro
       },
     );
     upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+      if (!res.headersSent)
+        res
+          .writeHead(502, { 'Content-Type': 'text/html' })
+          .end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       else res.destroy();
     });
     // Streamed bodies without a Content-Length are cut off like nginx does once over the limit.

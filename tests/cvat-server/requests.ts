@@ -55,7 +55,8 @@ export class Requests {
     const gone = state.requests.filter((r) => r.expiryDate !== null && r.expiryDate <= now);
     if (!gone.length) return;
     state.requests = state.requests.filter((r) => !gone.includes(r));
-    for (const r of gone) if (r.resultFile) void rm(this.core.store.resultPath(r.resultFile), { force: true });
+    for (const r of gone)
+      if (r.resultFile) void rm(this.core.store.resultPath(r.resultFile), { force: true });
     void this.core.store.save();
   }
 
@@ -63,7 +64,8 @@ export class Requests {
   async enqueue(rec: RequestRec): Promise<void> {
     const state = this.core.state;
     const old = state.requests.find((r) => r.id === rec.id);
-    if (old?.resultFile && old.resultFile !== rec.resultFile) await rm(this.core.store.resultPath(old.resultFile), { force: true });
+    if (old?.resultFile && old.resultFile !== rec.resultFile)
+      await rm(this.core.store.resultPath(old.resultFile), { force: true });
     state.requests = state.requests.filter((r) => r.id !== rec.id);
     state.requests.push(rec);
     await this.core.store.save();
@@ -143,8 +145,12 @@ export class Requests {
 
   /** §7.3: queued → removed; a running export → removed; anything else 400. */
   async cancel(rec: RequestRec): Promise<void> {
-    const cancellable = rec.status === 'queued' || (rec.status === 'started' && rec.kind.startsWith('export:'));
-    if (!cancellable) throw listError(`Only requests that have not yet been started or running exports can be cancelled. The request status is "${rec.status}".`);
+    const cancellable =
+      rec.status === 'queued' || (rec.status === 'started' && rec.kind.startsWith('export:'));
+    if (!cancellable)
+      throw listError(
+        `Only requests that have not yet been started or running exports can be cancelled. The request status is "${rec.status}".`,
+      );
     this.controllers.get(rec.id)?.abort();
     this.controllers.delete(rec.id);
     const state = this.core.state;
@@ -172,14 +178,26 @@ export class Requests {
         job_id: (r: RequestRec) => r.jobId,
         action: (r: RequestRec) => r.kind.split(':')[0] ?? null,
         target: (r: RequestRec) => r.target,
-        subresource: (r: RequestRec) => (r.kind === 'create:task' ? null : (r.kind.split(':')[1] ?? null)),
+        subresource: (r: RequestRec) =>
+          r.kind === 'create:task' ? null : (r.kind.split(':')[1] ?? null),
         format: (r: RequestRec) => r.format,
         org: (r: RequestRec) => core.org(r.orgId)?.slug ?? null,
         org_id: (r: RequestRec) => r.orgId,
         created_date: (r: RequestRec) => r.createdDate,
       },
       search: [],
-      simple: ['status', 'project_id', 'task_id', 'job_id', 'action', 'target', 'subresource', 'format', 'org', 'org_id'],
+      simple: [
+        'status',
+        'project_id',
+        'task_id',
+        'job_id',
+        'action',
+        'target',
+        'subresource',
+        'format',
+        'org',
+        'org_id',
+      ],
       defaultSort: '-created_date',
     };
     router.add('GET', /^\/api\/requests$/, async (ctx) => {
@@ -187,7 +205,14 @@ export class Requests {
       const mine = core.state.requests.filter((r) => r.ownerId === ctx.userId);
       // Only created_date, status and action are sortable; other sort names are ignored.
       const sort = ctx.query.get('sort');
-      if (sort) ctx.query.set('sort', sort.split(',').filter((s) => SORTABLE.includes(s.replace(/^-/, ''))).join(','));
+      if (sort)
+        ctx.query.set(
+          'sort',
+          sort
+            .split(',')
+            .filter((s) => SORTABLE.includes(s.replace(/^-/, '')))
+            .join(','),
+        );
       await sendList(ctx, mine, spec, (r) => requestRead(core, ctx, r));
     });
 
@@ -213,11 +238,19 @@ export class Requests {
       await ctx.sendJson(200, { state: 'Finished', message: '', progress: 0 }, headers);
       return;
     }
-    const state = { queued: 'Queued', started: 'Started', finished: 'Finished', failed: 'Failed' }[rec.status];
-    await ctx.sendJson(200, { state, message: rec.message, progress: Math.round((rec.progress ?? 0) * 100) }, headers);
+    const state = { queued: 'Queued', started: 'Started', finished: 'Finished', failed: 'Failed' }[
+      rec.status
+    ];
+    await ctx.sendJson(
+      200,
+      { state, message: rec.message, progress: Math.round((rec.progress ?? 0) * 100) },
+      headers,
+    );
   }
 
-  newRecord(partial: Pick<RequestRec, 'id' | 'kind' | 'target' | 'ownerId'> & Partial<RequestRec>): RequestRec {
+  newRecord(
+    partial: Pick<RequestRec, 'id' | 'kind' | 'target' | 'ownerId'> & Partial<RequestRec>,
+  ): RequestRec {
     return {
       status: 'queued',
       message: '',

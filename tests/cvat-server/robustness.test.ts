@@ -14,14 +14,23 @@ import { attachImages, call, createTask, form, images, raw, tusMeta } from './te
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Sends a request and reports whether the connection was reset instead of answered. */
-function attempt(url: string, method: string, headers: Record<string, string | number>, body?: Buffer): Promise<{ status?: number; error?: string; body?: Buffer }> {
+function attempt(
+  url: string,
+  method: string,
+  headers: Record<string, string | number>,
+  body?: Buffer,
+): Promise<{ status?: number; error?: string; body?: Buffer }> {
   return new Promise((resolve) => {
     const req = httpRequest(url, { method, headers }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts) }));
-      res.on('error', (e) => resolve({ status: res.statusCode, error: e.message, body: Buffer.concat(parts) }));
-      res.on('aborted', () => resolve({ status: res.statusCode, error: 'aborted', body: Buffer.concat(parts) }));
+      res.on('error', (e) =>
+        resolve({ status: res.statusCode, error: e.message, body: Buffer.concat(parts) }),
+      );
+      res.on('aborted', () =>
+        resolve({ status: res.statusCode, error: 'aborted', body: Buffer.concat(parts) }),
+      );
     });
     req.on('error', (e) => resolve({ error: e.message }));
     if (body) req.write(body);
@@ -29,11 +38,24 @@ function attempt(url: string, method: string, headers: Record<string, string | n
   });
 }
 
-async function tusStart(s: CvatTestServer, taskId: number, name: string, length: number): Promise<string> {
-  await call(s, 'POST', `/api/tasks/${taskId}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
+async function tusStart(
+  s: CvatTestServer,
+  taskId: number,
+  name: string,
+  length: number,
+): Promise<string> {
+  await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
+    headers: { 'Upload-Start': 'true' },
+    body: {},
+  });
   const r = await raw(`${s.url}/api/tasks/${taskId}/data/`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${s.users.alice.token}`, 'Upload-Length': length, 'Upload-Metadata': tusMeta(name), 'Content-Length': 0 },
+    headers: {
+      Authorization: `Bearer ${s.users.alice.token}`,
+      'Upload-Length': length,
+      'Upload-Metadata': tusMeta(name),
+      'Content-Length': 0,
+    },
   });
   return String(r.headers.location);
 }
@@ -47,7 +69,10 @@ const patchHeaders = (s: CvatTestServer, offset: number, length: number) => ({
 });
 
 async function headOffset(s: CvatTestServer, location: string): Promise<number> {
-  const r = await raw(location, { method: 'HEAD', headers: { Authorization: `Bearer ${s.users.alice.token}` } });
+  const r = await raw(location, {
+    method: 'HEAD',
+    headers: { Authorization: `Bearer ${s.users.alice.token}` },
+  });
   return Number(r.headers['upload-offset']);
 }
 
@@ -60,15 +85,39 @@ describe('persistence', () => {
       const token = s.users.alice.token;
       const taskId = await createTask(s, { name: 'persisted' });
       const loc = await tusStart(s, taskId, 'resume.png', png.length);
-      expect((await raw(loc, { method: 'PATCH', headers: patchHeaders(s, 0, 100), body: png.subarray(0, 100) })).status).toBe(204);
+      expect(
+        (
+          await raw(loc, {
+            method: 'PATCH',
+            headers: patchHeaders(s, 0, 100),
+            body: png.subarray(0, 100),
+          })
+        ).status,
+      ).toBe(204);
       await s.close();
       s = await startCvatServer({ dataDir: dir, processingDelayMs: 10 });
       expect(s.users.alice.token).toBe(token);
       const moved = loc.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${s.port}`);
       expect(await headOffset(s, moved)).toBe(100);
-      const another = await raw(`${s.url}/api/tasks/${taskId}/data/`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Upload-Length': 5, 'Upload-Metadata': tusMeta('x.png'), 'Content-Length': 0 } });
+      const another = await raw(`${s.url}/api/tasks/${taskId}/data/`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Upload-Length': 5,
+          'Upload-Metadata': tusMeta('x.png'),
+          'Content-Length': 0,
+        },
+      });
       expect(another.headers.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${s.port}/`));
-      expect((await raw(moved, { method: 'PATCH', headers: patchHeaders(s, 100, png.length - 100), body: png.subarray(100) })).status).toBe(204);
+      expect(
+        (
+          await raw(moved, {
+            method: 'PATCH',
+            headers: patchHeaders(s, 100, png.length - 100),
+            body: png.subarray(100),
+          })
+        ).status,
+      ).toBe(204);
       expect((await call(s, 'GET', `/api/tasks/${taskId}`)).json().name).toBe('persisted');
       expect(s.admin.taskFiles(taskId).find((f) => f.name === 'resume.png')?.sha256).toBe(sha(png));
       await s.close();
@@ -81,24 +130,58 @@ describe('persistence', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cvat-kill-'));
     const startChild = () =>
       new Promise<{ url: string; token: string; kill: () => Promise<void> }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'cli.ts'), '--port', '0', '--data', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(import.meta.dirname, 'cli.ts'), '--port', '0', '--data', dir],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         let out = '';
         child.stdout.on('data', (c: Buffer) => {
           out += c.toString();
           const url = /listening on (http:\S+)/.exec(out)?.[1];
           const token = /CVAT_ACCESS_TOKEN=(\S+)/.exec(out)?.[1];
-          if (url && token) resolve({ url, token, kill: () => new Promise((r) => { child.once('exit', () => r()); child.kill('SIGKILL'); }) });
+          if (url && token)
+            resolve({
+              url,
+              token,
+              kill: () =>
+                new Promise((r) => {
+                  child.once('exit', () => r());
+                  child.kill('SIGKILL');
+                }),
+            });
         });
         child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
       });
     try {
       const a = await startChild();
       const H = { Authorization: `Bearer ${a.token}` };
-      const t = await fetch(`${a.url}/api/tasks`, { method: 'POST', headers: { ...H, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'k', labels: [{ name: 'x' }] }) });
+      const t = await fetch(`${a.url}/api/tasks`, {
+        method: 'POST',
+        headers: { ...H, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'k', labels: [{ name: 'x' }] }),
+      });
       const taskId = ((await t.json()) as { id: number }).id;
-      const created = await raw(`${a.url}/api/tasks/${taskId}/data/`, { method: 'POST', headers: { ...H, 'Upload-Length': 1000, 'Upload-Metadata': tusMeta('k.bin'), 'Content-Length': 0 } });
+      const created = await raw(`${a.url}/api/tasks/${taskId}/data/`, {
+        method: 'POST',
+        headers: {
+          ...H,
+          'Upload-Length': 1000,
+          'Upload-Metadata': tusMeta('k.bin'),
+          'Content-Length': 0,
+        },
+      });
       const loc = String(created.headers.location);
-      const p = await raw(loc, { method: 'PATCH', headers: { ...H, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': 0, 'Content-Length': 400 }, body: Buffer.alloc(400, 1) });
+      const p = await raw(loc, {
+        method: 'PATCH',
+        headers: {
+          ...H,
+          'Content-Type': 'application/offset+octet-stream',
+          'Upload-Offset': 0,
+          'Content-Length': 400,
+        },
+        body: Buffer.alloc(400, 1),
+      });
       expect(p.status).toBe(204);
       await a.kill();
       const b = await startChild();
@@ -128,7 +211,15 @@ describe('faults', () => {
   });
 
   it('scripted status faults match method and path and are consumed in order', async () => {
-    s.faults.failNext({ method: 'GET', path: /\/api\/tasks$/, kind: 'status', status: 429, headers: { 'Retry-After': '2' }, body: { detail: 'slow down' }, times: 2 });
+    s.faults.failNext({
+      method: 'GET',
+      path: /\/api\/tasks$/,
+      kind: 'status',
+      status: 429,
+      headers: { 'Retry-After': '2' },
+      body: { detail: 'slow down' },
+      times: 2,
+    });
     s.faults.failNext({ path: '/api/tasks', kind: 'status', status: 502, body: 'Bad Gateway' });
     expect((await call(s, 'GET', '/api/users/self')).status).toBe(200);
     const a = await call(s, 'GET', '/api/tasks');
@@ -151,24 +242,43 @@ describe('faults', () => {
     expect(r.error).toBeTruthy();
     await new Promise((res) => setTimeout(res, 50));
     expect(await headOffset(s, loc)).toBe(12_345);
-    expect((await raw(loc, { method: 'PATCH', headers: patchHeaders(s, 12_345, data.length - 12_345), body: data.subarray(12_345) })).status).toBe(204);
+    expect(
+      (
+        await raw(loc, {
+          method: 'PATCH',
+          headers: patchHeaders(s, 12_345, data.length - 12_345),
+          body: data.subarray(12_345),
+        })
+      ).status,
+    ).toBe(204);
   });
 
   it('reset-request on Upload-Multiple keeps the parts received so far', async () => {
     const taskId = await createTask(s);
-    await call(s, 'POST', `/api/tasks/${taskId}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
-    const files = [{ name: 'a.png', data: makePng(300, 300, 1) }, { name: 'b.png', data: makePng(300, 300, 2) }];
+    await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
+    const files = [
+      { name: 'a.png', data: makePng(300, 300, 1) },
+      { name: 'b.png', data: makePng(300, 300, 2) },
+    ];
     const fd = form(files);
     const req = new Request(`${s.url}/api/tasks/${taskId}/data/`, { method: 'POST', body: fd });
     const body = Buffer.from(await req.arrayBuffer());
     const cut = body.indexOf(Buffer.from('b.png')) + 1000;
     s.faults.failNext({ method: 'POST', path: '/data', kind: 'reset-request', afterBytes: cut });
-    const r = await attempt(`${s.url}/api/tasks/${taskId}/data/`, 'POST', {
-      Authorization: `Bearer ${s.users.alice.token}`,
-      'Upload-Multiple': 'true',
-      'Content-Type': String(req.headers.get('content-type')),
-      'Content-Length': body.length,
-    }, body);
+    const r = await attempt(
+      `${s.url}/api/tasks/${taskId}/data/`,
+      'POST',
+      {
+        Authorization: `Bearer ${s.users.alice.token}`,
+        'Upload-Multiple': 'true',
+        'Content-Type': String(req.headers.get('content-type')),
+        'Content-Length': body.length,
+      },
+      body,
+    );
     expect(r.error).toBeTruthy();
     await new Promise((res) => setTimeout(res, 50));
     const stored = s.admin.taskFiles(taskId);
@@ -187,7 +297,13 @@ describe('faults', () => {
     expect(r.error).toBeTruthy();
     expect(r.body?.length).toBe(30_000);
     s.faults.failNext({ kind: 'reset-response', afterBytes: 0 });
-    expect((await attempt(`${s.url}/api/users/self`, 'GET', { Authorization: `Bearer ${s.users.alice.token}` })).error).toBeTruthy();
+    expect(
+      (
+        await attempt(`${s.url}/api/users/self`, 'GET', {
+          Authorization: `Bearer ${s.users.alice.token}`,
+        })
+      ).error,
+    ).toBeTruthy();
   });
 
   it('hang, latency and bandwidth slow requests down', async () => {
@@ -204,7 +320,9 @@ describe('faults', () => {
     const { resultUrl } = s.admin.addSyntheticResult(taskId, 100_000);
     s.faults.set({ bandwidthBytesPerSec: 250_000 });
     t0 = Date.now();
-    const r = await fetch(resultUrl, { headers: { Authorization: `Bearer ${s.users.alice.token}` } });
+    const r = await fetch(resultUrl, {
+      headers: { Authorization: `Bearer ${s.users.alice.token}` },
+    });
     expect((await r.arrayBuffer()).byteLength).toBe(100_000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     s.faults.clear();
@@ -217,7 +335,9 @@ describe('faults', () => {
       const out: number[] = [];
       for (let i = 0; i < 12; i++) out.push((await call(srv, 'GET', '/api/users/self')).status);
       srv.faults.set({ errorRate: 0, resetRate: 1 });
-      const reset = await attempt(`${srv.url}/api/users/self`, 'GET', { Authorization: `Bearer ${srv.users.alice.token}` });
+      const reset = await attempt(`${srv.url}/api/users/self`, 'GET', {
+        Authorization: `Bearer ${srv.users.alice.token}`,
+      });
       await srv.close();
       return { out, reset };
     };
@@ -237,18 +357,31 @@ describe('faults', () => {
     expect(after.byMethod.POST).toBe((before.byMethod.POST ?? 0) + 1);
     expect(after.bytesIn).toBeGreaterThan(before.bytesIn);
     expect(after.log.at(-1)).toMatchObject({ method: 'POST', path: '/api/tasks', status: 201 });
-    const post = (path: string, body: unknown) => fetch(`${s.url}/_test${path}`, { method: 'POST', body: JSON.stringify(body) });
-    await post('/faults/fail-next', { kind: 'status', status: 418, pathRegex: '^/api/users/self$' });
+    const post = (path: string, body: unknown) =>
+      fetch(`${s.url}/_test${path}`, { method: 'POST', body: JSON.stringify(body) });
+    await post('/faults/fail-next', {
+      kind: 'status',
+      status: 418,
+      pathRegex: '^/api/users/self$',
+    });
     expect((await call(s, 'GET', '/api/users/self')).status).toBe(418);
     const taskId = await createTask(s);
     await attachImages(s, taskId, images(2));
     await post(`/complete-task/${taskId}`, {});
     expect((await call(s, 'GET', `/api/tasks/${taskId}`)).json().status).toBe('completed');
-    const files = (await (await fetch(`${s.url}/_test/tasks/${taskId}/files`)).json()) as Array<{ name: string }>;
+    const files = (await (await fetch(`${s.url}/_test/tasks/${taskId}/files`)).json()) as Array<{
+      name: string;
+    }>;
     expect(files.map((f) => f.name)).toEqual(['img_000.png', 'img_001.png']);
     await post('/revoke', { token: s.users.alice.key });
-    expect((await call(s, 'GET', '/api/users/self', { headers: { Authorization: `Token ${s.users.alice.key}` } })).status).toBe(401);
-    expect((await (await fetch(`${s.url}/_test/stats-nope`)).status)).toBe(404);
+    expect(
+      (
+        await call(s, 'GET', '/api/users/self', {
+          headers: { Authorization: `Token ${s.users.alice.key}` },
+        })
+      ).status,
+    ).toBe(401);
+    expect(await (await fetch(`${s.url}/_test/stats-nope`)).status).toBe(404);
   });
 });
 
@@ -262,15 +395,23 @@ describe('misbehaving proxy', () => {
   it('forwards (streaming) and answers nginx-style 413 above maxBodyBytes', async () => {
     const proxy = await createMisbehavingProxy({ target: s.url, maxBodyBytes: 1000 });
     try {
-      const ok = await fetch(`${proxy.url}/api/users/self`, { headers: { Authorization: `Bearer ${s.users.alice.token}` } });
+      const ok = await fetch(`${proxy.url}/api/users/self`, {
+        headers: { Authorization: `Bearer ${s.users.alice.token}` },
+      });
       expect(ok.status).toBe(200);
       const taskId = await createTask(s);
-      const big = await fetch(`${proxy.url}/api/tasks/${taskId}/data/`, { method: 'POST', headers: { Authorization: `Bearer ${s.users.alice.token}`, 'Upload-Multiple': 'true' }, body: form(images(3)) });
+      const big = await fetch(`${proxy.url}/api/tasks/${taskId}/data/`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${s.users.alice.token}`, 'Upload-Multiple': 'true' },
+        body: form(images(3)),
+      });
       expect(big.status).toBe(413);
       expect(big.headers.get('content-type')).toBe('text/html');
       expect(await big.text()).toMatch(/413 Request Entity Too Large/);
       const { resultUrl } = s.admin.addSyntheticResult(taskId, 2_000_000);
-      const dl = await fetch(resultUrl.replace(s.url, proxy.url), { headers: { Authorization: `Bearer ${s.users.alice.token}` } });
+      const dl = await fetch(resultUrl.replace(s.url, proxy.url), {
+        headers: { Authorization: `Bearer ${s.users.alice.token}` },
+      });
       expect((await dl.arrayBuffer()).byteLength).toBe(2_000_000);
     } finally {
       await proxy.close();
@@ -278,20 +419,40 @@ describe('misbehaving proxy', () => {
   });
 
   it('HEAD→GET, Location scheme rewriting and header stripping', async () => {
-    const proxy = await createMisbehavingProxy({ target: s.url, headToGet: true, rewriteLocationScheme: 'https', stripHeaders: ['upload-offset'] });
+    const proxy = await createMisbehavingProxy({
+      target: s.url,
+      headToGet: true,
+      rewriteLocationScheme: 'https',
+      stripHeaders: ['upload-offset'],
+    });
     try {
       const taskId = await createTask(s);
-      await call(s, 'POST', `/api/tasks/${taskId}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
+      await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
+        headers: { 'Upload-Start': 'true' },
+        body: {},
+      });
       const created = await raw(`${proxy.url}/api/tasks/${taskId}/data/`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${s.users.alice.token}`, 'Upload-Length': 10, 'Upload-Metadata': tusMeta('p.bin'), 'Content-Length': 0 },
+        headers: {
+          Authorization: `Bearer ${s.users.alice.token}`,
+          'Upload-Length': 10,
+          'Upload-Metadata': tusMeta('p.bin'),
+          'Content-Length': 0,
+        },
       });
       const loc = String(created.headers.location);
       expect(loc).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${new URL(proxy.url).port}/`));
       const viaProxy = loc.replace(/^https:/, 'http:');
-      const head = await raw(viaProxy, { method: 'HEAD', headers: { Authorization: `Bearer ${s.users.alice.token}` } });
+      const head = await raw(viaProxy, {
+        method: 'HEAD',
+        headers: { Authorization: `Bearer ${s.users.alice.token}` },
+      });
       expect(head.status).toBe(405); // the upstream saw GET
-      const p = await raw(viaProxy, { method: 'PATCH', headers: patchHeaders(s, 0, 10), body: Buffer.alloc(10) });
+      const p = await raw(viaProxy, {
+        method: 'PATCH',
+        headers: patchHeaders(s, 0, 10),
+        body: Buffer.alloc(10),
+      });
       expect(p.status).toBe(204);
       expect(p.headers['upload-offset']).toBeUndefined();
     } finally {
@@ -299,4 +460,3 @@ describe('misbehaving proxy', () => {
     }
   });
 });
-

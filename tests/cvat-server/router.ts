@@ -31,8 +31,18 @@ const DJANGO_404 =
 export class Router {
   private routes: Route[] = [];
 
-  add(methods: string | string[], pattern: RegExp, handler: Handler, opts: RouteOptions = {}): void {
-    this.routes.push({ methods: Array.isArray(methods) ? methods : [methods], pattern, handler, ...opts });
+  add(
+    methods: string | string[],
+    pattern: RegExp,
+    handler: Handler,
+    opts: RouteOptions = {},
+  ): void {
+    this.routes.push({
+      methods: Array.isArray(methods) ? methods : [methods],
+      pattern,
+      handler,
+      ...opts,
+    });
   }
 
   async dispatch(ctx: Ctx, pipeline: Pipeline): Promise<void> {
@@ -40,13 +50,19 @@ export class Router {
     if (candidates.length === 0) throw textError(404, DJANGO_404);
     const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
     const route =
-      candidates.find((r) => r.methods.includes(ctx.method)) ?? candidates.find((r) => r.methods.includes(method));
+      candidates.find((r) => r.methods.includes(ctx.method)) ??
+      candidates.find((r) => r.methods.includes(method));
     pipeline.negotiate(ctx);
     await pipeline.authenticate(ctx);
     if (!route) {
       if (!candidates.some((r) => r.public)) pipeline.requireUser(ctx);
       if (ctx.method === 'OPTIONS') {
-        await ctx.sendJson(200, { name: 'Api Root', description: '', renders: ['application/vnd.cvat+json'], parses: ['application/json', 'multipart/form-data'] });
+        await ctx.sendJson(200, {
+          name: 'Api Root',
+          description: '',
+          renders: ['application/vnd.cvat+json'],
+          parses: ['application/json', 'multipart/form-data'],
+        });
         return;
       }
       throw detail(405, `Method "${ctx.method}" not allowed.`);

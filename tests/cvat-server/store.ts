@@ -232,7 +232,21 @@ export interface RequestRec {
 
 export interface State {
   version: 1;
-  seq: Record<'user' | 'org' | 'membership' | 'project' | 'task' | 'job' | 'label' | 'attr' | 'data' | 'storage' | 'pat' | 'shape', number>;
+  seq: Record<
+    | 'user'
+    | 'org'
+    | 'membership'
+    | 'project'
+    | 'task'
+    | 'job'
+    | 'label'
+    | 'attr'
+    | 'data'
+    | 'storage'
+    | 'pat'
+    | 'shape',
+    number
+  >;
   clockSkewMs: number;
   users: UserRec[];
   pats: PatRec[];
@@ -249,7 +263,20 @@ export interface State {
 export function emptyState(): State {
   return {
     version: 1,
-    seq: { user: 0, org: 0, membership: 0, project: 0, task: 0, job: 0, label: 0, attr: 0, data: 0, storage: 0, pat: 0, shape: 0 },
+    seq: {
+      user: 0,
+      org: 0,
+      membership: 0,
+      project: 0,
+      task: 0,
+      job: 0,
+      label: 0,
+      attr: 0,
+      data: 0,
+      storage: 0,
+      pat: 0,
+      shape: 0,
+    },
     clockSkewMs: 0,
     users: [],
     pats: [],
@@ -274,7 +301,8 @@ export class Store {
   private waiters: Array<{ gen: number; resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(readonly dataDir: string) {
-    for (const dir of ['tasks', 'uploads', 'results', 'tmp']) mkdirSync(join(dataDir, dir), { recursive: true });
+    for (const dir of ['tasks', 'uploads', 'results', 'tmp'])
+      mkdirSync(join(dataDir, dir), { recursive: true });
     const file = this.stateFile;
     this.fresh = !existsSync(file);
     this.state = this.fresh ? emptyState() : (JSON.parse(readFileSync(file, 'utf8')) as State);
@@ -317,7 +345,9 @@ export class Store {
   save(): Promise<void> {
     if (this.closed) return Promise.resolve();
     const gen = ++this.requested;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) =>
+      this.waiters.push({ gen, resolve, reject }),
+    );
     if (!this.writer) this.writer = this.flushLoop();
     return done;
   }

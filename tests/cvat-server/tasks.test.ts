@@ -15,7 +15,13 @@ describe('lists (§3)', () => {
   let ids: number[] = [];
   beforeAll(async () => {
     ids = [];
-    for (let i = 0; i < 12; i++) ids.push(await createTask(s, { name: `list-${String(i).padStart(2, '0')} ${i % 2 ? 'odd' : 'even'}`, subset: i < 3 ? 'train' : '' }));
+    for (let i = 0; i < 12; i++)
+      ids.push(
+        await createTask(s, {
+          name: `list-${String(i).padStart(2, '0')} ${i % 2 ? 'odd' : 'even'}`,
+          subset: i < 3 ? 'train' : '',
+        }),
+      );
   });
 
   it('paginates with count/next/previous absolute URLs; default page size 10; newest first', async () => {
@@ -33,10 +39,18 @@ describe('lists (§3)', () => {
   });
 
   it('page_size: positive ints, all, fallback to 10; page past the end is 404', async () => {
-    expect((await call(s, 'GET', '/api/tasks?search=list-&page_size=5')).json().results).toHaveLength(5);
-    expect((await call(s, 'GET', '/api/tasks?search=list-&page_size=all')).json().results).toHaveLength(12);
-    expect((await call(s, 'GET', '/api/tasks?search=list-&page_size=-3')).json().results).toHaveLength(10);
-    expect((await call(s, 'GET', '/api/tasks?search=list-&page_size=abc')).json().results).toHaveLength(10);
+    expect(
+      (await call(s, 'GET', '/api/tasks?search=list-&page_size=5')).json().results,
+    ).toHaveLength(5);
+    expect(
+      (await call(s, 'GET', '/api/tasks?search=list-&page_size=all')).json().results,
+    ).toHaveLength(12);
+    expect(
+      (await call(s, 'GET', '/api/tasks?search=list-&page_size=-3')).json().results,
+    ).toHaveLength(10);
+    expect(
+      (await call(s, 'GET', '/api/tasks?search=list-&page_size=abc')).json().results,
+    ).toHaveLength(10);
     const past = await call(s, 'GET', '/api/tasks?search=list-&page=3');
     expect(past.status).toBe(404);
     expect(past.json()).toEqual({ detail: 'Invalid page.' });
@@ -44,9 +58,13 @@ describe('lists (§3)', () => {
   });
 
   it('sorts by several keys, ignores unknown ones', async () => {
-    const asc = (await call(s, 'GET', '/api/tasks?search=list-&sort=name,nonsense&page_size=all')).json().results.map((t: { name: string }) => t.name);
+    const asc = (await call(s, 'GET', '/api/tasks?search=list-&sort=name,nonsense&page_size=all'))
+      .json()
+      .results.map((t: { name: string }) => t.name);
     expect(asc).toEqual([...asc].sort());
-    const desc = (await call(s, 'GET', '/api/tasks?search=list-&sort=-id&page_size=all')).json().results.map((t: { id: number }) => t.id);
+    const desc = (await call(s, 'GET', '/api/tasks?search=list-&sort=-id&page_size=all'))
+      .json()
+      .results.map((t: { id: number }) => t.id);
     expect(desc).toEqual([...ids].reverse());
   });
 
@@ -58,19 +76,30 @@ describe('lists (§3)', () => {
 
   it('simple equality filters', async () => {
     expect((await call(s, 'GET', '/api/tasks?subset=train')).json().count).toBe(3);
-    expect((await call(s, 'GET', `/api/tasks?name=${encodeURIComponent('list-01 odd')}`)).json().count).toBe(1);
+    expect(
+      (await call(s, 'GET', `/api/tasks?name=${encodeURIComponent('list-01 odd')}`)).json().count,
+    ).toBe(1);
     expect((await call(s, 'GET', '/api/tasks?owner=alice&search=list-')).json().count).toBe(12);
     expect((await call(s, 'GET', '/api/tasks?owner=bob&search=list-')).json().count).toBe(0);
   });
 
   it('JSON-Logic filter with and/or/!/in/</<=/var', async () => {
-    const f = async (rule: unknown) => (await call(s, 'GET', `/api/tasks?search=list-&page_size=all&filter=${encodeURIComponent(JSON.stringify(rule))}`)).json().count;
+    const f = async (rule: unknown) =>
+      (
+        await call(
+          s,
+          'GET',
+          `/api/tasks?search=list-&page_size=all&filter=${encodeURIComponent(JSON.stringify(rule))}`,
+        )
+      ).json().count;
     expect(await f({ and: [{ '==': [{ var: 'subset' }, 'train'] }] })).toBe(3);
     expect(await f({ in: [{ var: 'id' }, [ids[0], ids[1], 999]] })).toBe(2);
     expect(await f({ in: ['odd', { var: 'name' }] })).toBe(6);
     expect(await f({ '!': { '==': [{ var: 'subset' }, 'train'] } })).toBe(9);
     expect(await f({ '<=': [ids[2], { var: 'id' }, ids[4]] })).toBe(3);
-    expect(await f({ or: [{ '<': [{ var: 'id' }, ids[1]] }, { '>': [{ var: 'id' }, ids[10]] }] })).toBe(2);
+    expect(
+      await f({ or: [{ '<': [{ var: 'id' }, ids[1]] }, { '>': [{ var: 'id' }, ids[10]] }] }),
+    ).toBe(2);
     expect(await f({ '==': [{ var: 'owner' }, 'alice'] })).toBe(12);
   });
 
@@ -85,22 +114,54 @@ describe('lists (§3)', () => {
 
 describe('tasks and projects', () => {
   it('a fresh task has the §4.1 representation', async () => {
-    const r = await call(s, 'POST', '/api/tasks', { body: { name: 'fresh', labels: [{ name: 'car' }], subset: 'train', segment_size: 5 } });
+    const r = await call(s, 'POST', '/api/tasks', {
+      body: { name: 'fresh', labels: [{ name: 'car' }], subset: 'train', segment_size: 5 },
+    });
     expect(r.status).toBe(201);
     const t = r.json();
-    expect(t).toMatchObject({ size: 0, status: 'annotation', media_type: '', mode: '', dimension: '', data: null, subset: 'train', segment_size: 5 });
-    expect(t.jobs).toEqual({ count: 0, completed: 0, validation: 0, url: `${s.url}/api/jobs?task_id=${t.id}` });
-    for (const absent of ['image_quality', 'data_chunk_size', 'data_original_chunk_type', 'data_compressed_chunk_type']) expect(t).not.toHaveProperty(absent);
+    expect(t).toMatchObject({
+      size: 0,
+      status: 'annotation',
+      media_type: '',
+      mode: '',
+      dimension: '',
+      data: null,
+      subset: 'train',
+      segment_size: 5,
+    });
+    expect(t.jobs).toEqual({
+      count: 0,
+      completed: 0,
+      validation: 0,
+      url: `${s.url}/api/jobs?task_id=${t.id}`,
+    });
+    for (const absent of [
+      'image_quality',
+      'data_chunk_size',
+      'data_original_chunk_type',
+      'data_compressed_chunk_type',
+    ])
+      expect(t).not.toHaveProperty(absent);
     expect(t.created_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/);
   });
 
   it('validation errors have CVAT body shapes', async () => {
     const post = (body: unknown) => call(s, 'POST', '/api/tasks', { body });
-    expect((await post({ labels: [{ name: 'a' }] })).json()).toEqual({ name: ['This field is required.'] });
-    expect((await post({ name: 'x'.repeat(257), labels: [{ name: 'a' }] })).json().name[0]).toMatch(/256/);
-    expect((await post({ name: 'x', labels: [{ name: 'a' }], subset: 'y'.repeat(65) })).json().subset[0]).toMatch(/64/);
-    expect((await post({ name: 'x', labels: [{ name: 'a' }], segment_size: -1 })).json().segment_size[0]).toMatch(/greater than or equal to 0/);
-    expect((await post({ name: 'x', labels: [{ name: 'a' }], bug_tracker: 'not a url' })).json()).toEqual({ bug_tracker: ['Enter a valid URL.'] });
+    expect((await post({ labels: [{ name: 'a' }] })).json()).toEqual({
+      name: ['This field is required.'],
+    });
+    expect((await post({ name: 'x'.repeat(257), labels: [{ name: 'a' }] })).json().name[0]).toMatch(
+      /256/,
+    );
+    expect(
+      (await post({ name: 'x', labels: [{ name: 'a' }], subset: 'y'.repeat(65) })).json().subset[0],
+    ).toMatch(/64/);
+    expect(
+      (await post({ name: 'x', labels: [{ name: 'a' }], segment_size: -1 })).json().segment_size[0],
+    ).toMatch(/greater than or equal to 0/);
+    expect(
+      (await post({ name: 'x', labels: [{ name: 'a' }], bug_tracker: 'not a url' })).json(),
+    ).toEqual({ bug_tracker: ['Enter a valid URL.'] });
     const badType = await post({ name: 'x', labels: [{ name: 'a', type: 'blob' }, { name: 'b' }] });
     expect(badType.json()).toEqual({ labels: [{ type: ['"blob" is not a valid choice.'] }, {}] });
     const list = async (body: unknown) => {
@@ -112,20 +173,39 @@ describe('tasks and projects', () => {
     expect(await list({ name: 'x' })).toMatch(/Label set or project_id must be present/);
     expect(await list({ name: 'x', labels: [{ name: 'a' }, { name: 'a' }] })).toMatch(/unique/);
     const project = s.admin.createProject('alice', { name: 'p', labels: [{ name: 'a' }] });
-    expect(await list({ name: 'x', labels: [{ name: 'a' }], project_id: project.id })).toMatch(/only one of Label set or project_id/);
+    expect(await list({ name: 'x', labels: [{ name: 'a' }], project_id: project.id })).toMatch(
+      /only one of Label set or project_id/,
+    );
     expect(await list({ name: 'x', project_id: 9999 })).toMatch(/does not exist/);
-    const orgProject = s.admin.createProject('alice', { name: 'po', labels: [{ name: 'a' }], org: 'acme' });
+    const orgProject = s.admin.createProject('alice', {
+      name: 'po',
+      labels: [{ name: 'a' }],
+      org: 'acme',
+    });
     expect(await list({ name: 'x', project_id: orgProject.id })).toMatch(/same organization/);
-    const ok = await call(s, 'POST', '/api/tasks?org=acme', { body: { name: 'in project', project_id: orgProject.id } });
+    const ok = await call(s, 'POST', '/api/tasks?org=acme', {
+      body: { name: 'in project', project_id: orgProject.id },
+    });
     expect(ok.status).toBe(201);
     expect(ok.json().project_id).toBe(orgProject.id);
   });
 
   it('patches name/subset/bug_tracker/labels and deletes with 204 (media removed)', async () => {
     const id = await createTask(s, { name: 'to patch' });
-    const p = await call(s, 'PATCH', `/api/tasks/${id}`, { body: { name: 'patched', subset: 'val', bug_tracker: 'https://jira.example/X-1', labels: [{ name: 'bike' }] } });
+    const p = await call(s, 'PATCH', `/api/tasks/${id}`, {
+      body: {
+        name: 'patched',
+        subset: 'val',
+        bug_tracker: 'https://jira.example/X-1',
+        labels: [{ name: 'bike' }],
+      },
+    });
     expect(p.status).toBe(200);
-    expect(p.json()).toMatchObject({ name: 'patched', subset: 'val', bug_tracker: 'https://jira.example/X-1' });
+    expect(p.json()).toMatchObject({
+      name: 'patched',
+      subset: 'val',
+      bug_tracker: 'https://jira.example/X-1',
+    });
     const labels = (await call(s, 'GET', `/api/labels?task_id=${id}`)).json();
     expect(labels.results.map((l: { name: string }) => l.name)).toEqual(['car', 'person', 'bike']);
     await attachImages(s, id);
@@ -136,7 +216,9 @@ describe('tasks and projects', () => {
   });
 
   it('projects: create, list, get, labels, delete', async () => {
-    const r = await call(s, 'POST', '/api/projects', { body: { name: 'proj', labels: [{ name: 'x' }] } });
+    const r = await call(s, 'POST', '/api/projects', {
+      body: { name: 'proj', labels: [{ name: 'x' }] },
+    });
     expect(r.status).toBe(201);
     const p = r.json();
     expect(p).toMatchObject({ name: 'proj', status: 'annotation', tasks: { count: 0 } });
@@ -151,18 +233,39 @@ describe('jobs and status derivation (§10.2)', () => {
     const id = await createTask(s, { name: 'jobs', segment_size: 2 });
     const done = await attachImages(s, id, undefined, { image_quality: 70 });
     expect(done.status).toBe('finished');
-    const jobs = (await call(s, 'GET', `/api/jobs?task_id=${id}&page_size=all&sort=id`)).json().results;
-    expect(jobs.map((j: { start_frame: number; stop_frame: number }) => [j.start_frame, j.stop_frame])).toEqual([[0, 1], [2, 2]]);
+    const jobs = (await call(s, 'GET', `/api/jobs?task_id=${id}&page_size=all&sort=id`)).json()
+      .results;
+    expect(
+      jobs.map((j: { start_frame: number; stop_frame: number }) => [j.start_frame, j.stop_frame]),
+    ).toEqual([
+      [0, 1],
+      [2, 2],
+    ]);
     const [a, b] = jobs;
-    expect(a).toMatchObject({ task_id: id, stage: 'annotation', state: 'new', status: 'annotation', type: 'annotation', frame_count: 2 });
+    expect(a).toMatchObject({
+      task_id: id,
+      stage: 'annotation',
+      state: 'new',
+      status: 'annotation',
+      type: 'annotation',
+      frame_count: 2,
+    });
     const patched = await call(s, 'PATCH', `/api/jobs/${a.id}`, { body: { stage: 'validation' } });
-    expect(patched.json()).toMatchObject({ stage: 'validation', state: 'new', status: 'validation' });
+    expect(patched.json()).toMatchObject({
+      stage: 'validation',
+      state: 'new',
+      status: 'validation',
+    });
     expect((await call(s, 'GET', `/api/tasks/${id}`)).json().status).toBe('annotation');
-    await call(s, 'PATCH', `/api/jobs/${b.id}`, { body: { stage: 'acceptance', state: 'completed' } });
+    await call(s, 'PATCH', `/api/jobs/${b.id}`, {
+      body: { stage: 'acceptance', state: 'completed' },
+    });
     let t = (await call(s, 'GET', `/api/tasks/${id}`)).json();
     expect(t.status).toBe('validation');
     expect(t.jobs).toMatchObject({ count: 2, completed: 1, validation: 1 });
-    expect((await call(s, 'PATCH', `/api/jobs/${a.id}`, { body: { state: 'done' } })).json()).toEqual({ state: ['"done" is not a valid choice.'] });
+    expect(
+      (await call(s, 'PATCH', `/api/jobs/${a.id}`, { body: { state: 'done' } })).json(),
+    ).toEqual({ state: ['"done" is not a valid choice.'] });
     const before = t.updated_date;
     await new Promise((r) => setTimeout(r, 5));
     s.admin.completeTask(id);
@@ -170,7 +273,11 @@ describe('jobs and status derivation (§10.2)', () => {
     expect(t.status).toBe('completed');
     expect(t.jobs.completed).toBe(2);
     expect(t.updated_date > before).toBe(true);
-    const filtered = await call(s, 'GET', `/api/jobs?filter=${encodeURIComponent(JSON.stringify({ and: [{ '==': [{ var: 'task_id' }, id] }] }))}`);
+    const filtered = await call(
+      s,
+      'GET',
+      `/api/jobs?filter=${encodeURIComponent(JSON.stringify({ and: [{ '==': [{ var: 'task_id' }, id] }] }))}`,
+    );
     expect(filtered.json().count).toBe(2);
     expect((await call(s, 'GET', `/api/tasks?status=completed&search=jobs`)).json().count).toBe(1);
   });
@@ -183,7 +290,9 @@ describe('preview (§10.3)', () => {
     expect(none.status).toBe(404);
     expect(none.headers.get('content-type')).toMatch(/text\/html/);
     await attachImages(s, id);
-    const res = await fetch(`${s.url}/api/tasks/${id}/preview`, { headers: { Authorization: `Bearer ${s.users.alice.token}` } });
+    const res = await fetch(`${s.url}/api/tasks/${id}/preview`, {
+      headers: { Authorization: `Bearer ${s.users.alice.token}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(res.headers.get('vary')).toBe('Prefer');
@@ -197,7 +306,9 @@ describe('preview (§10.3)', () => {
   it('204 + Preference-Applied for media without a decodable frame when Prefer: handling=empty', async () => {
     const id = await createTask(s, { name: 'video preview' });
     await attachImages(s, id, [{ name: 'clip.mp4', data: Buffer.alloc(70_000, 1) }]);
-    const r = await call(s, 'GET', `/api/tasks/${id}/preview`, { headers: { Prefer: 'handling=empty' } });
+    const r = await call(s, 'GET', `/api/tasks/${id}/preview`, {
+      headers: { Prefer: 'handling=empty' },
+    });
     expect(r.status).toBe(204);
     expect(r.headers.get('preference-applied')).toBe('handling=empty');
     expect((await call(s, 'GET', `/api/tasks/${id}/preview`)).status).toBe(200);

@@ -23,7 +23,11 @@ export function emptyAnnotations(): Annotations {
 
 function taskVisible(core: Core, userId: number, t: TaskRec): boolean {
   const jobAssignees = core.jobsOf(t.id).map((j) => j.assigneeId);
-  return canSee(core, userId, { orgId: t.orgId, ownerId: t.ownerId, assigneeIds: [t.assigneeId, ...jobAssignees] });
+  return canSee(core, userId, {
+    orgId: t.orgId,
+    ownerId: t.ownerId,
+    assigneeIds: [t.assigneeId, ...jobAssignees],
+  });
 }
 
 function projectVisible(core: Core, userId: number, p: ProjectRec): boolean {
@@ -61,7 +65,12 @@ export async function deleteTask(core: Core, t: TaskRec): Promise<void> {
   await rm(core.store.taskDir(t.id), { recursive: true, force: true, maxRetries: 5 });
 }
 
-function userField(core: Core, errors: Errors, body: Record<string, unknown>, key: string): number | null | undefined {
+function userField(
+  core: Core,
+  errors: Errors,
+  body: Record<string, unknown>,
+  key: string,
+): number | null | undefined {
   const id = int(errors, body, key, { nullable: true });
   if (id === undefined || id === null) return id;
   if (!core.user(id)) {
@@ -73,7 +82,8 @@ function userField(core: Core, errors: Errors, body: Record<string, unknown>, ke
 
 /** PATCH semantics for labels: id → update or delete, no id → new (names stay unique). */
 function patchLabels(core: Core, current: LabelRec[], raw: unknown): LabelRec[] {
-  if (!Array.isArray(raw)) throw fieldErrors({ labels: [`Expected a list of items but got type "${typeof raw}".`] });
+  if (!Array.isArray(raw))
+    throw fieldErrors({ labels: [`Expected a list of items but got type "${typeof raw}".`] });
   let labels = [...current];
   const fresh: unknown[] = [];
   for (const item of raw as Array<Record<string, unknown>>) {
@@ -110,14 +120,32 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       subset: (t) => t.subset,
       tracker_link: (t) => t.bugTracker,
       status: (t) => taskStatus(core, t.id),
-      media_type: (t) => (t.data && t.data.size > 0 ? (t.data.mediaType === 'video' ? 'image' : t.data.mediaType) : null),
+      media_type: (t) =>
+        t.data && t.data.size > 0
+          ? t.data.mediaType === 'video'
+            ? 'image'
+            : t.data.mediaType
+          : null,
       mode: (t) => t.mode || null,
       dimension: (t) => t.dimension || null,
       validation_mode: () => null,
       updated_date: (t) => t.updatedDate,
     },
     search: ['project_name', 'name', 'owner', 'assignee', 'subset', 'tracker_link'],
-    simple: ['project_name', 'name', 'owner', 'assignee', 'subset', 'tracker_link', 'project_id', 'status', 'media_type', 'mode', 'dimension', 'validation_mode'],
+    simple: [
+      'project_name',
+      'name',
+      'owner',
+      'assignee',
+      'subset',
+      'tracker_link',
+      'project_id',
+      'status',
+      'media_type',
+      'mode',
+      'dimension',
+      'validation_mode',
+    ],
     defaultSort: '-id',
   };
 
@@ -159,14 +187,29 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       updated_date: (j) => j.updatedDate,
     },
     search: ['task_name', 'project_name', 'assignee'],
-    simple: ['task_name', 'project_name', 'assignee', 'task_id', 'project_id', 'type', 'parent_job_id', 'dimension', 'media_type', 'mode', 'state', 'stage'],
+    simple: [
+      'task_name',
+      'project_name',
+      'assignee',
+      'task_id',
+      'project_id',
+      'type',
+      'parent_job_id',
+      'dimension',
+      'media_type',
+      'mode',
+      'state',
+      'stage',
+    ],
     defaultSort: '-id',
   };
 
   // ---- projects ----
   router.add('GET', /^\/api\/projects$/, async (ctx) => {
     const scope = resolveOrg(core, ctx);
-    const rows = state.projects.filter((p) => inScope(scope, p.orgId) && projectVisible(core, Number(ctx.userId), p));
+    const rows = state.projects.filter(
+      (p) => inScope(scope, p.orgId) && projectVisible(core, Number(ctx.userId), p),
+    );
     await sendList(ctx, rows, projectSpec, (p) => projectRead(core, ctx, p));
   });
 
@@ -233,7 +276,9 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
   // ---- tasks ----
   router.add('GET', /^\/api\/tasks$/, async (ctx) => {
     const scope = resolveOrg(core, ctx);
-    const rows = state.tasks.filter((t) => inScope(scope, t.orgId) && taskVisible(core, Number(ctx.userId), t));
+    const rows = state.tasks.filter(
+      (t) => inScope(scope, t.orgId) && taskVisible(core, Number(ctx.userId), t),
+    );
     await sendList(ctx, rows, taskSpec, (t) => taskRead(core, ctx, t));
   });
 
@@ -254,22 +299,27 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
     const dst = storage(core, e, body, 'target_storage');
     const replicas = int(e, body, 'consensus_replicas', { min: 0 });
     if (replicas !== undefined && replicas !== null && (replicas === 1 || replicas > 11)) {
-      e.consensus_replicas = [`Consensus replicas must be 0 or a positive number more than 1 and less than 12, got ${replicas}`];
+      e.consensus_replicas = [
+        `Consensus replicas must be 0 or a positive number more than 1 and less than 12, got ${replicas}`,
+      ];
     }
-    const parsed = body.labels === undefined ? { labels: undefined } : parseLabels(core, body.labels);
+    const parsed =
+      body.labels === undefined ? { labels: undefined } : parseLabels(core, body.labels);
     if (parsed.error) e.labels = parsed.error;
     if (Object.keys(e).length) throw new HttpError(400, e);
     const labels = parsed.labels ?? [];
     const names = labels.map((l) => l.name);
     if (new Set(names).size !== names.length) throw listError('All label names must be unique');
     if (!labels.length && !projectId) throw listError('Label set or project_id must be present');
-    if (labels.length && projectId) throw listError('Project must have only one of Label set or project_id');
+    if (labels.length && projectId)
+      throw listError('Project must have only one of Label set or project_id');
     const orgId = scopeOrgId(scope);
     if (projectId) {
       const project = state.projects.find((p) => p.id === projectId);
       if (!project) throw listError(`The specified project #${projectId} does not exist.`);
       if (!projectVisible(core, Number(ctx.userId), project)) throw forbidden();
-      if (project.orgId !== orgId) throw listError('The task and its project should be in the same organization.');
+      if (project.orgId !== orgId)
+        throw listError('The task and its project should be in the same organization.');
     }
     const now = core.now();
     const t: TaskRec = {
@@ -334,7 +384,8 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       }
       if (dst) t.targetStorage = dst;
       if (src) t.sourceStorage = src;
-      if (body.labels !== undefined && t.projectId === null) t.labels = patchLabels(core, t.labels, body.labels);
+      if (body.labels !== undefined && t.projectId === null)
+        t.labels = patchLabels(core, t.labels, body.labels);
       t.updatedDate = now;
       await core.store.save();
     }
@@ -343,7 +394,9 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
 
   router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/status$/, async (ctx) => {
     const t = taskAccess(core, ctx, Number(ctx.params.id));
-    const id = core.atLeast('2.16') ? `action=create&target=task&target_id=${t.id}` : `create:task-${t.id}`;
+    const id = core.atLeast('2.16')
+      ? `action=create&target=task&target_id=${t.id}`
+      : `create:task-${t.id}`;
     await requests.taskStatus(ctx, id);
   });
 
@@ -359,7 +412,13 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       start_frame: d.startFrame,
       stop_frame: d.stopFrame,
       frame_filter: d.frameFilter,
-      frames: d.frames.map((f) => ({ width: f.width, height: f.height, name: f.name, related_files: 0, has_related_context: false })),
+      frames: d.frames.map((f) => ({
+        width: f.width,
+        height: f.height,
+        name: f.name,
+        related_files: 0,
+        has_related_context: false,
+      })),
       deleted_frames: [],
       included_frames: null,
     });
@@ -380,8 +439,16 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
     if (ctx.method === 'PATCH') {
       const body = await readJson(ctx);
       const e: Errors = {};
-      if (body.stage !== undefined && !['annotation', 'validation', 'acceptance'].includes(String(body.stage))) e.stage = [choice(body.stage)];
-      if (body.state !== undefined && !['new', 'in progress', 'completed', 'rejected'].includes(String(body.state))) e.state = [choice(body.state)];
+      if (
+        body.stage !== undefined &&
+        !['annotation', 'validation', 'acceptance'].includes(String(body.stage))
+      )
+        e.stage = [choice(body.stage)];
+      if (
+        body.state !== undefined &&
+        !['new', 'in progress', 'completed', 'rejected'].includes(String(body.state))
+      )
+        e.state = [choice(body.state)];
       const assigneeId = userField(core, e, body, 'assignee');
       if (Object.keys(e).length) throw new HttpError(400, e);
       const now = core.now();
@@ -409,23 +476,43 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
     const projectId = ctx.query.get('project_id');
     const jobId = ctx.query.get('job_id');
     const fromTask = (t: TaskRec) =>
-      t.projectId === null ? t.labels.map((l) => ({ l, taskId: t.id })) : core.labelsOf(t).map((l) => ({ l, projectId: t.projectId ?? undefined }));
+      t.projectId === null
+        ? t.labels.map((l) => ({ l, taskId: t.id }))
+        : core.labelsOf(t).map((l) => ({ l, projectId: t.projectId ?? undefined }));
     if (jobId) rows = fromTask(taskAccess(core, ctx, core.job(Number(jobId)).taskId));
     else if (taskId) rows = fromTask(taskAccess(core, ctx, Number(taskId)));
-    else if (projectId) rows = projectAccess(core, ctx, Number(projectId)).labels.map((l) => ({ l, projectId: Number(projectId) }));
+    else if (projectId)
+      rows = projectAccess(core, ctx, Number(projectId)).labels.map((l) => ({
+        l,
+        projectId: Number(projectId),
+      }));
     else {
       const uid = Number(ctx.userId);
       rows = [
-        ...state.projects.filter((p) => projectVisible(core, uid, p)).flatMap((p) => p.labels.map((l) => ({ l, projectId: p.id }))),
-        ...state.tasks.filter((t) => t.projectId === null && taskVisible(core, uid, t)).flatMap((t) => t.labels.map((l) => ({ l, taskId: t.id }))),
+        ...state.projects
+          .filter((p) => projectVisible(core, uid, p))
+          .flatMap((p) => p.labels.map((l) => ({ l, projectId: p.id }))),
+        ...state.tasks
+          .filter((t) => t.projectId === null && taskVisible(core, uid, t))
+          .flatMap((t) => t.labels.map((l) => ({ l, taskId: t.id }))),
       ];
     }
-    await sendList(ctx, rows, {
-      fields: { id: (r) => r.l.id, name: (r) => r.l.name, type: (r) => r.l.type, color: (r) => r.l.color },
-      search: ['name'],
-      simple: ['name', 'type', 'color'],
-      defaultSort: 'id',
-    }, (r) => labelRead(r.l, r));
+    await sendList(
+      ctx,
+      rows,
+      {
+        fields: {
+          id: (r) => r.l.id,
+          name: (r) => r.l.name,
+          type: (r) => r.l.type,
+          color: (r) => r.l.color,
+        },
+        search: ['name'],
+        simple: ['name', 'type', 'color'],
+        defaultSort: 'id',
+      },
+      (r) => labelRead(r.l, r),
+    );
   });
 
   router.add('GET', /^\/api\/labels\/(?<id>\d+)$/, async (ctx) => {
@@ -451,20 +538,33 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
   // ---- previews (§10.3) ----
   const sendPreview = async (ctx: Ctx, t: TaskRec | undefined) => {
     const d = t?.data;
-    if (!t || !d || d.size === 0) throw textError(404, 'Preview is not available: the object has no media');
+    if (!t || !d || d.size === 0)
+      throw textError(404, 'Preview is not available: the object has no media');
     const first = d.frames[0];
     const decodable = d.mediaType === 'image' || d.mediaType === 'point_cloud';
     if (!decodable && /handling\s*=\s*empty/i.test(ctx.header('prefer') ?? '')) {
       return ctx.sendEmpty(204, { 'Preference-Applied': 'handling=empty', Vary: 'Prefer' });
     }
     const { width, height } = previewSize(first?.width ?? 256, first?.height ?? 256);
-    await ctx.send(200, { 'Content-Type': 'image/png', Vary: 'Prefer' }, makePng(width, height, t.id));
+    await ctx.send(
+      200,
+      { 'Content-Type': 'image/png', Vary: 'Prefer' },
+      makePng(width, height, t.id),
+    );
   };
-  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/preview$/, async (ctx) => sendPreview(ctx, taskAccess(core, ctx, Number(ctx.params.id))));
-  router.add('GET', /^\/api\/jobs\/(?<id>\d+)\/preview$/, async (ctx) => sendPreview(ctx, core.task(jobAccess(core, ctx, Number(ctx.params.id)).taskId)));
+  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/preview$/, async (ctx) =>
+    sendPreview(ctx, taskAccess(core, ctx, Number(ctx.params.id))),
+  );
+  router.add('GET', /^\/api\/jobs\/(?<id>\d+)\/preview$/, async (ctx) =>
+    sendPreview(ctx, core.task(jobAccess(core, ctx, Number(ctx.params.id)).taskId)),
+  );
   router.add('GET', /^\/api\/projects\/(?<id>\d+)\/preview$/, async (ctx) => {
     const p = projectAccess(core, ctx, Number(ctx.params.id));
-    await sendPreview(ctx, state.tasks.filter((t) => t.projectId === p.id && t.data && t.data.size > 0).sort((a, b) => a.id - b.id)[0]);
+    await sendPreview(
+      ctx,
+      state.tasks
+        .filter((t) => t.projectId === p.id && t.data && t.data.size > 0)
+        .sort((a, b) => a.id - b.id)[0],
+    );
   });
-
 }

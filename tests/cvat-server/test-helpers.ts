@@ -27,7 +27,12 @@ export function useKeyAuth(s: CvatTestServer): CvatTestServer {
   return s;
 }
 
-export async function call(s: CvatTestServer, method: string, path: string, opts: CallOptions = {}): Promise<Reply> {
+export async function call(
+  s: CvatTestServer,
+  method: string,
+  path: string,
+  opts: CallOptions = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers };
   const user = opts.as === undefined ? s.users.alice : opts.as;
   if (user && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
@@ -51,12 +56,17 @@ export interface RawReply {
 }
 
 /** node:http request with full control over headers (no implicit Content-Length or Accept). */
-export function raw(url: string, opts: { method?: string; headers?: Record<string, string | number>; body?: Buffer | string } = {}): Promise<RawReply> {
+export function raw(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string | number>; body?: Buffer | string } = {},
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -67,17 +77,36 @@ export function raw(url: string, opts: { method?: string; headers?: Record<strin
 
 export const LABELS = [{ name: 'car', type: 'rectangle', attributes: [] }, { name: 'person' }];
 
-export async function createTask(s: CvatTestServer, body: Record<string, unknown> = {}, as?: TestUser, query = ''): Promise<number> {
-  const r = await call(s, 'POST', `/api/tasks${query}`, { as, body: { name: 'task', labels: LABELS, ...body } });
+export async function createTask(
+  s: CvatTestServer,
+  body: Record<string, unknown> = {},
+  as?: TestUser,
+  query = '',
+): Promise<number> {
+  const r = await call(s, 'POST', `/api/tasks${query}`, {
+    as,
+    body: { name: 'task', labels: LABELS, ...body },
+  });
   if (r.status !== 201) throw new Error(`task create failed ${r.status} ${r.text}`);
   return r.json().id as number;
 }
 
-export function images(count: number, prefix = 'img_', ext = 'png'): Array<{ name: string; data: Buffer }> {
-  return Array.from({ length: count }, (_, i) => ({ name: `${prefix}${String(i).padStart(3, '0')}.${ext}`, data: makePng(16 + i, 12, i) }));
+export function images(
+  count: number,
+  prefix = 'img_',
+  ext = 'png',
+): Array<{ name: string; data: Buffer }> {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${prefix}${String(i).padStart(3, '0')}.${ext}`,
+    data: makePng(16 + i, 12, i),
+  }));
 }
 
-export function form(files: Array<{ name: string; data: Buffer }>, fields: Record<string, string> = {}, field = (i: number) => `client_files[${i}]`): FormData {
+export function form(
+  files: Array<{ name: string; data: Buffer }>,
+  fields: Record<string, string> = {},
+  field = (i: number) => `client_files[${i}]`,
+): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   files.forEach((f, i) => fd.append(field(i), new Blob([new Uint8Array(f.data)]), f.name));
@@ -85,10 +114,13 @@ export function form(files: Array<{ name: string; data: Buffer }>, fields: Recor
 }
 
 export function zipOf(entries: Record<string, Buffer>): Buffer {
-  return Buffer.from(zipSync(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, new Uint8Array(v)]))));
+  return Buffer.from(
+    zipSync(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, new Uint8Array(v)]))),
+  );
 }
 
-export async function waitRequest(s: CvatTestServer, rqId: string, as?: TestUser): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function waitRequest(s: CvatTestServer, rqId: string, as?: TestUser): Promise<any> {
   for (let i = 0; i < 200; i++) {
     const r = await call(s, 'GET', `/api/requests/${encodeURIComponent(rqId)}`, { as });
     const body = r.json();
@@ -99,12 +131,27 @@ export async function waitRequest(s: CvatTestServer, rqId: string, as?: TestUser
 }
 
 /** Uploads files via Upload-Start + Upload-Multiple + Upload-Finish; returns the finished request. */
-export async function attachImages(s: CvatTestServer, taskId: number, files = images(3), options: Record<string, unknown> = { image_quality: 70 }, as?: TestUser): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function attachImages(
+  s: CvatTestServer,
+  taskId: number,
+  files = images(3),
+  options: Record<string, unknown> = { image_quality: 70 },
+  as?: TestUser,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<any> {
   const data = `/api/tasks/${taskId}/data/`;
   await call(s, 'POST', data, { as, headers: { 'Upload-Start': 'true' }, body: {} });
-  const m = await call(s, 'POST', data, { as, headers: { 'Upload-Multiple': 'true' }, form: form(files) });
+  const m = await call(s, 'POST', data, {
+    as,
+    headers: { 'Upload-Multiple': 'true' },
+    form: form(files),
+  });
   if (m.status !== 200) throw new Error(`upload failed ${m.status} ${m.text}`);
-  const f = await call(s, 'POST', data, { as, headers: { 'Upload-Finish': 'true' }, body: options });
+  const f = await call(s, 'POST', data, {
+    as,
+    headers: { 'Upload-Finish': 'true' },
+    body: options,
+  });
   if (f.status !== 202) throw new Error(`finish failed ${f.status} ${f.text}`);
   return waitRequest(s, f.json().rq_id, as);
 }

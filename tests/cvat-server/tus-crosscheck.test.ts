@@ -48,7 +48,10 @@ beforeAll(async () => {
       auth: { Authorization: `Bearer ${cvat.users.alice.token}` },
       collection: async () => {
         const id = await createTask(cvat);
-        await call(cvat, 'POST', `/api/tasks/${id}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
+        await call(cvat, 'POST', `/api/tasks/${id}/data/`, {
+          headers: { 'Upload-Start': 'true' },
+          body: {},
+        });
         return `${cvat.url}/api/tasks/${id}/data/`;
       },
     },
@@ -69,7 +72,13 @@ let n = 0;
 async function create(t: Target, length: number): Promise<string> {
   const r = await raw(await t.collection(), {
     method: 'POST',
-    headers: { ...t.auth, ...T, 'Upload-Length': length, 'Upload-Metadata': tusMeta(`f${++n}.bin`), 'Content-Length': 0 },
+    headers: {
+      ...t.auth,
+      ...T,
+      'Upload-Length': length,
+      'Upload-Metadata': tusMeta(`f${++n}.bin`),
+      'Content-Length': 0,
+    },
   });
   expect(r.status, t.name).toBe(201);
   expect(r.headers.location, t.name).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
@@ -77,8 +86,25 @@ async function create(t: Target, length: number): Promise<string> {
   return String(r.headers.location);
 }
 
-const patch = (t: Target, loc: string, offset: number, body: Buffer, extra: Record<string, string | number> = {}) =>
-  raw(loc, { method: 'PATCH', headers: { ...t.auth, ...T, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': offset, 'Content-Length': body.length, ...extra }, body });
+const patch = (
+  t: Target,
+  loc: string,
+  offset: number,
+  body: Buffer,
+  extra: Record<string, string | number> = {},
+) =>
+  raw(loc, {
+    method: 'PATCH',
+    headers: {
+      ...t.auth,
+      ...T,
+      'Content-Type': 'application/offset+octet-stream',
+      'Upload-Offset': offset,
+      'Content-Length': body.length,
+      ...extra,
+    },
+    body,
+  });
 
 const head = (t: Target, loc: string) => raw(loc, { method: 'HEAD', headers: { ...t.auth, ...T } });
 
@@ -91,8 +117,16 @@ async function both<R>(scenario: (t: Target) => Promise<R>): Promise<[R, R]> {
 describe('TUS core agreement: CVAT vs @tus/server', () => {
   it('OPTIONS: 204 with Tus-Resumable, Tus-Version and Tus-Max-Size', async () => {
     const [c, r] = await both(async (t) => {
-      const res = await raw(await t.collection(), { method: 'OPTIONS', headers: { ...t.auth, ...T } });
-      return { status: res.status, resumable: res.headers['tus-resumable'], version: String(res.headers['tus-version']).split(',').includes('1.0.0'), ext: res.headers['tus-extension'] };
+      const res = await raw(await t.collection(), {
+        method: 'OPTIONS',
+        headers: { ...t.auth, ...T },
+      });
+      return {
+        status: res.status,
+        resumable: res.headers['tus-resumable'],
+        version: String(res.headers['tus-version']).split(',').includes('1.0.0'),
+        ext: res.headers['tus-extension'],
+      };
     });
     expect(c.status).toBe(r.status);
     expect(c.resumable).toBe(r.resumable);
@@ -105,7 +139,12 @@ describe('TUS core agreement: CVAT vs @tus/server', () => {
   it('HEAD after creation: 200, Upload-Offset 0, Upload-Length, Cache-Control no-store', async () => {
     const [c, r] = await both(async (t) => {
       const h = await head(t, await create(t, 1234));
-      return { status: h.status, offset: h.headers['upload-offset'], length: h.headers['upload-length'], cache: h.headers['cache-control'] };
+      return {
+        status: h.status,
+        offset: h.headers['upload-offset'],
+        length: h.headers['upload-length'],
+        cache: h.headers['cache-control'],
+      };
     });
     expect(c).toEqual(r);
     expect(c).toEqual({ status: 200, offset: '0', length: '1234', cache: 'no-store' });
@@ -133,7 +172,9 @@ describe('TUS core agreement: CVAT vs @tus/server', () => {
   it('PATCH with the wrong Content-Type is refused without writing (CVAT and the spec: 415)', async () => {
     const [c, r] = await both(async (t) => {
       const loc = await create(t, 100);
-      const status = (await patch(t, loc, 0, Buffer.alloc(10), { 'Content-Type': 'application/octet-stream' })).status;
+      const status = (
+        await patch(t, loc, 0, Buffer.alloc(10), { 'Content-Type': 'application/octet-stream' })
+      ).status;
       return { status, offset: (await head(t, loc)).headers['upload-offset'] };
     });
     expect(c.offset).toBe(r.offset);
@@ -146,7 +187,11 @@ describe('TUS core agreement: CVAT vs @tus/server', () => {
     const [c, r] = await both(async (t) => {
       const loc = await create(t, 50);
       const res = await patch(t, loc, 0, Buffer.alloc(60));
-      return { refused: res.status >= 400, offset: (await head(t, loc)).headers['upload-offset'], status: res.status };
+      return {
+        refused: res.status >= 400,
+        offset: (await head(t, loc)).headers['upload-offset'],
+        status: res.status,
+      };
     });
     expect(c.refused).toBe(true);
     expect(r.refused).toBe(true);
@@ -159,12 +204,23 @@ describe('TUS core agreement: CVAT vs @tus/server', () => {
     const [c, r] = await both(async (t) => {
       const loc = await create(t, data.length);
       await new Promise<void>((resolve) => {
-        const req = httpRequest(loc, { method: 'PATCH', headers: { ...t.auth, ...T, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': 0, 'Content-Length': data.length } });
+        const req = httpRequest(loc, {
+          method: 'PATCH',
+          headers: {
+            ...t.auth,
+            ...T,
+            'Content-Type': 'application/offset+octet-stream',
+            'Upload-Offset': 0,
+            'Content-Length': data.length,
+          },
+        });
         req.on('error', () => resolve());
-        req.write(data.subarray(0, 100_000), () => setTimeout(() => {
-          req.destroy();
-          resolve();
-        }, 100));
+        req.write(data.subarray(0, 100_000), () =>
+          setTimeout(() => {
+            req.destroy();
+            resolve();
+          }, 100),
+        );
       });
       await new Promise((res) => setTimeout(res, 100));
       const offset = Number((await head(t, loc)).headers['upload-offset']);
@@ -189,7 +245,18 @@ describe('TUS: deliberate CVAT differences', () => {
   it('missing Tus-Resumable: CVAT ignores it, @tus/server answers 412', async () => {
     const [c, r] = await both(async (t) => {
       const loc = await create(t, 10);
-      return (await raw(loc, { method: 'PATCH', headers: { ...t.auth, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': 0, 'Content-Length': 5 }, body: Buffer.alloc(5) })).status;
+      return (
+        await raw(loc, {
+          method: 'PATCH',
+          headers: {
+            ...t.auth,
+            'Content-Type': 'application/offset+octet-stream',
+            'Upload-Offset': 0,
+            'Content-Length': 5,
+          },
+          body: Buffer.alloc(5),
+        })
+      ).status;
     });
     expect(c).toBe(204);
     expect(r).toBe(412);

@@ -15,13 +15,15 @@ export interface TusCollection {
   task?: TaskRec;
 }
 
-export const UPLOAD_ID = '(?<fileId>\\d+_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
+export const UPLOAD_ID =
+  '(?<fileId>\\d+_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 
 export function parseMetadata(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of (header ?? '').split(',')) {
     const parts = kv.split(' ');
-    if (parts.length === 2) out[parts[0] ?? ''] = Buffer.from(parts[1] ?? '', 'base64').toString('utf8');
+    if (parts.length === 2)
+      out[parts[0] ?? ''] = Buffer.from(parts[1] ?? '', 'base64').toString('utf8');
     else if (parts[0]) out[parts[0]] = '';
   }
   return out;
@@ -62,14 +64,21 @@ export class Tus {
       'Tus-Max-Size': String(this.core.opts.tusMaxSize),
       'Access-Control-Allow-Origin': '*',
       'Access-Control-Allow-Methods': 'PATCH,HEAD,GET,POST,OPTIONS',
-      'Access-Control-Expose-Headers': 'Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset',
-      'Access-Control-Allow-Headers': 'Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset,content-type',
+      'Access-Control-Expose-Headers':
+        'Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset',
+      'Access-Control-Allow-Headers':
+        'Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset,content-type',
       'Cache-Control': 'no-store',
     };
   }
 
   private fail(status: number, body?: string): HttpError {
-    return new HttpError(status, body ?? null, body === undefined ? 'empty' : 'json', this.headers());
+    return new HttpError(
+      status,
+      body ?? null,
+      body === undefined ? 'empty' : 'json',
+      this.headers(),
+    );
   }
 
   async options(ctx: Ctx): Promise<void> {
@@ -80,17 +89,23 @@ export class Tus {
   async create(ctx: Ctx, col: TusCollection): Promise<void> {
     const core = this.core;
     const lengthRaw = ctx.header('upload-length') ?? '0';
-    if (!/^\s*\d+\s*$/.test(lengthRaw)) throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
+    if (!/^\s*\d+\s*$/.test(lengthRaw))
+      throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
     const length = parseInt(lengthRaw, 10);
-    if (length > core.opts.tusMaxSize) throw this.fail(413, `File size exceeds max limit of ${core.opts.tusMaxSize} bytes`);
+    if (length > core.opts.tusMaxSize)
+      throw this.fail(413, `File size exceeds max limit of ${core.opts.tusMaxSize} bytes`);
     const meta = parseMetadata(ctx.header('upload-metadata'));
     const filename = meta.filename ?? '';
     const task = col.task;
     if (col.kind === 'media' && task) {
       if (!filename) throw this.fail(400, "Metadata is expected to contain 'filename' key");
-      if (!nameAllowed(filename)) throw new HttpError(400, `File name ${filename} is not allowed`, 'quoted-text');
+      if (!nameAllowed(filename))
+        throw new HttpError(400, `File name ${filename} is not allowed`, 'quoted-text');
       const data = task.data;
-      if (data?.clientFiles.includes(filename) || (await exists(mediaPath(core, task.id, filename)))) {
+      if (
+        data?.clientFiles.includes(filename) ||
+        (await exists(mediaPath(core, task.id, filename)))
+      ) {
         throw this.fail(409, 'File with same name already exists');
       }
     }
@@ -120,14 +135,23 @@ export class Tus {
     await ctx.drain();
     const requestUrl = ctx.absolute(ctx.url.pathname);
     const location = requestUrl.slice(0, requestUrl.lastIndexOf('/') + 1) + id;
-    await ctx.sendEmpty(201, { ...this.headers(), Location: location, 'Upload-Filename': rec.filename });
+    await ctx.sendEmpty(201, {
+      ...this.headers(),
+      Location: location,
+      'Upload-Filename': rec.filename,
+    });
   }
 
   private find(ctx: Ctx, col: TusCollection, fileId: string): UploadRec {
     const owner = Number(fileId.split('_')[0]);
     if (owner !== ctx.userId) throw this.fail(403);
     const rec = this.core.state.uploads.find(
-      (u) => u.id === fileId && !u.complete && u.kind === col.kind && u.targetId === col.targetId && u.target === col.target,
+      (u) =>
+        u.id === fileId &&
+        !u.complete &&
+        u.kind === col.kind &&
+        u.targetId === col.targetId &&
+        u.target === col.target,
     );
     if (!rec) throw this.fail(404);
     return rec;
@@ -137,7 +161,11 @@ export class Tus {
   async chunk(ctx: Ctx, col: TusCollection, fileId: string): Promise<void> {
     const rec = this.find(ctx, col, fileId);
     if (ctx.method === 'HEAD') {
-      await ctx.sendEmpty(200, { ...this.headers(), 'Upload-Offset': rec.offset, 'Upload-Length': rec.length });
+      await ctx.sendEmpty(200, {
+        ...this.headers(),
+        'Upload-Offset': rec.offset,
+        'Upload-Length': rec.length,
+      });
       return;
     }
     const lengthHeader = ctx.header('content-length');
@@ -169,7 +197,10 @@ export class Tus {
   }
 
   private live(rec: UploadRec, col: TusCollection): boolean {
-    return this.core.state.uploads.includes(rec) && (!col.task || this.core.state.tasks.includes(col.task));
+    return (
+      this.core.state.uploads.includes(rec) &&
+      (!col.task || this.core.state.tasks.includes(col.task))
+    );
   }
 
   /** Streams the body into the upload file at its offset (never more than `room` bytes); one fsync per PATCH. */

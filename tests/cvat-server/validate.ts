@@ -4,14 +4,44 @@ import type { AttrRec, LabelRec, StorageRec } from './store.js';
 
 export type Errors = Record<string, unknown>;
 
-export const LABEL_TYPES = ['any', 'cuboid', 'ellipse', 'mask', 'points', 'polygon', 'polyline', 'rectangle', 'skeleton', 'interval', 'tag'];
+export const LABEL_TYPES = [
+  'any',
+  'cuboid',
+  'ellipse',
+  'mask',
+  'points',
+  'polygon',
+  'polyline',
+  'rectangle',
+  'skeleton',
+  'interval',
+  'tag',
+];
 export const INPUT_TYPES = ['checkbox', 'radio', 'number', 'text', 'select'];
-const PALETTE = ['#33ddff', '#fa3253', '#34d1b7', '#ff007c', '#ff6037', '#ddff33', '#24b353', '#b83df5', '#66ff66', '#32b7fa', '#ffcc33', '#83e070'];
+const PALETTE = [
+  '#33ddff',
+  '#fa3253',
+  '#34d1b7',
+  '#ff007c',
+  '#ff6037',
+  '#ddff33',
+  '#24b353',
+  '#b83df5',
+  '#66ff66',
+  '#32b7fa',
+  '#ffcc33',
+  '#83e070',
+];
 
 export const required = 'This field is required.';
 export const choice = (v: unknown) => `"${String(v)}" is not a valid choice.`;
 
-export function str(errors: Errors, body: Record<string, unknown>, key: string, opts: { required?: boolean; max?: number; blank?: boolean } = {}): string | undefined {
+export function str(
+  errors: Errors,
+  body: Record<string, unknown>,
+  key: string,
+  opts: { required?: boolean; max?: number; blank?: boolean } = {},
+): string | undefined {
   const v = body[key];
   if (v === undefined) {
     if (opts.required) errors[key] = [required];
@@ -37,7 +67,12 @@ export function str(errors: Errors, body: Record<string, unknown>, key: string, 
   return s;
 }
 
-export function int(errors: Errors, body: Record<string, unknown>, key: string, opts: { min?: number; max?: number; nullable?: boolean } = {}): number | null | undefined {
+export function int(
+  errors: Errors,
+  body: Record<string, unknown>,
+  key: string,
+  opts: { min?: number; max?: number; nullable?: boolean } = {},
+): number | null | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (v === null) {
@@ -45,7 +80,12 @@ export function int(errors: Errors, body: Record<string, unknown>, key: string, 
     errors[key] = ['This field may not be null.'];
     return undefined;
   }
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? parseInt(v, 10) : NaN;
+  const n =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)
+        ? parseInt(v, 10)
+        : NaN;
   if (!Number.isInteger(n)) {
     errors[key] = ['A valid integer is required.'];
     return undefined;
@@ -61,7 +101,11 @@ export function int(errors: Errors, body: Record<string, unknown>, key: string, 
   return n;
 }
 
-export function bool(errors: Errors, body: Record<string, unknown>, key: string): boolean | undefined {
+export function bool(
+  errors: Errors,
+  body: Record<string, unknown>,
+  key: string,
+): boolean | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (typeof v === 'boolean') return v;
@@ -75,17 +119,30 @@ export function bool(errors: Errors, body: Record<string, unknown>, key: string)
 export function isUrl(value: string): boolean {
   try {
     const u = new URL(value);
-    return ['http:', 'https:', 'ftp:', 'ftps:'].includes(u.protocol) && !!u.hostname && !/\s/.test(value);
+    return (
+      ['http:', 'https:', 'ftp:', 'ftps:'].includes(u.protocol) && !!u.hostname && !/\s/.test(value)
+    );
   } catch {
     return false;
   }
 }
 
-export function storage(core: Core, errors: Errors, body: Record<string, unknown>, key: string): StorageRec | undefined {
+export function storage(
+  core: Core,
+  errors: Errors,
+  body: Record<string, unknown>,
+  key: string,
+): StorageRec | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) {
-    errors[key] = { non_field_errors: ['Invalid data. Expected a dictionary, but got ' + (Array.isArray(v) ? 'list' : typeof v) + '.'] };
+    errors[key] = {
+      non_field_errors: [
+        'Invalid data. Expected a dictionary, but got ' +
+          (Array.isArray(v) ? 'list' : typeof v) +
+          '.',
+      ],
+    };
     return undefined;
   }
   const s = v as Record<string, unknown>;
@@ -99,7 +156,11 @@ export function storage(core: Core, errors: Errors, body: Record<string, unknown
     errors[key] = { cloud_storage_id: ['A valid integer is required.'] };
     return undefined;
   }
-  return { id: core.store.nextId('storage'), location, cloud_storage_id: (cs as number | undefined) ?? null };
+  return {
+    id: core.store.nextId('storage'),
+    location,
+    cloud_storage_id: (cs as number | undefined) ?? null,
+  };
 }
 
 export function defaultStorage(core: Core): StorageRec {
@@ -107,15 +168,26 @@ export function defaultStorage(core: Core): StorageRec {
 }
 
 /** Validates a labels array. Returns per-item errors in DRF's list-serializer shape. */
-export function parseLabels(core: Core, raw: unknown, existing: LabelRec[] = []): { labels?: LabelRec[]; error?: unknown } {
-  if (!Array.isArray(raw)) return { error: [`Expected a list of items but got type "${raw === null ? 'null' : typeof raw === 'object' ? 'dict' : typeof raw}".`] };
+export function parseLabels(
+  core: Core,
+  raw: unknown,
+  existing: LabelRec[] = [],
+): { labels?: LabelRec[]; error?: unknown } {
+  if (!Array.isArray(raw))
+    return {
+      error: [
+        `Expected a list of items but got type "${raw === null ? 'null' : typeof raw === 'object' ? 'dict' : typeof raw}".`,
+      ],
+    };
   const itemErrors: Errors[] = [];
   const labels: LabelRec[] = [];
   let bad = false;
   for (const item of raw) {
     const e: Errors = {};
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      itemErrors.push({ non_field_errors: ['Invalid data. Expected a dictionary, but got ' + typeof item + '.'] });
+      itemErrors.push({
+        non_field_errors: ['Invalid data. Expected a dictionary, but got ' + typeof item + '.'],
+      });
       bad = true;
       continue;
     }
@@ -123,10 +195,12 @@ export function parseLabels(core: Core, raw: unknown, existing: LabelRec[] = [])
     const name = str(e, l, 'name', { required: true, max: 64, blank: false });
     const type = l.type === undefined ? 'any' : l.type;
     if (!LABEL_TYPES.includes(String(type))) e.type = [choice(type)];
-    const color = l.color === undefined || l.color === '' ? undefined : str(e, l, 'color', { max: 8 });
+    const color =
+      l.color === undefined || l.color === '' ? undefined : str(e, l, 'color', { max: 8 });
     const attributes: AttrRec[] = [];
     if (l.attributes !== undefined) {
-      if (!Array.isArray(l.attributes)) e.attributes = ['Expected a list of items but got type "' + typeof l.attributes + '".'];
+      if (!Array.isArray(l.attributes))
+        e.attributes = ['Expected a list of items but got type "' + typeof l.attributes + '".'];
       else {
         const attrErrors: Errors[] = [];
         let attrBad = false;
@@ -136,9 +210,11 @@ export function parseLabels(core: Core, raw: unknown, existing: LabelRec[] = [])
           const aname = str(ae, attr, 'name', { required: true, max: 64, blank: false });
           if (attr.mutable === undefined) ae.mutable = [required];
           if (attr.input_type === undefined) ae.input_type = [required];
-          else if (!INPUT_TYPES.includes(String(attr.input_type))) ae.input_type = [choice(attr.input_type)];
+          else if (!INPUT_TYPES.includes(String(attr.input_type)))
+            ae.input_type = [choice(attr.input_type)];
           if (attr.values === undefined) ae.values = [required];
-          else if (!Array.isArray(attr.values)) ae.values = ['Expected a list of items but got type "' + typeof attr.values + '".'];
+          else if (!Array.isArray(attr.values))
+            ae.values = ['Expected a list of items but got type "' + typeof attr.values + '".'];
           if (Object.keys(ae).length) attrBad = true;
           attrErrors.push(ae);
           if (!Object.keys(ae).length && aname !== undefined) {
@@ -148,7 +224,8 @@ export function parseLabels(core: Core, raw: unknown, existing: LabelRec[] = [])
               name: aname,
               mutable: attr.mutable === true || attr.mutable === 'true',
               input_type: String(attr.input_type),
-              default_value: attr.default_value === undefined ? (values[0] ?? '') : String(attr.default_value),
+              default_value:
+                attr.default_value === undefined ? (values[0] ?? '') : String(attr.default_value),
               values,
             });
           }
@@ -163,7 +240,11 @@ export function parseLabels(core: Core, raw: unknown, existing: LabelRec[] = [])
       labels.push({
         id: core.store.nextId('label'),
         name,
-        color: color ?? PALETTE.find((c) => !used.includes(c)) ?? PALETTE[labels.length % PALETTE.length] ?? '#33ddff',
+        color:
+          color ??
+          PALETTE.find((c) => !used.includes(c)) ??
+          PALETTE[labels.length % PALETTE.length] ??
+          '#33ddff',
         type: String(type),
         attributes,
       });

@@ -2,11 +2,26 @@
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { isoDate } from './http-kit.js';
-import type { JobRec, LabelRec, ProjectRec, RequestRec, TaskRec, UserRec, Stage, JobState } from './store.js';
+import type {
+  JobRec,
+  LabelRec,
+  ProjectRec,
+  RequestRec,
+  TaskRec,
+  UserRec,
+  Stage,
+  JobState,
+} from './store.js';
 
 export function basicUser(ctx: Ctx, u: UserRec | undefined): Record<string, unknown> | null {
   if (!u) return null;
-  return { url: ctx.absolute(`/api/users/${u.id}`), id: u.id, username: u.username, first_name: u.firstName, last_name: u.lastName };
+  return {
+    url: ctx.absolute(`/api/users/${u.id}`),
+    id: u.id,
+    username: u.username,
+    first_name: u.firstName,
+    last_name: u.lastName,
+  };
 }
 
 export function fullUser(ctx: Ctx, u: UserRec): Record<string, unknown> {
@@ -28,7 +43,10 @@ export function fullUser(ctx: Ctx, u: UserRec): Record<string, unknown> {
 }
 
 /** §10.2: annotation stage → annotation; acceptance+completed → completed; else validation. */
-export function jobStatus(stage: Stage, state: JobState): 'annotation' | 'validation' | 'completed' {
+export function jobStatus(
+  stage: Stage,
+  state: JobState,
+): 'annotation' | 'validation' | 'completed' {
   if (stage === 'annotation') return 'annotation';
   if (stage === 'acceptance' && state === 'completed') return 'completed';
   return 'validation';
@@ -41,8 +59,13 @@ export function taskStatus(core: Core, taskId: number): 'annotation' | 'validati
   return 'completed';
 }
 
-export function projectStatus(core: Core, projectId: number): 'annotation' | 'validation' | 'completed' {
-  const tasks = core.state.tasks.filter((t) => t.projectId === projectId).map((t) => taskStatus(core, t.id));
+export function projectStatus(
+  core: Core,
+  projectId: number,
+): 'annotation' | 'validation' | 'completed' {
+  const tasks = core.state.tasks
+    .filter((t) => t.projectId === projectId)
+    .map((t) => taskStatus(core, t.id));
   if (tasks.length === 0 || tasks.includes('annotation')) return 'annotation';
   if (tasks.includes('validation')) return 'validation';
   return 'completed';
@@ -50,7 +73,8 @@ export function projectStatus(core: Core, projectId: number): 'annotation' | 'va
 
 export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unknown> {
   const jobs = core.jobsOf(t.id);
-  const project = t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
+  const project =
+    t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
   const d = t.data;
   const hasMedia = d !== null && d.size > 0;
   const out: Record<string, unknown> = {
@@ -77,7 +101,11 @@ export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unkno
   out.guide_id = null;
   out.data_cloud_storage_id = null;
   out.size = d?.size ?? 0;
-  if (hasMedia && (d.mediaType === 'image' || d.mediaType === 'video' || d.mediaType === 'point_cloud')) out.image_quality = d.imageQuality;
+  if (
+    hasMedia &&
+    (d.mediaType === 'image' || d.mediaType === 'video' || d.mediaType === 'point_cloud')
+  )
+    out.image_quality = d.imageQuality;
   Object.assign(out, {
     data: d?.id ?? null,
     dimension: t.dimension,
@@ -103,7 +131,8 @@ export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unkno
 
 export function jobRead(core: Core, ctx: Ctx, j: JobRec): Record<string, unknown> {
   const t = core.task(j.taskId);
-  const project = t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
+  const project =
+    t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
   return {
     url: ctx.absolute(`/api/jobs/${j.id}`),
     id: j.id,
@@ -166,7 +195,10 @@ export function projectRead(core: Core, ctx: Ctx, p: ProjectRec): Record<string,
   };
 }
 
-export function labelRead(l: LabelRec, owner: { taskId?: number; projectId?: number }): Record<string, unknown> {
+export function labelRead(
+  l: LabelRec,
+  owner: { taskId?: number; projectId?: number },
+): Record<string, unknown> {
   return {
     id: l.id,
     name: l.name,

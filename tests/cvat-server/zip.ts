@@ -12,7 +12,11 @@ export interface ZipMember {
 }
 
 /** Writes members to `path`; returns the byte size. Media members are stored without compression. */
-export async function writeZip(path: string, members: Iterable<ZipMember> | AsyncIterable<ZipMember>, signal?: AbortSignal): Promise<number> {
+export async function writeZip(
+  path: string,
+  members: Iterable<ZipMember> | AsyncIterable<ZipMember>,
+  signal?: AbortSignal,
+): Promise<number> {
   const out = createWriteStream(path);
   let size = 0;
   let failed: Error | null = null;
@@ -69,12 +73,17 @@ export async function writeZip(path: string, members: Iterable<ZipMember> | Asyn
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zf) => (err || !zf ? reject(err ?? new Error('zip open failed')) : resolve(zf))),
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zf) =>
+      err || !zf ? reject(err ?? new Error('zip open failed')) : resolve(zf),
+    ),
   );
 }
 
 /** Visits every member; `visit` may consume the member's stream (or ignore it). */
-export async function walkZip(path: string, visit: (entry: yauzl.Entry, open: () => Promise<Readable>) => Promise<void>): Promise<void> {
+export async function walkZip(
+  path: string,
+  visit: (entry: yauzl.Entry, open: () => Promise<Readable>) => Promise<void>,
+): Promise<void> {
   const zf = await openZip(path);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -82,7 +91,11 @@ export async function walkZip(path: string, visit: (entry: yauzl.Entry, open: ()
       zf.on('end', resolve);
       zf.on('entry', (entry: yauzl.Entry) => {
         const openStream = () =>
-          new Promise<Readable>((res, rej) => zf.openReadStream(entry, (err, s) => (err || !s ? rej(err ?? new Error('zip read failed')) : res(s))));
+          new Promise<Readable>((res, rej) =>
+            zf.openReadStream(entry, (err, s) =>
+              err || !s ? rej(err ?? new Error('zip read failed')) : res(s),
+            ),
+          );
         visit(entry, openStream).then(() => zf.readEntry(), reject);
       });
       zf.readEntry();

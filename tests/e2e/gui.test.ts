@@ -5,7 +5,15 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { collectPageProblems, ensureRendererBuilt, launchBrowser, snap, startStack, writeImages, type Stack } from './helpers.js';
+import {
+  collectPageProblems,
+  ensureRendererBuilt,
+  launchBrowser,
+  snap,
+  startStack,
+  writeImages,
+  type Stack,
+} from './helpers.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -30,7 +38,10 @@ afterAll(async () => {
 });
 
 async function go(view: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: view, exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: view, exact: true })
+    .click();
   await page.getByRole('heading', { level: 1, name: view }).waitFor();
 }
 
@@ -57,7 +68,10 @@ describe('web GUI against the CVAT test server', () => {
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
     await expectText(page.locator('dl'), '2.73.0');
     await expectText(page.getByRole('banner', { name: 'Status' }), 'Connected');
-    await page.getByLabel('Organization').locator('option[value="acme"]').waitFor({ state: 'attached' });
+    await page
+      .getByLabel('Organization')
+      .locator('option[value="acme"]')
+      .waitFor({ state: 'attached' });
 
     await page.getByRole('button', { name: 'Check server' }).click();
     await page.locator('.findings li').first().waitFor();
@@ -110,7 +124,11 @@ describe('web GUI against the CVAT test server', () => {
   it('exports a dataset and downloads it to disk', async () => {
     await go('Tasks');
     const exports = join(stack.work, 'exports');
-    await page.getByRole('listbox', { name: 'Tasks' }).getByRole('option').filter({ hasText: 'day2' }).click();
+    await page
+      .getByRole('listbox', { name: 'Tasks' })
+      .getByRole('option')
+      .filter({ hasText: 'day2' })
+      .click();
     await page.getByRole('button', { name: 'Export…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export dataset' });
     await dialog.getByRole('combobox', { name: /^Format/ }).selectOption('COCO 1.0');
@@ -146,14 +164,23 @@ describe('web GUI against the CVAT test server', () => {
   it('shows a failed upload in plain words with its fix, and retries it', async () => {
     const faulty = join(stack.work, 'faulty');
     writeImages(faulty, { only: 1 }, 100);
-    stack.cvat.faults.failNext({ kind: 'status', status: 413, method: 'POST', path: /^\/api\/tasks\/\d+\/data/, times: 1000 });
+    stack.cvat.faults.failNext({
+      kind: 'status',
+      status: 413,
+      method: 'POST',
+      path: /^\/api\/tasks\/\d+\/data/,
+      times: 1000,
+    });
     await addFolder(faulty, 'dog');
     const dialog = page.getByRole('dialog', { name: 'Add sync folder' });
     await dialog.getByRole('button', { name: 'Add folder', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
 
     await go('Transfers');
-    const failed = page.getByRole('listitem').filter({ has: page.getByText('failed', { exact: true }) }).first();
+    const failed = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('failed', { exact: true }) })
+      .first();
     await failed.waitFor({ timeout: 60_000 });
     const alert = failed.getByRole('alert');
     await expectText(alert, 'Fix:');
@@ -163,7 +190,11 @@ describe('web GUI against the CVAT test server', () => {
 
     stack.cvat.faults.clear();
     await failed.getByRole('button', { name: 'Retry' }).click();
-    await page.getByRole('listitem').filter({ has: page.getByText('failed', { exact: true }) }).first().waitFor({ state: 'detached', timeout: 60_000 });
+    await page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('failed', { exact: true }) })
+      .first()
+      .waitFor({ state: 'detached', timeout: 60_000 });
   });
 
   it('shows activity and settings, and stays readable at small and large windows', async () => {
@@ -175,12 +206,17 @@ describe('web GUI against the CVAT test server', () => {
     expect(await page.getByLabel('Data folder').inputValue()).toBe(join(stack.work, 'data'));
     await snap(page, 'settings');
 
-    for (const [width, height] of [[1024, 700], [1920, 1080]] as const) {
+    for (const [width, height] of [
+      [1024, 700],
+      [1920, 1080],
+    ] as const) {
       await page.setViewportSize({ width, height });
       await go('Tasks');
       await page.getByRole('listbox', { name: 'Tasks' }).getByRole('option').first().waitFor();
       // Nothing may scroll sideways: the layout fits the window.
-      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(
+        true,
+      );
       await snap(page, `tasks-${width}x${height}`);
       await go('Sync folders');
       await snap(page, `folders-${width}x${height}`);
@@ -194,6 +230,10 @@ describe('web GUI against the CVAT test server', () => {
 });
 
 /** Waits until the element shows `text` (the UI updates from pushed events, not at once). */
-async function expectText(locator: Locator, text: string | RegExp, timeout = UI_TIMEOUT): Promise<void> {
+async function expectText(
+  locator: Locator,
+  text: string | RegExp,
+  timeout = UI_TIMEOUT,
+): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ timeout });
 }

@@ -1,13 +1,26 @@
 // Shared pieces of the browser tests: build the renderer when it is stale, start the CVAT test
 // server and the daemon from their APIs (so afterAll can close them), launch Debian's Chromium,
 // and save light and dark screenshots.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makePng, startCvatServer, type CvatServerOptions, type CvatTestServer } from '../cvat-server/index.js';
+import {
+  makePng,
+  startCvatServer,
+  type CvatServerOptions,
+  type CvatTestServer,
+} from '../cvat-server/index.js';
 import { startDaemon, type Daemon } from '../../main/cli/daemon.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,7 +39,10 @@ function newestMtime(dir: string): number {
 /** `npm test` builds first; a lone `vitest --project e2e` run builds here when sources are newer. */
 export async function ensureRendererBuilt(): Promise<void> {
   const index = join(RENDERER_DIR, 'index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'renderer', 'src')), statSync(join(ROOT, 'renderer', 'index.html')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'renderer', 'src')),
+    statSync(join(ROOT, 'renderer', 'index.html')).mtimeMs,
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
 }
@@ -34,7 +50,16 @@ export async function ensureRendererBuilt(): Promise<void> {
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -48,7 +73,12 @@ export interface Stack {
 
 export async function startStack(cvatOptions: CvatServerOptions = {}): Promise<Stack> {
   const work = mkdtempSync(join(tmpdir(), 'cvat-sync-e2e-'));
-  const cvat = await startCvatServer({ dataDir: join(work, 'cvat'), processingDelayMs: 50, seed: 7, ...cvatOptions });
+  const cvat = await startCvatServer({
+    dataDir: join(work, 'cvat'),
+    processingDelayMs: 50,
+    seed: 7,
+    ...cvatOptions,
+  });
   let daemon: Daemon;
   try {
     daemon = await startDaemon({ dataDir: join(work, 'data'), port: 0, rendererDir: RENDERER_DIR });
@@ -84,7 +114,9 @@ export async function snap(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     // In-page code is passed as text: this project's tsconfig has no DOM types.
-    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+    await page.evaluate(
+      'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))',
+    );
     await page.screenshot({ path: join(SHOTS_DIR, `${name}-${colorScheme}.png`) });
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -100,7 +132,8 @@ export function percentile(sorted: number[], p: number): number {
 export function collectPageProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text()))
+      problems.push(msg.text());
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return problems;

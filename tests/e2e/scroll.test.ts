@@ -8,10 +8,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Route } from 'playwright-core';
 import type { TaskQuery, TaskSummary } from '../../preload/contract.js';
-import { ROOT, ensureRendererBuilt, launchBrowser, percentile, snap, startStack, type Stack } from './helpers.js';
+import {
+  ROOT,
+  ensureRendererBuilt,
+  launchBrowser,
+  percentile,
+  snap,
+  startStack,
+  type Stack,
+} from './helpers.js';
 
 const TOTAL = 10_000;
-const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/eL9GtQAAAABJRU5ErkJggg==';
+const PIXEL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/eL9GtQAAAABJRU5ErkJggg==';
 
 const LIST = '[role="listbox"][aria-label="Tasks"]';
 
@@ -66,18 +75,30 @@ async function listTasks(route: Route): Promise<void> {
   const from = (q.page - 1) * q.pageSize;
   const results = [];
   for (let i = from; i < Math.min(TOTAL, from + q.pageSize); i++) results.push(task(TOTAL - i)); // sort '-id'
-  await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, value: { count: TOTAL, results } }) });
+  await route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ ok: true, value: { count: TOTAL, results } }),
+  });
 }
 
 beforeAll(async () => {
   await ensureRendererBuilt();
   stack = await startStack();
-  const signedIn = await stack.daemon.service.signIn({ server: stack.cvat.url, method: 'token', token: stack.cvat.users.alice.token });
+  const signedIn = await stack.daemon.service.signIn({
+    server: stack.cvat.url,
+    method: 'token',
+    token: stack.cvat.users.alice.token,
+  });
   expect(signedIn.ok).toBe(true);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.route('**/rpc/listTasks', listTasks);
-  await page.route('**/rpc/getTaskPreview', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, value: PIXEL }) }));
+  await page.route('**/rpc/getTaskPreview', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ ok: true, value: PIXEL }),
+    }),
+  );
   await page.goto(stack.daemon.url);
 });
 
@@ -93,7 +114,11 @@ describe('tasks list with 10,000 tasks', () => {
     await page.getByText('10,000 tasks').waitFor();
     expect(pagesServed).toEqual([1]);
 
-    const result = (await page.evaluate(MEASURE)) as { deltas: number[]; maxRows: number; height: number };
+    const result = (await page.evaluate(MEASURE)) as {
+      deltas: number[];
+      maxRows: number;
+      height: number;
+    };
 
     expect(result.height).toBe(TOTAL * 56);
     expect(result.maxRows).toBeLessThanOrEqual(40);
@@ -111,7 +136,12 @@ describe('tasks list with 10,000 tasks', () => {
 
     const stats = (deltas: number[]) => {
       const sorted = [...deltas].sort((a, b) => a - b);
-      return { frames: sorted.length, p50: +percentile(sorted, 50).toFixed(1), p95: +percentile(sorted, 95).toFixed(1), max: +(sorted.at(-1) ?? NaN).toFixed(1) };
+      return {
+        frames: sorted.length,
+        p50: +percentile(sorted, 50).toFixed(1),
+        p95: +percentile(sorted, 95).toFixed(1),
+        max: +(sorted.at(-1) ?? NaN).toFixed(1),
+      };
     };
     const timing = {
       all: stats(result.deltas),
@@ -121,7 +151,10 @@ describe('tasks list with 10,000 tasks', () => {
       pagesFetched: pagesServed.length,
     };
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
-    writeFileSync(join(ROOT, 'test-artifacts', 'scroll-10000-frame-timing.json'), JSON.stringify(timing, null, 2));
+    writeFileSync(
+      join(ROOT, 'test-artifacts', 'scroll-10000-frame-timing.json'),
+      JSON.stringify(timing, null, 2),
+    );
     console.log('scroll 10,000 tasks, rAF deltas (ms):', timing);
   });
 });

@@ -131,7 +131,9 @@ function httpError(method: MethodName, status: number): ContractError {
 function isResult(v: unknown): v is Result<unknown> {
   if (typeof v !== 'object' || v === null || !('ok' in v)) return false;
   const r = v as { ok: unknown; error?: unknown };
-  return r.ok === true ? 'value' in v : r.ok === false && typeof r.error === 'object' && r.error !== null;
+  return r.ok === true
+    ? 'value' in v
+    : r.ok === false && typeof r.error === 'object' && r.error !== null;
 }
 
 export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
@@ -166,10 +168,20 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
     try {
       body = await response.json();
     } catch (_) {
-      return { ok: false, error: response.ok ? networkError(method, 'unreadable answer') : httpError(method, response.status) };
+      return {
+        ok: false,
+        error: response.ok
+          ? networkError(method, 'unreadable answer')
+          : httpError(method, response.status),
+      };
     }
     if (isResult(body)) return body;
-    return { ok: false, error: response.ok ? networkError(method, 'unexpected answer') : httpError(method, response.status) };
+    return {
+      ok: false,
+      error: response.ok
+        ? networkError(method, 'unexpected answer')
+        : httpError(method, response.status),
+    };
   }
 
   function setLink(next: LinkState): void {
@@ -240,7 +252,9 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
     },
   } as HttpBridge;
   for (const method of methodNames) {
-    (bridge as unknown as Record<string, (arg?: unknown) => Promise<Result<unknown>>>)[method] = (arg) => call(method, arg);
+    (bridge as unknown as Record<string, (arg?: unknown) => Promise<Result<unknown>>>)[method] = (
+      arg,
+    ) => call(method, arg);
   }
   open();
   return bridge;
@@ -257,7 +271,11 @@ export function takeToken(): string | null {
       // storage disabled: the token still works for this page's lifetime
     }
     url.searchParams.delete('token');
-    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    window.history.replaceState(
+      window.history.state,
+      '',
+      `${url.pathname}${url.search}${url.hash}`,
+    );
     return fromUrl;
   }
   try {
@@ -272,7 +290,8 @@ let current: SyncBridge | null = null;
 /** window.cvatSync in Electron, else the HTTP + SSE bridge to the daemon that served this page. */
 export function getBridge(): SyncBridge {
   if (current) return current;
-  current = window.cvatSync ?? createHttpBridge({ baseUrl: window.location.origin, token: takeToken() });
+  current =
+    window.cvatSync ?? createHttpBridge({ baseUrl: window.location.origin, token: takeToken() });
   return current;
 }
 
@@ -282,7 +301,10 @@ export function setBridge(bridge: SyncBridge | null): void {
 }
 
 /** Push-channel state for bridges that have one (HTTP); others are always up. */
-export function onLink(bridge: SyncBridge, listener: (state: LinkState, reconnected: boolean) => void): () => void {
+export function onLink(
+  bridge: SyncBridge,
+  listener: (state: LinkState, reconnected: boolean) => void,
+): () => void {
   const maybe = bridge as Partial<HttpBridge>;
   if (typeof maybe.onLink === 'function') {
     listener(maybe.link ?? 'down', false);
@@ -291,4 +313,3 @@ export function onLink(bridge: SyncBridge, listener: (state: LinkState, reconnec
   listener('up', false);
   return () => {};
 }
-

@@ -1,5 +1,10 @@
 // The activity log: filtered server-side, paged backwards by id, live entries prepended.
-import type { ActivityEntry, ActivityLevel, ContractError, SyncBridge } from '../../../preload/contract.js';
+import type {
+  ActivityEntry,
+  ActivityLevel,
+  ContractError,
+  SyncBridge,
+} from '../../../preload/contract.js';
 
 export const ACTIVITY_PAGE = 100;
 
@@ -17,7 +22,12 @@ export class ActivityState {
 
   constructor(private readonly bridge: SyncBridge) {}
 
-  readonly kinds = $derived(this.entries.map((e) => e.kind).filter((k, i, all) => all.indexOf(k) === i).sort());
+  readonly kinds = $derived(
+    this.entries
+      .map((e) => e.kind)
+      .filter((k, i, all) => all.indexOf(k) === i)
+      .sort(),
+  );
 
   #query(beforeId: number | null) {
     return {
@@ -64,7 +74,9 @@ export class ActivityState {
     if (!this.levels.includes(entry.level)) return false;
     if (this.kind && entry.kind !== this.kind) return false;
     const q = this.search.trim().toLowerCase();
-    return !q || entry.message.toLowerCase().includes(q) || (entry.hint ?? '').toLowerCase().includes(q);
+    return (
+      !q || entry.message.toLowerCase().includes(q) || (entry.hint ?? '').toLowerCase().includes(q)
+    );
   }
 
   push(entry: ActivityEntry): void {

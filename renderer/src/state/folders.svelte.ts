@@ -21,7 +21,12 @@ export function defaultRule(path = ''): FolderRule {
     settleSeconds: 5,
     maxFileSizeBytes: null,
     polling: false,
-    taskOptions: { imageQuality: 70, sortingMethod: 'lexicographical', useZipChunks: true, useCache: true },
+    taskOptions: {
+      imageQuality: 70,
+      sortingMethod: 'lexicographical',
+      useZipChunks: true,
+      useCache: true,
+    },
     autoExport: null,
   };
 }
@@ -77,7 +82,9 @@ export class FoldersState {
   }
 
   setPaused(id: number, paused: boolean): Promise<Result<FolderInfo>> {
-    return (paused ? this.bridge.pauseFolder({ id }) : this.bridge.resumeFolder({ id })).then((r) => this.#apply(r));
+    return (paused ? this.bridge.pauseFolder({ id }) : this.bridge.resumeFolder({ id })).then((r) =>
+      this.#apply(r),
+    );
   }
 
   preview(rule: FolderRule): Promise<Result<FolderPreview>> {

@@ -1,5 +1,10 @@
 // Application settings, and the theme they imply for the document.
-import type { ContractError, Settings, SettingsPatch, SyncBridge } from '../../../preload/contract.js';
+import type {
+  ContractError,
+  Settings,
+  SettingsPatch,
+  SyncBridge,
+} from '../../../preload/contract.js';
 
 export class SettingsState {
   value = $state<Settings | null>(null);
@@ -61,7 +66,10 @@ export class SettingsState {
 }
 
 /** 'system' follows prefers-color-scheme (pure CSS); 'light'/'dark' pin it via data-theme. */
-export function applyTheme(theme: Settings['theme'] | undefined, root: HTMLElement = document.documentElement): void {
+export function applyTheme(
+  theme: Settings['theme'] | undefined,
+  root: HTMLElement = document.documentElement,
+): void {
   if (theme === 'light' || theme === 'dark') root.dataset.theme = theme;
   else delete root.dataset.theme;
 }

@@ -35,7 +35,14 @@ interface Page {
 }
 
 export class TasksState {
-  filters = $state<TaskFilters>({ search: '', projectId: null, status: null, assignee: '', subset: '', sort: '-id' });
+  filters = $state<TaskFilters>({
+    search: '',
+    projectId: null,
+    status: null,
+    assignee: '',
+    subset: '',
+    sort: '-id',
+  });
   /** Total on the server for the current filters; null until the first page answers. */
   count = $state<number | null>(null);
   error = $state<ContractError | null>(null);
@@ -164,7 +171,10 @@ export class TasksState {
   }
 
   async loadLookups(): Promise<void> {
-    const [projects, formats] = await Promise.all([this.bridge.listProjects(), this.bridge.listFormats()]);
+    const [projects, formats] = await Promise.all([
+      this.bridge.listProjects(),
+      this.bridge.listFormats(),
+    ]);
     if (projects.ok) this.projects = projects.value;
     if (formats.ok) this.formats = formats.value;
   }
@@ -184,7 +194,8 @@ export class TasksState {
   async deleteTasks(ids: number[]): Promise<Result<{ deleted: number[] }>> {
     const r = await this.bridge.deleteTasks({ ids });
     if (r.ok) {
-      if (this.selectedId !== null && r.value.deleted.includes(this.selectedId)) this.selectedId = null;
+      if (this.selectedId !== null && r.value.deleted.includes(this.selectedId))
+        this.selectedId = null;
       this.#generation += 1;
       this.setRange(this.#range.start, this.#range.end);
     }

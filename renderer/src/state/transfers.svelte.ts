@@ -11,7 +11,14 @@ import type {
   TransferTotals,
 } from '../../../preload/contract.js';
 
-const EMPTY_TOTALS: TransferTotals = { active: 0, queued: 0, failed: 0, bytesDone: 0, bytesTotal: 0, speedBps: 0 };
+const EMPTY_TOTALS: TransferTotals = {
+  active: 0,
+  queued: 0,
+  failed: 0,
+  bytesDone: 0,
+  bytesTotal: 0,
+  speedBps: 0,
+};
 
 const ORDER: Record<Transfer['state'], number> = {
   active: 0,
@@ -37,7 +44,9 @@ export class TransfersState {
 
   /** Running work first, then failures, then the rest; newest first within a group. */
   readonly items = $derived(
-    [...this.byId.values()].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.createdAt - a.createdAt),
+    [...this.byId.values()].sort(
+      (a, b) => ORDER[a.state] - ORDER[b.state] || b.createdAt - a.createdAt,
+    ),
   );
 
   async load(): Promise<void> {

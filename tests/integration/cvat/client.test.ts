@@ -39,7 +39,11 @@ describe('auth', () => {
     const info = await makeClient(server.url, pat()).accessTokenInfo();
     expect(info).not.toBeNull();
     expect(typeof info!.read_only).toBe('boolean');
-    const basic = makeClient(server.url, { kind: 'basic', username: server.users.alice.username, password: server.users.alice.password });
+    const basic = makeClient(server.url, {
+      kind: 'basic',
+      username: server.users.alice.username,
+      password: server.users.alice.password,
+    });
     expect(await basic.accessTokenInfo()).toBeNull();
   });
 
@@ -58,7 +62,9 @@ describe('auth', () => {
   });
 
   it('turns a wrong password at login into a fatal auth error', async () => {
-    const err = await CvatClient.login(server.url, server.users.alice.username, 'wrong', { clock: systemClock }).catch((e: SyncError) => e);
+    const err = await CvatClient.login(server.url, server.users.alice.username, 'wrong', {
+      clock: systemClock,
+    }).catch((e: SyncError) => e);
     expect(err).toMatchObject({ code: 'auth', kind: 'fatal', status: 400 });
     expect((err as SyncError).hint).toMatch(/password/);
   });
@@ -81,7 +87,9 @@ describe('auth', () => {
   });
 
   it('an unknown token is refused the same way', async () => {
-    const err = await makeClient(server.url, { kind: 'token', token: 'nope' }).self().catch((e: SyncError) => e);
+    const err = await makeClient(server.url, { kind: 'token', token: 'nope' })
+      .self()
+      .catch((e: SyncError) => e);
     expect(err).toMatchObject({ code: 'auth', kind: 'fatal' });
   });
 });
@@ -102,8 +110,19 @@ describe('tasks', () => {
   it('creates, gets, finds by name and deletes a task', async () => {
     const client = makeClient(server.url, pat());
     const name = `crud ${Date.now()}`;
-    const created = await client.createTask({ name, labels: LABELS, subset: 'train', segment_size: 10 });
-    expect(created).toMatchObject({ name, size: 0, status: 'annotation', subset: 'train', data: null });
+    const created = await client.createTask({
+      name,
+      labels: LABELS,
+      subset: 'train',
+      segment_size: 10,
+    });
+    expect(created).toMatchObject({
+      name,
+      size: 0,
+      status: 'annotation',
+      subset: 'train',
+      data: null,
+    });
     expect(await client.getTask(created.id)).toMatchObject({ id: created.id, name });
     // a task whose name contains ours must not match
     const longer = await client.createTask({ name: `${name} (copy)`, labels: LABELS });
@@ -112,14 +131,25 @@ describe('tasks', () => {
     await client.deleteTask(created.id);
     expect(await client.findTask(created.id)).toBeNull();
     await expect(client.deleteTask(created.id)).resolves.toBeUndefined();
-    await expect(client.getTask(created.id)).rejects.toMatchObject({ code: 'not-found', kind: 'item', status: 404 });
+    await expect(client.getTask(created.id)).rejects.toMatchObject({
+      code: 'not-found',
+      kind: 'item',
+      status: 404,
+    });
     await client.deleteTask(longer.id);
   });
 
   it('a validation error at creation is an item error with the field message', async () => {
     const client = makeClient(server.url, pat());
-    const err = (await client.createTask({ name: '', labels: LABELS }).catch((e: unknown) => e)) as SyncError;
-    expect(err).toMatchObject({ code: 'bad-request', kind: 'item', status: 400, operation: 'create task' });
+    const err = (await client
+      .createTask({ name: '', labels: LABELS })
+      .catch((e: unknown) => e)) as SyncError;
+    expect(err).toMatchObject({
+      code: 'bad-request',
+      kind: 'item',
+      status: 400,
+      operation: 'create task',
+    });
     expect(err.message).toMatch(/name: /);
     expect(err.body).toMatch(/^name: /);
   });
@@ -129,7 +159,8 @@ describe('tasks', () => {
     try {
       const client = makeClient(s.url, { kind: 'token', token: s.users.alice.token });
       const ids = new Set<number>();
-      for (let i = 0; i < 205; i++) ids.add((await client.createTask({ name: `page task ${i}`, labels: LABELS })).id);
+      for (let i = 0; i < 205; i++)
+        ids.add((await client.createTask({ name: `page task ${i}`, labels: LABELS })).id);
       const first = await client.listTasks({ page_size: 100 });
       expect(first.count).toBe(205);
       expect(first.results).toHaveLength(100);
@@ -140,7 +171,9 @@ describe('tasks', () => {
       expect(new Set(seen)).toEqual(ids);
       expect(seen).toEqual([...seen].sort((a, b) => a - b));
       // equality filter and JSON-Logic filter reach the server
-      const filtered = await client.listTasks({ filter: { '==': [{ var: 'name' }, 'page task 7'] } });
+      const filtered = await client.listTasks({
+        filter: { '==': [{ var: 'name' }, 'page task 7'] },
+      });
       expect(filtered.results.map((t) => t.name)).toEqual(['page task 7']);
       const searched = await client.listTasks({ search: 'page task 20', sort: '-id' });
       // several words must all match, each as a substring
@@ -192,12 +225,15 @@ describe('organization context', () => {
       const personal = await base.withOrg(null).createTask({ name: 'personal', labels: LABELS });
       expect(personal.organization_id ?? null).toBeNull();
 
-      const names = async (c: CvatClient) => (await c.listTasks()).results.map((t) => t.name).sort();
+      const names = async (c: CvatClient) =>
+        (await c.listTasks()).results.map((t) => t.name).sort();
       expect(await names(base.withOrg('acme'))).toEqual(['in acme']);
       expect(await names(base.withOrg(null))).toEqual(['personal']);
       expect(await names(base)).toEqual(['in acme', 'personal']);
       // an explicit org in the query replaces the client's choice instead of conflicting with it
-      expect((await base.withOrg('acme').listTasks({ org: '' })).results.map((t) => t.name)).toEqual(['personal']);
+      expect(
+        (await base.withOrg('acme').listTasks({ org: '' })).results.map((t) => t.name),
+      ).toEqual(['personal']);
       // task sub-resources use the task's own organization
       expect((await base.withOrg(null).getTask(inAcme.id)).id).toBe(inAcme.id);
     } finally {

@@ -5,12 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatClient } from '../../../main/cvat/client.js';
 import type { SyncError } from '../../../main/core/errors.js';
-import { LABELS, RecordingThrottle, collect, makeClient, sha256, tempDir, writePng } from './helpers.js';
+import {
+  LABELS,
+  RecordingThrottle,
+  collect,
+  makeClient,
+  sha256,
+  tempDir,
+  writePng,
+} from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startCvatServer>>;
 
 async function taskWithMedia(client: CvatClient, dir: string, name: string): Promise<number> {
-  const files = await Promise.all([1, 2, 3].map((i) => writePng(dir, `${name}_${i}.png`, 3000 + i)));
+  const files = await Promise.all(
+    [1, 2, 3].map((i) => writePng(dir, `${name}_${i}.png`, 3000 + i)),
+  );
   const task = await client.createTask({ name, labels: LABELS });
   await client.uploadStart(task.id);
   await client.uploadMultiple(task.id, files);
@@ -46,8 +56,16 @@ describe('exports and downloads', () => {
   });
 
   it('exports a dataset, joins a running export, and downloads it whole and resumed', async () => {
-    const rq = await client.exportDataset({ kind: 'task', id: taskId }, 'CVAT for images 1.1', true);
-    const again = await client.exportDataset({ kind: 'task', id: taskId }, 'CVAT for images 1.1', true);
+    const rq = await client.exportDataset(
+      { kind: 'task', id: taskId },
+      'CVAT for images 1.1',
+      true,
+    );
+    const again = await client.exportDataset(
+      { kind: 'task', id: taskId },
+      'CVAT for images 1.1',
+      true,
+    );
     expect(again).toBe(rq);
     const url = await finishedResult(client, rq);
 
@@ -77,7 +95,9 @@ describe('exports and downloads', () => {
   });
 
   it('an unknown format is an item error that says how to find the names', async () => {
-    const err = (await client.exportDataset({ kind: 'task', id: taskId }, 'No Such Format 9.9', false).catch((e: unknown) => e)) as SyncError;
+    const err = (await client
+      .exportDataset({ kind: 'task', id: taskId }, 'No Such Format 9.9', false)
+      .catch((e: unknown) => e)) as SyncError;
     expect(err).toMatchObject({ code: 'unknown-format', kind: 'item', status: 400 });
     expect(err.hint).toMatch(/formats/i);
   });
@@ -105,35 +125,59 @@ describe('exports and downloads', () => {
   });
 
   it('imports annotations exported from the task', async () => {
-    const rq = await client.exportDataset({ kind: 'task', id: taskId }, 'CVAT for images 1.1', false);
+    const rq = await client.exportDataset(
+      { kind: 'task', id: taskId },
+      'CVAT for images 1.1',
+      false,
+    );
     const url = await finishedResult(client, rq);
     const bytes = await collect((await client.download(url)).body);
     const path = join(dir, 'annotations.zip');
     await writeFile(path, bytes);
-    const importRq = await client.importAnnotations(taskId, { path, name: 'annotations.zip', size: bytes.length }, 'CVAT 1.1', 'replace', {
-      chunkSize: 64 * 1024,
-    });
+    const importRq = await client.importAnnotations(
+      taskId,
+      { path, name: 'annotations.zip', size: bytes.length },
+      'CVAT 1.1',
+      'replace',
+      {
+        chunkSize: 64 * 1024,
+      },
+    );
     const done = await client.waitForRequest(importRq, { minDelayMs: 20, maxDelayMs: 100 });
     expect(done?.status).toBe('finished');
     expect(done?.operation.type).toBe('import:annotations');
   });
 
   it('refuses to restore a task backup into a project', async () => {
-    await expect(client.importBackup({ path: '/nonexistent', name: 'x.zip', size: 1 }, { chunkSize: 1024, projectId: 3 })).rejects.toMatchObject({
+    await expect(
+      client.importBackup(
+        { path: '/nonexistent', name: 'x.zip', size: 1 },
+        { chunkSize: 1024, projectId: 3 },
+      ),
+    ).rejects.toMatchObject({
       code: 'unsupported',
     });
   });
 
   it('an unknown request id reads as null', async () => {
-    expect(await client.getRequest('action=export&target=task&target_id=999999&user_id=1&subresource=backup')).toBeNull();
+    expect(
+      await client.getRequest(
+        'action=export&target=task&target_id=999999&user_id=1&subresource=backup',
+      ),
+    ).toBeNull();
     expect(await client.waitForRequest('no such id')).toBeNull();
   });
 
   // Last in this suite: it moves the server clock a day on.
   it('an expired result (CVAT: 400 once its request left the queue) rejects as 404 result-expired', async () => {
-    const missing = (await client.download(`${server.url}/api/tasks/${taskId}/dataset/download`).catch((e: unknown) => e)) as SyncError;
+    const missing = (await client
+      .download(`${server.url}/api/tasks/${taskId}/dataset/download`)
+      .catch((e: unknown) => e)) as SyncError;
     expect(missing).toMatchObject({ code: 'bad-request', status: 400 });
-    const url = await finishedResult(client, await client.exportBackup({ kind: 'task', id: taskId }));
+    const url = await finishedResult(
+      client,
+      await client.exportBackup({ kind: 'task', id: taskId }),
+    );
     await collect((await client.download(url)).body);
     server.admin.advanceTime(86_400_000 + 60_000);
     const expired = (await client.download(url).catch((e: unknown) => e)) as SyncError;
@@ -149,7 +193,10 @@ describe('a server that ignores Range', () => {
     try {
       const client = makeClient(server.url, { kind: 'token', token: server.users.alice.token });
       const taskId = await taskWithMedia(client, dir, 'norange');
-      const url = await finishedResult(client, await client.exportBackup({ kind: 'task', id: taskId }));
+      const url = await finishedResult(
+        client,
+        await client.exportBackup({ kind: 'task', id: taskId }),
+      );
       const full = await collect((await client.download(url)).body);
       const again = await client.download(url, { resumeFrom: 100 });
       expect(again.status).toBe(200);

@@ -11,7 +11,11 @@ import { systemClock } from '../../../main/service/system-clock.js';
 
 export const FAST_RETRY = { baseMs: 20, maxMs: 200, jitter: 0.5, maxAttempts: 4 };
 
-export function makeClient(url: string, auth: CvatAuth | null, extra: Partial<CvatClientOptions> = {}): CvatClient {
+export function makeClient(
+  url: string,
+  auth: CvatAuth | null,
+  extra: Partial<CvatClientOptions> = {},
+): CvatClient {
   return new CvatClient({
     server: url,
     auth,
@@ -54,7 +58,11 @@ export function pngBytes(size: number, width = 8, height = 8): Buffer {
   ihdr[8] = 8;
   ihdr[9] = 2;
   const raw = Buffer.alloc((width * 3 + 1) * height);
-  const head = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw))]);
+  const head = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+  ]);
   const end = chunk('IEND', Buffer.alloc(0));
   const pad = size - head.length - end.length - 12;
   const parts: Buffer[] = [head];
@@ -63,7 +71,11 @@ export function pngBytes(size: number, width = 8, height = 8): Buffer {
   return Buffer.concat(parts);
 }
 
-export async function writePng(dir: string, name: string, size: number): Promise<UploadFile & { sha256: string }> {
+export async function writePng(
+  dir: string,
+  name: string,
+  size: number,
+): Promise<UploadFile & { sha256: string }> {
   const bytes = pngBytes(size);
   const path = join(dir, name);
   await writeFile(path, bytes);

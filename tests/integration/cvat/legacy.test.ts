@@ -30,23 +30,39 @@ describe('a 2.15 server', () => {
     await client.uploadMultiple(task.id, files);
     expect(await client.uploadFinish(task.id, { image_quality: 70 })).toBeNull();
     const states: string[] = [];
-    const status = await client.waitForTaskCreation(task.id, { minDelayMs: 20, maxDelayMs: 100, onUpdate: (s) => states.push(s.state) });
+    const status = await client.waitForTaskCreation(task.id, {
+      minDelayMs: 20,
+      maxDelayMs: 100,
+      onUpdate: (s) => states.push(s.state),
+    });
     expect(status.state).toBe('Finished');
     expect((await client.getTask(task.id)).size).toBe(2);
     expect((await client.listRequests()).results).toEqual([]);
 
-    const rq = await client.exportDataset({ kind: 'task', id: task.id }, 'CVAT for images 1.1', true);
+    const rq = await client.exportDataset(
+      { kind: 'task', id: task.id },
+      'CVAT for images 1.1',
+      true,
+    );
     expect(rq.startsWith('legacy:')).toBe(true);
     const done = await client.waitForRequest(rq, { minDelayMs: 20, maxDelayMs: 100 });
-    expect(done).toMatchObject({ status: 'finished', operation: { type: 'export:dataset', task_id: task.id, format: 'CVAT for images 1.1' } });
+    expect(done).toMatchObject({
+      status: 'finished',
+      operation: { type: 'export:dataset', task_id: task.id, format: 'CVAT for images 1.1' },
+    });
     expect(done!.result_url).toContain('action=download');
     const dl = await client.download(done!.result_url!);
     const bytes = await collect(dl.body);
     expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
 
-    const backup = await client.waitForRequest(await client.exportBackup({ kind: 'task', id: task.id }), { minDelayMs: 20, maxDelayMs: 100 });
+    const backup = await client.waitForRequest(
+      await client.exportBackup({ kind: 'task', id: task.id }),
+      { minDelayMs: 20, maxDelayMs: 100 },
+    );
     expect(backup?.status).toBe('finished');
-    expect((await collect((await client.download(backup!.result_url!)).body)).length).toBeGreaterThan(0);
+    expect(
+      (await collect((await client.download(backup!.result_url!)).body)).length,
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -61,7 +77,9 @@ describe('a 2.47 server', () => {
       expect(err.message).toContain('2.47.0');
       expect(err.hint).toMatch(/password/);
       const { username, password } = server.users.alice;
-      expect((await makeClient(server.url, { kind: 'basic', username, password }).self()).username).toBe(username);
+      expect(
+        (await makeClient(server.url, { kind: 'basic', username, password }).self()).username,
+      ).toBe(username);
     } finally {
       await server.close();
     }

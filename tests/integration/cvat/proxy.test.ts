@@ -54,7 +54,12 @@ describe('behind a proxy', () => {
       .catch(() => undefined);
     expect(location).not.toBe('');
     const err = (await client
-      .tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: f, chunkSize: 128 * KiB, resumeUrl: location })
+      .tusUpload({
+        target: { kind: 'task-data', taskId: task.id },
+        file: f,
+        chunkSize: 128 * KiB,
+        resumeUrl: location,
+      })
       .catch((e: unknown) => e)) as SyncError;
     expect(err.code).toBe('tus-head-rejected');
     expect(err.hint).toMatch(/proxy/);
@@ -67,7 +72,12 @@ describe('behind a proxy', () => {
     const task = await client.createTask({ name: 'size limit', labels: LABELS });
     await client.uploadStart(task.id);
     const batch = (await client.uploadMultiple(task.id, [f]).catch((e: unknown) => e)) as SyncError;
-    expect(batch).toMatchObject({ code: 'too-large', kind: 'item', status: 413, body: '413 Request Entity Too Large' });
+    expect(batch).toMatchObject({
+      code: 'too-large',
+      kind: 'item',
+      status: 413,
+      body: '413 Request Entity Too Large',
+    });
     expect(batch.hint).toContain('client_max_body_size');
     const tus = (await client
       .tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: f, chunkSize: 384 * KiB })
@@ -75,7 +85,13 @@ describe('behind a proxy', () => {
     expect(tus).toMatchObject({ code: 'too-large', status: 413 });
     // a chunk under the limit gets through
     const ok = await writePng(dir, 'fits.png', 400 * KiB);
-    await expect(client.tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: ok, chunkSize: 128 * KiB })).resolves.toMatchObject({
+    await expect(
+      client.tusUpload({
+        target: { kind: 'task-data', taskId: task.id },
+        file: ok,
+        chunkSize: 128 * KiB,
+      }),
+    ).resolves.toMatchObject({
       uploadFilename: 'fits.png',
     });
   });
@@ -87,7 +103,12 @@ describe('behind a proxy', () => {
     await client.uploadStart(task.id);
     let created = false;
     const err = (await client
-      .tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: f, chunkSize: 32 * KiB, onCreated: () => void (created = true) })
+      .tusUpload({
+        target: { kind: 'task-data', taskId: task.id },
+        file: f,
+        chunkSize: 32 * KiB,
+        onCreated: () => void (created = true),
+      })
       .catch((e: unknown) => e)) as SyncError;
     expect(err).toMatchObject({ code: 'tus-location-mismatch', kind: 'fatal' });
     expect(err.hint).toMatch(/X-Forwarded/);

@@ -18,7 +18,13 @@ describe('transient failures', () => {
 
   it('retries a GET answered 503 with Retry-After, waiting at least that long', async () => {
     const client = makeClient(server.url, { kind: 'token', token: server.users.alice.token });
-    server.faults.failNext({ kind: 'status', status: 503, headers: { 'Retry-After': '1' }, path: '/api/users/self', times: 2 });
+    server.faults.failNext({
+      kind: 'status',
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      path: '/api/users/self',
+      times: 2,
+    });
     const started = Date.now();
     const me = await client.self();
     expect(me.username).toBe(server.users.alice.username);
@@ -35,8 +41,16 @@ describe('transient failures', () => {
 
   it('does not retry a POST', async () => {
     const client = makeClient(server.url, { kind: 'token', token: server.users.alice.token });
-    server.faults.failNext({ kind: 'status', status: 503, path: '/api/tasks', method: 'POST', times: 1 });
-    await expect(client.createTask({ name: 'no retry', labels: [{ name: 'a' }] })).rejects.toMatchObject({ status: 503, kind: 'transient' });
+    server.faults.failNext({
+      kind: 'status',
+      status: 503,
+      path: '/api/tasks',
+      method: 'POST',
+      times: 1,
+    });
+    await expect(
+      client.createTask({ name: 'no retry', labels: [{ name: 'a' }] }),
+    ).rejects.toMatchObject({ status: 503, kind: 'transient' });
     expect((await client.findTasksByName('no retry')).length).toBe(0);
   });
 });
@@ -47,7 +61,9 @@ describe('network failures', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const client = makeClient(`http://127.0.0.1:${port}`, null, { retry: { baseMs: 1, maxMs: 2, jitter: 0, maxAttempts: 2 } });
+    const client = makeClient(`http://127.0.0.1:${port}`, null, {
+      retry: { baseMs: 1, maxMs: 2, jitter: 0, maxAttempts: 2 },
+    });
     const err = (await client.about().catch((e: unknown) => e)) as SyncError;
     expect(err).toMatchObject({ code: 'network', kind: 'transient', status: 0 });
     expect(err.message).toContain('ECONNREFUSED');
@@ -61,7 +77,10 @@ describe('network failures', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const port = (silent.address() as AddressInfo).port;
-      const client = makeClient(`http://127.0.0.1:${port}`, null, { timeoutMs: 200, retry: { baseMs: 1, maxMs: 2, jitter: 0, maxAttempts: 1 } });
+      const client = makeClient(`http://127.0.0.1:${port}`, null, {
+        timeoutMs: 200,
+        retry: { baseMs: 1, maxMs: 2, jitter: 0, maxAttempts: 1 },
+      });
       await expect(client.about()).rejects.toMatchObject({ code: 'timeout', kind: 'transient' });
     } finally {
       for (const s of sockets) s.destroy();

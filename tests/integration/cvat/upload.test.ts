@@ -52,7 +52,8 @@ describe('Flow A', () => {
         expect(location.startsWith(`${server.url}/api/tasks/${task.id}/data/`)).toBe(true);
         // The first PATCH must wait for this: nothing may arrive while the location is persisted.
         await new Promise((r) => setTimeout(r, 150));
-        offsetWhilePersisting = server.admin.uploads().find((u) => u.taskId === task.id)?.offset ?? -1;
+        offsetWhilePersisting =
+          server.admin.uploads().find((u) => u.taskId === task.id)?.offset ?? -1;
         events.push('persisted');
       },
       onOffset: (o) => {
@@ -70,15 +71,25 @@ describe('Flow A', () => {
 
     const batchThrottle = new RecordingThrottle();
     const progress: number[] = [];
-    await client.uploadMultiple(task.id, small, { throttle: batchThrottle, onProgress: (d) => progress.push(d) });
+    await client.uploadMultiple(task.id, small, {
+      throttle: batchThrottle,
+      onProgress: (d) => progress.push(d),
+    });
     const fileBytes = small.reduce((n, f) => n + f.size, 0);
     expect(batchThrottle.taken).toBeGreaterThan(fileBytes); // file bytes plus multipart framing
     expect(progress.at(-1)).toBe(fileBytes);
 
-    const rqId = await client.uploadFinish(task.id, { image_quality: 70, sorting_method: 'lexicographical' });
+    const rqId = await client.uploadFinish(task.id, {
+      image_quality: 70,
+      sorting_method: 'lexicographical',
+    });
     expect(rqId).toEqual(expect.any(String));
     const seen: string[] = [];
-    const done = await client.waitForRequest(rqId!, { minDelayMs: 20, maxDelayMs: 100, onUpdate: (r) => seen.push(r.status) });
+    const done = await client.waitForRequest(rqId!, {
+      minDelayMs: 20,
+      maxDelayMs: 100,
+      onUpdate: (r) => seen.push(r.status),
+    });
     expect(done?.status).toBe('finished');
     expect(done?.operation.task_id).toBe(task.id);
     expect(seen.at(-1)).toBe('finished');
@@ -145,11 +156,18 @@ describe('Flow A', () => {
     expect(resumed.bytesSent).toBeLessThan(big.size);
     expect(resumed.bytesSent).toBeGreaterThan(0);
     expect(offsets.at(-1)).toBe(big.size);
-    expect(server.admin.taskFiles(task.id)).toEqual([{ name: 'resume.png', size: big.size, sha256: big.sha256 }]);
+    expect(server.admin.taskFiles(task.id)).toEqual([
+      { name: 'resume.png', size: big.size, sha256: big.sha256 },
+    ]);
 
     // Completed: the Location is gone, and resuming it again must not create a new upload.
     const lost = (await client
-      .tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: big, chunkSize: MiB, resumeUrl: location })
+      .tusUpload({
+        target: { kind: 'task-data', taskId: task.id },
+        file: big,
+        chunkSize: MiB,
+        resumeUrl: location,
+      })
       .catch((e: unknown) => e)) as SyncError;
     expect(lost).toMatchObject({ code: 'tus-resume-lost', status: 404 });
     // A second creation of the same name is refused by CVAT: reported, not retried.
@@ -164,24 +182,49 @@ describe('Flow A', () => {
     const big = await writePng(dir, 'reset.png', 2 * MiB + 77);
     const task = await client.createTask({ name: 'reset', labels: LABELS });
     await client.uploadStart(task.id);
-    server.faults.failNext({ kind: 'reset-request', method: 'PATCH', afterBytes: 300 * 1024, times: 1 });
-    const result = await client.tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: big, chunkSize: MiB });
+    server.faults.failNext({
+      kind: 'reset-request',
+      method: 'PATCH',
+      afterBytes: 300 * 1024,
+      times: 1,
+    });
+    const result = await client.tusUpload({
+      target: { kind: 'task-data', taskId: task.id },
+      file: big,
+      chunkSize: MiB,
+    });
     expect(result.uploadFilename).toBe('reset.png');
-    expect(server.admin.taskFiles(task.id)).toEqual([{ name: 'reset.png', size: big.size, sha256: big.sha256 }]);
+    expect(server.admin.taskFiles(task.id)).toEqual([
+      { name: 'reset.png', size: big.size, sha256: big.sha256 },
+    ]);
   });
 
   it('retries TUS answers 503 on PATCH and HEAD, honouring Retry-After, and finishes the file', async () => {
     const big = await writePng(dir, 'busy.png', MiB + 5);
     const task = await client.createTask({ name: 'busy', labels: LABELS });
     await client.uploadStart(task.id);
-    server.faults.failNext({ kind: 'status', status: 503, method: 'PATCH', headers: { 'Retry-After': '1' }, times: 1 });
+    server.faults.failNext({
+      kind: 'status',
+      status: 503,
+      method: 'PATCH',
+      headers: { 'Retry-After': '1' },
+      times: 1,
+    });
     server.faults.failNext({ kind: 'status', status: 503, method: 'HEAD', times: 1 });
     const started = Date.now();
-    const result = await client.tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: big, chunkSize: 256 * 1024 });
+    const result = await client.tusUpload({
+      target: { kind: 'task-data', taskId: task.id },
+      file: big,
+      chunkSize: 256 * 1024,
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(result.uploadFilename).toBe('busy.png');
-    expect(server.admin.taskFiles(task.id)).toEqual([{ name: 'busy.png', size: big.size, sha256: big.sha256 }]);
-    const log = server.faults.stats().log.filter((l) => l.path.startsWith(`/api/tasks/${task.id}/data/`));
+    expect(server.admin.taskFiles(task.id)).toEqual([
+      { name: 'busy.png', size: big.size, sha256: big.sha256 },
+    ]);
+    const log = server.faults
+      .stats()
+      .log.filter((l) => l.path.startsWith(`/api/tasks/${task.id}/data/`));
     expect(log.filter((l) => l.method === 'POST' && l.status === 201)).toHaveLength(1);
     expect(log.filter((l) => l.status === 503).map((l) => l.method)).toEqual(['PATCH', 'HEAD']);
   });
@@ -193,9 +236,17 @@ describe('Flow A', () => {
       const f = await writePng(dir, 'huge.png', 200 * 1024);
       const task = await c.createTask({ name: 'limit', labels: LABELS });
       await c.uploadStart(task.id);
-      const err = (await c.tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: f, chunkSize: 64 * 1024 }).catch((e: unknown) => e)) as SyncError;
+      const err = (await c
+        .tusUpload({
+          target: { kind: 'task-data', taskId: task.id },
+          file: f,
+          chunkSize: 64 * 1024,
+        })
+        .catch((e: unknown) => e)) as SyncError;
       expect(err).toMatchObject({ code: 'too-large', kind: 'item', status: 413 });
-      expect(small.faults.stats().log.filter((l) => l.method === 'POST' && l.path.endsWith('/data/'))).toHaveLength(2); // Upload-Start + one creation
+      expect(
+        small.faults.stats().log.filter((l) => l.method === 'POST' && l.path.endsWith('/data/')),
+      ).toHaveLength(2); // Upload-Start + one creation
     } finally {
       await small.close();
     }
@@ -206,11 +257,15 @@ describe('Flow A', () => {
     const task = await client.createTask({ name: 'shrink', labels: LABELS });
     await client.uploadStart(task.id);
     await truncate(f.path, 1000);
-    await expect(client.tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: f, chunkSize: MiB })).rejects.toMatchObject({
+    await expect(
+      client.tusUpload({ target: { kind: 'task-data', taskId: task.id }, file: f, chunkSize: MiB }),
+    ).rejects.toMatchObject({
       code: 'file-changed',
       kind: 'item',
     });
-    await expect(client.uploadMultiple(task.id, [f])).rejects.toMatchObject({ code: 'file-changed' });
+    await expect(client.uploadMultiple(task.id, [f])).rejects.toMatchObject({
+      code: 'file-changed',
+    });
   });
 
   it('cancels an Upload-Multiple request through its signal', async () => {
@@ -219,7 +274,11 @@ describe('Flow A', () => {
     await client.uploadStart(task.id);
     const abort = new AbortController();
     const slow = { take: async () => new Promise<void>((r) => setTimeout(r, 20)) };
-    const p = client.uploadMultiple(task.id, files, { signal: abort.signal, throttle: slow, onProgress: (d) => d > 100_000 && abort.abort() });
+    const p = client.uploadMultiple(task.id, files, {
+      signal: abort.signal,
+      throttle: slow,
+      onProgress: (d) => d > 100_000 && abort.abort(),
+    });
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
   });
 });

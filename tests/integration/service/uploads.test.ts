@@ -94,7 +94,11 @@ function plantBatch(dataDir: string, folderId: number, name: string): number {
 
 async function signedIn(dataDir: string, store: MemoryCredentialStore): Promise<SyncServiceImpl> {
   const s = await service(dataDir, store);
-  const r = await s.signIn({ server: server.url, method: 'token', token: server.users.alice.token });
+  const r = await s.signIn({
+    server: server.url,
+    method: 'token',
+    token: server.users.alice.token,
+  });
   expect(r.ok).toBe(true);
   return s;
 }

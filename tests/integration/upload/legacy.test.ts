@@ -5,7 +5,14 @@ import { statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
-import { expectExactlyOnce, makeClient, plan, workspace, writeImage, writeVideo } from './helpers.js';
+import {
+  expectExactlyOnce,
+  makeClient,
+  plan,
+  workspace,
+  writeImage,
+  writeVideo,
+} from './helpers.js';
 import type { Workspace } from './helpers.js';
 
 let server: CvatTestServer;
@@ -38,7 +45,9 @@ describe('upload pipeline on CVAT 2.15', () => {
     await ws.engine.idle();
     expectExactlyOnce(server, ws.engine, [a, v]);
     expect(ws.engine.batches.get(a)).toMatchObject({ rqId: null, taskSize: 6 });
-    const polled = server.faults.stats().log.filter((l) => /\/api\/tasks\/\d+\/status$/.test(l.path));
+    const polled = server.faults
+      .stats()
+      .log.filter((l) => /\/api\/tasks\/\d+\/status$/.test(l.path));
     expect(polled.length).toBeGreaterThan(0);
   });
 

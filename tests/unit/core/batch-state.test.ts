@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_STATES, canTransition, isTerminal, mayHaveRemoteTask } from '../../../main/core/batch-state.js';
+import {
+  BATCH_STATES,
+  canTransition,
+  isTerminal,
+  mayHaveRemoteTask,
+} from '../../../main/core/batch-state.js';
 
 describe('batch state machine', () => {
   it('follows the happy path of ARCHITECTURE.md', () => {
-    const path = ['planned', 'creating', 'created', 'started', 'sending', 'finishing', 'processing', 'done'] as const;
+    const path = [
+      'planned',
+      'creating',
+      'created',
+      'started',
+      'sending',
+      'finishing',
+      'processing',
+      'done',
+    ] as const;
     for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
@@ -14,7 +28,14 @@ describe('batch state machine', () => {
   });
 
   it('lets every in-flight state fall back to planned for recovery', () => {
-    for (const s of ['creating', 'created', 'started', 'sending', 'finishing', 'processing'] as const) {
+    for (const s of [
+      'creating',
+      'created',
+      'started',
+      'sending',
+      'finishing',
+      'processing',
+    ] as const) {
       expect(canTransition(s, 'planned')).toBe(true);
       expect(mayHaveRemoteTask(s)).toBe(true);
     }

@@ -6,7 +6,8 @@ describe('error taxonomy', () => {
   it('maps HTTP statuses as CVAT clients retry them', () => {
     expect(kindOfStatus(401)).toBe('fatal');
     expect(kindOfStatus(403)).toBe('fatal');
-    for (const s of [0, 408, 409, 423, 429, 500, 502, 503]) expect(kindOfStatus(s)).toBe('transient');
+    for (const s of [0, 408, 409, 423, 429, 500, 502, 503])
+      expect(kindOfStatus(s)).toBe('transient');
     for (const s of [400, 404, 413, 415]) expect(kindOfStatus(s)).toBe('item');
   });
 
@@ -17,7 +18,12 @@ describe('error taxonomy', () => {
       message: 'scan: boom',
       retryable: false,
     });
-    const e = new SyncError('Too large', { code: 'too-large', kind: 'item', status: 413, hint: 'raise the limit' });
+    const e = new SyncError('Too large', {
+      code: 'too-large',
+      kind: 'item',
+      status: 413,
+      hint: 'raise the limit',
+    });
     expect(errorInfo(e)).toEqual({
       code: 'too-large',
       kind: 'item',
@@ -32,7 +38,9 @@ describe('error taxonomy', () => {
   });
 
   it('redacts credentials from log fields', () => {
-    expect(redact({ url: 'x', headers: { Authorization: 'Bearer s' }, token: 't', password: 'p' })).toEqual({
+    expect(
+      redact({ url: 'x', headers: { Authorization: 'Bearer s' }, token: 't', password: 'p' }),
+    ).toEqual({
       url: 'x',
       headers: { Authorization: '[redacted]' },
       token: '[redacted]',

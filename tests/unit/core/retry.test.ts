@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../main/core/clock.js';
 import { SyncError } from '../../../main/core/errors.js';
-import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, retryDelay, withRetry } from '../../../main/core/retry.js';
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  parseRetryAfter,
+  retryDelay,
+  withRetry,
+} from '../../../main/core/retry.js';
 
 const transient = (retryAfterMs?: number): SyncError =>
-  new SyncError('busy', { code: 'server', kind: 'transient', status: 503, ...(retryAfterMs ? { retryAfterMs } : {}) });
+  new SyncError('busy', {
+    code: 'server',
+    kind: 'transient',
+    status: 503,
+    ...(retryAfterMs ? { retryAfterMs } : {}),
+  });
 
 describe('backoff', () => {
   it('doubles from the base up to the cap, spread by jitter', () => {
@@ -22,7 +33,9 @@ describe('backoff', () => {
 
   it('parses Retry-After seconds and dates', () => {
     expect(parseRetryAfter('7', 0)).toBe(7000);
-    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+    expect(
+      parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')),
+    ).toBe(10_000);
     expect(parseRetryAfter('soon', 0)).toBeUndefined();
     expect(parseRetryAfter(null, 0)).toBeUndefined();
   });

@@ -5,36 +5,50 @@ const NOW = 1_700_000_000_000;
 
 describe('bodyExcerpt', () => {
   it('reads {"detail": ...} without the key', () => {
-    expect(bodyExcerpt('{"detail":"Invalid token."}', 'application/vnd.cvat+json')).toBe('Invalid token.');
+    expect(bodyExcerpt('{"detail":"Invalid token."}', 'application/vnd.cvat+json')).toBe(
+      'Invalid token.',
+    );
   });
 
   it('names each field of a validation error', () => {
-    const body = JSON.stringify({ name: ['This field is required.'], segment_size: ['Ensure this value is greater than or equal to 0.'] });
+    const body = JSON.stringify({
+      name: ['This field is required.'],
+      segment_size: ['Ensure this value is greater than or equal to 0.'],
+    });
     expect(bodyExcerpt(body, 'application/vnd.cvat+json')).toBe(
       'name: This field is required.; segment_size: Ensure this value is greater than or equal to 0.',
     );
   });
 
   it('puts non_field_errors without a prefix', () => {
-    expect(bodyExcerpt('{"non_field_errors":["Unable to log in with provided credentials."]}', 'application/json')).toBe(
-      'Unable to log in with provided credentials.',
-    );
+    expect(
+      bodyExcerpt(
+        '{"non_field_errors":["Unable to log in with provided credentials."]}',
+        'application/json',
+      ),
+    ).toBe('Unable to log in with provided credentials.');
   });
 
   it('paths nested errors, e.g. a label list', () => {
     const body = JSON.stringify({ labels: [{}, { name: ['This field may not be blank.'] }] });
-    expect(bodyExcerpt(body, 'application/vnd.cvat+json')).toBe('labels[1].name: This field may not be blank.');
-  });
-
-  it('joins a view-level list of strings', () => {
-    expect(bodyExcerpt('["Adding more data is not supported","second"]', 'application/vnd.cvat+json')).toBe(
-      'Adding more data is not supported second',
+    expect(bodyExcerpt(body, 'application/vnd.cvat+json')).toBe(
+      'labels[1].name: This field may not be blank.',
     );
   });
 
+  it('joins a view-level list of strings', () => {
+    expect(
+      bodyExcerpt('["Adding more data is not supported","second"]', 'application/vnd.cvat+json'),
+    ).toBe('Adding more data is not supported second');
+  });
+
   it('unquotes a bare JSON string, even when labelled text', () => {
-    expect(bodyExcerpt('"Upload-Length exceeds the limit"', 'application/vnd.cvat+json')).toBe('Upload-Length exceeds the limit');
-    expect(bodyExcerpt('"File name is not allowed"', 'text/plain')).toBe('File name is not allowed');
+    expect(bodyExcerpt('"Upload-Length exceeds the limit"', 'application/vnd.cvat+json')).toBe(
+      'Upload-Length exceeds the limit',
+    );
+    expect(bodyExcerpt('"File name is not allowed"', 'text/plain')).toBe(
+      'File name is not allowed',
+    );
   });
 
   it('keeps plain text labelled text/html as text', () => {
@@ -68,7 +82,12 @@ describe('httpError', () => {
   const base = { operation: 'create task', url: 'https://u:p@cvat.example/api/tasks', now: NOW };
 
   it('maps 401 to a fatal auth error with a sign-in hint and no credentials in the URL', () => {
-    const e = httpError({ ...base, status: 401, body: '{"detail":"Invalid token."}', contentType: 'application/vnd.cvat+json' });
+    const e = httpError({
+      ...base,
+      status: 401,
+      body: '{"detail":"Invalid token."}',
+      contentType: 'application/vnd.cvat+json',
+    });
     expect(e.kind).toBe('fatal');
     expect(e.code).toBe('auth');
     expect(e.hint).toMatch(/sign in again/i);
@@ -79,14 +98,24 @@ describe('httpError', () => {
   });
 
   it('maps 400 to an item error carrying the field message', () => {
-    const e = httpError({ ...base, status: 400, body: '{"name":["This field is required."]}', contentType: 'application/vnd.cvat+json' });
+    const e = httpError({
+      ...base,
+      status: 400,
+      body: '{"name":["This field is required."]}',
+      contentType: 'application/vnd.cvat+json',
+    });
     expect(e.kind).toBe('item');
     expect(e.code).toBe('bad-request');
     expect(e.message).toContain('name: This field is required.');
   });
 
   it('explains 413 with the proxy size limit', () => {
-    const e = httpError({ ...base, status: 413, body: '<html><title>413 Request Entity Too Large</title></html>', contentType: 'text/html' });
+    const e = httpError({
+      ...base,
+      status: 413,
+      body: '<html><title>413 Request Entity Too Large</title></html>',
+      contentType: 'text/html',
+    });
     expect(e.kind).toBe('item');
     expect(e.code).toBe('too-large');
     expect(e.hint).toContain('client_max_body_size');
@@ -118,8 +147,14 @@ describe('httpError', () => {
 
 describe('networkError', () => {
   it('finds the errno code inside fetch TypeError causes', () => {
-    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    const e = networkError('get server info', 'http://127.0.0.1:9/api/server/about', new TypeError('fetch failed', { cause }));
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED',
+    });
+    const e = networkError(
+      'get server info',
+      'http://127.0.0.1:9/api/server/about',
+      new TypeError('fetch failed', { cause }),
+    );
     expect(e.code).toBe('network');
     expect(e.kind).toBe('transient');
     expect(e.status).toBe(0);
@@ -128,8 +163,14 @@ describe('networkError', () => {
   });
 
   it('makes an untrusted certificate a fatal tls error', () => {
-    const cause = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
-    const e = networkError('get server info', 'https://cvat.example/', new TypeError('fetch failed', { cause }));
+    const cause = Object.assign(new Error('self-signed certificate'), {
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
+    const e = networkError(
+      'get server info',
+      'https://cvat.example/',
+      new TypeError('fetch failed', { cause }),
+    );
     expect(e.code).toBe('tls');
     expect(e.kind).toBe('fatal');
   });
@@ -137,7 +178,9 @@ describe('networkError', () => {
 
 describe('safeUrl', () => {
   it('drops user info and keeps the rest', () => {
-    expect(safeUrl('https://alice:secret@cvat.example/api/tasks?page=2')).toBe('https://cvat.example/api/tasks?page=2');
+    expect(safeUrl('https://alice:secret@cvat.example/api/tasks?page=2')).toBe(
+      'https://cvat.example/api/tasks?page=2',
+    );
     expect(safeUrl('http://cvat.example/x')).toBe('http://cvat.example/x');
   });
 });

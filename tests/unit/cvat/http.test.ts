@@ -12,7 +12,9 @@ describe('buildUrl', () => {
   });
 
   it('leaves out undefined and null parameters', () => {
-    expect(buildUrl(S, '/api/tasks', { a: undefined, b: null, c: false })).toBe('https://cvat.example/api/tasks?c=false');
+    expect(buildUrl(S, '/api/tasks', { a: undefined, b: null, c: false })).toBe(
+      'https://cvat.example/api/tasks?c=false',
+    );
   });
 
   it('adds org= for an org choice, empty for the personal workspace', () => {
@@ -26,14 +28,18 @@ describe('buildUrl', () => {
   });
 
   it('never sends the org twice: an explicit org or org_id in the query wins', () => {
-    expect(buildUrl(S, '/api/tasks', { org: 'other' }, 'acme')).toBe('https://cvat.example/api/tasks?org=other');
-    expect(buildUrl(S, '/api/tasks', { org_id: 3 }, 'acme')).toBe('https://cvat.example/api/tasks?org_id=3');
+    expect(buildUrl(S, '/api/tasks', { org: 'other' }, 'acme')).toBe(
+      'https://cvat.example/api/tasks?org=other',
+    );
+    expect(buildUrl(S, '/api/tasks', { org_id: 3 }, 'acme')).toBe(
+      'https://cvat.example/api/tasks?org_id=3',
+    );
   });
 
   it('keeps absolute URLs (result_url) and their query', () => {
-    expect(buildUrl(S, 'https://cvat.example/api/tasks/1/dataset/download?rq_id=a%3Db', { x: 1 })).toBe(
-      'https://cvat.example/api/tasks/1/dataset/download?rq_id=a%3Db&x=1',
-    );
+    expect(
+      buildUrl(S, 'https://cvat.example/api/tasks/1/dataset/download?rq_id=a%3Db', { x: 1 }),
+    ).toBe('https://cvat.example/api/tasks/1/dataset/download?rq_id=a%3Db&x=1');
   });
 
   it('keeps a path prefix of the server', () => {
@@ -64,12 +70,25 @@ describe('authorizationHeader', () => {
 
 describe('listQuery', () => {
   it('serialises the JSON-Logic filter and keeps equality filters', () => {
-    const q = listQuery({ page_size: 'all', filter: { and: [{ '==': [{ var: 'task_id' }, 12] }] }, project_id: 4, status: 'completed', skip: undefined });
-    expect(q).toEqual({ page_size: 'all', filter: '{"and":[{"==":[{"var":"task_id"},12]}]}', project_id: 4, status: 'completed' });
+    const q = listQuery({
+      page_size: 'all',
+      filter: { and: [{ '==': [{ var: 'task_id' }, 12] }] },
+      project_id: 4,
+      status: 'completed',
+      skip: undefined,
+    });
+    expect(q).toEqual({
+      page_size: 'all',
+      filter: '{"and":[{"==":[{"var":"task_id"},12]}]}',
+      project_id: 4,
+      status: 'completed',
+    });
   });
 
   it('passes a filter string through unchanged', () => {
-    expect(listQuery({ filter: '{"==":[{"var":"id"},1]}' })).toEqual({ filter: '{"==":[{"var":"id"},1]}' });
+    expect(listQuery({ filter: '{"==":[{"var":"id"},1]}' })).toEqual({
+      filter: '{"==":[{"var":"id"},1]}',
+    });
   });
 });
 

@@ -35,7 +35,11 @@ describe('multipartBody', () => {
     expect(body.fileBytes).toBe(301_000);
     expect(fileBytes).toBe(301_000);
     const text = bytes.toString('latin1');
-    expect(text.startsWith('--BOUNDARY\r\nContent-Disposition: form-data; name="client_files[0]"; filename="a.jpg"\r\n')).toBe(true);
+    expect(
+      text.startsWith(
+        '--BOUNDARY\r\nContent-Disposition: form-data; name="client_files[0]"; filename="a.jpg"\r\n',
+      ),
+    ).toBe(true);
     expect(bytes.toString('utf8')).toContain('name="client_files[1]"; filename="bé %22x%22.png"');
     expect(text).toContain('name="client_files[2]"; filename="e.jpg"');
     expect(text.endsWith('\r\n--BOUNDARY--\r\n')).toBe(true);
@@ -44,13 +48,22 @@ describe('multipartBody', () => {
 
   it('fails with file-changed when a file shrank after planning', async () => {
     await writeFile(join(dir, 'a.jpg'), Buffer.alloc(5000, 1));
-    const body = multipartBody([{ path: join(dir, 'a.jpg'), name: 'a.jpg', size: 5000 }], (i) => `client_files[${i}]`);
+    const body = multipartBody(
+      [{ path: join(dir, 'a.jpg'), name: 'a.jpg', size: 5000 }],
+      (i) => `client_files[${i}]`,
+    );
     await truncate(join(dir, 'a.jpg'), 100);
-    await expect(collect(body.chunks('upload'))).rejects.toMatchObject({ code: 'file-changed', kind: 'item' });
+    await expect(collect(body.chunks('upload'))).rejects.toMatchObject({
+      code: 'file-changed',
+      kind: 'item',
+    });
   });
 
   it('fails with file-unreadable for a missing file', async () => {
-    const body = multipartBody([{ path: join(dir, 'nope.jpg'), name: 'nope.jpg', size: 10 }], (i) => `client_files[${i}]`);
+    const body = multipartBody(
+      [{ path: join(dir, 'nope.jpg'), name: 'nope.jpg', size: 10 }],
+      (i) => `client_files[${i}]`,
+    );
     await expect(collect(body.chunks('upload'))).rejects.toMatchObject({ code: 'file-unreadable' });
   });
 });

@@ -37,7 +37,12 @@ describe('response schemas', () => {
   });
 
   it('name the offending field of a page item', () => {
-    const page = { count: 2, next: null, previous: null, results: [task, { ...task, status: 'done' }] };
+    const page = {
+      count: 2,
+      next: null,
+      previous: null,
+      results: [task, { ...task, status: 'done' }],
+    };
     let error: unknown;
     try {
       parseWith(pageSchema(taskSchema), page, 'list tasks', 'http://cvat.example/api/tasks');
@@ -61,7 +66,13 @@ describe('response schemas', () => {
         id: 'action=create&target=task&target_id=12',
         status: 'started',
         message: 'Preparing chunks 3/7',
-        operation: { type: 'create:task', target: 'task', task_id: 12, org_id: 3, function_id: null },
+        operation: {
+          type: 'create:task',
+          target: 'task',
+          task_id: 12,
+          org_id: 3,
+          function_id: null,
+        },
         progress: 0.42,
         created_date: '2026-08-20T09:15:02.113Z',
         owner: { id: 5, username: 'alice' },

@@ -22,7 +22,11 @@ const SERVER_A = 'https://a.example';
 function mixed(name: string, extra: Parameters<Harness['batch']>[2] = {}): number {
   return h.batch(
     name,
-    [h.file(`${name}/big.jpg`, 9_500), h.file(`${name}/a.jpg`, 1500), h.file(`${name}/b.png`, 2500)],
+    [
+      h.file(`${name}/big.jpg`, 9_500),
+      h.file(`${name}/a.jpg`, 1500),
+      h.file(`${name}/b.png`, 2500),
+    ],
     extra,
   );
 }
@@ -102,7 +106,12 @@ describe('upload engine: batches belong to a server', () => {
     const f = folders.insert(rule(`${h.dir}/media`, 'acme'), { server: SERVER_A });
     const id = mixed('cams', { folderId: f.id });
     expect(h.engine.batches.get(id)).toMatchObject({ server: SERVER_A, org: 'acme' });
-    const own = mixed('own', { folderId: f.id, key: 'own', server: 'https://b.example', org: null });
+    const own = mixed('own', {
+      folderId: f.id,
+      key: 'own',
+      server: 'https://b.example',
+      org: null,
+    });
     expect(h.engine.batches.get(own)).toMatchObject({ server: 'https://b.example', org: null });
   });
 

@@ -21,25 +21,33 @@ describe('openJournal', () => {
   it('applies every bundled migration once, in WAL mode with foreign keys', () => {
     const path = tempDb();
     const db = openJournal(path);
-    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+      version: number;
+    }[];
     expect(versions.map((v) => v.version)).toEqual(loadMigrations().map((m) => m.version));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
     const again = openJournal(path);
-    expect((again.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(versions.length);
+    expect(
+      (again.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n,
+    ).toBe(versions.length);
     again.close();
   });
 
   it('refuses a journal written by a newer version, and keeps it intact', () => {
     const path = tempDb();
     const db = openJournal(path);
-    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('from-the-future');
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run(
+      'from-the-future',
+    );
     db.close();
     expect(() => openJournal(path)).toThrow(/newer version of CVAT Sync/);
     expect(() => openJournal(path, { readonly: true })).toThrow(/newer version/);
     const raw = new Database(path, { readonly: true });
-    expect((raw.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(999);
+    expect(
+      (raw.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v,
+    ).toBe(999);
     raw.close();
   });
 
@@ -59,7 +67,11 @@ describe('openJournal', () => {
     const path = tempDb();
     const bad = [
       { version: 1, name: 'ok', sql: 'CREATE TABLE a (x INTEGER) STRICT;' },
-      { version: 2, name: 'broken', sql: 'CREATE TABLE b (y INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' },
+      {
+        version: 2,
+        name: 'broken',
+        sql: 'CREATE TABLE b (y INTEGER) STRICT; INSERT INTO nowhere VALUES (1);',
+      },
     ];
     expect(() => openJournal(path, { migrations: bad })).toThrow();
     const db = openJournal(path, { migrations: bad.slice(0, 1) });
@@ -76,7 +88,14 @@ describe('settings and activity', () => {
     expect(settings.get<number>('concurrency')).toBe(3);
     const activity = new ActivityRepo(db);
     activity.add({ at: 1, level: 'info', kind: 'upload', message: 'Task created 100% done' });
-    activity.add({ at: 2, level: 'error', kind: 'upload', message: 'Upload failed', hint: 'retry', folderId: 4 });
+    activity.add({
+      at: 2,
+      level: 'error',
+      kind: 'upload',
+      message: 'Upload failed',
+      hint: 'retry',
+      folderId: 4,
+    });
     activity.add({ at: 3, level: 'warn', kind: 'watch', message: 'Watch limit reached' });
     expect(activity.list({ levels: ['error', 'warn'] }).map((a) => a.at)).toEqual([3, 2]);
     expect(activity.list({ search: '100%' }).map((a) => a.at)).toEqual([1]);

@@ -20,22 +20,37 @@ describe('layer rules', () => {
   });
 
   it('forbids wall-clock time and timers in main/engine', async () => {
-    const ids = await ruleIds('export const t = Date.now();\nsetTimeout(() => {}, 1);\n', 'main/engine/probe.ts');
+    const ids = await ruleIds(
+      'export const t = Date.now();\nsetTimeout(() => {}, 1);\n',
+      'main/engine/probe.ts',
+    );
     expect(ids.some((m) => m.startsWith('no-restricted-properties'))).toBe(true);
     expect(ids.some((m) => m.startsWith('no-restricted-globals'))).toBe(true);
   });
 
   it('keeps SQL in main/journal and electron in main/app', async () => {
-    const sql = await ruleIds("import Database from 'better-sqlite3';\nexport const d = Database;\n", 'main/engine/probe.ts');
+    const sql = await ruleIds(
+      "import Database from 'better-sqlite3';\nexport const d = Database;\n",
+      'main/engine/probe.ts',
+    );
     expect(sql.some((m) => m.includes('SQL lives in main/journal'))).toBe(true);
-    const electron = await ruleIds("import { app } from 'electron';\nexport const a = app;\n", 'main/cli/probe.ts');
+    const electron = await ruleIds(
+      "import { app } from 'electron';\nexport const a = app;\n",
+      'main/cli/probe.ts',
+    );
     expect(electron.some((m) => m.includes('Only main/app imports electron'))).toBe(true);
-    const allowed = await ruleIds("import { app } from 'electron';\nexport const a = app;\n", 'main/app/probe.ts');
+    const allowed = await ruleIds(
+      "import { app } from 'electron';\nexport const a = app;\n",
+      'main/app/probe.ts',
+    );
     expect(allowed.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([]);
   });
 
   it('stops lower layers importing higher ones', async () => {
-    const ids = await ruleIds("import { x } from '../engine/thing.js';\nexport const y = x;\n", 'main/cvat/probe.ts');
+    const ids = await ruleIds(
+      "import { x } from '../engine/thing.js';\nexport const y = x;\n",
+      'main/cvat/probe.ts',
+    );
     expect(ids.some((m) => m.includes('main/cvat may import only: core'))).toBe(true);
   });
 
