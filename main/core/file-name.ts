@@ -1,6 +1,7 @@
 // File names as CVAT and the operating systems see them. CVAT keeps only basenames inside a
 // task (PROTOCOL.md §4.7), so files from nested folders must get unique flat names.
 import { extensionOf } from './media.js';
+import { utf8Length } from './utf8.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we look for
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -15,15 +16,6 @@ export function nameProblem(name: string): string | null {
   if (name.includes('\\')) return 'the name contains a backslash';
   if (utf8Length(name) > MAX_NAME_BYTES) return `the name is longer than ${MAX_NAME_BYTES} bytes`;
   return null;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-  }
-  return n;
 }
 
 export function baseName(relPath: string): string {

@@ -1,6 +1,7 @@
 // File names that come from a server (Content-Disposition, parsed by cvat/content-disposition.ts)
 // are untrusted input: they must not pick the directory we write into, nor produce a name some
 // OS refuses or treats specially.
+import { utf8Length } from './utf8.js';
 
 /** Longest name we produce, in UTF-8 bytes: 255 is the common limit, minus room for " (99)" and ".part". */
 export const MAX_NAME_BYTES = 230;
@@ -72,13 +73,4 @@ function truncate(name: string): string {
     bytes += n;
   }
   return out.replace(/[\s.]+$/, '') + keepExt;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return n;
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { SyncError } from '../core/errors.js';
 import { describeIgnore } from '../core/ignore-reason.js';
 import type { Logger } from '../core/logger.js';
-import { FolderSync } from '../engine/planner/folder-sync.js';
+import { FolderSync, folderInfoOf } from '../engine/planner/folder-sync.js';
 import type { FolderAutoExport } from '../engine/results/auto-exporter.js';
 import { previewFolder } from '../engine/planner/preview.js';
 import { assertValidRule } from '../engine/planner/rule-validation.js';
@@ -364,27 +364,14 @@ export class FolderService {
   private infoOf(row: FolderRow): FolderInfo {
     const live = row.server === this.server ? this.sync?.info(row.id) : undefined;
     if (live) return live;
-    const c = this.files?.counts(row.id) ?? {
+    const counts = this.files?.counts(row.id) ?? {
       files: 0,
       uploaded: 0,
       pending: 0,
       ignored: 0,
       failed: 0,
     };
-    return {
-      id: row.id,
-      rule: row.rule,
-      paused: row.paused,
-      health: row.paused ? NO_HEALTH : this.healthOf(row),
-      counts: {
-        files: c.files,
-        uploaded: c.uploaded,
-        pending: c.pending,
-        ignored: c.ignored,
-        failed: c.failed,
-      },
-      lastScanAt: row.lastScanAt,
-    };
+    return folderInfoOf(row, counts, this.healthOf(row));
   }
 
   private healthOf(row: FolderRow): FolderInfo['health'] {

@@ -221,21 +221,7 @@ export class FolderSync {
   info(folderId: number): FolderInfo | undefined {
     const row = this.folders.get(folderId);
     if (!row) return undefined;
-    const c = this.files.counts(folderId);
-    return {
-      id: row.id,
-      rule: row.rule,
-      paused: row.paused,
-      health: row.paused ? { state: 'paused', message: null, fix: null } : this.health(folderId),
-      counts: {
-        files: c.files,
-        uploaded: c.uploaded,
-        pending: c.pending,
-        ignored: c.ignored,
-        failed: c.failed,
-      },
-      lastScanAt: row.lastScanAt,
-    };
+    return folderInfoOf(row, this.files.counts(folderId), this.health(folderId));
   }
 
   private runnerFor(folderId: number): FolderRunner {
@@ -577,4 +563,18 @@ class FolderRunner {
     this.lastCounts = key;
     this.sync.events.emit('counts', { folderId: this.row.id, counts });
   }
+}
+
+const PAUSED: FolderHealth = { state: 'paused', message: null, fix: null };
+
+/** The contract's view of a folder; a paused folder reads as paused whatever its watcher says. */
+export function folderInfoOf(row: FolderRow, counts: FileCounts, health: FolderHealth): FolderInfo {
+  return {
+    id: row.id,
+    rule: row.rule,
+    paused: row.paused,
+    health: row.paused ? PAUSED : health,
+    counts: { ...counts },
+    lastScanAt: row.lastScanAt,
+  };
 }
