@@ -4,6 +4,19 @@
 //   transient - retry later with backoff (5xx, network, 408/409/423/429)
 export type ErrorKind = 'fatal' | 'item' | 'transient';
 
+/** A server certificate as the trust dialog and `login` show it. */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  /** ISO 8601. */
+  validFrom: string;
+  validTo: string;
+  /** `SHA256:AB:CD:…`, the form `login --trust-fingerprint` takes. */
+  fingerprint: string;
+  /** The names the certificate is for ("DNS:cvat.lan, IP Address:10.0.0.5"). */
+  altNames: string;
+}
+
 export interface ErrorDetails {
   /** Stable machine-readable code, e.g. 'auth', 'not-found', 'too-large', 'network'. */
   code: string;
@@ -18,6 +31,8 @@ export interface ErrorDetails {
   retryAfterMs?: number;
   /** A one-line suggestion the UI and CLI show next to the message. */
   hint?: string;
+  /** The certificate an untrusted or changed TLS peer presented. */
+  certificate?: CertificateInfo;
   cause?: unknown;
 }
 
@@ -30,6 +45,7 @@ export class SyncError extends Error {
   readonly body: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly hint: string | undefined;
+  readonly certificate: CertificateInfo | undefined;
 
   constructor(message: string, details: ErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -42,6 +58,7 @@ export class SyncError extends Error {
     this.body = details.body;
     this.retryAfterMs = details.retryAfterMs;
     this.hint = details.hint;
+    this.certificate = details.certificate;
   }
 
   get retryable(): boolean {
@@ -51,7 +68,7 @@ export class SyncError extends Error {
 
 /** HTTP status -> taxonomy, as CVAT's own web client retries (cvat#7830): 5xx, 0, 408, 409, 423, 429. */
 export function kindOfStatus(status: number): ErrorKind {
-  if (status === 401 || status === 403) return 'fatal';
+  if (status === 401 || status === 403 || status === 407) return 'fatal';
   if (status === 0 || status >= 500 || [408, 409, 423, 429].includes(status)) return 'transient';
   return 'item';
 }
@@ -76,6 +93,8 @@ export function codeOfStatus(status: number): string {
       return 'conflict';
     case 410:
       return 'gone';
+    case 407:
+      return 'proxy-auth';
     case 413:
       return 'too-large';
     case 415:
@@ -124,6 +143,7 @@ export interface ErrorInfo {
   retryable: boolean;
   hint?: string;
   status?: number;
+  certificate?: CertificateInfo;
 }
 
 export function errorInfo(e: unknown, operation?: string): ErrorInfo {
@@ -136,5 +156,6 @@ export function errorInfo(e: unknown, operation?: string): ErrorInfo {
   };
   if (err.hint !== undefined) info.hint = err.hint;
   if (err.status !== undefined) info.status = err.status;
+  if (err.certificate !== undefined) info.certificate = err.certificate;
   return info;
 }

@@ -36,6 +36,7 @@ import type {
 import { dispositionFilename } from './content-disposition.js';
 import { badResponse, cancelledError, safeUrl } from './http-errors.js';
 import { Transport, parseJson } from './http.js';
+import type { NetStack } from './net-stack.js';
 import type { CallSpec, Query } from './http.js';
 import {
   legacyExportRequest,
@@ -80,6 +81,8 @@ export interface CvatClientOptions {
   retry?: BackoffPolicy;
   /** Delays between TUS retries; CVAT's web client uses 2..64 s. */
   tusRetryDelays?: readonly number[];
+  /** Proxy and certificate trust (default: the environment's HTTPS_PROXY, NO_PROXY, …). */
+  net?: NetStack;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -125,6 +128,7 @@ export class CvatClient implements CvatApi {
       userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
       retry: options.retry ?? DEFAULT_READ_RETRY,
       explainUnauthorized: (error, signal) => this.explainUnauthorized(error, signal),
+      ...(options.net ? { net: options.net } : {}),
     });
     this.server = this.transport.server;
   }

@@ -9,6 +9,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { CvatAuth } from './api.js';
 import { CVAT_ACCEPT, authorizationHeader, normaliseServer } from './http.js';
+import { defaultNetStack } from './net-stack.js';
+import type { NetStack } from './net-stack.js';
 import { parseVersion, versionAtLeast } from './version.js';
 
 export interface DoctorFinding {
@@ -30,6 +32,8 @@ export interface DoctorOptions {
   /** How long the size probe waits for a proxy's early answer. */
   sizeProbeWaitMs?: number;
   userAgent?: string;
+  /** Proxy and certificate trust, as the client uses them. */
+  net?: NetStack;
 }
 
 interface Answer {
@@ -441,11 +445,14 @@ interface SendOptions {
 
 /** Minimal HTTP on node:http: the probes need exact control of methods and headers (no redirects). */
 class Prober {
+  readonly net: NetStack;
   constructor(
     private readonly server: string,
     private readonly options: DoctorOptions,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.net = options.net ?? defaultNetStack();
+  }
 
   private url(path: string, query?: Record<string, string>): URL {
     const url = new URL(this.server + path);
@@ -469,7 +476,7 @@ class Prober {
     };
     if (!anonymous && this.options.auth) all.Authorization = authorizationHeader(this.options.auth);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return send(url, { method, headers: all });
+    return send(url, { method, headers: all, agent: this.net.agentFor(url) });
   }
 
   send(method: string, path: string, opts: SendOptions = {}): Promise<Answer> {

@@ -16,7 +16,9 @@ import {
   safeUrl,
   timeoutError,
 } from './http-errors.js';
-import { sendStreamed } from './node-request.js';
+import { defaultNetStack } from './net-stack.js';
+import type { NetStack } from './net-stack.js';
+import { sendBuffered, sendStreamed } from './node-request.js';
 import { parseWith } from './schemas.js';
 import { CallGuard } from './signals.js';
 
@@ -65,6 +67,8 @@ export interface TransportOptions {
   logger: Logger;
   userAgent: string;
   retry: BackoffPolicy;
+  /** Proxy and certificate trust of every request (default: the environment's). */
+  net?: NetStack;
   /** Turns a 401 into a more precise error when the server can tell why (PATs on old servers). */
   explainUnauthorized?: (error: SyncError, signal?: AbortSignalLike) => Promise<SyncError>;
 }
@@ -135,10 +139,12 @@ const ERROR_BODY_MAX = 64 * 1024;
 export class Transport {
   readonly server: string;
   readonly origin: string;
+  readonly net: NetStack;
 
   constructor(readonly options: TransportOptions) {
     this.server = normaliseServer(options.server);
     this.origin = new URL(this.server).origin;
+    this.net = options.net ?? defaultNetStack();
   }
 
   url(path: string, query?: Query, org?: boolean): string {
@@ -232,6 +238,8 @@ export class Transport {
         const headers = this.headers(url, spec.headers, spec.anonymous);
         let response: Response;
         try {
+          await this.net.prepare(url);
+          const agent = this.net.agentFor(url);
           if (spec.body) {
             headers['Content-Type'] = spec.body.contentType;
             headers['Content-Length'] = String(spec.body.length);
@@ -240,6 +248,7 @@ export class Transport {
               headers,
               body: spec.body.stream(() => guard.touch()),
               signal: guard.signal,
+              agent,
             });
           } else {
             let body: string | undefined;
@@ -247,11 +256,11 @@ export class Transport {
               headers['Content-Type'] = 'application/json';
               body = JSON.stringify(spec.json);
             }
-            response = await fetch(url, {
+            response = await sendBuffered(url, {
               method,
               headers,
-              redirect: 'manual',
               signal: guard.signal,
+              agent,
               ...(body !== undefined ? { body } : {}),
             });
           }

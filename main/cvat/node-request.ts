@@ -1,8 +1,10 @@
-// Streamed request bodies go through node:http rather than fetch: undici's fetch keeps every
+// Requests go through node:http rather than fetch. Streamed bodies: undici's fetch keeps every
 // chunk of a streamed body alive until the request ends (measured: a 300 MiB multipart upload
-// held 300 MiB of ArrayBuffers), node:http keeps memory flat with normal backpressure.
+// held 300 MiB of ArrayBuffers), node:http keeps memory flat with normal backpressure. All of
+// them: Node's fetch cannot be given a proxy or our certificate trust (its undici dispatchers
+// are not public), node:http takes one Agent (net-agent.ts) that does both.
 import { request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,12 +17,18 @@ export function sendStreamed(
     headers: Record<string, string>;
     body: AsyncIterable<Uint8Array>;
     signal: AbortSignal;
+    agent?: Agent;
   },
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, { method: init.method, headers: init.headers, signal: init.signal });
+    const req = send(target, {
+      method: init.method,
+      headers: init.headers,
+      signal: init.signal,
+      ...(init.agent ? { agent: init.agent } : {}),
+    });
     let settled = false;
     const fail = (e: unknown): void => {
       if (settled) return;
@@ -52,6 +60,35 @@ export function sendStreamed(
 }
 
 const EARLY_ANSWER_GRACE_MS = 500;
+
+/** A request with a small body (or none), answered as a fetch Response whose body streams. */
+export function sendBuffered(
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+    agent?: Agent;
+  },
+): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers = { ...init.headers };
+    const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+    if (body) headers['Content-Length'] = String(body.length);
+    const req = send(target, {
+      method: init.method,
+      headers,
+      signal: init.signal,
+      ...(init.agent ? { agent: init.agent } : {}),
+    });
+    req.once('error', reject);
+    req.once('response', (res) => resolve(toResponse(res)));
+    req.end(body);
+  });
+}
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 

@@ -114,7 +114,10 @@ export async function tusUpload(
   const input = createReadStream(file.path, { start: 0, end: file.size - 1 });
   input.on('error', () => undefined);
 
-  const stack = new CvatTusStack(new DefaultHttpStack({}), {
+  // tus-js-client's Node stack spreads these options into http(s).request: our agent carries
+  // the proxy and the certificate trust, as for every other request.
+  await transport.net.prepare(endpoint);
+  const stack = new CvatTusStack(new DefaultHttpStack({ agent: transport.net.agentFor(endpoint) }), {
     throttle: options.throttle,
     signal,
     idleTimeoutMs: ctx.idleTimeoutMs,
