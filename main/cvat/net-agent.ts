@@ -76,11 +76,9 @@ export class NetAgent extends Agent {
       const auth = basicProxyAuth(proxy);
       if (auth) req.setHeader('Proxy-Authorization', auth);
     }
-    (Agent.prototype as unknown as { addRequest(r: ClientRequest, o: unknown): void }).addRequest.call(
-      this,
-      req,
-      opts,
-    );
+    (
+      Agent.prototype as unknown as { addRequest(r: ClientRequest, o: unknown): void }
+    ).addRequest.call(this, req, opts);
   }
 
   // Sockets to a proxy are pooled apart from direct ones of the same target.
@@ -126,7 +124,12 @@ function withTimeout<T>(
   });
 }
 
-function connectTcp(host: string, port: number, ms: number, proxy: ProxyEndpoint | null): Promise<Socket> {
+function connectTcp(
+  host: string,
+  port: number,
+  ms: number,
+  proxy: ProxyEndpoint | null,
+): Promise<Socket> {
   return withTimeout<Socket>(
     ms,
     (settle) => {
@@ -152,7 +155,13 @@ function connectTcp(host: string, port: number, ms: number, proxy: ProxyEndpoint
 }
 
 /** CONNECT host:port over `socket`; resolves once the proxy answered 200. */
-function tunnel(socket: Socket, proxy: ProxyEndpoint, host: string, port: number, ms: number): Promise<void> {
+function tunnel(
+  socket: Socket,
+  proxy: ProxyEndpoint,
+  host: string,
+  port: number,
+  ms: number,
+): Promise<void> {
   const target = hostPort(host, port);
   return withTimeout<void>(
     ms,
@@ -166,7 +175,9 @@ function tunnel(socket: Socket, proxy: ProxyEndpoint, host: string, port: number
           return;
         }
         socket.off('data', onData);
-        const m = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head.subarray(0, end).toString('latin1'));
+        const m = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(
+          head.subarray(0, end).toString('latin1'),
+        );
         const status = m ? Number(m[1]) : 0;
         if (status >= 200 && status < 300) {
           const rest = head.subarray(end + 4);
@@ -202,7 +213,12 @@ function tunnel(socket: Socket, proxy: ProxyEndpoint, host: string, port: number
   );
 }
 
-function handshake(route: Route, host: string, port: number, socket: Socket | null): Promise<TLSSocket> {
+function handshake(
+  route: Route,
+  host: string,
+  port: number,
+  socket: Socket | null,
+): Promise<TLSSocket> {
   const target = hostPort(host, port);
   return withTimeout<TLSSocket>(
     route.connectTimeoutMs,

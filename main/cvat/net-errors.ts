@@ -16,15 +16,18 @@ export function proxyUnreachable(proxy: ProxyEndpoint, cause: unknown): SyncErro
         : code === 'ETIMEDOUT'
           ? 'no answer'
           : ((cause as Error | undefined)?.message ?? 'unknown');
-  return new SyncError(`Cannot reach the proxy ${proxyLabel(proxy)}: ${why}${code ? ` (${code})` : ''}.`, {
-    code: 'proxy-unreachable',
-    // A proxy that is down now may be up later; the transfers wait and resume.
-    kind: 'transient',
-    operation: 'connect to proxy',
-    status: 0,
-    hint: `Check the proxy address in ${PROXY_SETTING}; to go around the proxy for this server, add it to NO_PROXY.`,
-    cause,
-  });
+  return new SyncError(
+    `Cannot reach the proxy ${proxyLabel(proxy)}: ${why}${code ? ` (${code})` : ''}.`,
+    {
+      code: 'proxy-unreachable',
+      // A proxy that is down now may be up later; the transfers wait and resume.
+      kind: 'transient',
+      operation: 'connect to proxy',
+      status: 0,
+      hint: `Check the proxy address in ${PROXY_SETTING}; to go around the proxy for this server, add it to NO_PROXY.`,
+      cause,
+    },
+  );
 }
 
 export function proxyAuthFailed(proxy: ProxyEndpoint): SyncError {

@@ -82,7 +82,10 @@ export function splitNoProxy(value: string): string[] {
 
 /** True when `host:port` is exempt from the proxy under `noProxy`. */
 export function bypassesProxy(noProxy: readonly string[], host: string, port: number): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   for (const entry of noProxy) {
     if (entry === '*') return true;
     let name = entry;
@@ -92,7 +95,10 @@ export function bypassesProxy(noProxy: readonly string[], host: string, port: nu
       name = m[1]!;
       onlyPort = Number(m[2]);
     }
-    name = name.replace(/^\[|\]$/g, '').replace(/^\*?\./, '').replace(/\.$/, '');
+    name = name
+      .replace(/^\[|\]$/g, '')
+      .replace(/^\*?\./, '')
+      .replace(/\.$/, '');
     if (onlyPort !== null && onlyPort !== port) continue;
     if (h === name || h.endsWith(`.${name}`)) return true;
   }

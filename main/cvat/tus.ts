@@ -117,13 +117,16 @@ export async function tusUpload(
   // tus-js-client's Node stack spreads these options into http(s).request: our agent carries
   // the proxy and the certificate trust, as for every other request.
   await transport.net.prepare(endpoint);
-  const stack = new CvatTusStack(new DefaultHttpStack({ agent: transport.net.agentFor(endpoint) }), {
-    throttle: options.throttle,
-    signal,
-    idleTimeoutMs: ctx.idleTimeoutMs,
-    mayAuthorize: (url) => transport.sameOrigin(url),
-    onFileChanged: (expected, got) => stop(fileChanged(operation, file.path, expected, got)),
-  });
+  const stack = new CvatTusStack(
+    new DefaultHttpStack({ agent: transport.net.agentFor(endpoint) }),
+    {
+      throttle: options.throttle,
+      signal,
+      idleTimeoutMs: ctx.idleTimeoutMs,
+      mayAuthorize: (url) => transport.sameOrigin(url),
+      onFileChanged: (expected, got) => stop(fileChanged(operation, file.path, expected, got)),
+    },
+  );
 
   return new Promise<TusUploadResult>((resolve, reject) => {
     let settled = false;

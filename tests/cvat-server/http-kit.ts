@@ -88,8 +88,11 @@ export class Ctx {
   get origin(): string {
     const fwdHost = this.header('x-forwarded-host')?.split(',')[0]?.trim();
     const host = fwdHost || this.header('host') || '127.0.0.1';
+    // Django's request.scheme is https on a TLS connection (here the test server terminates TLS,
+    // as Traefik does in front of CVAT) or when the proxy says so in X-Forwarded-Proto.
+    const tls = (this.req.socket as { encrypted?: boolean }).encrypted === true;
     const proto =
-      this.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
+      tls || this.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
     return `${proto}://${host}`;
   }
 

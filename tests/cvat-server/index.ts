@@ -1,6 +1,8 @@
 // CVAT-compatible HTTP test server (CVAT 2.73 behaviour, §12 switches for older versions).
 // Every request is streamed; state lives in dataDir and survives restarts.
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,12 +25,16 @@ import { Faults } from './faults.js';
 import type { FaultController } from './faults.js';
 import { Admin } from './admin.js';
 import type { AdminApi, TestUser } from './admin.js';
+import { makeCertificates } from './certs.js';
+import type { CertificateSpec, TestCertificates } from './certs.js';
 
 export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
 export { createMisbehavingProxy } from './proxy.js';
+export { makeCertificates } from './certs.js';
+export type { CertificateSpec, TestCertificates } from './certs.js';
 
 export interface CvatServerOptions {
   host?: string;
@@ -39,6 +45,11 @@ export interface CvatServerOptions {
   processingDelayMs?: number;
   rangeSupport?: boolean;
   tusMaxSize?: number;
+  /**
+   * Serve https with a certificate made at start (self-signed or from a test CA) or given.
+   * CVAT sites serve https from their reverse proxy (cvat-ai/cvat: docker-compose.https.yml).
+   */
+  tls?: CertificateSpec | TestCertificates;
 }
 
 export interface CvatTestServer {
@@ -47,6 +58,8 @@ export interface CvatTestServer {
   users: { alice: TestUser; bob: TestUser };
   faults: FaultController;
   admin: AdminApi;
+  /** The certificates of an https server, null for http. */
+  certificates: TestCertificates | null;
   close(): Promise<void>;
 }
 
@@ -100,7 +113,13 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
     checkReadOnly: (ctx: Ctx, allowed: boolean) => auth.checkReadOnly(ctx, allowed),
   };
 
-  const server = createServer((req, res) => {
+  const certificates =
+    options.tls === undefined
+      ? null
+      : 'certPem' in options.tls
+        ? options.tls
+        : makeCertificates(options.tls);
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     const ctx = new Ctx(req, res);
@@ -118,7 +137,12 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
         }
       }
     })().catch(() => undefined);
-  });
+  };
+  const server = certificates
+    ? createTlsServer({ cert: certificates.certPem, key: certificates.keyPem }, handler)
+    : createServer(handler);
+  // A client that gives up on our certificate ends the handshake: not a server error.
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('clientError', (_err, socket) => socket.destroy());
   server.keepAliveTimeout = 30_000;
   server.requestTimeout = 0; // multi-GiB PATCH bodies take as long as they take
@@ -128,7 +152,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  baseUrl = `${certificates ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`;
   await store.save();
   requests.resume();
 
@@ -139,6 +163,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
     users: { alice: admin.testUser(admin.user('alice')), bob: admin.testUser(admin.user('bob')) },
     faults,
     admin,
+    certificates,
     async close() {
       if (closed) return;
       closed = true;
