@@ -90,6 +90,8 @@ export function hintForStatus(status: number): string | undefined {
       return 'Sign in again: the token was revoked or expired, or the password changed.';
     case 403:
       return 'Your account may not do this here: check the organization, your role, and that the token is not read-only.';
+    case 407:
+      return 'The HTTP proxy wants a user name and password: set them (cvat-sync settings set proxy-user NAME and proxy-password, or Settings → Proxy).';
     case 406:
       return 'The server or a proxy refused our Accept header (application/vnd.cvat+json): is the URL really the CVAT server?';
     case 413:
@@ -161,6 +163,20 @@ export function networkError(operation: string, url: string, cause: unknown): Sy
       hint: "The server's TLS certificate is not trusted by this computer: install the CA certificate or fix the server's certificate.",
       cause,
     });
+  }
+  if ((code === 'ECONNRESET' || code === 'EPIPE') && url.startsWith('https:')) {
+    return new SyncError(
+      `${operation} failed: the secure connection was reset in the middle (${code})`,
+      {
+        code: 'network',
+        kind: 'transient',
+        operation,
+        url: safeUrl(url),
+        status: 0,
+        hint: 'A proxy, VPN or firewall cut the TLS connection; the transfer resumes where it stopped once the network is back.',
+        cause,
+      },
+    );
   }
   return new SyncError(`${operation} failed: network error (${reason})`, {
     code: 'network',

@@ -185,7 +185,9 @@ function tunnel(
           return settle(null);
         }
         socket.destroy();
-        if (status === 407) return settle(proxyAuthFailed(proxy));
+        // 407 is the standard answer; tinyproxy answers a CONNECT with wrong credentials 401.
+        // Either way the server was not reached: it is the proxy's authentication.
+        if (status === 407 || status === 401) return settle(proxyAuthFailed(proxy));
         if (status === 0) return settle(proxyBrokeTunnel(proxy, target, 'not an HTTP answer'));
         settle(proxyRefusedTunnel(proxy, target, status, m?.[2] ?? ''));
       };

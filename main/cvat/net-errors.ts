@@ -86,7 +86,9 @@ export function tlsHandshakeFailed(target: string, cause: unknown): SyncError {
   return new SyncError(
     plainHttp
       ? `The TLS handshake with ${target} failed: the server does not speak https on this port.`
-      : `The TLS handshake with ${target} failed${reset ? ': the connection was reset' : ''} (${code ?? text}).`,
+      : reset
+        ? `The TLS handshake with ${target} failed: the connection was reset (${code}).`
+        : `The TLS handshake with ${target} failed (${code ?? text}).`,
     {
       code: 'tls-handshake',
       // A reset during the handshake is often a flaky network; a protocol error is not.
@@ -95,7 +97,9 @@ export function tlsHandshakeFailed(target: string, cause: unknown): SyncError {
       status: 0,
       hint: plainHttp
         ? 'Use http:// for this server, or the port its https listens on.'
-        : 'Check that the server supports TLS 1.2 or later and that no firewall or proxy intercepts https; it is retried if the network was at fault.',
+        : reset
+          ? 'Either the server does not speak https on this port (try http://) or a firewall or proxy cut the connection; it is retried in case the network was at fault.'
+          : 'Check that the server supports TLS 1.2 or later and that no firewall or proxy intercepts https; it is retried if the network was at fault.',
       cause,
     },
   );

@@ -327,6 +327,8 @@ function defaultUploadFilename(options: TusUploadOptions): string {
 }
 
 function isNetworkFailure(cause: unknown): boolean {
+  // The agent's own errors (proxy, certificate) say themselves whether a retry can help.
+  if (isSyncError(cause)) return cause.retryable;
   const code = networkCode(cause);
   return code !== undefined && !/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code);
 }
