@@ -13,6 +13,20 @@ export interface ContractError {
   /** One-line suggested fix, shown next to the message. */
   hint?: string;
   status?: number;
+  /** The server certificate an untrusted or changed TLS peer presented (the trust dialog). */
+  certificate?: CertificateInfo;
+}
+
+/** A server certificate as the trust dialog shows it. */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  /** ISO 8601. */
+  validFrom: string;
+  validTo: string;
+  /** `SHA256:AB:CD:…`. */
+  fingerprint: string;
+  altNames: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ContractError };
@@ -42,6 +56,8 @@ export interface SignInRequest {
   username?: string;
   password?: string;
   org?: string | null;
+  /** Trust this certificate (SHA256:…) for this server, as the user confirmed in the dialog. */
+  trustFingerprint?: string;
 }
 
 export interface Organization {
@@ -344,13 +360,29 @@ export interface Settings {
   startAtLogin: boolean;
   downloadsDir: string;
   theme: 'system' | 'light' | 'dark';
+  /** system: the OS's proxy (desktop) or HTTPS_PROXY/http_proxy/NO_PROXY; manual: the fields below. */
+  proxyMode: 'system' | 'manual' | 'none';
+  proxyHost: string;
+  proxyPort: number | null;
+  proxyUser: string;
+  /** Read-only: a proxy password is saved (it is kept with the credentials, never here). */
+  proxyPasswordSet: boolean;
+  /** Hosts that bypass the manual proxy (NO_PROXY syntax). */
+  noProxy: string;
+  /** A PEM file of extra CA certificates to trust (an internal CA). */
+  caFile: string | null;
   /** Read-only: where the journal and profile live. */
   dataDir: string;
   /** Read-only. */
   logsDir: string;
 }
 
-export type SettingsPatch = Partial<Omit<Settings, 'dataDir' | 'logsDir'>>;
+export type SettingsPatch = Partial<
+  Omit<Settings, 'dataDir' | 'logsDir' | 'proxyPasswordSet'>
+> & {
+  /** Write-only: saved like the token; null forgets it. */
+  proxyPassword?: string | null;
+};
 
 export interface StatusSnapshot {
   host: 'desktop' | 'daemon';

@@ -9,13 +9,25 @@ import type { BackoffPolicy } from '../core/retry.js';
 import type { CvatApi, CvatAuth } from '../cvat/api.js';
 import { CvatClient } from '../cvat/client.js';
 import type { CredentialStore, StoredCredentials } from './host.js';
+import { Network, withPin } from './network.js';
 
 export interface ConnectionOptions {
   credentials: CredentialStore;
+  /** Proxy and certificate trust; default: the environment's proxy variables, no pins. */
+  network?: Network;
   clock: Clock;
   logger: Logger;
   timeoutMs?: number;
 }
+
+const DIRECT_FROM_ENV = {
+  proxyMode: 'system',
+  proxyHost: '',
+  proxyPort: null,
+  proxyUser: '',
+  noProxy: '',
+  caFile: null,
+} as const;
 
 const QUICK_RETRY: BackoffPolicy = { baseMs: 300, maxMs: 1_000, jitter: 0.5, maxAttempts: 2 };
 
@@ -25,8 +37,11 @@ export class Connection {
   private stored: StoredCredentials | null = null;
   private readonly listeners = new Set<(info: ConnectionInfo, api: CvatApi | null) => void>();
 
+  private readonly network: Network;
+
   constructor(private readonly options: ConnectionOptions) {
     this.info = signedOut(options.credentials.kind);
+    this.network = options.network ?? new Network(DIRECT_FROM_ENV, null, undefined);
   }
 
   get current(): ConnectionInfo {
@@ -70,6 +85,11 @@ export class Connection {
   }
 
   async signIn(req: SignInRequest): Promise<ConnectionInfo> {
+    // A certificate the user just confirmed joins those trusted before for this same server.
+    const before = this.stored?.server === req.server ? this.stored.trusted : undefined;
+    const trusted = req.trustFingerprint
+      ? withPin(before, req.server, req.trustFingerprint)
+      : before;
     let auth: CvatAuth;
     let username: string | null = null;
     if (req.method === 'token') {
@@ -82,6 +102,7 @@ export class Connection {
       const key = await CvatClient.login(req.server, req.username, req.password, {
         clock: this.options.clock,
         logger: this.options.logger,
+        net: this.network.stackFor(trusted ?? []),
       });
       auth = { kind: 'key', key };
     }
@@ -90,6 +111,7 @@ export class Connection {
       org: req.org ?? null,
       auth,
       username,
+      ...(trusted?.length ? { trusted } : {}),
     };
     const checked = await this.verify(candidate);
     await this.options.credentials.save(checked.credentials);
@@ -158,6 +180,7 @@ export class Connection {
       ...(c.org === null ? {} : { org: c.org }),
       clock: this.options.clock,
       logger: this.options.logger,
+      net: this.network.stackFor(c.trusted ?? []),
       ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
     });
   }

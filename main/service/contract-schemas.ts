@@ -33,6 +33,14 @@ const signIn = z.strictObject({
   username: text(256).optional(),
   password: text(1024).optional(),
   org: orgSlug.optional(),
+  trustFingerprint: z
+    .string()
+    .max(120)
+    .regex(
+      /^(sha-?256:?)?([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i,
+      'a SHA-256 fingerprint (SHA256:AB:CD:…)',
+    )
+    .optional(),
 });
 
 const taskStatus = z.enum(['annotation', 'validation', 'completed']);
@@ -193,6 +201,17 @@ const settingsPatch = z.strictObject({
   startAtLogin: z.boolean().optional(),
   downloadsDir: path.optional(),
   theme: z.enum(['system', 'light', 'dark']).optional(),
+  proxyMode: z.enum(['system', 'manual', 'none']).optional(),
+  proxyHost: z
+    .string()
+    .max(253)
+    .regex(/^[^\s/@:]*$|^\[[0-9a-fA-F:]+\]$/, 'a host name or IP address, without scheme or port')
+    .optional(),
+  proxyPort: z.int().min(1).max(65535).nullable().optional(),
+  proxyUser: z.string().max(256).optional(),
+  proxyPassword: z.string().max(1024).nullable().optional(),
+  noProxy: z.string().max(4096).optional(),
+  caFile: path.nullable().optional(),
 });
 
 const idArg = z.strictObject({ id });

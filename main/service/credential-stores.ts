@@ -5,12 +5,56 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { SyncError } from '../core/errors.js';
 import type { CvatAuth } from '../cvat/api.js';
-import type { CredentialStore, StoredCredentials } from './host.js';
+import type { PinnedCertificate } from '../cvat/tls-trust.js';
+import type { CredentialStore, SecretStore, StoredCredentials } from './host.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
+export const SECRETS_FILE = 'secrets.json';
+
+export class MemorySecretStore implements SecretStore {
+  private readonly values = new Map<string, string>();
+  async load(name: string): Promise<string | null> {
+    return this.values.get(name) ?? null;
+  }
+  async save(name: string, value: string | null): Promise<void> {
+    if (value === null) this.values.delete(name);
+    else this.values.set(name, value);
+  }
+}
+
+/** Owner-only JSON file beside the profile, written like it (tmp file 0600, then rename). */
+export class FileSecretStore implements SecretStore {
+  readonly path: string;
+  constructor(dataDir: string) {
+    this.path = join(dataDir, SECRETS_FILE);
+  }
+  private read(): Record<string, string> {
+    try {
+      const v = JSON.parse(readFileSync(this.path, 'utf8')) as unknown;
+      return v && typeof v === 'object' ? (v as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  }
+  async load(name: string): Promise<string | null> {
+    const v = this.read()[name];
+    return typeof v === 'string' ? v : null;
+  }
+  async save(name: string, value: string | null): Promise<void> {
+    const all = this.read();
+    if (value === null) delete all[name];
+    else all[name] = value;
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.path);
+  }
+}
 
 export class MemoryCredentialStore implements CredentialStore {
   readonly kind = 'memory' as const;
+  readonly secrets = new MemorySecretStore();
   constructor(private current: StoredCredentials | null = null) {}
   async load(): Promise<StoredCredentials | null> {
     return this.current;
@@ -26,9 +70,11 @@ export class MemoryCredentialStore implements CredentialStore {
 export class FileCredentialStore implements CredentialStore {
   readonly kind = 'file' as const;
   readonly path: string;
+  readonly secrets: FileSecretStore;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, CREDENTIALS_FILE);
+    this.secrets = new FileSecretStore(dataDir);
   }
 
   async load(): Promise<StoredCredentials | null> {
@@ -81,13 +127,27 @@ function parseCredentials(raw: string): StoredCredentials | null {
     const v = JSON.parse(raw) as Record<string, unknown>;
     const auth = parseAuth(v.auth);
     if (typeof v.server !== 'string' || !auth) return null;
+    const trusted = parseTrusted(v.trusted);
     return {
       server: v.server,
       org: typeof v.org === 'string' ? v.org : null,
       auth,
       username: typeof v.username === 'string' ? v.username : null,
+      ...(trusted.length ? { trusted } : {}),
     };
   } catch {
     return null;
   }
+}
+
+function parseTrusted(v: unknown): PinnedCertificate[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (p): p is PinnedCertificate =>
+      !!p &&
+      typeof p === 'object' &&
+      typeof (p as PinnedCertificate).host === 'string' &&
+      typeof (p as PinnedCertificate).port === 'number' &&
+      typeof (p as PinnedCertificate).fingerprint === 'string',
+  );
 }

@@ -4,12 +4,22 @@ import type { EventName, SyncApi, SyncEvents } from '../../preload/contract.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { CvatAuth } from '../cvat/api.js';
+import type { PinnedCertificate } from '../cvat/tls-trust.js';
+import type { ProxyResolver } from '../cvat/net-stack.js';
 
 export interface StoredCredentials {
   server: string;
   org: string | null;
   auth: CvatAuth;
   username: string | null;
+  /** Certificates the user trusted on first use for this server (by SHA-256 fingerprint). */
+  trusted?: PinnedCertificate[];
+}
+
+/** Secrets that are not a sign-in (the proxy password), kept like the token; they outlive sign-out. */
+export interface SecretStore {
+  load(name: 'proxy-password'): Promise<string | null>;
+  save(name: 'proxy-password', value: string | null): Promise<void>;
 }
 
 /** Where credentials live: the OS keychain (Electron safeStorage), an owner-only file, or memory. */
@@ -18,6 +28,8 @@ export interface CredentialStore {
   load(): Promise<StoredCredentials | null>;
   save(credentials: StoredCredentials): Promise<void>;
   clear(): Promise<void>;
+  /** Other secrets in the same kind of place; absent: kept in memory for this run. */
+  readonly secrets?: SecretStore;
 }
 
 export interface ServiceOptions {
@@ -26,6 +38,12 @@ export interface ServiceOptions {
   credentials: CredentialStore;
   clock?: Clock;
   logger?: Logger;
+  /** Files larger than this go by TUS, the rest in Upload-Multiple batches (default 100 MiB). */
+  bulkThreshold?: number;
+  /** CA files given on the command line (--ca-file), on top of the setting. */
+  caFiles?: readonly string[];
+  /** Desktop only: the OS proxy for a URL (Electron's session.resolveProxy). */
+  resolveProxy?: ProxyResolver;
   /** Desktop only: the native folder picker. */
   chooseFolder?: () => Promise<string | null>;
   /** Desktop only: open a URL in the user's browser (already checked against the allowlist). */

@@ -23,6 +23,8 @@ import { loadQueuePaused, loadSettings, logsDirOf } from './settings.js';
 import { SyncServiceImpl } from './sync-service.js';
 import { systemClock } from './system-clock.js';
 import { TransferService } from './transfer-service.js';
+import { MemorySecretStore } from './credential-stores.js';
+import { Network } from './network.js';
 
 export const JOURNAL_FILE = 'journal.db';
 
@@ -69,6 +71,7 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
             concurrency: settings.concurrency,
             throttle,
             chunkSize: settings.chunkSizeMiB * 1024 * 1024,
+            ...(options.bulkThreshold ? { bulkThreshold: options.bulkThreshold } : {}),
             paused,
             pausedFolders: new FolderRepo(db, clock)
               .list()
@@ -98,7 +101,10 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       transferRepo: db ? new TransferRepo(db) : null,
       settingsRepo,
     });
-    const connection = new Connection({ credentials: options.credentials, clock, logger });
+    const secrets = options.credentials.secrets ?? new MemorySecretStore();
+    const proxyPassword = await secrets.load('proxy-password');
+    const network = new Network(settings, proxyPassword, options.resolveProxy, options.caFiles);
+    const connection = new Connection({ credentials: options.credentials, clock, logger, network });
     const activityRepo = db ? new ActivityRepo(db) : null;
     // The folder service reports through the service, which needs it to exist first.
     const emitFolder: { to: SyncServiceImpl | null } = { to: null };
@@ -118,6 +124,9 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       clock,
       logger,
       connection,
+      network,
+      secrets,
+      proxyPasswordSet: proxyPassword !== null,
       settingsRepo: db ? new SettingsRepo(db) : null,
       activityRepo,
       lock,

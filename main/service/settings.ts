@@ -30,6 +30,13 @@ export function defaultSettings(dataDir: string): Settings {
     startAtLogin: false,
     downloadsDir: join(homedir(), 'Downloads'),
     theme: 'system',
+    proxyMode: 'system',
+    proxyHost: '',
+    proxyPort: null,
+    proxyUser: '',
+    proxyPasswordSet: false,
+    noProxy: '',
+    caFile: null,
     dataDir,
     logsDir: logsDirOf(dataDir),
   };
@@ -41,11 +48,14 @@ export function loadSettings(repo: SettingsRepo | null, dataDir: string): Settin
   const saved = repo?.get<Partial<Settings>>(KEY) ?? {};
   const out: Settings = { ...base };
   for (const k of Object.keys(base) as Array<keyof Settings>) {
-    if (k === 'dataDir' || k === 'logsDir') continue;
+    if (k === 'dataDir' || k === 'logsDir' || k === 'proxyPasswordSet') continue;
     const v = saved[k];
     if (v === undefined) continue;
+    const nullable = k === 'bandwidthLimitBps' || k === 'proxyPort' || k === 'caFile';
     if (
-      k === 'bandwidthLimitBps' ? v === null || typeof v === 'number' : typeof v === typeof base[k]
+      nullable
+        ? v === null || typeof v === (k === 'caFile' ? 'string' : 'number')
+        : typeof v === typeof base[k]
     ) {
       (out as unknown as Record<string, unknown>)[k] = v;
     }
@@ -60,9 +70,11 @@ export function saveSettings(
 ): Settings {
   const next: Settings = { ...current };
   for (const [k, v] of Object.entries(patch)) {
+    // The password is kept with the credentials, never in the settings (service/network.ts).
+    if (k === 'proxyPassword') continue;
     if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
   }
-  const { dataDir: _d, logsDir: _l, ...persisted } = next;
+  const { dataDir: _d, logsDir: _l, proxyPasswordSet: _p, ...persisted } = next;
   repo.set(KEY, persisted);
   return next;
 }

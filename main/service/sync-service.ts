@@ -47,6 +47,9 @@ import type { EventListener, SyncService } from './host.js';
 import { ProgressThrottle } from './progress-throttle.js';
 import { StatusThrottle } from './status-throttle.js';
 import { loadSettings, saveSettings } from './settings.js';
+import type { Network } from './network.js';
+import { netOptions } from './network.js';
+import type { SecretStore } from './host.js';
 import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
 import type { TransferService } from './transfer-service.js';
@@ -57,6 +60,9 @@ export interface ServiceParts {
   clock: Clock;
   logger: Logger;
   connection: Connection;
+  network: Network;
+  secrets: SecretStore;
+  proxyPasswordSet: boolean;
   /** null when the service was opened read-only on a data folder that has no journal yet. */
   settingsRepo: SettingsRepo | null;
   activityRepo: ActivityRepo | null;
@@ -73,6 +79,21 @@ export interface ServiceParts {
 
 const RECENT_ERRORS = 5;
 
+const NETWORK_KEYS = [
+  'proxyMode',
+  'proxyHost',
+  'proxyPort',
+  'proxyUser',
+  'proxyPassword',
+  'noProxy',
+  'caFile',
+] as const;
+
+function withoutPassword(patch: SettingsPatch): Omit<SettingsPatch, 'proxyPassword'> {
+  const { proxyPassword: _p, ...rest } = patch;
+  return rest;
+}
+
 /** SyncEvents as a type alias: EventBus needs an index-compatible record. */
 type ContractEvents = { [K in keyof SyncEvents]: SyncEvents[K] };
 
@@ -85,7 +106,10 @@ export class SyncServiceImpl implements SyncService {
   private closed = false;
 
   constructor(private readonly parts: ServiceParts) {
-    this.settings = loadSettings(parts.settingsRepo, parts.dataDir);
+    this.settings = {
+      ...loadSettings(parts.settingsRepo, parts.dataDir),
+      proxyPasswordSet: parts.proxyPasswordSet,
+    };
     parts.throttle.setRate(this.settings.bandwidthLimitBps);
     this.progress = new ProgressThrottle(parts.clock, (t) => this.bus.emit('transfer', t));
     this.status = new StatusThrottle(parts.clock, () => this.emitStatusNow());
@@ -223,6 +247,7 @@ export class SyncServiceImpl implements SyncService {
         server: c.server,
         auth: c.auth,
         org: c.org,
+        net: this.parts.network.stackFor(c.trusted ?? []),
         probeBodyBytes: Math.max(this.settings.chunkSizeMiB, 100) * 1024 * 1024,
       });
     });
@@ -508,6 +533,7 @@ export class SyncServiceImpl implements SyncService {
     await this.parts.transfers.stop();
     this.parts.closeJournal();
     this.parts.lock?.release();
+    this.parts.network.close();
   }
 
   // -- helpers ---------------------------------------------------------------------------------
@@ -530,12 +556,28 @@ export class SyncServiceImpl implements SyncService {
     }
   }
 
-  private applySettings(patch: SettingsPatch): Settings {
+  private async applySettings(patch: SettingsPatch): Promise<Settings> {
     this.writable();
     const repo = this.parts.settingsRepo;
     if (!repo)
       throw new SyncError('No journal to save settings in.', { code: 'read-only', kind: 'fatal' });
-    this.settings = saveSettings(repo, this.settings, patch);
+    const next = { ...this.settings, ...withoutPassword(patch) };
+    // A manual proxy without host or port is refused before anything is saved.
+    if (NETWORK_KEYS.some((k) => k in patch)) netOptions(next, null, [], undefined);
+    if (patch.proxyPassword !== undefined)
+      await this.parts.secrets.save('proxy-password', patch.proxyPassword);
+    this.settings = {
+      ...saveSettings(repo, this.settings, patch),
+      proxyPasswordSet:
+        patch.proxyPassword === undefined
+          ? this.settings.proxyPasswordSet
+          : patch.proxyPassword !== null,
+    };
+    if (NETWORK_KEYS.some((k) => k in patch)) {
+      this.parts.network.update(this.settings, await this.parts.secrets.load('proxy-password'));
+      // The clients are rebuilt on the new way to the server.
+      if (this.parts.connection.credentials) await this.parts.connection.refresh();
+    }
     if (patch.bandwidthLimitBps !== undefined) {
       // The one limiter both engines take from.
       this.parts.throttle.setRate(this.settings.bandwidthLimitBps);
