@@ -4,9 +4,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { Result, SignInRequest } from '../../preload/contract.js';
+import type { CertificateInfo, Result, SignInRequest } from '../../preload/contract.js';
 import { SyncError, isSyncError } from '../core/errors.js';
-import { FileCredentialStore, MemoryCredentialStore } from '../service/credential-stores.js';
+import {
+  FileCredentialStore,
+  FileSecretStore,
+  MemoryCredentialStore,
+} from '../service/credential-stores.js';
 import { readLockHolder } from '../service/engine-lock.js';
 import type { CredentialStore, ServiceOptions } from '../service/host.js';
 import { createSyncService } from '../service/index.js';
@@ -28,6 +32,7 @@ export interface GlobalFlags {
   auth?: string;
   passwordStdin?: boolean;
   dataDir?: string;
+  caFile?: string;
   json?: boolean;
   debug?: boolean;
   quiet?: boolean;
@@ -54,6 +59,10 @@ export function addGlobalOptions(cmd: Command): Command {
         'data folder (journal, profile, logs); shared with the desktop app',
       ).env('CVAT_SYNC_HOME'),
     )
+    .option(
+      '--ca-file <file>',
+      'also trust the CA certificates in this PEM file (an internal CA; NODE_EXTRA_CA_CERTS works too)',
+    )
     .option('--json', 'print one JSON object per line on stdout, nothing else')
     .option('--debug', 'print stack traces and debug logs')
     .option('-q, --quiet', 'print only results and errors');
@@ -73,6 +82,23 @@ export class CliContext {
       debug: Boolean(this.flags.debug),
     });
     this.dataDir = resolve(this.flags.dataDir || defaultDataDir());
+  }
+
+  /** --ca-file, checked now so that a wrong path is one clear line before anything runs. */
+  get caFiles(): string[] {
+    if (!this.flags.caFile) return [];
+    const path = resolve(this.flags.caFile);
+    try {
+      readFileSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw usageError(
+        `Cannot read the CA file ${path}: ${code ?? (e as Error).message}.`,
+        'Point --ca-file at a PEM file with your CA certificate.',
+        code === 'ENOENT' ? 'missing-path' : 'unreadable-path',
+      );
+    }
+    return [path];
   }
 
   /** The command line for the data folder's lock ("cvat-sync watch /data"). */
@@ -182,6 +208,9 @@ export class CliContext {
       command: this.commandLine,
       mode: options.mode ?? 'engine',
       autostart: options.autostart ?? false,
+      caFiles: this.caFiles,
+      // The proxy password belongs to the data folder, whichever credentials this run uses.
+      secrets: new FileSecretStore(this.dataDir),
     });
     this.services.push(service);
     if (explicit) {
@@ -262,6 +291,7 @@ export class CliContext {
         retryable: e.retryable,
         ...(e.hint ? { hint: e.hint } : {}),
         ...(e.status !== undefined ? { status: e.status } : {}),
+        ...(e.certificate ? { certificate: e.certificate } : {}),
       };
       this.out.error(info, e.stack);
       return e.code === 'usage' ? EXIT.usage : exitCodeOf(info);
@@ -287,12 +317,14 @@ export function errorFromInfo(info: {
   message: string;
   hint?: string;
   status?: number;
+  certificate?: CertificateInfo;
 }): SyncError {
   return new SyncError(info.message, {
     code: info.code,
     kind: info.kind,
     ...(info.hint ? { hint: info.hint } : {}),
     ...(info.status !== undefined ? { status: info.status } : {}),
+    ...(info.certificate ? { certificate: info.certificate } : {}),
   });
 }
 

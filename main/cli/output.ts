@@ -58,6 +58,20 @@ export class Output {
       this.stdout.write(`${JSON.stringify({ type: 'error', error: e })}\n`);
     }
     this.stderr.write(`error: ${e.message}\n`);
+    if (e.certificate) {
+      // What the trust decision rests on, as the app's dialog shows it.
+      const c = e.certificate;
+      this.stderr.write(
+        [
+          `  subject:     ${c.subject}`,
+          `  issuer:      ${c.issuer}`,
+          `  names:       ${c.altNames || '(none)'}`,
+          `  valid:       ${c.validFrom} to ${c.validTo}`,
+          `  fingerprint: ${c.fingerprint}`,
+          '',
+        ].join('\n'),
+      );
+    }
     if (e.hint) this.stderr.write(`hint: ${e.hint}\n`);
     if (this.debug && stack) this.stderr.write(`${stack}\n`);
   }

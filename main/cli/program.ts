@@ -86,9 +86,15 @@ export function buildProgram(): Command {
           'CVAT_ACCESS_TOKEN=… cvat-sync login --server http://localhost:8080 --org acme',
           'cvat-sync login --server http://localhost:8080 --auth alice   # asks for the password',
           'echo "$PASS" | cvat-sync login --server http://localhost:8080 --auth alice --password-stdin',
+          'cvat-sync login --server https://cvat.lab --trust-fingerprint SHA256:AB:CD:…   # a self-signed certificate',
+          'cvat-sync login --server https://cvat.lab --ca-file lab-ca.pem                 # an internal CA',
         ]),
     )
-    .action(action((ctx) => login(ctx)));
+    .option(
+      '--trust-fingerprint <sha256>',
+      "trust this server certificate (SHA256:… as the first login attempt prints it; check it with the server's administrator)",
+    )
+    .action(action((ctx, o: { trustFingerprint?: string }) => login(ctx, o)));
 
   sub('logout', 'forget the saved profile (the server is not contacted, so shared keys stay valid)')
     .addHelpText('after', examples(['cvat-sync logout']))

@@ -1,7 +1,10 @@
 // `cvat-sync settings set KEY VALUE`: the command-line names of the settings, how their values
 // are written (5M, 500k, off, on…) and their checks, which match the contract's schema so that
 // a bad value is one clear line (exit 2) before anything is sent.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Settings, SettingsPatch } from '../../preload/contract.js';
+import { parseProxyUrl } from '../cvat/proxy-rules.js';
 import { requireFolder, usageError } from './rule-options.js';
 
 export const SETTING_KEYS = [
@@ -12,6 +15,11 @@ export const SETTING_KEYS = [
   'notifications',
   'start-at-login',
   'theme',
+  'proxy',
+  'proxy-user',
+  'proxy-password',
+  'no-proxy',
+  'ca-file',
 ] as const;
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -24,6 +32,11 @@ const FIELD: Record<SettingKey, keyof SettingsPatch> = {
   notifications: 'notifications',
   'start-at-login': 'startAtLogin',
   theme: 'theme',
+  proxy: 'proxyMode',
+  'proxy-user': 'proxyUser',
+  'proxy-password': 'proxyPassword',
+  'no-proxy': 'noProxy',
+  'ca-file': 'caFile',
 };
 
 export const SETTINGS_HELP = `Keys:
@@ -34,7 +47,13 @@ export const SETTINGS_HELP = `Keys:
   downloads-dir    folder exports and backups go to (must exist)
   notifications    on | off (desktop notifications)
   start-at-login   on | off (the desktop app starts when you log in)
-  theme            system | light | dark`;
+  theme            system | light | dark
+  proxy            system (the OS's or HTTPS_PROXY / http_proxy / NO_PROXY), off,
+                   or HOST:PORT of an HTTP proxy (CONNECT for https)
+  proxy-user       user name for the proxy ("" for none)
+  proxy-password   - to type it (or pipe it on stdin), off to forget it; kept like the token
+  no-proxy         hosts that bypass the manual proxy: cvat.lan,.corp,10.0.0.5,host:8443
+  ca-file          PEM file of extra CA certificates to trust (an internal CA), or off`;
 
 export function isSettingKey(key: string): key is SettingKey {
   return (SETTING_KEYS as readonly string[]).includes(key);
@@ -122,7 +141,60 @@ export function parseSetting(key: string, value: string): SettingsPatch {
       if (value !== 'system' && value !== 'light' && value !== 'dark')
         throw usageError(`theme must be system, light or dark, not "${value}".`);
       return { theme: value };
+    case 'proxy':
+      return parseProxySetting(value);
+    case 'proxy-user':
+      return { proxyUser: value.trim() };
+    case 'proxy-password':
+      if (/^(off|none)$/i.test(value)) return { proxyPassword: null };
+      throw usageError(
+        'A password on the command line is readable by every local user.',
+        'Use `cvat-sync settings set proxy-password -` (asks, or reads stdin), or off to forget it.',
+      );
+    case 'no-proxy':
+      return { noProxy: value.trim() };
+    case 'ca-file':
+      if (/^(off|none)$/i.test(value)) return { caFile: null };
+      return { caFile: requireFile(value) };
   }
+}
+
+function parseProxySetting(value: string): SettingsPatch {
+  const v = value.trim();
+  if (/^system$/i.test(v)) return { proxyMode: 'system' };
+  if (/^(off|none|direct)$/i.test(v)) return { proxyMode: 'none' };
+  let p;
+  try {
+    p = parseProxyUrl(v);
+  } catch (e) {
+    throw usageError(
+      `proxy: ${(e as Error).message}.`,
+      'Use HOST:PORT (e.g. proxy.lab:3128), system, or off.',
+    );
+  }
+  if (p.password !== undefined)
+    throw usageError(
+      'proxy: leave the password out of the address.',
+      'Set it with `cvat-sync settings set proxy-password -`.',
+    );
+  return {
+    proxyMode: 'manual',
+    proxyHost: p.host,
+    proxyPort: p.port,
+    ...(p.username !== undefined ? { proxyUser: p.username } : {}),
+  };
+}
+
+function requireFile(value: string): string {
+  const path = resolve(value);
+  let ok = false;
+  try {
+    ok = statSync(path).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw usageError(`ca-file: ${path} is not a readable file.`, undefined, 'missing-path');
+  return path;
 }
 
 /** Every setting as (command-line key, shown value), then the read-only locations. */
@@ -135,6 +207,18 @@ export function settingRows(s: Settings): Array<[string, string]> {
     ['notifications', s.notifications ? 'on' : 'off'],
     ['start-at-login', s.startAtLogin ? 'on' : 'off'],
     ['theme', s.theme],
+    [
+      'proxy',
+      s.proxyMode === 'manual'
+        ? `${s.proxyHost}:${s.proxyPort ?? ''}`
+        : s.proxyMode === 'none'
+          ? 'off'
+          : 'system',
+    ],
+    ['proxy-user', s.proxyUser],
+    ['proxy-password', s.proxyPasswordSet ? '(saved)' : ''],
+    ['no-proxy', s.noProxy],
+    ['ca-file', s.caFile ?? 'off'],
     ['data-dir', s.dataDir],
     ['logs-dir', s.logsDir],
   ];

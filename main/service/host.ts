@@ -40,6 +40,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Files larger than this go by TUS, the rest in Upload-Multiple batches (default 100 MiB). */
   bulkThreshold?: number;
+  /** Where the proxy password is kept; default: the credential store's. */
+  secrets?: SecretStore;
   /** CA files given on the command line (--ca-file), on top of the setting. */
   caFiles?: readonly string[];
   /** Desktop only: the OS proxy for a URL (Electron's session.resolveProxy). */

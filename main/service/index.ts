@@ -101,7 +101,7 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       transferRepo: db ? new TransferRepo(db) : null,
       settingsRepo,
     });
-    const secrets = options.credentials.secrets ?? new MemorySecretStore();
+    const secrets = options.secrets ?? options.credentials.secrets ?? new MemorySecretStore();
     const proxyPassword = await secrets.load('proxy-password');
     const network = new Network(settings, proxyPassword, options.resolveProxy, options.caFiles);
     const connection = new Connection({ credentials: options.credentials, clock, logger, network });

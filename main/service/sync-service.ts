@@ -50,6 +50,8 @@ import { loadSettings, saveSettings } from './settings.js';
 import type { Network } from './network.js';
 import { netOptions } from './network.js';
 import type { SecretStore } from './host.js';
+import type { NetStack } from '../cvat/net-stack.js';
+import type { PinnedCertificate } from '../cvat/tls-trust.js';
 import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
 import type { TransferService } from './transfer-service.js';
@@ -133,6 +135,11 @@ export class SyncServiceImpl implements SyncService {
 
   get transferService(): TransferService {
     return this.parts.transfers;
+  }
+
+  /** The network stack (proxy, CA files) with these certificates trusted: the doctor's. */
+  networkFor(trusted: readonly PinnedCertificate[]): NetStack {
+    return this.parts.network.stackFor(trusted);
   }
 
   get currentSettings(): Settings {

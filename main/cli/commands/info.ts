@@ -2,6 +2,7 @@
 import type { DoctorFinding, TaskStatus, TaskSummary } from '../../../preload/contract.js';
 import type { CvatAuth } from '../../cvat/api.js';
 import { runDoctor } from '../../cvat/doctor.js';
+import { normaliseFingerprint } from '../../cvat/tls-trust.js';
 import { FileCredentialStore } from '../../service/credential-stores.js';
 import type { CliContext } from '../context.js';
 import { unwrap } from '../context.js';
@@ -167,7 +168,10 @@ export async function doctor(ctx: CliContext): Promise<ExitCode> {
       : explicit
         ? (explicit.org ?? null)
         : (saved?.org ?? null);
-  const findings = await runDoctor({ server, auth, org });
+  // The same proxy, CA files and trusted certificates as every other command.
+  const service = await ctx.service({ mode: 'read-only', offline: true });
+  const trusted = saved && saved.server === server ? (saved.trusted ?? []) : [];
+  const findings = await runDoctor({ server, auth, org, net: service.networkFor(trusted) });
   for (const f of findings) {
     ctx.out.record(
       { type: 'finding', ...f },
@@ -181,7 +185,10 @@ export async function doctor(ctx: CliContext): Promise<ExitCode> {
   return failed.length ? EXIT.itemsFailed : EXIT.ok;
 }
 
-export async function login(ctx: CliContext): Promise<ExitCode> {
+export async function login(
+  ctx: CliContext,
+  o: { trustFingerprint?: string } = {},
+): Promise<ExitCode> {
   const profile = new FileCredentialStore(ctx.dataDir);
   const saved = await profile.load().catch(() => null);
   let request = await ctx.explicitSignIn(saved?.server ?? null);
@@ -198,8 +205,23 @@ export async function login(ctx: CliContext): Promise<ExitCode> {
     const token = (await promptHidden(`Personal access token for ${server}: `)).trim();
     request = { server, method: 'token', token, org: ctx.flags.org ?? null };
   }
-  const service = await ctx.service({ mode: 'read-only', requireAuth: false, store: profile });
+  if (o.trustFingerprint !== undefined) {
+    try {
+      request = { ...request, trustFingerprint: normaliseFingerprint(o.trustFingerprint) };
+    } catch (e) {
+      throw usageError(`--trust-fingerprint: ${(e as Error).message}.`);
+    }
+  }
+  // profileOnly: the service must not sign in on its own first, without the trust asked for.
+  const service = await ctx.service({
+    mode: 'read-only',
+    requireAuth: false,
+    store: profile,
+    profileOnly: true,
+  });
   const c = unwrap(await service.signIn(request));
+  if (request.trustFingerprint)
+    ctx.out.note(`Trusting the certificate ${request.trustFingerprint} for ${c.server}.`);
   ctx.out.record(
     { type: 'login', connection: c, profile: profile.path },
     () =>

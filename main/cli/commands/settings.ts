@@ -10,6 +10,14 @@ import { table } from '../output.js';
 import { usageError } from '../rule-options.js';
 import { parseSetting, settingKey, settingRows } from '../setting-values.js';
 import { parseLimit } from './queue.js';
+import { promptHidden, readStdin } from '../prompt.js';
+
+/** A secret typed at a hidden prompt, or piped on stdin: never an argument. */
+async function readSecret(prompt: string): Promise<string> {
+  const v = process.stdin.isTTY ? await promptHidden(prompt) : await readStdin();
+  if (v === '') throw usageError('No password given.');
+  return v;
+}
 
 function printSettings(ctx: CliContext, s: Settings, key?: string): void {
   const rows = settingRows(s);
@@ -39,7 +47,10 @@ export async function settingsSet(ctx: CliContext, key: string, value: string): 
       `${key} cannot be changed here.`,
       'Pick another data folder with --data-dir or CVAT_SYNC_HOME.',
     );
-  const patch = parseSetting(key, value);
+  const patch =
+    key === 'proxy-password' && value === '-'
+      ? { proxyPassword: await readSecret('Proxy password: ') }
+      : parseSetting(key, value);
   const client = await ctx.client({ write: true, offline: true });
   const s = unwrap(await client.api.updateSettings(patch));
   const shown = settingRows(s).find(([k]) => k === key)?.[1] ?? value;
