@@ -9,6 +9,15 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { CvatAuth } from './api.js';
 import { CVAT_ACCEPT, authorizationHeader, normaliseServer } from './http.js';
+import { isSyncError } from '../core/errors.js';
+import {
+  bodyLimitFix,
+  connectFailure,
+  httpsRedirect,
+  routeFinding,
+  strippedAuthorization,
+  tlsOk,
+} from './doctor-network.js';
 import { defaultNetStack } from './net-stack.js';
 import type { NetStack } from './net-stack.js';
 import { parseVersion, versionAtLeast } from './version.js';
@@ -68,15 +77,25 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   try {
     about = await probe.send('GET', '/api/server/about', { anonymous: true });
   } catch (e) {
+    const way = connectFailure(e);
+    if (way) findings.push(way);
     findings.push({
       id: 'reachable',
       title: 'Server reachable',
       status: 'fail',
       detail: `No answer from ${server}: ${(e as Error).message}.`,
-      fix: 'Check the address, that the server is running, and any VPN, firewall or HTTPS proxy (HTTPS_PROXY) in between.',
+      fix:
+        way?.fix ??
+        'Check the address, that the server is running, and any VPN, firewall or HTTPS proxy (HTTPS_PROXY) in between.',
     });
     return [...findings, ...skipRest('The server is not reachable.')];
   }
+  const route = routeFinding(probe.net, server);
+  if (route) findings.push(route);
+  const redirect = httpsRedirect(server, about.headers.location);
+  if (redirect) return [...findings, redirect, ...skipRest('The server URL redirects.')];
+  const tls = tlsOk(server);
+  if (tls) findings.push(tls);
   if (about.status >= 300 && about.status < 400) {
     findings.push({
       id: 'reachable',
@@ -141,6 +160,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   const self = await probe.send('GET', '/api/users/self').catch((e: Error) => e);
   if (self instanceof Error || self.status !== 200) {
     const status = self instanceof Error ? self.message : `HTTP ${self.status}`;
+    const stripped =
+      self instanceof Error
+        ? null
+        : strippedAuthorization(probe.net, server, self.status, self.body);
+    if (stripped) findings.push(stripped);
     findings.push({
       id: 'auth',
       title: 'Signed in',
@@ -308,7 +332,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
           : `A request declaring ${formatMiB(probeBytes)} is accepted.`,
     ...(tooLarge
       ? {
-          fix: `Raise the proxy's body limit above ${formatMiB(probeBytes)} (nginx: client_max_body_size 1G; Traefik: buffering maxRequestBodyBytes), or lower the chunk size in Settings.`,
+          fix:
+            bodyLimitFix(probe.net, server, formatMiB(probeBytes)) ??
+            `Raise the proxy's body limit above ${formatMiB(probeBytes)} (nginx: client_max_body_size 1G; Traefik: buffering maxRequestBodyBytes), or lower the chunk size in Settings.`,
         }
       : {}),
   });
@@ -518,6 +544,8 @@ class Prober {
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        // The agent's proxy and certificate errors carry their own message, fix and certificate.
+        if (isSyncError(e)) return reject(e);
         reject(
           new Error(
             e.code ? `${e.code}${e.message.includes(e.code) ? '' : ` ${e.message}`}` : e.message,

@@ -75,6 +75,10 @@ export class NetAgent extends Agent {
       req.path = `http://${hostPort(host, port)}${req.path}`;
       const auth = basicProxyAuth(proxy);
       if (auth) req.setHeader('Proxy-Authorization', auth);
+      // Proxies often close the client side after each answer without saying so (tinyproxy
+      // does): a reused socket then fails the next request. One connection per request.
+      req.setHeader('Connection', 'close');
+      (req as unknown as { shouldKeepAlive: boolean }).shouldKeepAlive = false;
     }
     (
       Agent.prototype as unknown as { addRequest(r: ClientRequest, o: unknown): void }
