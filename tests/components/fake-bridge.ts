@@ -142,6 +142,13 @@ const SETTINGS: Settings = {
   startAtLogin: false,
   downloadsDir: '/home/alice/Downloads',
   theme: 'system',
+  proxyMode: 'system',
+  proxyHost: '',
+  proxyPort: null,
+  proxyUser: '',
+  proxyPasswordSet: false,
+  noProxy: '',
+  caFile: null,
   dataDir: '/home/alice/.local/share/cvat-sync',
   logsDir: '/home/alice/.local/share/cvat-sync/logs',
 };
