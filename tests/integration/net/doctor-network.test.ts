@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMisbehavingProxy, startCvatServer } from '../../cvat-server/index.js';
+import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import { runDoctor } from '../../../main/cvat/doctor.js';
 import type { DoctorFinding } from '../../../main/cvat/doctor.js';
 import { NetStack } from '../../../main/cvat/net-stack.js';
 import type { NetOptions } from '../../../main/cvat/net-stack.js';
+import { startSquid } from './squid.js';
 import { startTinyproxy } from './tinyproxy.js';
 
 let selfSigned: CvatTestServer;
@@ -193,24 +194,22 @@ describe('doctor: proxies', () => {
     }
   });
 
-  it('a body-size limit on the way: the fix names the proxy and the limit', async () => {
-    const limiting = await createMisbehavingProxy({ target: plain.url, maxBodyBytes: 1024 * 1024 });
-    const proxy = await startTinyproxy();
+  it('a proxy that limits body size (squid request_body_max_size): the fix names it', async () => {
+    const squid = await startSquid({ maxBodyMiB: 1 });
     try {
       const f = await doctor(
-        limiting.url,
-        net({ proxy: { kind: 'manual', proxy: { host: proxy.host, port: proxy.port } } }),
-        plain.users.alice.token,
+        plain,
+        net({ proxy: { kind: 'manual', proxy: { host: squid.host, port: squid.port } } }),
       );
       const b = find(f, 'body-limit')!;
       expect(b.status).toBe('fail');
-      expect(b.detail).toContain('413');
+      expect(b.detail).toContain('refused with 413');
       expect(b.fix).toContain(
-        `on the proxy (127.0.0.1:${proxy.port}; squid: request_body_max_size)`,
+        `on the proxy (127.0.0.1:${squid.port}; squid: request_body_max_size)`,
       );
+      expect(find(f, 'auth')?.status).toBe('ok');
     } finally {
-      await proxy.close();
-      await limiting.close();
+      await squid.close();
     }
   });
 });
