@@ -169,7 +169,7 @@ export async function doctor(ctx: CliContext): Promise<ExitCode> {
         ? (explicit.org ?? null)
         : (saved?.org ?? null);
   // The same proxy, CA files and trusted certificates as every other command.
-  const service = await ctx.service({ mode: 'read-only', offline: true });
+  const service = await ctx.service({ mode: 'read-only', offline: true, requireAuth: false });
   const trusted = saved && saved.server === server ? (saved.trusted ?? []) : [];
   const findings = await runDoctor({ server, auth, org, net: service.networkFor(trusted) });
   for (const f of findings) {

@@ -107,5 +107,7 @@ describe('cvat-sync over https', () => {
     expect(proxy.bytes.up).toBeGreaterThan(through);
     const doctor = await runCli(['doctor'], { env });
     expect(doctor.stdout).toContain(`via proxy 127.0.0.1:${proxy.port}`);
+    expect(doctor.stdout).toMatch(/\[ok {2}\] Server certificate/);
+    expect(doctor.code).toBe(0);
   });
 });
