@@ -44,6 +44,7 @@ import { HIDDEN_ARG, applyStartAtLogin } from './login-item.js';
 import type { DesktopNotice } from './notifications.js';
 import { Notifier } from './notifications.js';
 import { closeWithNotice } from './quit.js';
+import { osProxyResolver } from './os-proxy.js';
 import { secureSession } from './session-security.js';
 import { claimSingleInstance } from './single-instance.js';
 import type { TrayController } from './tray.js';
@@ -186,6 +187,8 @@ async function start(): Promise<void> {
       logger,
       chooseFolder,
       openExternal: (url) => void openLink(url),
+      // "System proxy" in the desktop app is the OS's, as Chromium resolves it.
+      resolveProxy: osProxyResolver(session.defaultSession),
       startupNotices: credentialNotice === null ? [] : [credentialStartupNotice(credentialNotice)],
     });
   } catch (e) {

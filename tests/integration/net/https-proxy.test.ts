@@ -9,6 +9,7 @@ import { startCvatServer, syntheticSha256 } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import type { SyncError } from '../../../main/core/errors.js';
 import { CvatClient } from '../../../main/cvat/client.js';
+import { osProxyResolver } from '../../../main/app/os-proxy.js';
 import { NetStack } from '../../../main/cvat/net-stack.js';
 import { systemClock } from '../../../main/service/system-clock.js';
 import {
@@ -128,6 +129,34 @@ describe('https with a self-signed certificate through tinyproxy', () => {
     const copy = await client.getTask(restored!.result_id!);
     expect(copy.id).not.toBe(task.id);
     expect(copy.size).toBe(4);
+    net.close();
+  });
+
+  it('the desktop app’s OS proxy (session.resolveProxy) routes through the proxy it names', async () => {
+    const asked: string[] = [];
+    const session = {
+      resolveProxy: async (url: string) => {
+        asked.push(url);
+        return `PROXY ${proxy.host}:${proxy.port}; DIRECT`;
+      },
+    };
+    const net = new NetStack({
+      proxy: { kind: 'resolver', resolve: osProxyResolver(session) },
+      trust: {
+        pins: [
+          { host: '127.0.0.1', port: server.port, fingerprint: server.certificates!.fingerprint },
+        ],
+      },
+    });
+    const before = proxy.bytes.up;
+    const client = makeClient(
+      server.url,
+      { kind: 'token', token: server.users.alice.token },
+      { net },
+    );
+    expect((await client.self()).username).toBe('alice');
+    expect(asked[0]).toContain(server.url);
+    expect(proxy.bytes.up).toBeGreaterThan(before);
     net.close();
   });
 

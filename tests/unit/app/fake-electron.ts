@@ -157,6 +157,13 @@ class FakeSession extends EventEmitter {
   }
   setPermissionCheckHandler(): void {}
   setDevicePermissionHandler(): void {}
+  /** What the OS proxy settings answer for every URL (PAC syntax). */
+  proxyAnswer = 'DIRECT';
+  resolvedUrls: string[] = [];
+  async resolveProxy(url: string): Promise<string> {
+    this.resolvedUrls.push(url);
+    return this.proxyAnswer;
+  }
 }
 export const session = { defaultSession: new FakeSession() };
 

@@ -50,7 +50,7 @@ vi.mock('../../../main/service/index.js', () => ({
 }));
 
 const electron = await import('./fake-electron.js');
-const { app, protocol, ipcMain, BrowserWindow, Tray, Menu, FakeEvent } = electron;
+const { app, protocol, ipcMain, BrowserWindow, Tray, Menu, FakeEvent, session } = electron;
 const userData = mkdtempSync(join(tmpdir(), 'cvat-sync-main-'));
 afterAll(() => rmSync(userData, { recursive: true, force: true }));
 app.userData = userData;
@@ -79,6 +79,13 @@ describe('desktop main', () => {
     expect(options.host).toBe('desktop');
     expect(options.dataDir).toBe(userData);
     expect(options.credentials.kind).toBe('keychain');
+    // The system proxy of the desktop app is the OS's, asked through the session.
+    session.defaultSession.proxyAnswer = 'PROXY proxy.lan:3128; DIRECT';
+    expect(await options.resolveProxy?.('https://cvat.lan/')).toEqual({
+      host: 'proxy.lan',
+      port: 3128,
+    });
+    expect(session.defaultSession.resolvedUrls).toEqual(['https://cvat.lan/']);
     expect([...ipcMain.handlers.keys()].sort()).toEqual(
       METHOD_NAMES.map((m) => IPC_INVOKE_PREFIX + m).sort(),
     );
