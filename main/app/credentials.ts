@@ -3,10 +3,10 @@
 // Linux's 'basic_text' backend encrypts with a hard-coded password, which protects nothing, so
 // there the token lives in memory only and is asked for at each start.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SafeStorage } from 'electron';
 import { MemoryCredentialStore } from '../service/credential-stores.js';
-import type { CredentialStore, StoredCredentials } from '../service/host.js';
+import type { CredentialStore, SecretStore, StoredCredentials } from '../service/host.js';
 
 /** The parts of safeStorage we use; the async API is preferred and may be missing. */
 export type SafeStorageLike = Pick<
@@ -52,11 +52,18 @@ export const KEYCHAIN_CREDENTIALS_FILE = 'credentials.keychain';
 /** Encrypted with safeStorage into `file` (owner-only, replaced atomically). */
 export class SafeStorageCredentialStore implements CredentialStore {
   readonly kind = 'keychain' as const;
+  /** The proxy password, encrypted the same way beside the profile; it outlives sign-out. */
+  readonly secrets: SecretStore;
 
   constructor(
     private readonly safeStorage: SafeStorageLike,
     private readonly file: string,
-  ) {}
+  ) {
+    this.secrets = new SafeStorageSecretStore(
+      safeStorage,
+      join(dirname(file), SECRETS_KEYCHAIN_FILE),
+    );
+  }
 
   async load(): Promise<StoredCredentials | null> {
     let encrypted: Buffer;
@@ -104,6 +111,53 @@ export class SafeStorageCredentialStore implements CredentialStore {
       return { text: r.result, reEncrypt: r.shouldReEncrypt };
     }
     return { text: this.safeStorage.decryptString(encrypted), reEncrypt: false };
+  }
+}
+
+export const SECRETS_KEYCHAIN_FILE = 'secrets.keychain';
+
+/** Named secrets as one safeStorage-encrypted JSON object (owner-only, replaced atomically). */
+class SafeStorageSecretStore implements SecretStore {
+  constructor(
+    private readonly safeStorage: SafeStorageLike,
+    private readonly file: string,
+  ) {}
+
+  private async readAll(): Promise<Record<string, string>> {
+    let encrypted: Buffer;
+    try {
+      encrypted = await readFile(this.file);
+    } catch {
+      return {};
+    }
+    try {
+      const text = this.safeStorage.decryptStringAsync
+        ? (await this.safeStorage.decryptStringAsync(encrypted)).result
+        : this.safeStorage.decryptString(encrypted);
+      const v = JSON.parse(text) as unknown;
+      return v && typeof v === 'object' ? (v as Record<string, string>) : {};
+    } catch {
+      return {}; // a key the keychain no longer has: the user enters it again
+    }
+  }
+
+  async load(name: string): Promise<string | null> {
+    const v = (await this.readAll())[name];
+    return typeof v === 'string' ? v : null;
+  }
+
+  async save(name: string, value: string | null): Promise<void> {
+    const all = await this.readAll();
+    if (value === null) delete all[name];
+    else all[name] = value;
+    const text = JSON.stringify(all);
+    const encrypted = this.safeStorage.encryptStringAsync
+      ? await this.safeStorage.encryptStringAsync(text)
+      : this.safeStorage.encryptString(text);
+    await mkdir(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    await writeFile(tmp, encrypted, { mode: 0o600 });
+    await rename(tmp, this.file);
   }
 }
 

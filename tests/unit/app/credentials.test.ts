@@ -183,3 +183,25 @@ describe('SafeStorageCredentialStore', () => {
     expect(await store.load()).toBeNull();
   });
 });
+
+describe('the proxy password beside the keychain profile', () => {
+  it('is encrypted into its own owner-only file and survives clearing the profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvat-sync-secrets-'));
+    try {
+      const { safeStorage: s } = fakeSafeStorage('gnome_libsecret');
+      const store = new SafeStorageCredentialStore(s, join(dir, 'credentials.keychain'));
+      await store.save(creds);
+      await store.secrets.save('proxy-password', 'proxy-s3cret');
+      const file = join(dir, 'secrets.keychain');
+      expect(readFileSync(file).includes(Buffer.from('proxy-s3cret'))).toBe(false);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      await store.clear();
+      const again = new SafeStorageCredentialStore(s, join(dir, 'credentials.keychain'));
+      expect(await again.secrets.load('proxy-password')).toBe('proxy-s3cret');
+      await again.secrets.save('proxy-password', null);
+      expect(await again.secrets.load('proxy-password')).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
