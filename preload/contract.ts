@@ -377,9 +377,7 @@ export interface Settings {
   logsDir: string;
 }
 
-export type SettingsPatch = Partial<
-  Omit<Settings, 'dataDir' | 'logsDir' | 'proxyPasswordSet'>
-> & {
+export type SettingsPatch = Partial<Omit<Settings, 'dataDir' | 'logsDir' | 'proxyPasswordSet'>> & {
   /** Write-only: saved like the token; null forgets it. */
   proxyPassword?: string | null;
 };
