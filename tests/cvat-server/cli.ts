@@ -1,4 +1,6 @@
-// `npm run cvat-server -- --port 8080 --data DIR [--version 2.73.0] [--seed N] [--host 127.0.0.1]`
+// `npm run cvat-server -- --port 8080 --data DIR [--version 2.73.0] [--seed N] [--host 127.0.0.1]
+//   [--tls self-signed|ca] [--ca-out FILE]`
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCvatServer } from './index.js';
 
@@ -11,8 +13,16 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'processing-delay': { type: 'string' },
     'no-range': { type: 'boolean', default: false },
+    tls: { type: 'string' },
+    'ca-out': { type: 'string' },
   },
 });
+
+const tls = values.tls;
+if (tls !== undefined && tls !== 'self-signed' && tls !== 'ca') {
+  console.error(`--tls must be self-signed or ca, not "${tls}"`);
+  process.exit(2);
+}
 
 const server = await startCvatServer({
   host: values.host,
@@ -23,7 +33,16 @@ const server = await startCvatServer({
   processingDelayMs:
     values['processing-delay'] === undefined ? undefined : Number(values['processing-delay']),
   rangeSupport: !values['no-range'],
+  ...(tls ? { tls: { kind: tls } } : {}),
 });
+const certs = server.certificates;
+if (certs) {
+  console.log(`https certificate (${tls}): ${certs.fingerprint}`);
+  if (certs.caPem && values['ca-out']) {
+    writeFileSync(values['ca-out'], certs.caPem);
+    console.log(`test CA written to ${values['ca-out']} (cvat-sync --ca-file ${values['ca-out']})`);
+  } else if (certs.caPem) console.log(`test CA:\n${certs.caPem}`);
+}
 
 const { alice, bob } = server.users;
 console.log(`CVAT test server (emulating ${values.version}) listening on ${server.url}`);
