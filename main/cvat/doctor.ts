@@ -71,6 +71,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
   const probe = new Prober(server, options, timeoutMs);
+  // The desktop app's OS proxy is resolved per origin before the first request.
+  await probe.net.prepare(server).catch(() => undefined);
 
   // 1. Reachability and version (no credentials needed).
   let about: Answer;
