@@ -534,11 +534,16 @@ export class FakeBridge implements SyncBridge {
   }
 
   updateSettings(arg: SettingsPatch) {
-    return this.#answer(
-      'updateSettings',
-      arg,
-      () => (this.settings = { ...this.settings, ...arg }),
-    );
+    return this.#answer('updateSettings', arg, () => {
+      // As the service: the password is kept apart; the settings only say one is saved.
+      const { proxyPassword, ...rest } = arg;
+      this.settings = {
+        ...this.settings,
+        ...rest,
+        ...(proxyPassword !== undefined ? { proxyPasswordSet: proxyPassword !== null } : {}),
+      };
+      return this.settings;
+    });
   }
 
   exportDebugArchive(arg?: Record<string, never>) {
