@@ -1,7 +1,15 @@
 // The whole service over https with a self-signed certificate, through tinyproxy set as the
 // manual proxy: sign-in refused until the certificate is trusted, then a folder sync (TUS for
 // the big file, Upload-Multiple for the small ones), an export download and a backup restore.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -60,6 +68,10 @@ describe('the service over https through an authenticating proxy', () => {
       credentials: store,
       bulkThreshold: 1 * MiB,
     });
+    // A manual proxy without its address is refused before anything is saved.
+    const incomplete = await s.updateSettings({ proxyMode: 'manual' });
+    expect(incomplete.ok).toBe(false);
+    if (!incomplete.ok) expect(incomplete.error.message).toContain('needs a host and a port');
     const set = await s.updateSettings({
       proxyMode: 'manual',
       proxyHost: proxy.host,
@@ -171,5 +183,15 @@ describe('the service over https through an authenticating proxy', () => {
         .sort(),
     );
     expect(proxy.log()).toMatch(new RegExp(`CONNECT 127\\.0\\.0\\.1:${server.port}`));
+
+    // The proxy password is in secrets.json only: not in the journal, its WAL, or the logs.
+    await s.close();
+    s = null;
+    const leaks = readdirSync(dataDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name !== 'secrets.json')
+      .map((e) => join(e.parentPath, e.name))
+      .filter((f) => readFileSync(f).includes('proxy-pw'));
+    expect(leaks).toEqual([]);
+    expect(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).toContain('proxy-pw');
   });
 });
