@@ -2,6 +2,7 @@
 // which proxy (environment as curl reads it, a manual setting, the OS's, or none) and which
 // certificates are trusted. Transport, TUS, bulk uploads, downloads and the doctor all take
 // their http.Agent from here, so no path can go around the proxy or the trust.
+import { SyncError } from '../core/errors.js';
 import { NetAgent } from './net-agent.js';
 import type { Route } from './net-agent.js';
 import type { ProxyEndpoint, ProxyRules } from './proxy-rules.js';
@@ -39,7 +40,7 @@ export class NetStack implements Route {
     this.resolver = choice.kind === 'resolver' ? choice.resolve : null;
     this.rules =
       choice.kind === 'env'
-        ? proxyRulesFromEnv(choice.env ?? process.env)
+        ? envRules(choice.env ?? process.env)
         : choice.kind === 'manual'
           ? { http: choice.proxy, https: choice.proxy, noProxy: choice.noProxy ?? [] }
           : NO_PROXY_RULES;
@@ -73,6 +74,19 @@ export class NetStack implements Route {
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
+  }
+}
+
+function envRules(env: Readonly<Record<string, string | undefined>>): ProxyRules {
+  try {
+    return proxyRulesFromEnv(env);
+  } catch (e) {
+    throw new SyncError(`The proxy environment variable is wrong: ${(e as Error).message}.`, {
+      code: 'proxy-config',
+      kind: 'fatal',
+      operation: 'configure proxy',
+      hint: 'Fix or unset it (e.g. HTTPS_PROXY=http://proxy.lab:3128), or choose a manual proxy or none in the settings.',
+    });
   }
 }
 

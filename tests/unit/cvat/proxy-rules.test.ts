@@ -6,7 +6,7 @@ import {
   proxyFor,
   proxyRulesFromEnv,
 } from '../../../main/cvat/proxy-rules.js';
-import { parsePacAnswer } from '../../../main/cvat/net-stack.js';
+import { NetStack, parsePacAnswer } from '../../../main/cvat/net-stack.js';
 import { normaliseFingerprint } from '../../../main/cvat/tls-trust.js';
 
 const at = (env: Record<string, string>, url: string) =>
@@ -42,6 +42,11 @@ describe('proxy environment (curl rules)', () => {
       /HTTPS_PROXY: .*only http:\/\/ proxies/,
     );
     expect(() => parseProxyUrl('http://')).toThrow(/not a proxy address|no host/);
+    expect(
+      () => new NetStack({ proxy: { kind: 'env', env: { HTTPS_PROXY: 'socks5://x:1' } } }),
+    ).toThrow(
+      expect.objectContaining({ code: 'proxy-config', hint: expect.stringMatching(/unset/) }),
+    );
   });
 
   it('NO_PROXY: suffix at a dot, leading dot or *. ignored, IPs, host:port, and *', () => {
