@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCvatServer } from '../../cvat-server/index.js';
+import { startCvatServer, syntheticSha256 } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import type { SyncError } from '../../../main/core/errors.js';
 import { NetStack } from '../../../main/cvat/net-stack.js';
 import type { NetOptions } from '../../../main/cvat/net-stack.js';
-import { LABELS, makeClient, tempDir, writePng } from '../cvat/helpers.js';
+import { LABELS, collect, makeClient, sha256, tempDir, writePng } from '../cvat/helpers.js';
 import { startTinyproxy } from './tinyproxy.js';
 
 const MiB = 1024 * 1024;
@@ -279,6 +279,42 @@ describe('resuming after the network failed', () => {
     // The offset was asked for (HEAD) and the upload went on from it, not from zero.
     expect((after.byMethod.HEAD ?? 0) - (before.byMethod.HEAD ?? 0)).toBeGreaterThanOrEqual(1);
     expect(after.bytesIn - before.bytesIn).toBeLessThan(big.size + MiB);
+  });
+
+  it('a download cut by a TLS reset says so, and resumes from the bytes it has', async () => {
+    const client = makeClient(
+      https.url,
+      { kind: 'token', token: https.users.alice.token },
+      {
+        net: pinned(),
+      },
+    );
+    const task = await client.createTask({ name: 'tls reset download', labels: LABELS });
+    const SIZE = 8 * MiB + 3;
+    const result = https.admin.addSyntheticResult(task.id, SIZE);
+    https.faults.failNext({
+      kind: 'reset-response',
+      path: result.resultUrl.replace(https.url, '').split('?')[0],
+      afterBytes: 3 * MiB,
+      times: 1,
+    });
+    const first = await client.download(result.resultUrl);
+    const got: Buffer[] = [];
+    const err = (await (async () => {
+      for await (const c of first.body) got.push(Buffer.from(c));
+    })().catch((e: unknown) => e)) as SyncError;
+    expect(err).toMatchObject({ code: 'network', kind: 'transient' });
+    expect(err.message).toContain('the secure connection was reset in the middle');
+    expect(err.hint).toMatch(/resumes where it stopped/);
+    const have = Buffer.concat(got);
+    expect(have.length).toBeGreaterThan(0);
+    expect(have.length).toBeLessThan(SIZE);
+    const rest = await client.download(result.resultUrl, { resumeFrom: have.length });
+    expect(rest.status).toBe(206);
+    const tail = await collect(rest.body);
+    const whole = Buffer.concat([have, tail]);
+    expect(whole.length).toBe(SIZE);
+    expect(sha256(whole)).toBe(await syntheticSha256(SIZE));
   });
 
   it('an upload through a proxy that drops every connection resumes when it is back', async () => {
