@@ -20,6 +20,7 @@ import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } fro
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
 import { taskAccess } from './tasks.js';
+import { DATA_DEFAULT_QUALITY } from './views.js';
 
 export const SORTING = ['lexicographical', 'natural', 'predefined', 'random'];
 
@@ -189,19 +190,22 @@ export class DataUpload {
     router.add(['POST', 'OPTIONS'], /^\/api\/tasks\/(?<id>\d+)\/data\/?$/, async (ctx) => {
       const task = taskAccess(this.core, ctx, Number(ctx.params.id));
       if (!task.data) {
+        // CVAT's TaskViewSet.data: the first POST creates `Data.objects.create()`, i.e. the
+        // model defaults of engine/models.py Data (size 0, image_quality 50, chunk_size null,
+        // both chunk types imageset); the task shows them until processing fills them in.
         task.data = {
           id: this.core.store.nextId('data'),
           clientFiles: [],
           size: 0,
-          imageQuality: null,
+          imageQuality: DATA_DEFAULT_QUALITY,
           chunkSize: null,
           startFrame: 0,
           stopFrame: 0,
           frameFilter: '',
           sortingMethod: 'lexicographical',
           mediaType: '',
-          originalChunkType: '',
-          compressedChunkType: '',
+          originalChunkType: 'imageset',
+          compressedChunkType: 'imageset',
           frames: [],
         };
         await mkdir(this.core.store.taskUploadDir(task.id), { recursive: true });
@@ -353,7 +357,7 @@ export class DataUpload {
       await ctx.sendJson(409, { rq_id: rqId });
       return;
     }
-    data.imageQuality = params.imageQuality;
+    data.imageQuality = params.imageQuality ?? data.imageQuality; // absent: the record keeps its own
     data.sortingMethod = params.sortingMethod;
     data.frameFilter = params.frameFilter;
     data.startFrame = params.startFrame;

@@ -110,8 +110,9 @@ export interface ProjectRec {
   labels: LabelRec[];
   createdDate: number;
   updatedDate: number;
-  sourceStorage: StorageRec;
-  targetStorage: StorageRec;
+  /** null unless set at creation (CVAT's serializers.py `_configure_related_storages`). */
+  sourceStorage: StorageRec | null;
+  targetStorage: StorageRec | null;
 }
 
 export interface FrameRec {
@@ -153,8 +154,9 @@ export interface TaskRec {
   labels: LabelRec[];
   createdDate: number;
   updatedDate: number;
-  sourceStorage: StorageRec;
-  targetStorage: StorageRec;
+  /** null unless set at creation (CVAT's serializers.py `_configure_related_storages`). */
+  sourceStorage: StorageRec | null;
+  targetStorage: StorageRec | null;
   data: DataRec | null;
   mode: '' | 'annotation' | 'interpolation';
   dimension: '' | '2d' | '3d';

@@ -6,7 +6,7 @@ import { detail, fieldErrors, HttpError, listError, textError } from './http-kit
 import type { Router } from './router.js';
 import type { Annotations, JobRec, LabelRec, ProjectRec, TaskRec } from './store.js';
 import type { Errors } from './validate.js';
-import { choice, defaultStorage, int, isUrl, parseLabels, storage, str } from './validate.js';
+import { choice, int, isUrl, parseLabels, storage, str } from './validate.js';
 import { canSee, inScope, resolveOrg, scopeOrgId } from './orgs.js';
 import { readJson } from './body.js';
 import type { ListSpec } from './lists.js';
@@ -239,8 +239,8 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       labels: parsed.labels ?? [],
       createdDate: now,
       updatedDate: now,
-      sourceStorage: src ?? defaultStorage(core),
-      targetStorage: dst ?? defaultStorage(core),
+      sourceStorage: src ?? null, // CVAT creates Storage rows only when given
+      targetStorage: dst ?? null,
     };
     state.projects.push(p);
     await core.store.save();
@@ -338,8 +338,8 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       labels,
       createdDate: now,
       updatedDate: now,
-      sourceStorage: src ?? defaultStorage(core),
-      targetStorage: dst ?? defaultStorage(core),
+      sourceStorage: src ?? null, // CVAT creates Storage rows only when given
+      targetStorage: dst ?? null,
       data: null,
       mode: '',
       dimension: '',
