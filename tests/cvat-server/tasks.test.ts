@@ -150,6 +150,34 @@ describe('tasks and projects', () => {
     expect(t.created_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/);
   });
 
+  it('the first POST /data/ creates the data record: data is an id, size is 0', async () => {
+    const id = (
+      await call(s, 'POST', '/api/tasks', { body: { name: 'started', labels: [{ name: 'a' }] } })
+    ).json().id as number;
+    const before = (await call(s, 'GET', `/api/tasks/${id}`)).json();
+    expect(before.data).toBeNull();
+    expect(before).not.toHaveProperty('size');
+    const start = await call(s, 'POST', `/api/tasks/${id}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
+    expect(start.status).toBe(202);
+    const after = (await call(s, 'GET', `/api/tasks/${id}`)).json();
+    expect(after.data).toEqual(expect.any(Number));
+    // CVAT's Data model defaults until processing fills the record in.
+    expect(after).toMatchObject({
+      size: 0,
+      image_quality: 50,
+      data_chunk_size: null,
+      data_compressed_chunk_type: 'imageset',
+      data_original_chunk_type: 'imageset',
+      data_cloud_storage_id: null,
+      media_type: '',
+    });
+    const listed = (await call(s, 'GET', `/api/tasks?search=started`)).json().results;
+    expect(listed.find((t: { id: number }) => t.id === id)).toMatchObject({ size: 0 });
+  });
+
   it('validation errors have CVAT body shapes', async () => {
     const post = (body: unknown) => call(s, 'POST', '/api/tasks', { body });
     expect((await post({ labels: [{ name: 'a' }] })).json()).toEqual({
