@@ -186,6 +186,19 @@ for (const version of ['2.73.0', '2.80.0']) {
       expectShape('job', await get(`/api/jobs/${String(first.id)}`), job31);
     });
 
+    it('consensus replicas: consensus_enabled before 2.80, initial_replicas from 2.80', async () => {
+      const key = version === '2.80.0' ? 'initial_replicas' : 'consensus_replicas';
+      const id = await createTask(s, { name: 'replicas', [key]: 3 });
+      const task = await get(`/api/tasks/${id}`);
+      if (version === '2.80.0') {
+        expect(task.initial_replicas).toBe(3);
+        expect(task).not.toHaveProperty('consensus_enabled');
+      } else {
+        expect(task.consensus_enabled).toBe(true);
+        expect(task).not.toHaveProperty('initial_replicas');
+      }
+    });
+
     it('a user (fixture users) and an access token (fixture access_tokens)', async () => {
       const user = fixtureObjects('users.json')[0]!.value;
       expectShape('user', await get('/api/users/self'), user, { nullable: ['last_login'] });
