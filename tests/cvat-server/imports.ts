@@ -19,6 +19,7 @@ import { hasBody, mediaType, readMultipart, unsupported } from './body.js';
 import { emptyAnnotations, jobAccess, taskAccess } from './tasks.js';
 import { resolveOrg, scopeOrgId } from './orgs.js';
 import { defaultStorage, parseLabels } from './validate.js';
+import { annotationsRead } from './views.js';
 import { processTask } from './processing.js';
 import type { CreateParams } from './processing.js';
 import { kindOf } from './media.js';
@@ -267,7 +268,8 @@ function toShapes(
         `CvatImportError: Could not match item id: '${p.frameName ?? p.frame}' with any task frame`,
       );
     if (frame < range.start || frame > range.stop) continue;
-    if (p.type === 'tag') tags.push({ frame, label_id: label.id, attributes: [] });
+    if (p.type === 'tag')
+      tags.push({ id: core.store.nextId('shape'), frame, label_id: label.id, attributes: [] });
     else
       shapes.push({
         id: core.store.nextId('shape'),
@@ -455,7 +457,12 @@ export class Imports {
         for (const t of a.tags ?? []) {
           const label = byName(t.label);
           if (label)
-            task.annotations.tags.push({ frame: t.frame, label_id: label.id, attributes: [] });
+            task.annotations.tags.push({
+              id: core.store.nextId('shape'),
+              frame: t.frame,
+              label_id: label.id,
+              attributes: [],
+            });
         }
       }
     } catch (err) {
@@ -529,12 +536,7 @@ export class Imports {
               : { startFrame: 0, stopFrame: Number.MAX_SAFE_INTEGER };
             const a = task.annotations;
             const inRange = (f: number) => f >= range.startFrame && f <= range.stopFrame;
-            return ctx.sendJson(200, {
-              version: a.version,
-              tags: a.tags.filter((t) => inRange(t.frame)),
-              shapes: a.shapes.filter((s) => inRange(s.frame)),
-              tracks: [],
-            });
+            return ctx.sendJson(200, annotationsRead(a, inRange));
           }
           if (ctx.method === 'DELETE') {
             task.annotations = emptyAnnotations();

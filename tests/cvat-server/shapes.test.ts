@@ -199,6 +199,26 @@ for (const version of ['2.73.0', '2.80.0']) {
       }
     });
 
+    it('annotations of a task (fixture annotations.json, job 2)', async () => {
+      const id = await createTask(s, { name: 'annotated' });
+      expect((await attachImages(s, id, images(2))).status).toBe('finished');
+      const coco = {
+        images: [{ id: 1, file_name: 'img_000.png' }],
+        categories: [{ id: 1, name: 'car' }],
+        annotations: [{ image_id: 1, category_id: 1, bbox: [1, 1, 2, 2] }],
+      };
+      const fd = new FormData();
+      fd.append('annotation_file', new Blob([JSON.stringify(coco)]), 'c.json');
+      const base = `/api/tasks/${id}/annotations`;
+      const imp = await call(s, 'POST', `${base}?format=COCO%201.0`, { form: fd });
+      expect(imp.status).toBe(202);
+      expect((await waitRequest(s, imp.json().rq_id)).status).toBe('finished');
+      const ours = await get(base);
+      expect((ours.shapes as Json[]).length).toBe(1);
+      const cvat = fixtureObjects('annotations.json').find((o) => o.where === 'job.2')!.value;
+      expect(shapeDiff(ours, cvat)).toEqual([]);
+    });
+
     it('a user (fixture users) and an access token (fixture access_tokens)', async () => {
       const user = fixtureObjects('users.json')[0]!.value;
       expectShape('user', await get('/api/users/self'), user, { nullable: ['last_login'] });

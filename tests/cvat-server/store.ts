@@ -95,7 +95,7 @@ export interface Shape {
 
 export interface Annotations {
   version: number;
-  tags: Array<{ frame: number; label_id: number; attributes?: unknown[] }>;
+  tags: Array<{ id?: number; frame: number; label_id: number; attributes?: unknown[] }>;
   shapes: Shape[];
   tracks: unknown[];
 }

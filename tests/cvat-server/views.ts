@@ -3,6 +3,7 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { isoDate } from './http-kit.js';
 import type {
+  Annotations,
   JobRec,
   LabelRec,
   ProjectRec,
@@ -264,5 +265,49 @@ export function requestRead(core: Core, ctx: Ctx, r: RequestRec): Record<string,
     owner: { id: owner?.id ?? r.ownerId, username: owner?.username ?? '' },
     result_url: r.resultPath ? ctx.absolute(r.resultPath) : null,
     result_id: r.resultId,
+  };
+}
+
+/**
+ * GET .../annotations with every key CVAT sends (fixture annotations.json): shapes carry group,
+ * source, occluded, outside, z_order, rotation, score and elements; tags an id, group and
+ * source; `intervals` (audio annotations) is always present, empty here.
+ */
+export function annotationsRead(
+  a: Annotations,
+  inRange: (frame: number) => boolean,
+): Record<string, unknown> {
+  return {
+    version: a.version,
+    tags: a.tags
+      .filter((t) => inRange(t.frame))
+      .map((t) => ({
+        id: t.id ?? null,
+        frame: t.frame,
+        label_id: t.label_id,
+        group: 0,
+        source: 'file', // tags come only from imported files here
+        attributes: t.attributes ?? [],
+      })),
+    shapes: a.shapes
+      .filter((x) => inRange(x.frame))
+      .map((x) => ({
+        id: x.id ?? null,
+        type: x.type,
+        frame: x.frame,
+        label_id: x.label_id,
+        group: x.group ?? 0,
+        source: x.source ?? 'manual',
+        occluded: x.occluded ?? false,
+        outside: x.outside ?? false,
+        z_order: x.z_order ?? 0,
+        rotation: x.rotation ?? 0,
+        points: x.points,
+        attributes: x.attributes ?? [],
+        elements: [],
+        score: 1,
+      })),
+    tracks: [],
+    intervals: [],
   };
 }
