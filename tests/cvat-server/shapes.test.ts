@@ -112,6 +112,28 @@ for (const version of ['2.73.0', '2.80.0']) {
       expectShape('task', await get(`/api/tasks/${id}`), fixtureById('tasks.json', 5));
     });
 
+    it('an audio task (fixture task 36): 1d, no image_quality', async () => {
+      const id = await createTask(s, { name: 'audio' }, undefined, '?org=acme');
+      const data = `/api/tasks/${id}/data/`;
+      await call(s, 'POST', data, { headers: { 'Upload-Start': 'true' }, body: {} });
+      const fd = new FormData();
+      fd.append('client_files[0]', new Blob([new Uint8Array(200_000)]), 'talk.mp3');
+      expect(
+        (await call(s, 'POST', data, { headers: { 'Upload-Multiple': 'true' }, form: fd })).status,
+      ).toBe(200);
+      const f = await call(s, 'POST', data, { headers: { 'Upload-Finish': 'true' }, body: {} });
+      expect((await waitRequest(s, f.json().rq_id)).status).toBe('finished');
+      const task = await get(`/api/tasks/${id}`);
+      expect(task).toMatchObject({ dimension: '1d', media_type: 'audio', mode: 'interpolation' });
+      expectShape('task', task, fixtureById('tasks.json', 36));
+      const jobs = await get(`/api/jobs?task_id=${id}`);
+      expectShape(
+        'job',
+        (jobs.results as Json[])[0]!,
+        fixtureJob((j) => j.id === 65),
+      );
+    });
+
     it('a task with storages set at creation (fixture task 19)', async () => {
       const local = { location: 'local' };
       const id = await createTask(s, { source_storage: local, target_storage: local });

@@ -159,7 +159,7 @@ export interface TaskRec {
   targetStorage: StorageRec | null;
   data: DataRec | null;
   mode: '' | 'annotation' | 'interpolation';
-  dimension: '' | '2d' | '3d';
+  dimension: '' | '1d' | '2d' | '3d';
   annotations: Annotations;
 }
 
