@@ -90,6 +90,8 @@ export const DEFAULT_READ_RETRY: BackoffPolicy = {
   maxAttempts: 5,
 };
 const PAGE_SIZE = 100;
+/** cvat-core's and cvat-sdk's default JPEG quality. */
+export const DEFAULT_IMAGE_QUALITY = 70;
 const DEFAULT_USER_AGENT = 'cvat-sync';
 
 export interface PollOptions<T> {
@@ -389,13 +391,14 @@ export class CvatClient implements CvatApi {
     });
   }
 
-  tusUpload(options: TusUploadOptions): Promise<TusUploadResult> {
+  async tusUpload(options: TusUploadOptions): Promise<TusUploadResult> {
     return tusUpload(
       {
         transport: this.transport,
         logger: this.logger,
         retryDelays: this.options.tusRetryDelays ?? CVAT_TUS_RETRY_DELAYS,
         idleTimeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        serverVersion: await this.serverVersion(options.signal),
       },
       this.transport.url(tusPath(options.target)),
       options,
@@ -407,10 +410,14 @@ export class CvatClient implements CvatApi {
   async uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options: TransferCallbacks = {},
+    options: TransferCallbacks & { imageQuality?: number } = {},
   ): Promise<void> {
     const operation = `upload ${files.length} files`;
-    const body = multipartBody(files, (i) => `client_files[${i}]`);
+    // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
+    // required there (400 without it). cvat-core and cvat-sdk always send it.
+    const body = multipartBody(files, (i) => `client_files[${i}]`, undefined, {
+      image_quality: String(options.imageQuality ?? DEFAULT_IMAGE_QUALITY),
+    });
     let done = 0;
     await this.transport.call({
       operation,
@@ -447,7 +454,8 @@ export class CvatClient implements CvatApi {
       method: 'POST',
       path: `/api/tasks/${taskId}/data/`,
       headers: { 'Upload-Finish': 'true' },
-      json: data,
+      // CVAT's web UI creates tasks with use_cache on (cvat-ui create-task-content defaults).
+      json: { ...data, use_cache: data.use_cache ?? true },
       expect: [409],
       ...sig(signal),
     };
@@ -599,10 +607,18 @@ export class CvatClient implements CvatApi {
     // identity: byte offsets must be those of the file, not of a compressed transfer.
     const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (resumeFrom > 0) headers['Range'] = `bytes=${resumeFrom}-`;
+    const target = this.onServerOrigin(url);
     const open = await this.transport
-      .open({ operation, method: 'GET', path: url, headers, expect: [416], ...sig(options.signal) })
+      .open({
+        operation,
+        method: 'GET',
+        path: target,
+        headers,
+        expect: [416],
+        ...sig(options.signal),
+      })
       .catch(async (e: unknown) => {
-        throw await this.expiredResult(e, url, options.signal);
+        throw await this.expiredResult(e, target, options.signal);
       });
     const { response, guard } = open;
     const filename = dispositionFilename(response.headers.get('content-disposition'));
@@ -652,6 +668,22 @@ export class CvatClient implements CvatApi {
       }
     }
     return { status: response.status, totalBytes, resumed, filename, body: body() };
+  }
+
+  /**
+   * CVAT builds result_url from the Host (or X-Forwarded-Host) it was asked with; behind a proxy
+   * that rewrites it, the URL names another origin. Credentials never go there: the same path
+   * and query are fetched from the configured server (PROTOCOL.md §8.3).
+   */
+  private onServerOrigin(url: string): string {
+    if (!/^https?:\/\//i.test(url) || this.transport.sameOrigin(url)) return url;
+    const foreign = new URL(url);
+    const rewritten = new URL(foreign.pathname + foreign.search, this.transport.origin).toString();
+    this.logger.warn('result_url names another origin: fetched from the configured server', {
+      from: foreign.origin,
+      to: this.transport.origin,
+    });
+    return rewritten;
   }
 
   /**
@@ -728,7 +760,9 @@ export class CvatClient implements CvatApi {
       { kind: 'task-annotations', taskId },
       file,
       options,
-      { format, import_mode: mode },
+      // location=local: otherwise the task's source_storage decides where `filename` is read
+      // from, a cloud bucket for some tasks (PROTOCOL.md §11.2), as for exports.
+      { format, import_mode: mode, location: 'local' },
       `import annotations into task ${taskId}`,
       false,
     );

@@ -34,7 +34,8 @@ describe('CVAT < 2.16', () => {
     });
     await call(s, 'POST', `/api/tasks/${t}/data/`, {
       headers: { ...key(), 'Upload-Multiple': 'true' },
-      form: form(images(2)),
+      // image_quality is required in every Upload-Multiple before 2.65 (DataSerializer).
+      form: form(images(2), { image_quality: '75' }),
     });
     const fin = await call(s, 'POST', `/api/tasks/${t}/data/`, {
       headers: { ...key(), 'Upload-Finish': 'true' },
