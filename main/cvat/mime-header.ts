@@ -23,7 +23,8 @@ export function decodeHeaderValue(value: string): string {
           );
     const cs = charset.toLowerCase().split('*')[0];
     if (cs === 'utf-8' || cs === 'utf8') return bytes.toString('utf8');
-    if (cs === 'iso-8859-1' || cs === 'latin1' || cs === 'us-ascii') return bytes.toString('latin1');
+    if (cs === 'iso-8859-1' || cs === 'latin1' || cs === 'us-ascii')
+      return bytes.toString('latin1');
     return word; // an unknown charset stays visible rather than being guessed
   });
 }

@@ -92,8 +92,7 @@ function stringList(
 /** DataSerializer validation. Returns the worker's parameters or throws a 400 field-error body. */
 export function validateDataRequest(core: Core, body: Record<string, unknown>): CreateParams {
   const e: Errors = {};
-  if (core.imageQualityRequired && body.image_quality === undefined)
-    e.image_quality = [required];
+  if (core.imageQualityRequired && body.image_quality === undefined) e.image_quality = [required];
   const imageQuality = int(e, body, 'image_quality', {
     min: core.atLeast('2.65') ? 1 : 0,
     max: 100,

@@ -112,7 +112,10 @@ describe.each(['2.50.0', '2.73.0'])('CVAT %s', (version) => {
       });
     expect((await patch(Buffer.from('abcd'))).status).toBe(204);
     const gone = old ? 500 : 404;
-    const head = await raw(location, { method: 'HEAD', headers: { ...authOf(s), 'Tus-Resumable': '1.0.0' } });
+    const head = await raw(location, {
+      method: 'HEAD',
+      headers: { ...authOf(s), 'Tus-Resumable': '1.0.0' },
+    });
     expect(head.status).toBe(gone);
     expect((await patch(Buffer.from('abcd'))).status).toBe(gone);
     const unknown = location.replace(/[0-9a-f]{12}$/, '000000000000');
@@ -149,7 +152,10 @@ describe('CVAT 2.35 (before 2.39) echoes Upload-Filename on PATCH, encoded as we
   it('PATCH answer names the file the Django way', async () => {
     const t = await createTask(s);
     const key = { Authorization: `Token ${s.users.alice.key}` };
-    await call(s, 'POST', `/api/tasks/${t}/data/`, { headers: { 'Upload-Start': 'true' }, body: {} });
+    await call(s, 'POST', `/api/tasks/${t}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
     const created = await raw(`${s.url}/api/tasks/${t}/data/`, {
       method: 'POST',
       headers: {
