@@ -40,9 +40,13 @@ import type { CallSpec, Query } from './http.js';
 import {
   legacyExportRequest,
   legacyExportUrl,
+  legacyImportId,
+  legacyImportRequest,
   isLegacyRequestId,
+  parseLegacyImportId,
   LEGACY_PREFIX,
 } from './legacy.js';
+import type { LegacyImport } from './legacy.js';
 import { multipartBody } from './multipart.js';
 import {
   aboutSchema,
@@ -487,6 +491,8 @@ export class CvatClient implements CvatApi {
 
   async getRequest(rqId: string, signal?: AbortSignalLike): Promise<CvatRequest | null> {
     if (isLegacyRequestId(rqId)) return this.getLegacyExport(rqId, signal);
+    const legacyImport = parseLegacyImportId(rqId);
+    if (legacyImport) return this.getLegacyImport(rqId, legacyImport, signal);
     const spec: CallSpec = {
       operation: 'get request',
       method: 'GET',
@@ -516,8 +522,8 @@ export class CvatClient implements CvatApi {
   }
 
   async cancelRequest(rqId: string, signal?: AbortSignalLike): Promise<void> {
-    if (isLegacyRequestId(rqId)) {
-      throw new SyncError('cancel request: exports on servers before 2.16 cannot be cancelled', {
+    if (isLegacyRequestId(rqId) || parseLegacyImportId(rqId)) {
+      throw new SyncError('cancel request: on servers before 2.16 requests cannot be cancelled', {
         code: 'not-cancellable',
         kind: 'item',
         operation: 'cancel request',
@@ -807,7 +813,7 @@ export class CvatClient implements CvatApi {
     if (options.onProgress) tus.onProgress = options.onProgress;
     if (options.onCreated) tus.onCreated = options.onCreated;
     const uploaded = await this.tusUpload(tus);
-    return this.startRequest({
+    const finish: CallSpec = {
       operation: `${operation}: finish upload`,
       method: 'POST',
       path,
@@ -817,7 +823,53 @@ export class CvatClient implements CvatApi {
       json: {},
       expect: [409],
       ...sig(options.signal),
-    });
+    };
+    if (await this.supportsRequests(options.signal)) return this.startRequest(finish);
+    // Before 2.16 there is no /api/requests: the import is followed by repeating a request.
+    const reply = await this.transport.call(finish);
+    let rqId: string | null = null;
+    try {
+      const body = JSON.parse(reply.text) as { rq_id?: unknown };
+      rqId = typeof body.rq_id === 'string' ? body.rq_id : null;
+    } catch {
+      rqId = null;
+    }
+    const kind = target.kind === 'task-backup' ? 'backup' : 'annotations';
+    if (kind === 'backup' && rqId === null)
+      throw badResponse(finish.operation, reply.url, 'no rq_id in the answer', reply.status);
+    const plain: Record<string, string> = {};
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== null) plain[k] = String(v);
+    return legacyImportId({ kind, path, query: plain, rqId });
+  }
+
+  /** Servers before 2.16: one repeat of the import's polling request (PROTOCOL.md §12). */
+  private async getLegacyImport(
+    id: string,
+    spec: LegacyImport,
+    signal?: AbortSignalLike,
+  ): Promise<CvatRequest | null> {
+    const reply = await this.transport.call(
+      spec.kind === 'backup'
+        ? {
+            operation: 'get import status',
+            method: 'POST',
+            path: spec.path,
+            org: true,
+            json: { rq_id: spec.rqId },
+            expect: [400, 500],
+            ...sig(signal),
+          }
+        : {
+            operation: 'get import status',
+            method: 'PUT',
+            path: spec.path,
+            query: { format: spec.query.format ?? '' },
+            expect: [400, 500],
+            ...sig(signal),
+          },
+    );
+    return legacyImportRequest(id, spec, reply, new Date(this.options.clock.now()).toISOString());
   }
 
   /** A call answered 202 {rq_id}, or 409 {rq_id} naming the request already running. */
