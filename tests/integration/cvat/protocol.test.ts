@@ -198,6 +198,28 @@ describe('before 2.55 TUS chunks are capped at 100 MiB', () => {
   );
 });
 
+describe('the doctor reports the chunk cap', () => {
+  it.each([
+    ['2.50.0', true],
+    ['2.73.0', false],
+  ])('CVAT %s: chunk-limit finding present: %s', async (v, present) => {
+    const s = await serverAt(v);
+    const findings = await runDoctor({
+      server: s.url,
+      auth: authFor(s, v),
+      chunkBytes: 200 * MiB,
+      sizeProbeWaitMs: 200,
+    });
+    const cap = findings.find((f) => f.id === 'chunk-limit');
+    if (!present) {
+      expect(cap).toBeUndefined();
+      return;
+    }
+    expect(cap?.status).toBe('ok');
+    expect(cap?.detail).toContain('chunks are capped at 100 MiB instead of the configured 200 MiB');
+  });
+});
+
 describe('what goes with the request', () => {
   let s: CvatTestServer;
   let proxy: Awaited<ReturnType<typeof recordingProxy>>;
