@@ -362,6 +362,19 @@ function mapTusError(err: Error, operation: string, now: number): SyncError {
   }
   const cause = detailed.causingError;
   if (isSyncError(cause)) return cause;
+  // HEAD kept answering a transient status until the retries ran out: that status, still
+  // transient (not an internal error that would end the batch for good).
+  if (cause instanceof RetryHead && req) {
+    return httpError({
+      operation: `${operation} (HEAD)`,
+      url: req.getURL(),
+      status: cause.status,
+      body: '',
+      contentType: null,
+      retryAfter: cause.retryAfter ?? null,
+      now,
+    });
+  }
   if (req && networkCode(cause) !== undefined)
     return networkError(`${operation} (${req.getMethod()})`, req.getURL(), cause);
   return toSyncError(err, operation);

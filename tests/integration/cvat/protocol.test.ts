@@ -165,6 +165,37 @@ describe('CVAT 2.39-2.54: 500 for a finished upload', () => {
   );
 });
 
+describe('a HEAD that keeps failing', () => {
+  it('CVAT 2.73: a 503 on every HEAD ends as that 503, transient, after the retries', async () => {
+    const s = await serverAt('2.73.0');
+    const client = makeClient(s.url, authFor(s, '2.73.0'));
+    const t = await startedTask(client);
+    const f = await writeBytes('busy.mp4', randomBytes(6000));
+    const abort = new AbortController();
+    let location = '';
+    await client
+      .tusUpload({
+        target: { kind: 'task-data', taskId: t },
+        file: f,
+        chunkSize: 2048,
+        signal: abort.signal,
+        onCreated: (l) => void (location = l),
+        onOffset: () => abort.abort(),
+      })
+      .catch(() => undefined);
+    s.faults.failNext({ kind: 'status', status: 503, method: 'HEAD', times: 20 });
+    const err = (await client
+      .tusUpload({
+        target: { kind: 'task-data', taskId: t },
+        file: f,
+        chunkSize: 2048,
+        resumeUrl: location,
+      })
+      .catch((e: unknown) => e)) as SyncError;
+    expect(err).toMatchObject({ status: 503, kind: 'transient' });
+  });
+});
+
 describe('before 2.55 TUS chunks are capped at 100 MiB', () => {
   it.each([
     ['2.50.0', 2],

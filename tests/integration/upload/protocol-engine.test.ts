@@ -8,10 +8,13 @@ import type { CvatTestServer } from '../../cvat-server/index.js';
 import type { CvatAuth } from '../../../main/cvat/api.js';
 import type { UploadEngineOptions } from '../../../main/engine/upload/upload-engine.js';
 import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
+import { CvatClient } from '../../../main/cvat/client.js';
+import { systemClock } from '../../../main/service/system-clock.js';
 import {
   expectExactlyOnce,
   makeClient,
   plan,
+  waitFor,
   workspace,
   writeImage,
   writeVideo,
@@ -109,6 +112,42 @@ describe('CVAT 2.50', () => {
     expect(taskDeletions(s)).toBe(1);
     const heads = s.faults.stats().log.filter((l) => l.method === 'HEAD');
     expect(heads.map((h) => h.status)).toEqual([500]);
+  });
+});
+
+describe('CVAT 2.50: the app stops right after the last chunk reached the server', () => {
+  it('the next run resumes, reads the 500 on HEAD as gone, replaces the task once and finishes', async () => {
+    const { s, w } = await setUp('2.50.0', { chunkSize: 1024 * 1024 });
+    // The first run never retries on its own (its retry waits a minute): it is stopped first.
+    const patient = new CvatClient({
+      server: s.url,
+      auth: { kind: 'token', token: s.users.alice.token },
+      clock: systemClock,
+      timeoutMs: 15_000,
+      tusRetryDelays: [60_000],
+    });
+    w.newEngine({ api: patient, chunkSize: 1024 * 1024 });
+    const v = w.engine.batches.insertPlanned(plan('kill', [writeVideo(w, 'kill.mp4', 300_000)]));
+    s.faults.failNext({ kind: 'reset-response', method: 'PATCH', afterBytes: 0 });
+    w.engine.start();
+    const patched = () => s.faults.stats().log.some((l) => l.method === 'PATCH');
+    await waitFor(patched, 20_000, 'the last chunk on the server');
+    await w.engine.stop();
+    // The journal knows the Location but not the final offset: the same as after a kill.
+    expect(s.admin.uploads()).toEqual([]);
+    expect(taskCreations(s)).toBe(1);
+    w.newEngine({ chunkSize: 1024 * 1024 });
+    w.engine.start();
+    await idleWithin(w, s, 20_000);
+    expectExactlyOnce(s, w.engine, [v]);
+    expect(taskCreations(s)).toBe(2);
+    expect(taskDeletions(s)).toBe(1);
+    expect(
+      s.faults
+        .stats()
+        .log.filter((l) => l.method === 'HEAD')
+        .map((h) => h.status),
+    ).toEqual([500]);
   });
 });
 
