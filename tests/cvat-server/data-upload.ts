@@ -15,7 +15,7 @@ import type { Tus } from './tus.js';
 import { UPLOAD_ID, exists, mediaPath, nameAllowed } from './tus.js';
 import type { TaskRec } from './store.js';
 import type { Errors } from './validate.js';
-import { bool, choice, int, str } from './validate.js';
+import { bool, choice, int, required, str } from './validate.js';
 import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
@@ -93,6 +93,7 @@ function stringList(
 /** DataSerializer validation. Returns the worker's parameters or throws a 400 field-error body. */
 export function validateDataRequest(core: Core, body: Record<string, unknown>): CreateParams {
   const e: Errors = {};
+  if (core.imageQualityRequired && body.image_quality === undefined) e.image_quality = [required];
   const imageQuality = int(e, body, 'image_quality', {
     min: core.atLeast('2.65') ? 1 : 0,
     max: 100,

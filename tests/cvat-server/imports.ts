@@ -15,7 +15,8 @@ import type { Tus, TusCollection } from './tus.js';
 import { UPLOAD_ID, mediaPath, nameAllowed } from './tus.js';
 import type { Annotations, LabelRec, RequestRec, Shape, TaskRec, UploadRec } from './store.js';
 import { importer } from './formats.js';
-import { hasBody, mediaType, readMultipart, unsupported } from './body.js';
+import { hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
+import { legacyImportPoll } from './legacy-imports.js';
 import { emptyAnnotations, jobAccess, taskAccess } from './tasks.js';
 import { resolveOrg, scopeOrgId } from './orgs.js';
 import { defaultStorage, parseLabels } from './validate.js';
@@ -496,6 +497,11 @@ export class Imports {
       if (ctx.hasHeader('upload-length') || ctx.method === 'OPTIONS') {
         return ctx.method === 'OPTIONS' ? this.tus.options(ctx) : this.tus.create(ctx, backupCol);
       }
+      // Before 2.16 the client asks again with {"rq_id"} until the import ends.
+      if (!core.atLeast('2.16') && mediaType(ctx) === 'application/json') {
+        const rqId = (await readJson(ctx)).rq_id;
+        return legacyImportPoll(core, ctx, typeof rqId === 'string' ? rqId : '', 'backup');
+      }
       const upload = await multipartUpload(core, ctx, backupCol, 'task_file');
       if (!upload) throw listError('A backup archive is expected in the task_file field');
       await this.enqueueBackup(ctx, upload, scopeOrgId(scope));
@@ -524,10 +530,18 @@ export class Imports {
         };
       };
       router.add(
-        ['GET', 'POST', 'OPTIONS', 'DELETE'],
+        ['GET', 'POST', 'PUT', 'OPTIONS', 'DELETE'],
         new RegExp(`^/api/${plural}/(?<id>\\d+)/annotations/?$`),
         async (ctx) => {
           const { task, jobId, col } = resolve(ctx);
+          if (ctx.method === 'PUT') {
+            // Before 2.16: PUT ?format= repeats until the import of this task ends.
+            if (core.atLeast('2.16') || !ctx.query.get('format'))
+              throw detail(405, 'Method "PUT" not allowed.');
+            await ctx.drain();
+            const rqId = `action=import&target=${target}&target_id=${jobId ?? task.id}&subresource=annotations`;
+            return legacyImportPoll(core, ctx, rqId, 'annotations');
+          }
           if (ctx.method === 'GET') {
             if (ctx.query.get('format') !== null)
               return this.exports.legacyAnnotations.get(target)?.(ctx);
