@@ -256,6 +256,7 @@ export class SyncServiceImpl implements SyncService {
         org: c.org,
         net: this.parts.network.stackFor(c.trusted ?? []),
         probeBodyBytes: Math.max(this.settings.chunkSizeMiB, 100) * 1024 * 1024,
+        chunkBytes: this.settings.chunkSizeMiB * 1024 * 1024,
       });
     });
   }

@@ -66,7 +66,7 @@ describe('web GUI against the CVAT test server', () => {
     await page.getByLabel('Access token', { exact: true }).fill(stack.cvat.users.alice.token);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
-    await expectText(page.locator('dl'), '2.73.0');
+    await expectText(page.locator('dl'), '2.80.0');
     await expectText(page.getByRole('banner', { name: 'Status' }), 'Connected');
     await page
       .getByLabel('Organization')
