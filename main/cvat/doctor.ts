@@ -207,7 +207,6 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
     ];
   }
   const username = readField(self.body, 'username') ?? '?';
-  findings.push(resultHostFinding(server, readField(self.body, 'url')));
   let readOnly = false;
   if (options.auth.kind === 'token') {
     const info = await probe.send('GET', '/api/auth/access_tokens/self').catch(() => null);
@@ -224,6 +223,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
       ? { fix: 'Create a personal access token without "read only" and sign in with it.' }
       : {}),
   });
+  // After the sign-in it depends on (the order the CLI doctor test and ALL_IDS list).
+  findings.push(resultHostFinding(server, readField(self.body, 'url')));
 
   const org = options.org ?? null;
   if (org) {
