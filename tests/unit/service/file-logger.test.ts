@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOG_FILE, createFileLogger } from '../../../main/service/file-logger.js';
+import { systemClock } from '../../../main/service/system-clock.js';
 
 const TOKEN = 'd11292a97aaeabd0e1a70a68a3a3bae7e8f83142cbc805b4';
-const clock = { now: () => 1_700_000_000_000 };
+const clock = systemClock;
 
 let dir: string;
 let umask: number;
