@@ -18,7 +18,11 @@ const serverUrl = z
   .max(2048)
   .superRefine((s, ctx) => {
     const check = normalizeServerUrl(s);
-    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+    if (check.ok) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: check.reason === 'scheme' ? 'must be an http:// or https:// URL' : check.message,
+    });
   });
 
 const orgSlug = text(128).nullable();

@@ -4,7 +4,8 @@
 // the renderer and quoted in logs and the debug archive.
 
 export type ServerUrlCheck =
-  { ok: true; url: string } | { ok: false; message: string; hint: string };
+  | { ok: true; url: string }
+  | { ok: false; reason: 'scheme' | 'userinfo' | 'extra'; message: string; hint: string };
 
 export function normalizeServerUrl(input: string): ServerUrlCheck {
   const text = input.trim();
@@ -14,6 +15,7 @@ export function normalizeServerUrl(input: string): ServerUrlCheck {
   } catch {
     return {
       ok: false,
+      reason: 'scheme',
       message: 'The server URL is not a URL.',
       hint: 'Give the address you open CVAT at, e.g. https://cvat.example.com',
     };
@@ -21,6 +23,7 @@ export function normalizeServerUrl(input: string): ServerUrlCheck {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     return {
       ok: false,
+      reason: 'scheme',
       message: `The server URL must start with http:// or https://, not ${u.protocol}//.`,
       hint: 'Give the address you open CVAT at, e.g. https://cvat.example.com',
     };
@@ -32,6 +35,7 @@ export function normalizeServerUrl(input: string): ServerUrlCheck {
   if (hadUserinfo) {
     return {
       ok: false,
+      reason: 'userinfo',
       message: `The server URL must not contain a user name or password: use ${url}`,
       hint: 'Sign in with a personal access token, or with the user name and password method (--auth USER on the command line); they are kept apart from the URL.',
     };
@@ -39,6 +43,7 @@ export function normalizeServerUrl(input: string): ServerUrlCheck {
   if (u.search !== '' || u.hash !== '') {
     return {
       ok: false,
+      reason: 'extra',
       message: `The server URL must be the server's address only, without ?query or #fragment: use ${url}`,
       hint: 'Give the address you open CVAT at, e.g. https://cvat.example.com',
     };
