@@ -9,7 +9,7 @@ export const REDACTED = '[redacted]';
 const AUTH_HEADER =
   /\b((?:proxy-)?authorization|x-api-key|(?:set-)?cookie)(["']?\s*[:=]\s*["']?)[^\r\n"']*/gi;
 /** A credential after its scheme, wherever it appears ("Token abc…", "Bearer eyJ…"). */
-const SCHEME_SHAPED = /\b(Bearer|Token|Basic|Digest)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+const SCHEME_SHAPED = /\b(Bearer|Token|Basic|Digest)\s+([A-Za-z0-9._~+/=-]{8,})/g;
 /** Query or form parameters and cookies that carry a secret: token=…, sessionid=…. */
 const SECRET_PARAM =
   /\b(token|access_token|refresh_token|auth_token|api_key|apikey|password|passwd|secret|sessionid|csrftoken|csrfmiddlewaretoken)=([^\s&;#"',]+)/gi;
@@ -27,7 +27,10 @@ export function scrubSecrets(text: string): string {
   return text
     .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(AUTH_HEADER, (_m, name: string, sep: string) => `${name}${sep}${REDACTED}`)
-    .replace(SCHEME_SHAPED, (_m, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(SCHEME_SHAPED, (m: string, scheme: string, credential: string) =>
+      // "Basic authentication" is prose; credentials carry digits or are long.
+      /\d/.test(credential) || credential.length >= 20 ? `${scheme} ${REDACTED}` : m,
+    )
     .replace(SECRET_PARAM, (_m, name: string) => `${name}=${REDACTED}`)
     .replace(SECRET_PARAM_LONG, (_m, name: string) => `${name}=${REDACTED}`)
     .replace(SECRET_ARG, (_m, flag: string) => `${flag}${REDACTED}`)

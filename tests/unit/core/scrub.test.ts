@@ -37,6 +37,8 @@ describe('scrubSecrets', () => {
   it('leaves ordinary text alone', () => {
     for (const text of [
       'Token bucket refilled',
+      'Basic authentication is disabled on this server',
+      'Bearer authentication failed',
       'exit code=1, status code=500',
       'password: This field is required.',
       'https://cvat.example.com/api/tasks?page=2',
