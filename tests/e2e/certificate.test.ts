@@ -24,7 +24,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(30_000);
   problems = collectPageProblems(page);
-  await page.goto(stack.daemon.url);
+  await page.goto(stack.daemon.signInLink());
 });
 
 afterAll(async () => {
