@@ -13,12 +13,20 @@ export interface FaultSettings {
   bandwidthBytesPerSec?: number;
 }
 
-type Match = { method?: string; path?: RegExp | string; times?: number };
+/** `header`: the request carries this header (e.g. 'upload-multiple'), whatever its value. */
+type Match = { method?: string; path?: RegExp | string; header?: string; times?: number };
+/**
+ * reset-request: cut the connection once `afterBytes` of the body arrived (the request has no
+ * effect, as on CVAT: "cut the next PATCH after N bytes"). reset-response / drop-answer: the
+ * request takes effect, then the connection drops after `afterBytes` of the answer (drop-answer:
+ * none of it), so the client never learns the outcome.
+ */
 export type ScriptedFault = Match &
   (
     | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
     | { kind: 'reset-request'; afterBytes: number }
     | { kind: 'reset-response'; afterBytes: number }
+    | { kind: 'drop-answer' }
     | { kind: 'hang'; ms: number }
   );
 
@@ -87,6 +95,7 @@ export class Faults implements FaultController {
 
   private matches(f: Match, ctx: Ctx): boolean {
     if (f.method && f.method.toUpperCase() !== ctx.method) return false;
+    if (f.header && !ctx.hasHeader(f.header)) return false;
     if (f.path === undefined) return true;
     return typeof f.path === 'string' ? ctx.path.includes(f.path) : f.path.test(ctx.path);
   }
@@ -111,6 +120,9 @@ export class Faults implements FaultController {
           return this.resetRequest(ctx, f.afterBytes);
         case 'reset-response':
           ctx.hooks.responseResetAfter = f.afterBytes;
+          break;
+        case 'drop-answer':
+          ctx.hooks.responseResetAfter = 0;
           break;
       }
       return true;
