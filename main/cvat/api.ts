@@ -211,6 +211,14 @@ export interface TransferCallbacks {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
+export interface BulkCallbacks extends TransferCallbacks {
+  /**
+   * The last byte of the body was handed to the network. Until then the server cannot have the
+   * whole body, and CVAT acts on no request whose body did not arrive whole (PROTOCOL.md §4.3).
+   */
+  onBodySent?: () => void;
+}
+
 /** Where a TUS upload goes. */
 export type TusTarget =
   | { kind: 'task-data'; taskId: number }
@@ -295,7 +303,7 @@ export interface CvatApi {
   uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void>;
   tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
   /** One Upload-Multiple request with these files (client_files[i]). */
-  uploadMultiple(taskId: number, files: UploadFile[], options?: TransferCallbacks): Promise<void>;
+  uploadMultiple(taskId: number, files: UploadFile[], options?: BulkCallbacks): Promise<void>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
 

@@ -28,6 +28,7 @@ import type {
   TaskCreateSpec,
   TaskCreationStatus,
   TransferCallbacks,
+  BulkCallbacks,
   TusTarget,
   TusUploadOptions,
   TusUploadResult,
@@ -407,7 +408,7 @@ export class CvatClient implements CvatApi {
   async uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options: TransferCallbacks = {},
+    options: BulkCallbacks = {},
   ): Promise<void> {
     const operation = `upload ${files.length} files`;
     const body = multipartBody(files, (i) => `client_files[${i}]`);
@@ -429,6 +430,7 @@ export class CvatClient implements CvatApi {
               onChunk: touch,
             },
           ),
+        ...(options.onBodySent ? { onSent: options.onBodySent } : {}),
       },
       retry: false,
       ...sig(options.signal),

@@ -23,9 +23,11 @@ import { DiscardRepo } from '../../journal/discard-repo.js';
 import type { DiscardRow } from '../../journal/discard-repo.js';
 import { RequestRepo } from '../../journal/request-repo.js';
 import { UploadRepo } from '../../journal/upload-repo.js';
-import { BatchRestarted, BatchRunner, deleteDiscards } from './batch-runner.js';
+import { BatchRunner, deleteDiscards } from './batch-runner.js';
 import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
 import { nodeFileProbe } from './file-probe.js';
+import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
+import type { RestartPolicy } from './restart-policy.js';
 import type { FileProbe } from './file-probe.js';
 
 const MiB = 1024 * 1024;
@@ -57,8 +59,11 @@ export interface UploadEngineOptions {
   bulkBatchFiles?: number;
   verifyHash?: boolean;
   backoff?: BackoffPolicy;
-  /** Restarts of one batch after uncertain outcomes before it is marked failed (default 5). */
-  maxRestarts?: number;
+  /**
+   * Fresh starts of one batch (each a new task) before it is marked failed, and their spacing
+   * (default: 5, from 2 s doubling to at most 10 min; restart-policy.ts).
+   */
+  restartPolicy?: Partial<RestartPolicy>;
   /** How often to look for newly planned batches when nobody calls wake() (default 2 s). */
   pollMs?: number;
   /** Initial pause state (the service persists it). */
@@ -142,7 +147,6 @@ export class UploadEngine {
   private readonly throttle: Throttle | undefined;
   private readonly settings: RunnerSettings;
   private readonly backoff: BackoffPolicy;
-  private readonly maxRestarts: number;
   private readonly pollMs: number;
 
   private api: CvatApi | null;
@@ -176,7 +180,6 @@ export class UploadEngine {
     this.pausedAll = opts.paused ?? false;
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
-    this.maxRestarts = opts.maxRestarts ?? 5;
     this.pollMs = opts.pollMs ?? 2_000;
     this.settings = {
       chunkSize: opts.chunkSize ?? 64 * MiB,
@@ -186,6 +189,7 @@ export class UploadEngine {
       verifyHash: opts.verifyHash ?? true,
       clockSkewMs: 60 * 60 * 1000,
       recheckDelayMs: 5_000,
+      restart: { ...DEFAULT_RESTART_POLICY, ...opts.restartPolicy },
     };
   }
 
@@ -397,7 +401,7 @@ export class UploadEngine {
   private onRunnerError(batchId: number, e: unknown, signal: AbortSignal): void {
     // Paused, cancelled or stopped: whatever the abort made the request throw is no failure.
     if (signal.aborted) return;
-    const err = toSyncError(e instanceof BatchRestarted ? e.cause : e, 'upload');
+    const err = toSyncError(e, 'upload');
     const info = errorInfo(err);
     const b = this.batches.get(batchId);
     // Nothing to record on a batch that reached an end (the error came after its last step).
@@ -412,24 +416,7 @@ export class UploadEngine {
       code: info.code,
       message: info.message,
     });
-    if (e instanceof BatchRestarted && b.restarts > this.maxRestarts) {
-      const error: ErrorInfo = {
-        ...info,
-        kind: 'item',
-        retryable: false,
-        message: `${b.name}: gave up after ${b.restarts} fresh starts; last: ${info.message}`,
-      };
-      if (
-        this.batches.transition(batchId, b.state, 'failed', {
-          lastError: error,
-          finishedAt: this.clock.now(),
-        })
-      ) {
-        this.activity(b, 'error', 'batch-failed', error.message, error.hint);
-      }
-      return;
-    }
-    if (err.kind === 'transient' || e instanceof BatchRestarted) {
+    if (err.kind === 'transient') {
       const delay = retryDelay(b.attempts + 1, this.backoff, this.random, err.retryAfterMs);
       this.batches.recordError(batchId, b.state, info, delay);
       return;

@@ -26,7 +26,7 @@ const engine = new UploadEngine({
   backoff: { baseMs: 50, maxMs: 500, jitter: 0.5, maxAttempts: 8 },
   chunkSize: Number(process.env.CRASH_CHUNK ?? 2 * 1024 * 1024),
   bulkBatchFiles: Number(process.env.CRASH_BULK_FILES ?? 25),
-  maxRestarts: 1000,
+  restartPolicy: { maxRestarts: 20, baseDelayMs: 50, maxDelayMs: 1_000 },
   pollMs: 200,
 });
 const plans = JSON.parse(readFileSync(env('CRASH_PLAN'), 'utf8')) as NewUploadBatch[];
