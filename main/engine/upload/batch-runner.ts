@@ -241,7 +241,11 @@ export class BatchRunner {
     const openCreation = tus.find((t) => t.state === 'creating' || t.state === 'unknown');
     if (openCreation) {
       // The server may have registered the name without us recording the Location.
-      return this.restart(b, 'a TUS upload was created but its address was never recorded');
+      const file = this.d.batches.files(b.id).find((f) => f.id === openCreation.batchFileId);
+      return this.restart(
+        b,
+        `the TUS upload of ${file?.uploadName ?? 'a file'} was created but its address was never recorded`,
+      );
     }
     const pending = this.d.batches.files(b.id).filter((f) => f.state === 'pending');
     const viaTus = (f: BatchFileRow): boolean =>
