@@ -240,6 +240,12 @@ export interface TusUploadOptions extends TransferCallbacks {
   onCreated?: (location: string, uploadFilename: string) => void | Promise<void>;
   /** Called after each acknowledged PATCH with the server's offset. */
   onOffset?: (offset: number) => void | Promise<void>;
+  /**
+   * Adapts the chunk size as the upload goes: called before the first chunk ('start'), after
+   * each acknowledged chunk (its bytes and duration) and after each failed one ('trouble');
+   * returns the size of the next chunk, never used above `chunkSize` (the maximum).
+   */
+  adaptChunk?: (event: { bytes: number; ms: number } | 'start' | 'trouble') => number;
 }
 
 export interface TusUploadResult {

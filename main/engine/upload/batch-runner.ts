@@ -12,6 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { SyncError, errorInfo, toSyncError } from '../../core/errors.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import { mediaKindOf } from '../../core/media.js';
+import type { ChunkSizer } from '../../core/chunk-sizer.js';
 import type { CvatApi, CvatTask, DataRequest, Throttle } from '../../cvat/api.js';
 import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type { BatchFileRow } from '../../journal/batch-repo.js';
@@ -76,6 +77,8 @@ export interface RunnerDeps {
   hooks: RunnerHooks;
   /** Our user id on the server (cached per API), or null when unknown. */
   selfId(): Promise<number | null>;
+  /** The TUS chunk size in force, shared by all uploads of the engine (one link). */
+  chunkSizer: ChunkSizer;
 }
 
 /** continue: go on (next file / next step); stop: leave the batch as it is; restarted: it went back to planned. */
@@ -301,6 +304,12 @@ export class BatchRunner {
         target: { kind: 'task-data', taskId },
         file: { path: f.absPath, name: f.uploadName, size: f.size },
         chunkSize: this.d.settings.chunkSize,
+        adaptChunk: (e) =>
+          e === 'start'
+            ? this.d.chunkSizer.current
+            : e === 'trouble'
+              ? this.d.chunkSizer.trouble()
+              : this.d.chunkSizer.acknowledged(e.bytes, e.ms),
         resumeUrl: row?.location ?? null,
         signal: this.signal,
         throttle: this.d.throttle,

@@ -27,6 +27,8 @@ import { BatchRunner, deleteDiscards } from './batch-runner.js';
 import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
 import { nodeFileProbe } from './file-probe.js';
 import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
+import { ChunkSizer, DEFAULT_CHUNK_SIZER } from '../../core/chunk-sizer.js';
+import type { ChunkSizerOptions } from '../../core/chunk-sizer.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { FileProbe } from './file-probe.js';
 
@@ -49,8 +51,14 @@ export interface UploadEngineOptions {
    * Absent: uploads are not limited.
    */
   throttle?: Throttle;
-  /** TUS chunk size (default 64 MiB: see tests/bench/upload.ts; a kill re-sends at most one chunk). */
+  /**
+   * Largest TUS chunk (default 64 MiB). Chunks start at 8 MiB (or this, when smaller) and grow
+   * toward it while the link is healthy (core/chunk-sizer.ts): a kill costs at most the chunk in
+   * flight, since CVAT keeps nothing of a cut PATCH. See tests/bench/upload.ts.
+   */
   chunkSize?: number;
+  /** Chunk sizing; false: always `chunkSize`. */
+  adaptiveChunks?: Partial<ChunkSizerOptions> | false;
   /** Files above this size go by TUS (default 100 MiB, as cvat-core). */
   bulkThreshold?: number;
   /** Bound of one Upload-Multiple request in bytes (default 100 MiB, as cvat-core) ... */
@@ -146,6 +154,7 @@ export class UploadEngine {
   private readonly probe: FileProbe;
   private readonly throttle: Throttle | undefined;
   private readonly settings: RunnerSettings;
+  private readonly chunkSizer: ChunkSizer;
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
 
@@ -181,6 +190,12 @@ export class UploadEngine {
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.pollMs = opts.pollMs ?? 2_000;
+    const maxChunk = opts.chunkSize ?? 64 * MiB;
+    this.chunkSizer = new ChunkSizer(
+      opts.adaptiveChunks === false
+        ? { minBytes: maxChunk, maxBytes: maxChunk, targetMs: 1 }
+        : { ...DEFAULT_CHUNK_SIZER, maxBytes: maxChunk, ...opts.adaptiveChunks },
+    );
     this.settings = {
       chunkSize: opts.chunkSize ?? 64 * MiB,
       bulkThreshold: opts.bulkThreshold ?? 100 * MiB,
@@ -532,6 +547,7 @@ export class UploadEngine {
       throttle: this.throttle,
       settings: this.settings,
       selfId: () => this.selfId(api),
+      chunkSizer: this.chunkSizer,
       hooks: {
         progress: (b, bytesDone, filesDone) =>
           this.events.emit('progress', {
