@@ -92,7 +92,7 @@ try {
     });
     const received = server.admin
       .ledger()
-      .tasks.filter((t) => t.name === name)
+      .tasks.filter((t) => t.name === `bench ${name}`)
       .reduce((s, t) => s + t.bytesReceived, 0);
     await dropTasks();
     return { first, second, received, resent: received - bigBytes };

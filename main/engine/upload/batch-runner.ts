@@ -355,6 +355,19 @@ export class BatchRunner {
           this.d.uploads.tusDone(f.id);
           return 'continue';
         }
+        if (cur && err.status === 404 && cur.offset + this.d.settings.chunkSize >= cur.length) {
+          // The chunk in flight was the last one. CVAT keeps a task-data upload (its .meta
+          // file) until the last byte arrives and only then removes it (TusFile.clean in
+          // append_tus_chunk, cvat/apps/engine/mixins.py): 404 here means it finished.
+          this.d.uploads.tusDone(f.id);
+          this.d.hooks.activity(
+            b,
+            'info',
+            'tus-finished-unrecorded',
+            `${f.uploadName}: its last chunk had landed before the answer was recorded`,
+          );
+          return 'continue';
+        }
         // 404 means finished *or* unknown; without a recorded final offset we cannot prove which.
         return this.restart(b, `the TUS upload of ${f.uploadName} is gone from the server`);
       }
@@ -703,6 +716,8 @@ export class BatchRunner {
     }
     const n = current.restarts + 1;
     const delay = restartDelay(n, policy);
+    // The task's state could not be known: an ambiguous event, and the task it may cost.
+    this.d.batches.countRecovery(b.id, { ambiguous: 1 });
     if (
       !this.d.batches.restart(b.id, current.state, {
         reason,
