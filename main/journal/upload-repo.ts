@@ -218,11 +218,6 @@ export class UploadRepo {
     });
   }
 
-  /** Deletes a part found open, whatever its state (see bulkForget). */
-  bulkDrop(partId: number): void {
-    this.bulkForget(partId);
-  }
-
   private batchOf(batchFileId: number): number {
     const row = this.db
       .prepare('SELECT batch_id FROM batch_files WHERE id = ?')

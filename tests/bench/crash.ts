@@ -26,11 +26,11 @@ try {
     dir,
     kills,
     seed: 20_261_204,
-    bandwidth: 16 * 1024 * 1024,
+    bandwidth: 24 * 1024 * 1024,
     chunk: 2 * 1024 * 1024,
     imagesPerBatch: 50,
-    imageBatchesPerRound: 2,
-    videoBytes: 16 * 1024 * 1024,
+    imageBatchesPerRound: 1,
+    videoBytes: 8 * 1024 * 1024,
     processingDelayMs: PROCESSING_MS,
   });
   const f = checkCrash(server, dir, report);

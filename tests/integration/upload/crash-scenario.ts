@@ -153,7 +153,7 @@ function armKill(
       else if (allowed.has('Upload-Finish') && isFinish(e)) fire('Upload-Finish');
       else if (allowed.has('request polling') && isPoll(e)) fire('request polling');
       else if (allowed.has('export download') && isDownload(e))
-        later(random() * 300, () => inFlight.has(e.id) && fire('export download'));
+        later(random() * 150, () => inFlight.has(e.id) && fire('export download'));
     } else if (e.phase === 'answered') {
       if (allowed.has('bulk answered, not recorded') && isBulk(e) && e.status === 200)
         fire('bulk answered, not recorded');
