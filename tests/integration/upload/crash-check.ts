@@ -1,6 +1,7 @@
 // What the crash scenario left behind, measured on the server (its ledger and stored files) and
 // in the engine's journal, plus the table both the crash test and bench:crash print.
 import { join } from 'node:path';
+import { ActivityRepo } from '../../../main/journal/activity-repo.js';
 import { BatchRepo } from '../../../main/journal/batch-repo.js';
 import { DiscardRepo } from '../../../main/journal/discard-repo.js';
 import { openJournal } from '../../../main/journal/database.js';
@@ -26,6 +27,8 @@ export interface CrashFigures {
   orphans: number[];
   pendingDiscards: number;
   backupsDone: number;
+  /** Why tasks were discarded (the activity log's batch-restart entries). */
+  restartReasons: string[];
 }
 
 export function checkCrash(server: CvatTestServer, dir: string, r: CrashReport): CrashFigures {
@@ -63,6 +66,10 @@ export function checkCrash(server: CvatTestServer, dir: string, r: CrashReport):
       orphans: live.filter((t) => !owned.has(t.id)).map((t) => t.id),
       pendingDiscards: new DiscardRepo(db, systemClock).list().length,
       backupsDone: transfers.filter((t) => t.state === 'done').length,
+      restartReasons: new ActivityRepo(db)
+        .list({ limit: 100_000 })
+        .filter((a) => a.kind === 'batch-restart')
+        .map((a) => a.message),
     };
   } finally {
     db.close();
@@ -85,6 +92,7 @@ export function crashTable(r: CrashReport, f: CrashFigures): string {
     `bytes received by the server     ${mib(f.bytesReceived)}`,
     `bytes re-sent                    ${mib(f.bytesResent)}  (bound: kills x largest cut ${mib(r.largestCut)} = ${mib(f.resentBound)})`,
     `backups downloaded               ${f.backupsDone}`,
+    ...f.restartReasons.map((m) => `  discarded: ${m}`),
   ];
   return lines.join('\n');
 }

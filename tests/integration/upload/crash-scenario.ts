@@ -7,7 +7,7 @@
 // coming back until the kills are done; then the child runs to the end undisturbed.
 // No vitest import: the benchmark runs this as a plain script.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
@@ -17,7 +17,35 @@ import { makePng } from '../../cvat-server/index.js';
 import { seeded } from './client-setup.js';
 import { plan, writeMedia, writeVideo } from './media-files.js';
 
-const RUNNER = join(dirname(fileURLToPath(import.meta.url)), 'crash-runner.ts');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const RUNNER = join(HERE, 'crash-runner.ts');
+const REPO = join(HERE, '..', '..', '..');
+
+/**
+ * The runner bundled once into plain JavaScript: a child then starts in a fraction of the time
+ * tsx needs to compile it on every start, and there are hundreds of starts. It lives under the
+ * repo (git-ignored test-artifacts/) so its packages resolve, with the journal's migrations
+ * next to it (database.ts finds them beside itself).
+ */
+async function bundleRunner(): Promise<{ path: string; dispose(): void }> {
+  const { build } = await import('esbuild');
+  const out = join(REPO, 'test-artifacts', `crash-runner-${process.pid}`);
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [RUNNER],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: join(out, 'runner.mjs'),
+    logLevel: 'silent',
+  });
+  cpSync(join(REPO, 'main', 'journal', 'migrations'), join(out, 'migrations'), { recursive: true });
+  return {
+    path: join(out, 'runner.mjs'),
+    dispose: () => rmSync(out, { recursive: true, force: true }),
+  };
+}
 
 export const PHASES = [
   'mid-PATCH',
@@ -63,8 +91,14 @@ interface Run {
   dead: boolean;
 }
 
-function runChild(o: CrashOptions, planPath: string, dataDir: string, seed: number): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
+function runChild(
+  o: CrashOptions,
+  runner: string,
+  planPath: string,
+  dataDir: string,
+  seed: number,
+): Run {
+  const child = spawn(process.execPath, [runner], {
     env: {
       ...process.env,
       CRASH_SERVER_URL: o.server.url,
@@ -202,42 +236,47 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashReport> {
     writeFileSync(planPath, JSON.stringify(plans));
   };
   addRound();
-  while (kills < o.kills) {
-    runs++;
-    const run = runChild(o, planPath, data, runs);
-    await Promise.race([run.ready, run.exited]);
-    // Only the phases with the fewest kills so far may fire: the kills stay spread evenly.
-    const least = Math.min(...PHASES.map((p) => byPhase[p] ?? 0));
-    const allowed = new Set(PHASES.filter((p) => (byPhase[p] ?? 0) <= least));
-    const armed = armKill(o, run, allowed, random);
-    const outcome = await Promise.race([
-      armed.killed.then((phase) => ({ phase })),
-      run.exited.then((end) => ({ end })),
-    ]);
-    armed.disarm();
-    if ('phase' in outcome) {
-      const end = await run.exited;
-      if (end.signal !== 'SIGKILL') throw new Error(`child ended ${end.code} instead of SIGKILL`);
-      kills++;
-      byPhase[outcome.phase] = (byPhase[outcome.phase] ?? 0) + 1;
-      o.log?.(`kill ${kills}: ${outcome.phase}`);
-      continue;
+  const runner = await bundleRunner();
+  try {
+    while (kills < o.kills) {
+      runs++;
+      const run = runChild(o, runner.path, planPath, data, runs);
+      await Promise.race([run.ready, run.exited]);
+      // Only the phases with the fewest kills so far may fire: the kills stay spread evenly.
+      const least = Math.min(...PHASES.map((p) => byPhase[p] ?? 0));
+      const allowed = new Set(PHASES.filter((p) => (byPhase[p] ?? 0) <= least));
+      const armed = armKill(o, run, allowed, random);
+      const outcome = await Promise.race([
+        armed.killed.then((phase) => ({ phase })),
+        run.exited.then((end) => ({ end })),
+      ]);
+      armed.disarm();
+      if ('phase' in outcome) {
+        const end = await run.exited;
+        if (end.signal !== 'SIGKILL') throw new Error(`child ended ${end.code} instead of SIGKILL`);
+        kills++;
+        byPhase[outcome.phase] = (byPhase[outcome.phase] ?? 0) + 1;
+        o.log?.(`kill ${kills}: ${outcome.phase}`);
+        continue;
+      }
+      if (outcome.end.code !== 0)
+        throw new Error(
+          `the engine ended with ${outcome.end.code}: ${outcome.end.stderr.slice(-2000)}`,
+        );
+      // Everything of this round is done without the phase we wait for: more work.
+      if (rounds > o.kills + 3)
+        throw new Error(`phases never reached: ${JSON.stringify(byPhase)} after ${rounds} rounds`);
+      addRound();
     }
-    if (outcome.end.code !== 0)
-      throw new Error(
-        `the engine ended with ${outcome.end.code}: ${outcome.end.stderr.slice(-2000)}`,
-      );
-    // Everything of this round is done without the phase we wait for: more work.
-    if (rounds > o.kills + 3)
-      throw new Error(`phases never reached: ${JSON.stringify(byPhase)} after ${rounds} rounds`);
-    addRound();
+    o.server.faults.clear();
+    runs++;
+    const last = runChild(o, runner.path, planPath, data, runs);
+    const end = await last.exited;
+    if (end.code !== 0)
+      throw new Error(`the final run ended ${end.code}: ${end.stderr.slice(-4000)}`);
+  } finally {
+    runner.dispose();
   }
-  o.server.faults.clear();
-  runs++;
-  const last = runChild(o, planPath, data, runs);
-  const end = await last.exited;
-  if (end.code !== 0)
-    throw new Error(`the final run ended ${end.code}: ${end.stderr.slice(-4000)}`);
   const fileBytes = plans.reduce((s, p) => s + p.files.reduce((t, f) => t + f.size, 0), 0);
   // Bulk requests hold at most 25 files (CRASH_BULK_FILES) of at most this size.
   const largestSmall = Math.max(
