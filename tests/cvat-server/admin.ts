@@ -13,7 +13,7 @@ import { mediaPath } from './tus.js';
 import { ledgerOf } from './ledger.js';
 import type { Ledger } from './ledger.js';
 import { taskStatus } from './views.js';
-import { parseLabels, defaultStorage } from './validate.js';
+import { parseLabels } from './validate.js';
 
 export interface TestUser {
   id: number;
@@ -225,8 +225,9 @@ export class Admin implements AdminApi {
       labels: parsed.labels ?? [],
       createdDate: now,
       updatedDate: now,
-      sourceStorage: defaultStorage(core),
-      targetStorage: defaultStorage(core),
+      // As POST /api/projects without storages: none (serializers.py _configure_related_storages).
+      sourceStorage: null,
+      targetStorage: null,
     });
     this.save();
     return { id };
