@@ -18,6 +18,8 @@ export function sendStreamed(
     body: AsyncIterable<Uint8Array>;
     signal: AbortSignal;
     agent?: Agent;
+    /** The last byte of the body was written to the socket ('finish'). */
+    onBodySent?: () => void;
   },
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
@@ -47,6 +49,7 @@ export function sendStreamed(
       setTimeout(() => fail(e), EARLY_ANSWER_GRACE_MS);
     };
     req.on('error', failSoon);
+    if (init.onBodySent) req.once('finish', init.onBodySent);
     req.once('response', (res) => {
       settled = true;
       resolve(toResponse(res));

@@ -29,7 +29,13 @@ import type { AdminApi, TestUser } from './admin.js';
 import { makeCertificates } from './certs.js';
 import type { CertificateSpec, TestCertificates } from './certs.js';
 
-export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
+export type {
+  FaultController,
+  FaultSettings,
+  ScriptedFault,
+  FaultStats,
+  WireEvent,
+} from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
