@@ -250,7 +250,9 @@ export class Transport {
               headers,
               body: spec.body.stream(() => guard.touch()),
               signal: guard.signal,
-              agent,
+              // Direct plain http keeps Node's agent: the engine reads "was the body sent"
+              // from its socket timing ('finish'), tested against it (pipeline.test.ts).
+              ...(this.net.isPlainDirect(url) ? {} : { agent }),
               ...(spec.body.onSent ? { onBodySent: spec.body.onSent } : {}),
             });
           } else {

@@ -52,6 +52,12 @@ export class NetStack implements Route {
     return new URL(url).protocol === 'https:' ? this.agents.https : this.agents.http;
   }
 
+  /** Plain http with no proxy: nothing for our agent to do, Node's own agent serves it. */
+  isPlainDirect(url: string): boolean {
+    const u = new URL(url);
+    return u.protocol === 'http:' && this.proxyFor(u) === null;
+  }
+
   proxyFor(url: URL): ProxyEndpoint | null {
     if (this.resolver) return this.resolved.get(url.origin) ?? null;
     return proxyFor(this.rules, url);
