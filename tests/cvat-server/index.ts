@@ -13,6 +13,7 @@ import { Router } from './router.js';
 import { Auth, negotiate } from './auth.js';
 import { registerOrgRoutes } from './orgs.js';
 import { registerTaskRoutes } from './tasks.js';
+import { registerTaskDataRoutes } from './task-data.js';
 import { Tus } from './tus.js';
 import { Requests } from './requests.js';
 import { DataUpload } from './data-upload.js';
@@ -85,6 +86,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   auth.register(router);
   registerOrgRoutes(core, router);
   registerTaskRoutes(core, router, requests);
+  registerTaskDataRoutes(core, router);
   new DataUpload(core, tus, requests).register(router);
   exportsApi.register(router);
   new Imports(core, tus, requests, exportsApi).register(router);

@@ -400,30 +400,6 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
     await requests.taskStatus(ctx, id);
   });
 
-  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/meta$/, async (ctx) => {
-    const t = taskAccess(core, ctx, Number(ctx.params.id));
-    const d = t.data;
-    if (!d || d.size === 0) throw textError(404, 'Task has no data');
-    await ctx.sendJson(200, {
-      chunks_updated_date: new Date(t.updatedDate).toISOString(),
-      chunk_size: d.chunkSize,
-      size: d.size,
-      image_quality: d.imageQuality,
-      start_frame: d.startFrame,
-      stop_frame: d.stopFrame,
-      frame_filter: d.frameFilter,
-      frames: d.frames.map((f) => ({
-        width: f.width,
-        height: f.height,
-        name: f.name,
-        related_files: 0,
-        has_related_context: false,
-      })),
-      deleted_frames: [],
-      included_frames: null,
-    });
-  });
-
   // ---- jobs ----
   router.add('GET', /^\/api\/jobs$/, async (ctx) => {
     const scope = resolveOrg(core, ctx);

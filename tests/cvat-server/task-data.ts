@@ -1,0 +1,128 @@
+// GET /api/tasks/{id}/data (frames, chunks, context images) and /data/meta, as CVAT's
+// cvat/apps/engine/views.py serves them (TaskViewSet.data → _TaskDataGetter, TaskViewSet.metadata)
+// with TaskFrameProvider's checks (cvat/apps/engine/frame_provider.py).
+import type { Core } from './core.js';
+import type { Ctx } from './http-kit.js';
+import { HttpError, isoDate, listError, textError } from './http-kit.js';
+import type { Router } from './router.js';
+import type { TaskRec } from './store.js';
+import { taskAccess } from './tasks.js';
+import type { Quality } from './frames.js';
+import { chunkBytes, chunkChecksum, frameBytes } from './frames.js';
+import { kindOf } from './media.js';
+
+const SERVER_ERROR = () => textError(500, '<h1>Server Error (500)</h1>');
+
+/** Task.get_chunks_updated_date: set when the chunks were made (the jobs' creation). */
+export function chunksUpdatedDate(core: Core, t: TaskRec): number {
+  const jobs = core.jobsOf(t.id);
+  return jobs.length ? Math.min(...jobs.map((j) => j.createdDate)) : t.updatedDate;
+}
+
+/** Python int(): optional sign and surrounding blanks; anything else raises ValueError (→ 500). */
+function pyInt(raw: string): number {
+  if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw SERVER_ERROR();
+  return parseInt(raw, 10);
+}
+
+/** ValidationError caught in _DataGetter.__call__: Response(data=msg) → a JSON string body. */
+const rejected = (message: string) => new HttpError(400, message);
+
+export function registerTaskDataRoutes(core: Core, router: Router): void {
+  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/?$/, async (ctx) => {
+    const t = taskAccess(core, ctx, Number(ctx.params.id));
+    // _DataGetter.__init__ (outside the try): DRF renders these as a JSON list.
+    const type = ctx.query.get('type');
+    const rawNumber = ctx.query.get('number');
+    const quality = ctx.query.get('quality') ?? 'compressed';
+    if (!type || !['chunk', 'frame', 'preview', 'context_image'].includes(type))
+      throw listError('Data type not specified or has wrong value');
+    if (type === 'chunk' || type === 'frame' || type === 'preview') {
+      if (rawNumber === null && type !== 'preview') throw listError('Number is not specified');
+      if (!['compressed', 'original'].includes(quality)) throw listError('Wrong quality value');
+    }
+    const number = rawNumber === null ? null : pyInt(rawNumber);
+    await sendData(core, ctx, t, type, number, quality as Quality);
+  });
+
+  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/meta\/?$/, async (ctx) => {
+    const t = taskAccess(core, ctx, Number(ctx.params.id));
+    const d = t.data;
+    // TaskViewSet.metadata reads db_task.data.images unguarded: a task without data answers 500.
+    if (!d) throw SERVER_ERROR();
+    const container = [...new Set(d.clientFiles)].find((n) =>
+      ['video', 'audio'].includes(kindOf(n)),
+    );
+    // A video task lists its one Video row (name = the file), not one entry per frame.
+    const media =
+      d.size > 0 && container
+        ? [{ width: d.frames[0]?.width ?? 0, height: d.frames[0]?.height ?? 0, name: container }]
+        : d.frames;
+    await ctx.sendJson(200, {
+      chapters: null,
+      chunks_updated_date: isoDate(chunksUpdatedDate(core, t)),
+      chunk_size: d.chunkSize,
+      size: d.size,
+      // models.Data.image_quality defaults to 50 until the upload sets it.
+      image_quality: d.imageQuality ?? 50,
+      start_frame: d.startFrame,
+      stop_frame: d.stopFrame,
+      frame_filter: d.frameFilter,
+      frames: media.map((f) => ({
+        width: f.width,
+        height: f.height,
+        name: f.name,
+        related_files: 0,
+        has_related_context: false,
+      })),
+      deleted_frames: [],
+      included_frames: null,
+      storage: 'local',
+      cloud_storage_id: null,
+    });
+  });
+}
+
+async function sendData(
+  core: Core,
+  ctx: Ctx,
+  t: TaskRec,
+  type: string,
+  number: number | null,
+  quality: Quality,
+): Promise<void> {
+  const d = t.data;
+  // TaskFrameProvider reads task.data.size / chunk_size unguarded: no data (or no chunk size
+  // yet) raises AttributeError/TypeError, which Django answers with a plain 500.
+  if (!d) throw SERVER_ERROR();
+  if (type === 'chunk') {
+    if (d.chunkSize === null) throw SERVER_ERROR();
+    const last = Math.ceil(d.size / d.chunkSize) - 1;
+    const n = number as number;
+    if (n < 0 || n > last)
+      throw rejected(
+        `Invalid chunk number '${n}'. The chunk number should be in the [0, ${last}] range`,
+      );
+    const chunk = await chunkBytes(core, t, n, quality);
+    return ctx.send(
+      200,
+      {
+        'Content-Type': chunk.mime,
+        'X-Checksum': chunkChecksum(chunk.body),
+        'X-Updated-Date': isoDate(chunksUpdatedDate(core, t)) ?? '',
+      },
+      chunk.body,
+    );
+  }
+  // frame, preview and context_image all validate a frame number first. CVAT's preview is the
+  // first segment's cached thumbnail; here it is frame 0 in compressed quality.
+  const frame = type === 'preview' ? 0 : number;
+  if (frame === null || frame < 0 || frame >= d.size)
+    throw rejected(
+      `Invalid frame '${frame === null ? 'None' : frame}'. The frame number should be in the [0, ${d.size}] range`,
+    );
+  // No task here has related images: get_frame_context_images_chunk → HttpResponseNotFound().
+  if (type === 'context_image') return ctx.send(404, { 'Content-Type': 'text/html' }, null);
+  const bytes = await frameBytes(core, t, frame, type === 'preview' ? 'compressed' : quality);
+  await ctx.send(200, { 'Content-Type': bytes.mime }, bytes.body);
+}
