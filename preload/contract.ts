@@ -145,6 +145,76 @@ export interface ImportAnnotationsRequest {
   mode: 'replace' | 'append';
 }
 
+/** PATCH /api/tasks/{id}: the fields the app edits; absent = unchanged. */
+export interface TaskEdit {
+  taskId: number;
+  name?: string;
+  /** null = nobody. */
+  assigneeId?: number | null;
+  subset?: string;
+  /** Move the task into this project (its labels must map by name; CVAT refuses otherwise). */
+  projectId?: number;
+  bugTracker?: string;
+  /** Only for a task without a project: id = existing label (rename or delete), no id = new. */
+  labels?: TaskLabelEdit[];
+}
+
+export interface TaskLabelEdit {
+  id?: number;
+  name?: string;
+  color?: string;
+  deleted?: boolean;
+}
+
+export interface UserSummary {
+  id: number;
+  username: string;
+  fullName: string;
+}
+
+export interface TaskLabel {
+  id: number;
+  name: string;
+  color: string;
+  type: string;
+  attributes: number;
+}
+
+/** One file of a verify report: on disk / in the journal, compared with the task's data/meta. */
+export interface VerifyEntry {
+  /** Path relative to the folder; for 'foreign' frames, the frame name in CVAT. */
+  path: string;
+  state: 'in-cvat' | 'missing' | 'not-uploaded' | 'foreign';
+  taskId: number | null;
+  frame: number | null;
+  /** Why it is not in CVAT ('deleted frame 3 on the server', 'not on the server', …). */
+  detail: string | null;
+  /** Image size CVAT reports, when it reports one. */
+  width: number | null;
+  height: number | null;
+}
+
+export interface VerifyTaskResult {
+  taskId: number;
+  name: string;
+  /** false when the task is gone or unreadable; `error` says why. */
+  reachable: boolean;
+  error: ContractError | null;
+  frames: number;
+  inCvat: number;
+  missing: number;
+  foreign: number;
+}
+
+export interface VerifyReport {
+  folderId: number | null;
+  path: string | null;
+  checkedAt: number;
+  tasks: VerifyTaskResult[];
+  entries: VerifyEntry[];
+  totals: { inCvat: number; missing: number; notUploaded: number; foreign: number };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sync folders
 
@@ -214,6 +284,11 @@ export interface FolderRule {
   polling: boolean;
   taskOptions: TaskOptions;
   autoExport?: AutoExportRule | null;
+  /**
+   * When added (again) after the data folder was lost: tasks already on the server whose name,
+   * frame names and count match the plan are recorded as done instead of uploaded again.
+   */
+  adoptExisting?: boolean;
 }
 
 export type FolderHealthState =
@@ -388,6 +463,15 @@ export interface SyncApi {
   backup(arg: BackupRequest): Promise<Result<Transfer>>;
   restoreBackup(arg: RestoreRequest): Promise<Result<Transfer>>;
   importAnnotations(arg: ImportAnnotationsRequest): Promise<Result<Transfer>>;
+  /** PATCH the task; CVAT's refusal comes back with CVAT's message and a fix. */
+  editTask(arg: TaskEdit): Promise<Result<TaskSummary>>;
+  /** Users for the assignee picker (GET /api/users?search=). */
+  searchUsers(arg: { search: string }): Promise<Result<UserSummary[]>>;
+  listTaskLabels(arg: { taskId: number }): Promise<Result<TaskLabel[]>>;
+  /** Compares a sync folder (journal and disk) with what CVAT holds (data/meta). */
+  verifyFolder(arg: { id: number }): Promise<Result<VerifyReport>>;
+  /** The same for one task this app created. */
+  verifyTask(arg: { taskId: number }): Promise<Result<VerifyReport>>;
 
   listFolders(arg?: None): Promise<Result<FolderInfo[]>>;
   addFolder(arg: FolderRule): Promise<Result<FolderInfo>>;
@@ -440,6 +524,11 @@ export const METHOD_NAMES = [
   'backup',
   'restoreBackup',
   'importAnnotations',
+  'editTask',
+  'searchUsers',
+  'listTaskLabels',
+  'verifyFolder',
+  'verifyTask',
   'listFolders',
   'addFolder',
   'updateFolder',

@@ -146,6 +146,27 @@ const folderRule = z.strictObject({
   polling: z.boolean(),
   taskOptions,
   autoExport: autoExport.nullable().optional(),
+  adoptExisting: z.boolean().optional(),
+});
+
+const taskEdit = z.strictObject({
+  taskId: id,
+  name: z.string().min(1).max(256).optional(),
+  assigneeId: id.nullable().optional(),
+  subset: text(64).optional(),
+  projectId: id.optional(),
+  bugTracker: text(2000).optional(),
+  labels: z
+    .array(
+      z.strictObject({
+        id: id.optional(),
+        name: z.string().min(1).max(64).optional(),
+        color: text(16).optional(),
+        deleted: z.boolean().optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
 });
 
 const transferKind = z.enum(['upload', 'download', 'restore', 'import']);
@@ -216,6 +237,11 @@ export const METHOD_SCHEMAS = {
   backup: backupRequest,
   restoreBackup: restoreRequest,
   importAnnotations: importAnnotationsRequest,
+  editTask: taskEdit,
+  searchUsers: z.strictObject({ search: text(150) }),
+  listTaskLabels: z.strictObject({ taskId: id }),
+  verifyFolder: idArg,
+  verifyTask: z.strictObject({ taskId: id }),
   listFolders: none,
   addFolder: folderRule,
   updateFolder: z.strictObject({ id, rule: folderRule }),

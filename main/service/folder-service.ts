@@ -18,6 +18,7 @@ import { FileRepo } from '../journal/file-repo.js';
 import type { FolderRow } from '../journal/folder-repo.js';
 import { FolderRepo } from '../journal/folder-repo.js';
 import type { AbortSignalLike } from '../core/signal.js';
+import type { VerifySource } from '../engine/verify/verify.js';
 
 export interface SyncOnceTask {
   batchId: number;
@@ -216,6 +217,28 @@ export class FolderService {
       if (path !== undefined) byTask.set(b.taskId, { folderId: b.folderId, path });
     }
     return (taskId) => byTask.get(taskId) ?? null;
+  }
+
+  /** A saved folder's rule and batches with their files, for verify. */
+  verifySource(id: number): VerifySource {
+    const row = this.requireRow(id);
+    const batches = this.o.batchRepo?.list({ folderId: id }) ?? [];
+    return {
+      folderId: id,
+      rule: row.rule,
+      batches: batches.map((batch) => ({ batch, files: this.o.batchRepo?.files(batch.id) ?? [] })),
+    };
+  }
+
+  /** The batch that created `taskId`, for verifying one task; null when this app did not. */
+  verifySourceOfTask(taskId: number): VerifySource | null {
+    const batch = this.o.batchRepo?.list().find((b) => b.taskId === taskId && b.state === 'done');
+    if (!batch || !this.o.batchRepo) return null;
+    return {
+      folderId: batch.folderId,
+      rule: null,
+      batches: [{ batch, files: this.o.batchRepo.files(batch.id) }],
+    };
   }
 
   /** Auto-export rules of the current server's folders, with the tasks their batches created. */

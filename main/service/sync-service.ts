@@ -23,8 +23,13 @@ import type {
   SignInRequest,
   StatusSnapshot,
   SyncEvents,
+  TaskEdit,
+  TaskLabel,
   TaskPage,
   TaskQuery,
+  TaskSummary,
+  UserSummary,
+  VerifyReport,
   Transfer,
   TransferQuery,
   TransferTotals,
@@ -49,6 +54,8 @@ import { StatusThrottle } from './status-throttle.js';
 import { loadSettings, saveSettings } from './settings.js';
 import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
+import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js';
+import { verifyFolder } from '../engine/verify/verify.js';
 import type { TransferService } from './transfer-service.js';
 
 export interface ServiceParts {
@@ -335,6 +342,47 @@ export class SyncServiceImpl implements SyncService {
       await this.checkTarget({ kind: 'task', id: arg.taskId });
       await this.checkFormat('importers', arg.format);
       return this.parts.transfers.importAnnotations(arg);
+    });
+  }
+
+  editTask(arg: TaskEdit): Promise<Result<TaskSummary>> {
+    return this.run('edit task', async () => {
+      const api = this.api();
+      const t = await editTask(api, arg);
+      this.record('info', 'tasks', `Edited task #${t.id} “${t.name}” on the server.`, {
+        taskId: t.id,
+      });
+      this.tasksChanged([t.id]);
+      return toTaskSummary(t, api.server, this.parts.folders.localFolderLookup());
+    });
+  }
+
+  searchUsers(arg: { search: string }): Promise<Result<UserSummary[]>> {
+    return this.run('search users', () => searchUsers(this.api(), arg.search));
+  }
+
+  listTaskLabels(arg: { taskId: number }): Promise<Result<TaskLabel[]>> {
+    return this.run('list task labels', () => listTaskLabels(this.api(), arg.taskId));
+  }
+
+  verifyFolder(arg: { id: number }): Promise<Result<VerifyReport>> {
+    return this.run('verify folder', async () => {
+      const calls = taskApiOf(this.api());
+      return verifyFolder(this.parts.folders.verifySource(arg.id), calls, this.parts.clock);
+    });
+  }
+
+  verifyTask(arg: { taskId: number }): Promise<Result<VerifyReport>> {
+    return this.run('verify task', async () => {
+      const calls = taskApiOf(this.api());
+      const source = this.parts.folders.verifySourceOfTask(arg.taskId);
+      if (!source)
+        throw new SyncError(`Task #${arg.taskId} was not created from a sync folder of this app.`, {
+          code: 'not-from-folder',
+          kind: 'item',
+          hint: 'Verify compares a task with the local files it came from; this task has none here.',
+        });
+      return verifyFolder(source, calls, this.parts.clock);
     });
   }
 

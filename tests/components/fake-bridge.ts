@@ -26,9 +26,13 @@ import type {
   StatusSnapshot,
   SyncBridge,
   SyncEvents,
+  TaskEdit,
+  TaskLabel,
   TaskPage,
   TaskQuery,
   TaskSummary,
+  UserSummary,
+  VerifyReport,
   Transfer,
   TransferQuery,
 } from '../../preload/contract.js';
@@ -402,6 +406,66 @@ export class FakeBridge implements SyncBridge {
   importAnnotations(arg: ImportAnnotationsRequest) {
     return this.#answer('importAnnotations', arg, () =>
       this.#newTransfer('import', `Import ${arg.path}`, arg.taskId),
+    );
+  }
+
+  users: UserSummary[] = [
+    { id: 1, username: 'alice', fullName: 'Alice A' },
+    { id: 2, username: 'bob', fullName: '' },
+  ];
+  labels: Record<number, TaskLabel[]> = {};
+  verifyReports: Record<string, VerifyReport> = {};
+
+  editTask(arg: TaskEdit) {
+    return this.#answer('editTask', arg, (): TaskSummary | ContractError => {
+      const t = this.tasks.find((x) => x.id === arg.taskId);
+      if (!t) return failure('not-found', `No task #${arg.taskId}.`);
+      const next: TaskSummary = {
+        ...t,
+        ...(arg.name !== undefined ? { name: arg.name } : {}),
+        ...(arg.subset !== undefined ? { subset: arg.subset } : {}),
+        ...(arg.projectId !== undefined
+          ? {
+              projectId: arg.projectId,
+              projectName: this.projects.find((p) => p.id === arg.projectId)?.name ?? null,
+            }
+          : {}),
+        ...(arg.assigneeId !== undefined
+          ? { assignee: this.users.find((u) => u.id === arg.assigneeId)?.username ?? null }
+          : {}),
+      };
+      this.tasks = this.tasks.map((x) => (x.id === t.id ? next : x));
+      return next;
+    });
+  }
+
+  searchUsers(arg: { search: string }) {
+    return this.#answer('searchUsers', arg, () =>
+      this.users.filter((u) => u.username.includes(arg.search)),
+    );
+  }
+
+  listTaskLabels(arg: { taskId: number }) {
+    return this.#answer('listTaskLabels', arg, () => this.labels[arg.taskId] ?? []);
+  }
+
+  verifyFolder(arg: { id: number }) {
+    return this.#answer(
+      'verifyFolder',
+      arg,
+      () =>
+        this.verifyReports[`folder:${arg.id}`] ??
+        failure('not-found', `No report for folder ${arg.id}.`),
+    );
+  }
+
+  verifyTask(arg: { taskId: number }) {
+    return this.#answer(
+      'verifyTask',
+      arg,
+      () =>
+        this.verifyReports[`task:${arg.taskId}`] ??
+        failure('not-found', `No report for task ${arg.taskId}.`),
     );
   }
 

@@ -5,7 +5,8 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { HttpError, isoDate, listError, textError } from './http-kit.js';
 import type { Router } from './router.js';
-import type { TaskRec } from './store.js';
+import type { DataRec, TaskRec } from './store.js';
+import { readJson } from './body.js';
 import { taskAccess } from './tasks.js';
 import type { Quality } from './frames.js';
 import { chunkBytes, chunkChecksum, frameBytes } from './frames.js';
@@ -45,42 +46,68 @@ export function registerTaskDataRoutes(core: Core, router: Router): void {
     await sendData(core, ctx, t, type, number, quality as Quality);
   });
 
-  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/meta\/?$/, async (ctx) => {
+  router.add(['GET', 'PATCH'], /^\/api\/tasks\/(?<id>\d+)\/data\/meta\/?$/, async (ctx) => {
     const t = taskAccess(core, ctx, Number(ctx.params.id));
-    const d = t.data;
     // TaskViewSet.metadata reads db_task.data.images unguarded: a task without data answers 500.
-    if (!d) throw SERVER_ERROR();
-    const container = [...new Set(d.clientFiles)].find((n) =>
-      ['video', 'audio'].includes(kindOf(n)),
-    );
-    // A video task lists its one Video row (name = the file), not one entry per frame.
-    const media =
-      d.size > 0 && container
-        ? [{ width: d.frames[0]?.width ?? 0, height: d.frames[0]?.height ?? 0, name: container }]
-        : d.frames;
-    await ctx.sendJson(200, {
-      chapters: null,
-      chunks_updated_date: isoDate(chunksUpdatedDate(core, t)),
-      chunk_size: d.chunkSize,
-      size: d.size,
-      // models.Data.image_quality defaults to 50 until the upload sets it.
-      image_quality: d.imageQuality ?? 50,
-      start_frame: d.startFrame,
-      stop_frame: d.stopFrame,
-      frame_filter: d.frameFilter,
-      frames: media.map((f) => ({
-        width: f.width,
-        height: f.height,
-        name: f.name,
-        related_files: 0,
-        has_related_context: false,
-      })),
-      deleted_frames: [],
-      included_frames: null,
-      storage: 'local',
-      cloud_storage_id: null,
-    });
+    if (!t.data) throw SERVER_ERROR();
+    if (ctx.method === 'PATCH') {
+      // DataMetaWriteSerializer (cvat/apps/engine/serializers.py): deleted_frames is a required
+      // ListField of IntegerField(min_value=0), saved as given; there is no range check.
+      t.data.deletedFrames = deletedFramesOf(await readJson(ctx));
+      t.updatedDate = core.now();
+      await core.store.save();
+    }
+    await ctx.sendJson(200, metaBody(core, t, t.data));
   });
+}
+
+function deletedFramesOf(body: Record<string, unknown>): number[] {
+  const raw = body.deleted_frames;
+  if (raw === undefined) throw new HttpError(400, { deleted_frames: ['This field is required.'] });
+  if (!Array.isArray(raw))
+    throw new HttpError(400, {
+      deleted_frames: [
+        `Expected a list of items but got type "${raw === null ? 'null' : typeof raw}".`,
+      ],
+    });
+  const errors: Record<string, string[]> = {};
+  raw.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) errors[i] = ['A valid integer is required.'];
+    else if (v < 0) errors[i] = ['Ensure this value is greater than or equal to 0.'];
+  });
+  if (Object.keys(errors).length) throw new HttpError(400, { deleted_frames: errors });
+  return raw as number[];
+}
+
+function metaBody(core: Core, t: TaskRec, d: DataRec): Record<string, unknown> {
+  const container = [...new Set(d.clientFiles)].find((n) => ['video', 'audio'].includes(kindOf(n)));
+  // A video task lists its one Video row (name = the file), not one entry per frame.
+  const media =
+    d.size > 0 && container
+      ? [{ width: d.frames[0]?.width ?? 0, height: d.frames[0]?.height ?? 0, name: container }]
+      : d.frames;
+  return {
+    chapters: null,
+    chunks_updated_date: isoDate(chunksUpdatedDate(core, t)),
+    chunk_size: d.chunkSize,
+    size: d.size,
+    // models.Data.image_quality defaults to 50 until the upload sets it.
+    image_quality: d.imageQuality ?? 50,
+    start_frame: d.startFrame,
+    stop_frame: d.stopFrame,
+    frame_filter: d.frameFilter,
+    frames: media.map((f) => ({
+      width: f.width,
+      height: f.height,
+      name: f.name,
+      related_files: 0,
+      has_related_context: false,
+    })),
+    deleted_frames: d.deletedFrames ?? [],
+    included_frames: null,
+    storage: 'local',
+    cloud_storage_id: null,
+  };
 }
 
 async function sendData(
