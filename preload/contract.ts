@@ -468,8 +468,8 @@ export interface SyncApi {
   /** Users for the assignee picker (GET /api/users?search=). */
   searchUsers(arg: { search: string }): Promise<Result<UserSummary[]>>;
   listTaskLabels(arg: { taskId: number }): Promise<Result<TaskLabel[]>>;
-  /** Compares a sync folder (journal and disk) with what CVAT holds (data/meta). */
-  verifyFolder(arg: { id: number }): Promise<Result<VerifyReport>>;
+  /** Compares a sync folder (journal and disk) with what CVAT holds (data/meta): by id or path. */
+  verifyFolder(arg: { id?: number; path?: string }): Promise<Result<VerifyReport>>;
   /** The same for one task this app created. */
   verifyTask(arg: { taskId: number }): Promise<Result<VerifyReport>>;
 

@@ -12,6 +12,8 @@ import { pauseAll, transferChange, transfersLs } from './commands/queue.js';
 import type { TransferAction } from './commands/queue.js';
 import { activity, debugArchive, settingsGet, settingsSet } from './commands/settings.js';
 import { packageVersion } from './paths.js';
+import { tasksEdit, verifyCommand } from './commands/task-api.js';
+import type { EditFlags } from './commands/task-api.js';
 import { SETTINGS_HELP } from './setting-values.js';
 import { addRuleOptions } from './rule-options.js';
 import type { RuleFlags } from './rule-options.js';
@@ -340,6 +342,31 @@ overrides it for that command.${ENGINE_HELP}\n` +
     .action(
       action((ctx, o: { project?: string; search?: string; status?: string }) => tasksLs(ctx, o)),
     );
+  addGlobalOptions(tasks.command('edit'))
+    .description(
+      'change a task on the server: name, assignee, subset, project, bug tracker, labels',
+    )
+    .argument('<id>', 'task id')
+    .option('--name <name>', 'new name')
+    .option('--assignee <user>', 'user name of the new assignee ("none" to unassign)')
+    .option('--subset <subset>', 'subset, e.g. train, validation, test ("" to clear)')
+    .option('--project <id>', 'move the task into this project (its labels must exist there)')
+    .option('--bug-tracker <url>', 'issue tracker link')
+    .option('--add-label <name>', 'add a label (task without a project; repeatable)', collect)
+    .option('--rename-label <old=new>', 'rename a label (repeatable)', collect)
+    .option('--delete-label <name>', 'delete a label and its annotations (repeatable)', collect)
+    .addHelpText(
+      'after',
+      `\nCVAT refuses a move to a project that lacks one of the task's label names (or has an
+attribute with other values); the refusal is shown as CVAT gives it, with what to change.\n` +
+        examples([
+          'cvat-sync tasks edit 12 --name "street day 1" --subset train',
+          'cvat-sync tasks edit 12 --assignee bob',
+          'cvat-sync tasks edit 12 --project 4',
+          'cvat-sync tasks edit 12 --rename-label car=vehicle --add-label bus',
+        ]),
+    )
+    .action(action((ctx, id: string, o: EditFlags) => tasksEdit(ctx, id, o)));
   addGlobalOptions(tasks.command('rm'))
     .description('delete tasks on the server')
     .argument('<id...>', 'task ids')
@@ -403,6 +430,23 @@ overrides it for that command.${ENGINE_HELP}\n` +
         importCommand(ctx, id, file, o),
       ),
     );
+
+  sub(
+    'verify',
+    'prove that a synced folder is in CVAT: every file checked against the tasks it made',
+  )
+    .argument('<dir>', 'a sync folder (saved, or one of `sync --once`)')
+    .option('--all', 'list every file, not only the ones that are not in CVAT')
+    .addHelpText(
+      'after',
+      `\nUses only the normal API (GET /api/tasks/{id}/data/meta: frame names, deleted frames,
+image sizes), so it works on any CVAT without admin rights. Each file is in CVAT, missing
+from CVAT (its task or frame is gone, or the frame is marked deleted), or not in CVAT (never
+uploaded, e.g. added after its task was made); frames of the tasks that did not come from the
+folder are listed too. Exits 1 when anything is missing or not in CVAT.\n` +
+        examples(['cvat-sync verify ~/captures', 'cvat-sync verify ~/captures --json']),
+    )
+    .action(action((ctx, dir: string, o: { all?: boolean }) => verifyCommand(ctx, dir, o)));
 
   sub('formats', 'list the export and import formats of the server')
     .addHelpText('after', examples(['cvat-sync formats', 'cvat-sync formats --json']))

@@ -240,7 +240,9 @@ export const METHOD_SCHEMAS = {
   editTask: taskEdit,
   searchUsers: z.strictObject({ search: text(150) }),
   listTaskLabels: z.strictObject({ taskId: id }),
-  verifyFolder: idArg,
+  verifyFolder: z
+    .strictObject({ id: id.optional(), path: path.optional() })
+    .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id or path'),
   verifyTask: z.strictObject({ taskId: id }),
   listFolders: none,
   addFolder: folderRule,

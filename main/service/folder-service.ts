@@ -17,6 +17,7 @@ import type { Db } from '../journal/database.js';
 import { FileRepo } from '../journal/file-repo.js';
 import type { FolderRow } from '../journal/folder-repo.js';
 import { FolderRepo } from '../journal/folder-repo.js';
+import { resolve } from 'node:path';
 import type { AbortSignalLike } from '../core/signal.js';
 import type { VerifySource } from '../engine/verify/verify.js';
 
@@ -219,9 +220,11 @@ export class FolderService {
     return (taskId) => byTask.get(taskId) ?? null;
   }
 
-  /** A saved folder's rule and batches with their files, for verify. */
-  verifySource(id: number): VerifySource {
-    const row = this.requireRow(id);
+  /** A folder's rule and batches with their files, for verify (by id, or by path). */
+  verifySource(which: { id?: number; path?: string }): VerifySource {
+    const row =
+      which.path !== undefined ? this.rowByPath(which.path) : this.requireRow(which.id ?? 0);
+    const id = row.id;
     const batches = this.o.batchRepo?.list({ folderId: id }) ?? [];
     return {
       folderId: id,
@@ -414,6 +417,23 @@ export class FolderService {
     const info = this.infoOf(row);
     if (row.saved) this.o.emit(info);
     return info;
+  }
+
+  /** A saved or `sync --once` folder of the current server at `path`. */
+  private rowByPath(path: string): FolderRow {
+    const wanted = resolve(path);
+    const rows = this.repo?.list() ?? [];
+    const row =
+      rows.find((r) => r.server === this.server && resolve(r.rule.path) === wanted) ??
+      rows.find((r) => resolve(r.rule.path) === wanted);
+    if (!row)
+      throw new SyncError(`${wanted} is not a sync folder of this app.`, {
+        code: 'not-found',
+        kind: 'item',
+        operation: 'find folder',
+        hint: 'Verify checks folders this app synced (`cvat-sync folders ls`, or a folder of `cvat-sync sync --once`).',
+      });
+    return row;
   }
 
   private requireRow(id: number): FolderRow {

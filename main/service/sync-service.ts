@@ -365,10 +365,10 @@ export class SyncServiceImpl implements SyncService {
     return this.run('list task labels', () => listTaskLabels(this.api(), arg.taskId));
   }
 
-  verifyFolder(arg: { id: number }): Promise<Result<VerifyReport>> {
+  verifyFolder(arg: { id?: number; path?: string }): Promise<Result<VerifyReport>> {
     return this.run('verify folder', async () => {
       const calls = taskApiOf(this.api());
-      return verifyFolder(this.parts.folders.verifySource(arg.id), calls, this.parts.clock);
+      return verifyFolder(this.parts.folders.verifySource(arg), calls, this.parts.clock);
     });
   }
 

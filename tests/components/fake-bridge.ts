@@ -449,12 +449,12 @@ export class FakeBridge implements SyncBridge {
     return this.#answer('listTaskLabels', arg, () => this.labels[arg.taskId] ?? []);
   }
 
-  verifyFolder(arg: { id: number }) {
+  verifyFolder(arg: { id?: number; path?: string }) {
     return this.#answer(
       'verifyFolder',
       arg,
       () =>
-        this.verifyReports[`folder:${arg.id}`] ??
+        this.verifyReports[`folder:${arg.id ?? arg.path}`] ??
         failure('not-found', `No report for folder ${arg.id}.`),
     );
   }

@@ -1,0 +1,162 @@
+// tasks edit, verify: the task API beyond create/list/delete.
+import { resolve } from 'node:path';
+import type { TaskEdit, TaskLabelEdit, VerifyReport } from '../../../preload/contract.js';
+import type { CliContext } from '../context.js';
+import { unwrap } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
+import { table } from '../output.js';
+import { usageError } from '../rule-options.js';
+import { taskId } from './results.js';
+import { plural } from '../../core/plural.js';
+
+export interface EditFlags {
+  name?: string;
+  assignee?: string;
+  subset?: string;
+  project?: string;
+  bugTracker?: string;
+  addLabel?: string[];
+  renameLabel?: string[];
+  deleteLabel?: string[];
+}
+
+export async function tasksEdit(ctx: CliContext, id: string, o: EditFlags): Promise<ExitCode> {
+  const edit: TaskEdit = { taskId: taskId(id) };
+  if (o.name !== undefined) {
+    if (!o.name.trim()) throw usageError('--name must not be empty.');
+    edit.name = o.name;
+  }
+  if (o.subset !== undefined) edit.subset = o.subset;
+  if (o.bugTracker !== undefined) edit.bugTracker = o.bugTracker;
+  if (o.project !== undefined) edit.projectId = taskId(o.project);
+  const labelEdits =
+    (o.addLabel?.length ?? 0) + (o.renameLabel?.length ?? 0) + (o.deleteLabel?.length ?? 0);
+  if (
+    edit.name === undefined &&
+    edit.subset === undefined &&
+    edit.bugTracker === undefined &&
+    edit.projectId === undefined &&
+    o.assignee === undefined &&
+    labelEdits === 0
+  )
+    throw usageError(
+      'Nothing to change.',
+      'Give at least one of --name, --assignee, --subset, --project, --bug-tracker, --add-label, --rename-label, --delete-label.',
+    );
+  const client = await ctx.client({ write: false, requireAuth: true });
+  const api = client.api;
+  if (o.assignee !== undefined) {
+    const wanted = o.assignee.trim();
+    if (wanted === '' || wanted === 'none') edit.assigneeId = null;
+    else {
+      const users = unwrap(await api.searchUsers({ search: wanted }));
+      const user = users.find((u) => u.username === wanted);
+      if (!user)
+        throw usageError(
+          `No user "${wanted}" on the server.`,
+          users.length
+            ? `Did you mean ${users
+                .slice(0, 5)
+                .map((u) => u.username)
+                .join(', ')}?`
+            : 'Give the exact user name (or "none" to unassign).',
+        );
+      edit.assigneeId = user.id;
+    }
+  }
+  if (labelEdits > 0) {
+    const labels = unwrap(await api.listTaskLabels({ taskId: edit.taskId }));
+    const byName = (n: string) => {
+      const l = labels.find((x) => x.name === n);
+      if (!l)
+        throw usageError(
+          `Task #${edit.taskId} has no label "${n}".`,
+          `Its labels: ${labels.map((x) => x.name).join(', ') || 'none'}.`,
+        );
+      return l.id;
+    };
+    const out: TaskLabelEdit[] = [];
+    for (const r of o.renameLabel ?? []) {
+      const eq = r.indexOf('=');
+      if (eq <= 0 || eq === r.length - 1)
+        throw usageError(`--rename-label takes OLD=NEW, not "${r}".`);
+      out.push({ id: byName(r.slice(0, eq)), name: r.slice(eq + 1) });
+    }
+    for (const d of o.deleteLabel ?? []) out.push({ id: byName(d), deleted: true });
+    for (const a of o.addLabel ?? []) out.push({ name: a });
+    edit.labels = out;
+  }
+  const t = unwrap(await api.editTask(edit));
+  ctx.out.record({ type: 'task', ...t }, () =>
+    [
+      `Task #${t.id} “${t.name}” updated.`,
+      `  project: ${t.projectName ?? (t.projectId === null ? '-' : `#${t.projectId}`)}`,
+      `  assignee: ${t.assignee ?? '-'}`,
+      `  subset: ${t.subset || '-'}`,
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}
+
+const STATE_TEXT: Record<string, string> = {
+  'in-cvat': 'in CVAT',
+  missing: 'MISSING from CVAT',
+  'not-uploaded': 'NOT in CVAT',
+  foreign: 'in CVAT, not from this folder',
+};
+
+export async function verifyCommand(
+  ctx: CliContext,
+  dir: string,
+  o: { all?: boolean },
+): Promise<ExitCode> {
+  const client = await ctx.client({ write: false, requireAuth: true });
+  const report = unwrap(await client.api.verifyFolder({ path: resolve(dir) }));
+  printReport(ctx, report, Boolean(o.all));
+  return report.totals.missing + report.totals.notUploaded > 0 ? EXIT.itemsFailed : EXIT.ok;
+}
+
+function printReport(ctx: CliContext, r: VerifyReport, all: boolean): void {
+  if (ctx.out.json) {
+    for (const t of r.tasks) ctx.out.record({ type: 'task', ...t }, () => null);
+    for (const e of r.entries) ctx.out.record({ type: 'file', ...e }, () => null);
+    ctx.out.record({ type: 'summary', path: r.path, ...r.totals }, () => null);
+    return;
+  }
+  const shown = all ? r.entries : r.entries.filter((e) => e.state !== 'in-cvat');
+  const lines: string[] = [];
+  if (r.tasks.length)
+    lines.push(
+      table(
+        ['TASK', 'NAME', 'FRAMES', 'IN CVAT', 'MISSING', 'NOT FROM FOLDER'],
+        r.tasks.map((t) => [
+          String(t.taskId),
+          t.name,
+          t.reachable ? String(t.frames) : `unreadable: ${t.error?.message ?? ''}`,
+          String(t.inCvat),
+          String(t.missing),
+          String(t.foreign),
+        ]),
+      ),
+    );
+  if (shown.length)
+    lines.push(
+      table(
+        ['FILE', 'STATE', 'TASK', 'FRAME', 'SIZE', 'DETAIL'],
+        shown.map((e) => [
+          e.path,
+          STATE_TEXT[e.state] ?? e.state,
+          e.taskId === null ? '-' : String(e.taskId),
+          e.frame === null ? '-' : String(e.frame),
+          e.width !== null && e.height !== null ? `${e.width}×${e.height}` : '-',
+          e.detail ?? '',
+        ]),
+      ),
+    );
+  const t = r.totals;
+  lines.push(
+    `${r.path ?? 'Task'}: ${plural(t.inCvat, 'file')} in CVAT, ${t.missing} missing from CVAT, ${t.notUploaded} not in CVAT, ${plural(t.foreign, 'frame')} in CVAT but not from this folder.`,
+  );
+  ctx.out.record({}, () => lines.join('\n'));
+}
