@@ -9,10 +9,14 @@ import type {
   ProjectSummary,
   Result,
   SyncBridge,
+  TaskEdit,
+  TaskLabel,
   TaskQuery,
   TaskStatus,
   TaskSummary,
   Transfer,
+  UserSummary,
+  VerifyReport,
 } from '../../../preload/contract.js';
 
 export const PAGE_SIZE = 100;
@@ -189,6 +193,32 @@ export class TasksState {
 
   openInCvat(taskId: number): Promise<Result<string>> {
     return this.bridge.openInCvat({ taskId });
+  }
+
+  searchUsers(search: string): Promise<Result<UserSummary[]>> {
+    return this.bridge.searchUsers({ search });
+  }
+
+  listTaskLabels(taskId: number): Promise<Result<TaskLabel[]>> {
+    return this.bridge.listTaskLabels({ taskId });
+  }
+
+  verifyTask(taskId: number): Promise<Result<VerifyReport>> {
+    return this.bridge.verifyTask({ taskId });
+  }
+
+  /** PATCHes the task; the row shows the server's answer at once, the page refetches. */
+  async editTask(edit: TaskEdit): Promise<Result<TaskSummary>> {
+    const r = await this.bridge.editTask(edit);
+    if (r.ok) {
+      for (const page of this.#pages.values()) {
+        const i = page.rows.findIndex((t) => t.id === r.value.id);
+        if (i >= 0) page.rows[i] = r.value;
+      }
+      this.#generation += 1;
+      this.setRange(this.#range.start, this.#range.end);
+    }
+    return r;
   }
 
   async deleteTasks(ids: number[]): Promise<Result<{ deleted: number[] }>> {
