@@ -1,0 +1,165 @@
+// The task API views in Debian's Chromium against the CVAT test server: editing a task (with
+// CVAT's refusal of a move and its fix), and Verify per task and per folder after a frame was
+// marked deleted on the server. Screenshots light and dark.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { call } from '../cvat-server/test-helpers.js';
+import {
+  collectPageProblems,
+  ensureRendererBuilt,
+  launchBrowser,
+  snap,
+  startStack,
+  writeImages,
+  type Stack,
+} from './helpers.js';
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+let problems: string[] = [];
+let photos = '';
+
+async function expectText(l: Locator, text: string | RegExp, timeout = 30_000): Promise<void> {
+  await l.filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+async function go(view: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: view, exact: true })
+    .click();
+  await page.getByRole('heading', { level: 1, name: view }).waitFor();
+}
+
+beforeAll(async () => {
+  await ensureRendererBuilt();
+  stack = await startStack();
+  const service = stack.daemon.service;
+  const signed = await service.signIn({
+    server: stack.cvat.url,
+    method: 'token',
+    token: stack.cvat.users.alice.token,
+  });
+  if (!signed.ok) throw new Error(signed.error.message);
+  photos = join(stack.work, 'photos');
+  writeImages(photos, { day1: 3, day2: 2 });
+  const added = await service.addFolder({
+    path: photos,
+    target: { kind: 'labels', labels: [{ name: 'car' }, { name: 'person' }] },
+    split: { kind: 'subfolder' },
+    include: [],
+    exclude: [],
+    settleSeconds: 0.2,
+    polling: false,
+    taskOptions: { imageQuality: 70 },
+  });
+  if (!added.ok) throw new Error(added.error.message);
+  for (let i = 0; i < 600; i++) {
+    const tasks = stack.cvat.admin.tasks();
+    if (tasks.length === 2 && tasks.every((t) => stack.cvat.admin.taskFiles(t.id).length > 0)) {
+      const r = await service.listTransfers({ kinds: ['upload'] });
+      if (r.ok && r.value.length === 2 && r.value.every((t) => t.state === 'done')) break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(30_000);
+  problems = collectPageProblems(page);
+  await page.goto(stack.daemon.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('task API views', () => {
+  it('edits a task: name, subset, assignee from the user search', async () => {
+    await go('Tasks');
+    const list = page.getByRole('listbox', { name: 'Tasks' });
+    await expectText(page.locator('.view-head'), '2 tasks');
+    await list.getByRole('option').filter({ hasText: 'day1' }).click();
+    await page.getByRole('button', { name: 'Edit…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Edit task #/ });
+    await dialog.getByLabel('Name', { exact: true }).fill('street day 1');
+    await dialog.getByLabel('Subset').fill('train');
+    await dialog.getByLabel('Find a user').fill('bo');
+    await dialog.getByRole('button', { name: 'bob' }).click();
+    await dialog.getByText('2 labels').waitFor();
+    await snap(page, 'task-edit');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expectText(page.getByRole('status'), 'Saved task');
+    const task = stack.cvat.admin.tasks().find((t) => t.name === 'street day 1');
+    expect(task).toBeDefined();
+    const onServer = (await call(stack.cvat, 'GET', `/api/tasks/${task?.id}`)).json();
+    expect(onServer.subset).toBe('train');
+    expect(onServer.assignee.username).toBe('bob');
+    await expectText(list, 'street day 1');
+  });
+
+  it('shows CVAT’s refusal of a move with the fix', async () => {
+    const p = await call(stack.cvat, 'POST', '/api/projects', {
+      body: { name: 'Cars only', labels: [{ name: 'car' }] },
+    });
+    expect(p.status).toBe(201);
+    await page.reload();
+    await go('Tasks');
+    await page
+      .getByRole('listbox', { name: 'Tasks' })
+      .getByRole('option')
+      .filter({ hasText: 'day2' })
+      .click();
+    await page.getByRole('button', { name: 'Edit…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Edit task #/ });
+    await dialog.getByLabel('Project').selectOption({ label: 'Cars only' });
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    const alert = dialog.getByRole('alert');
+    await expectText(alert, 'All task or project label names must be mapped to the target project');
+    await expectText(alert, 'has no label "person"');
+    await snap(page, 'task-edit-refused');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('verifies a task and a folder: a frame deleted on the server is missing', async () => {
+    const task = stack.cvat.admin.tasks().find((t) => t.name === 'street day 1');
+    const del = await call(stack.cvat, 'PATCH', `/api/tasks/${task?.id}/data/meta`, {
+      body: { deleted_frames: [1] },
+    });
+    expect(del.status).toBe(200);
+    await go('Tasks');
+    await page
+      .getByRole('listbox', { name: 'Tasks' })
+      .getByRole('option')
+      .filter({ hasText: 'street day 1' })
+      .click();
+    await page.getByRole('button', { name: 'Verify' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Verify task/ });
+    const status = dialog.getByRole('status');
+    await expectText(status, 'Not everything is in CVAT.');
+    await expectText(status, '2 files in CVAT · 1 file missing from CVAT');
+    await expectText(
+      dialog.getByRole('listbox', { name: 'Verified files' }),
+      'frame 1 is marked deleted on the server',
+    );
+    await snap(page, 'verify-task');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await go('Sync folders');
+    await page
+      .getByRole('listitem', { name: `Folder ${photos}` })
+      .getByRole('button', { name: 'Verify' })
+      .click();
+    const folderDialog = page.getByRole('dialog', { name: `Verify ${photos}` });
+    await expectText(
+      folderDialog.getByRole('status'),
+      '4 files in CVAT · 1 file missing from CVAT',
+    );
+    await snap(page, 'verify-folder');
+    await folderDialog.getByRole('button', { name: 'Close' }).click();
+    expect(problems).toEqual([]);
+  });
+});
