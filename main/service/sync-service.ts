@@ -56,6 +56,8 @@ import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
 import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js';
 import { verifyFolder } from '../engine/verify/verify.js';
+import type { AdoptDecision } from '../engine/planner/adopter.js';
+import type { BatchRow } from '../journal/batch-repo.js';
 import type { TransferService } from './transfer-service.js';
 
 export interface ServiceParts {
@@ -144,6 +146,24 @@ export class SyncServiceImpl implements SyncService {
   pushActivity(row: ActivityRow): void {
     this.bus.emit('activity', row);
     if (row.level === 'error') this.emitStatus();
+  }
+
+  /** Rebuild: an existing task was recorded for a batch, or a near match is shown to the user. */
+  adoptDecided(folderId: number, batch: BatchRow, d: AdoptDecision): void {
+    if (d.kind === 'adopt') {
+      this.record(
+        'info',
+        'adopt',
+        `“${batch.name}” is already task #${d.task.id} on the server (same name, ${d.meta.frames.length} matching frames): recorded as done, nothing uploaded.`,
+        { folderId, taskId: d.task.id },
+      );
+      this.tasksChanged([d.task.id]);
+    } else if (d.kind === 'partial') {
+      this.record('warn', 'adopt', d.message, {
+        folderId,
+        hint: 'Retry the transfer to upload it as a new task, or fix the task in CVAT and add the folder again.',
+      });
+    }
   }
 
   tasksChanged(taskIds: number[]): void {
