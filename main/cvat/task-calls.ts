@@ -6,8 +6,7 @@ import type { z } from 'zod';
 import type { CvatTask, CvatUser } from './api.js';
 import type { Transport } from './http.js';
 import { taskSchema } from './schemas.js';
-import type {
-  labeledDataSchema} from './task-api-schemas.js';
+import type { labeledDataSchema } from './task-api-schemas.js';
 import {
   annotationsReadSchema,
   dataMetaSchema,
