@@ -23,10 +23,12 @@ import { EXPORTERS, IMPORTERS } from './formats.js';
 import { Faults } from './faults.js';
 import type { FaultController } from './faults.js';
 import { Admin } from './admin.js';
+import { Recorder } from './recorder.js';
 import type { AdminApi, TestUser } from './admin.js';
 
 export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
+export type { RecordedRequest } from './recorder.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
 export { createMisbehavingProxy } from './proxy.js';
@@ -80,7 +82,8 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   const exportsApi = new Exports(core, requests);
   const faults = new Faults(createRng(options.seed === undefined ? undefined : options.seed + 1));
   let baseUrl = '';
-  const admin = new Admin(core, auth, exportsApi, faults, () => baseUrl);
+  const recorder = new Recorder();
+  const admin = new Admin(core, auth, exportsApi, faults, recorder, () => baseUrl);
   if (store.fresh) bootstrap(admin);
 
   auth.register(router);
@@ -109,6 +112,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
     void (async () => {
       try {
         if (ctx.path.startsWith('/_test/')) return await admin.handle(ctx);
+        recorder.begin(ctx);
         faults.track(ctx);
         if (!(await faults.apply(ctx))) return;
         await router.dispatch(ctx, pipeline);
