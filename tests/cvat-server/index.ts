@@ -14,6 +14,7 @@ import { Auth, negotiate } from './auth.js';
 import { registerOrgRoutes } from './orgs.js';
 import { registerTaskRoutes } from './tasks.js';
 import { registerTaskDataRoutes } from './task-data.js';
+import { registerJobDataRoutes } from './job-data.js';
 import { Tus } from './tus.js';
 import { Requests } from './requests.js';
 import { DataUpload } from './data-upload.js';
@@ -90,6 +91,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   registerOrgRoutes(core, router);
   registerTaskRoutes(core, router, requests);
   registerTaskDataRoutes(core, router);
+  registerJobDataRoutes(core, router);
   new DataUpload(core, tus, requests).register(router);
   exportsApi.register(router);
   new Imports(core, tus, requests, exportsApi).register(router);

@@ -332,3 +332,18 @@ describe('cvat-sync (our client), same server', () => {
     expect((await serverTasks(server)).map((t) => t.id)).not.toContain(victim);
   });
 });
+
+describe('every answer the server gave is one cvat-sdk can read', () => {
+  it('its typed API reads every task, job, project, label, request and user', async () => {
+    const r = await ws.python<{ errors: string[]; read: Record<string, number> }>(
+      'sdk_read.py',
+      {},
+    );
+    expect(r.errors).toEqual([]);
+    const tasks = await serverTasks(server);
+    expect(r.read['tasks.retrieve']).toBe(tasks.length);
+    expect(r.read['jobs.data_meta']).toBe(tasks.flatMap((t) => t.jobs).length);
+    expect(r.read['tasks.data_meta']).toBe(tasks.filter((t) => t.size > 0).length);
+    expect(r.read['requests.retrieve']).toBeGreaterThan(5);
+  });
+});
