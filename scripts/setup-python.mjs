@@ -42,20 +42,20 @@ const ready =
   existsSync(bin('cvat-cli'));
 if (ready) process.exit(0);
 
-const python = process.env.PYTHON ?? (windows ? 'python' : 'python3');
+const python = process.env.CVAT_SYNC_PYTHON ?? (windows ? 'python' : 'python3');
 const probe = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
   encoding: 'utf8',
 });
 if (probe.error || probe.status !== 0)
   fail(
     `'${python}' was not found. Install Python ${MIN_PYTHON.join('.')}+ ` +
-      `(Debian/Ubuntu: apt-get install -y python3 python3-venv), or set PYTHON to its path.`,
+      `(Debian/Ubuntu: apt-get install -y python3 python3-venv), or set CVAT_SYNC_PYTHON to its path.`,
   );
 const [major, minor] = probe.stdout.trim().split('.').map(Number);
 if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1]))
   fail(
     `'${python}' is Python ${major}.${minor}; cvat-sdk needs ${MIN_PYTHON.join('.')}+. ` +
-      `Set PYTHON to a newer interpreter.`,
+      `Set CVAT_SYNC_PYTHON to a newer interpreter.`,
   );
 
 const started = Date.now();

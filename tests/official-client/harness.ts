@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  rmSync,
   writeSync,
   closeSync,
 } from 'node:fs';
@@ -80,6 +81,11 @@ export class Workspace {
 
   path(...parts: string[]): string {
     return join(this.dir, ...parts);
+  }
+
+  /** Removes the media, downloads and tool homes (a suite leaves no 100 MiB files behind). */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

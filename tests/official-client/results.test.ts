@@ -53,7 +53,10 @@ beforeAll(async () => {
     ),
   );
 });
-afterAll(async () => server?.close());
+afterAll(async () => {
+  await server?.close();
+  ws?.dispose();
+});
 
 const zipMembers = (path: string) =>
   Object.fromEntries(
