@@ -9,6 +9,7 @@ import type { JobRec, RequestRec, TaskRec, UploadRec, UserRec } from './store.js
 import type { Faults, ScriptedFault } from './faults.js';
 import type { Auth } from './auth.js';
 import type { Exports } from './exports.js';
+import type { Recorder, RecordedRequest } from './recorder.js';
 import { mediaPath } from './tus.js';
 import { taskStatus } from './views.js';
 import { parseLabels, defaultStorage } from './validate.js';
@@ -50,6 +51,9 @@ export interface AdminApi {
   advanceTime(ms: number): void;
   addSyntheticResult(taskId: number, sizeBytes: number): { rqId: string; resultUrl: string };
   requests(): unknown[];
+  /** What clients sent since the start or the last clearRecorded() (see recorder.ts). */
+  recorded(): RecordedRequest[];
+  clearRecorded(): void;
   uploads(): Array<{
     id: string;
     filename: string;
@@ -84,6 +88,7 @@ export class Admin implements AdminApi {
     private readonly auth: Auth,
     private readonly exportsApi: Exports,
     private readonly faults: Faults,
+    private readonly recorder: Recorder,
     private readonly baseUrl: () => string,
   ) {}
 
@@ -243,6 +248,14 @@ export class Admin implements AdminApi {
     return structuredClone(this.core.state.requests);
   }
 
+  recorded(): RecordedRequest[] {
+    return this.recorder.list();
+  }
+
+  clearRecorded(): void {
+    this.recorder.clear();
+  }
+
   uploads(): Array<{
     id: string;
     filename: string;
@@ -284,10 +297,12 @@ export class Admin implements AdminApi {
       return send(this.taskFiles(num(m)));
     if (ctx.method === 'GET' && p === '/requests') return send(this.requests());
     if (ctx.method === 'GET' && p === '/uploads') return send(this.uploads());
+    if (ctx.method === 'GET' && p === '/recorded') return send(this.recorded());
     if (ctx.method === 'GET' && p === '/faults/stats') return send(this.faults.stats());
     if (ctx.method === 'POST') {
       if (p === '/faults') return send(this.faults.set(body));
       if (p === '/faults/clear') return send(this.faults.clear());
+      if (p === '/recorded/clear') return send(this.clearRecorded());
       if (p === '/faults/fail-next') {
         const path =
           typeof body.pathRegex === 'string'

@@ -148,17 +148,15 @@ export interface ChunkBytes {
   mime: string;
 }
 
-/** Chunk `number` (frames number*chunk_size … +chunk_size-1) in the given quality. */
+/** The chunk holding frames `first`…`last` (task frame indexes) in the given quality. */
 export async function chunkBytes(
   core: Core,
   task: TaskRec,
-  number: number,
+  first: number,
+  last: number,
   quality: Quality,
 ): Promise<ChunkBytes> {
   const data = task.data as DataRec;
-  const size = data.chunkSize as number;
-  const first = number * size;
-  const last = Math.min(first + size, data.size) - 1;
   const type = quality === 'original' ? data.originalChunkType : data.compressedChunkType;
   const container = containerOf(data);
   if (type !== 'imageset' && container !== null) {

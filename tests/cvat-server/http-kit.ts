@@ -34,6 +34,12 @@ export const textError = (status: number, text: string): HttpError =>
 export const notFound = (model: string): HttpError =>
   detail(404, `No ${model} matches the given query.`);
 
+/** What the body parsers report to the recorder (see recorder.ts). */
+export interface RecordedBody {
+  json?: unknown;
+  form?: { fields: Record<string, string[]>; files: Array<{ field: string; filename: string }> };
+}
+
 export interface SessionInfo {
   kind: 'token' | 'pat' | 'session' | 'basic';
   patId?: number;
@@ -63,6 +69,8 @@ export class Ctx {
   /** True when the body ended early: client abort or injected reset. */
   bodyTruncated = false;
   status = 0;
+  /** Set by the test-only recorder; body parsers add what they read. */
+  recorded?: RecordedBody;
   private bodyStream: Readable | undefined;
 
   constructor(

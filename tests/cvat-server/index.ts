@@ -14,6 +14,7 @@ import { Auth, negotiate } from './auth.js';
 import { registerOrgRoutes } from './orgs.js';
 import { registerTaskRoutes } from './tasks.js';
 import { registerTaskDataRoutes } from './task-data.js';
+import { registerJobDataRoutes } from './job-data.js';
 import { Tus } from './tus.js';
 import { Requests } from './requests.js';
 import { DataUpload } from './data-upload.js';
@@ -23,10 +24,12 @@ import { EXPORTERS, IMPORTERS } from './formats.js';
 import { Faults } from './faults.js';
 import type { FaultController } from './faults.js';
 import { Admin } from './admin.js';
+import { Recorder } from './recorder.js';
 import type { AdminApi, TestUser } from './admin.js';
 
 export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
+export type { RecordedRequest } from './recorder.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
 export { createMisbehavingProxy } from './proxy.js';
@@ -80,13 +83,15 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   const exportsApi = new Exports(core, requests);
   const faults = new Faults(createRng(options.seed === undefined ? undefined : options.seed + 1));
   let baseUrl = '';
-  const admin = new Admin(core, auth, exportsApi, faults, () => baseUrl);
+  const recorder = new Recorder();
+  const admin = new Admin(core, auth, exportsApi, faults, recorder, () => baseUrl);
   if (store.fresh) bootstrap(admin);
 
   auth.register(router);
   registerOrgRoutes(core, router);
   registerTaskRoutes(core, router, requests);
   registerTaskDataRoutes(core, router);
+  registerJobDataRoutes(core, router);
   new DataUpload(core, tus, requests).register(router);
   exportsApi.register(router);
   new Imports(core, tus, requests, exportsApi).register(router);
@@ -109,6 +114,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
     void (async () => {
       try {
         if (ctx.path.startsWith('/_test/')) return await admin.handle(ctx);
+        recorder.begin(ctx);
         faults.track(ctx);
         if (!(await faults.apply(ctx))) return;
         await router.dispatch(ctx, pipeline);

@@ -221,3 +221,70 @@ describe('tasks without media', () => {
     expect(sha(r.body)).toBe(sha(png));
   });
 });
+
+describe('job data', () => {
+  const files = images(5);
+  let jobs: Array<{ id: number; start_frame: number; stop_frame: number }>;
+  let taskId: number;
+  beforeAll(async () => {
+    taskId = await createTask(s, { segment_size: 3 });
+    await attachImages(s, taskId, files, { image_quality: 80, chunk_size: 2 });
+    jobs = (await call(s, 'GET', `/api/jobs?task_id=${taskId}&sort=id`)).json().results;
+    expect(jobs.map((j) => [j.start_frame, j.stop_frame])).toEqual([
+      [0, 2],
+      [3, 4],
+    ]);
+  });
+
+  it('meta narrows the task meta to the job', async () => {
+    const meta = JSON.parse((await get(`/api/jobs/${jobs[1]!.id}/data/meta`)).body.toString());
+    expect(meta).toMatchObject({ size: 2, start_frame: 3, stop_frame: 4, chunk_size: 2 });
+    expect(meta.frames.map((f: { name: string }) => f.name)).toEqual([
+      'img_003.png',
+      'img_004.png',
+    ]);
+  });
+
+  it('frames by task frame number; chunks by job index or task chunk number', async () => {
+    const j = jobs[1]!.id;
+    const f = await get(`/api/jobs/${j}/data?type=frame&number=4&quality=original`);
+    expect(sha(f.body)).toBe(sha(files[4]!.data));
+    const byIndex = await get(`/api/jobs/${j}/data?type=chunk&index=0&quality=original`);
+    expect(Object.keys(unzipSync(new Uint8Array(byIndex.body)))).toEqual([
+      '000000.png',
+      '000001.png',
+    ]);
+    expect(
+      sha(Buffer.from(unzipSync(new Uint8Array(byIndex.body))['000000.png'] as Uint8Array)),
+    ).toBe(sha(files[3]!.data));
+    // Task chunk 1 holds frames 2-3; this job has only frame 3 of it.
+    const byNumber = await get(`/api/jobs/${j}/data?type=chunk&number=1&quality=original`);
+    const members = unzipSync(new Uint8Array(byNumber.body));
+    expect(Object.keys(members)).toEqual(['000000.png']);
+    expect(sha(Buffer.from(members['000000.png'] as Uint8Array))).toBe(sha(files[3]!.data));
+    expect(byNumber.headers.get('x-checksum')).toMatch(/^\d+$/);
+  });
+
+  it('answers bad parameters as CVAT does', async () => {
+    const j = jobs[1]!.id;
+    const bad = async (query: string) => {
+      const r = await get(`/api/jobs/${j}/data${query}`);
+      return [r.status, JSON.parse(r.body.toString())];
+    };
+    expect(await bad('?type=chunk')).toEqual([400, ['Number or Index is not specified']]);
+    expect(await bad('?type=chunk&number=1&index=0')).toEqual([
+      400,
+      ['Number and Index cannot be used together'],
+    ]);
+    expect(await bad('?type=chunk&index=1')).toEqual([
+      400,
+      ["Invalid chunk number '1'. The chunk number should be in the [0, 0] range"],
+    ]);
+    expect(await bad('?type=chunk&number=0')).toEqual([
+      400,
+      ["Invalid chunk number '0'. The chunk number should be in the [1, 2] range"],
+    ]);
+    expect(await bad('?type=frame&number=1')).toEqual([400, 'Incorrect requested frame number: 1']);
+    expect(await bad('?type=frame&number=3&quality=best')).toEqual([400, ['Wrong quality value']]);
+  });
+});

@@ -5,14 +5,14 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { HttpError, isoDate, listError, textError } from './http-kit.js';
 import type { Router } from './router.js';
-import type { DataRec, TaskRec } from './store.js';
+import type { TaskRec } from './store.js';
 import { readJson } from './body.js';
 import { taskAccess } from './tasks.js';
 import type { Quality } from './frames.js';
 import { chunkBytes, chunkChecksum, frameBytes } from './frames.js';
 import { kindOf } from './media.js';
 
-const SERVER_ERROR = () => textError(500, '<h1>Server Error (500)</h1>');
+export const SERVER_ERROR = () => textError(500, '<h1>Server Error (500)</h1>');
 
 /** Task.get_chunks_updated_date: set when the chunks were made (the jobs' creation). */
 export function chunksUpdatedDate(core: Core, t: TaskRec): number {
@@ -21,13 +21,13 @@ export function chunksUpdatedDate(core: Core, t: TaskRec): number {
 }
 
 /** Python int(): optional sign and surrounding blanks; anything else raises ValueError (→ 500). */
-function pyInt(raw: string): number {
+export function pyInt(raw: string): number {
   if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw SERVER_ERROR();
   return parseInt(raw, 10);
 }
 
 /** ValidationError caught in _DataGetter.__call__: Response(data=msg) → a JSON string body. */
-const rejected = (message: string) => new HttpError(400, message);
+export const rejected = (message: string) => new HttpError(400, message);
 
 export function registerTaskDataRoutes(core: Core, router: Router): void {
   router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/?$/, async (ctx) => {
@@ -48,16 +48,16 @@ export function registerTaskDataRoutes(core: Core, router: Router): void {
 
   router.add(['GET', 'PATCH'], /^\/api\/tasks\/(?<id>\d+)\/data\/meta\/?$/, async (ctx) => {
     const t = taskAccess(core, ctx, Number(ctx.params.id));
-    // TaskViewSet.metadata reads db_task.data.images unguarded: a task without data answers 500.
-    if (!t.data) throw SERVER_ERROR();
     if (ctx.method === 'PATCH') {
+      // TaskViewSet.metadata reads db_task.data unguarded: a task without data answers 500.
+      if (!t.data) throw SERVER_ERROR();
       // DataMetaWriteSerializer (cvat/apps/engine/serializers.py): deleted_frames is a required
       // ListField of IntegerField(min_value=0), saved as given; there is no range check.
       t.data.deletedFrames = deletedFramesOf(await readJson(ctx));
       t.updatedDate = core.now();
       await core.store.save();
     }
-    await ctx.sendJson(200, metaBody(core, t, t.data));
+    await ctx.sendJson(200, taskMeta(core, t));
   });
 }
 
@@ -79,7 +79,11 @@ function deletedFramesOf(body: Record<string, unknown>): number[] {
   return raw as number[];
 }
 
-function metaBody(core: Core, t: TaskRec, d: DataRec): Record<string, unknown> {
+/** TaskViewSet.metadata: DataMetaReadSerializer over the task's data. */
+export function taskMeta(core: Core, t: TaskRec): Record<string, unknown> {
+  const d = t.data;
+  // TaskViewSet.metadata reads db_task.data.images unguarded: a task without data answers 500.
+  if (!d) throw SERVER_ERROR();
   const container = [...new Set(d.clientFiles)].find((n) => ['video', 'audio'].includes(kindOf(n)));
   // A video task lists its one Video row (name = the file), not one entry per frame.
   const media =
@@ -110,6 +114,42 @@ function metaBody(core: Core, t: TaskRec, d: DataRec): Record<string, unknown> {
   };
 }
 
+/** Frame, preview and context_image answers (shared with job data). */
+export async function sendFrame(
+  core: Core,
+  ctx: Ctx,
+  t: TaskRec,
+  type: string,
+  frame: number,
+  quality: Quality,
+): Promise<void> {
+  // No task here has related images: get_frame_context_images_chunk → HttpResponseNotFound().
+  if (type === 'context_image') return ctx.send(404, { 'Content-Type': 'text/html' }, null);
+  const bytes = await frameBytes(core, t, frame, type === 'preview' ? 'compressed' : quality);
+  await ctx.send(200, { 'Content-Type': bytes.mime }, bytes.body);
+}
+
+/** A chunk with CVAT's X-Checksum and X-Updated-Date headers. */
+export async function sendChunk(
+  core: Core,
+  ctx: Ctx,
+  t: TaskRec,
+  frames: [number, number],
+  quality: Quality,
+  updated: number,
+): Promise<void> {
+  const chunk = await chunkBytes(core, t, frames[0], frames[1], quality);
+  await ctx.send(
+    200,
+    {
+      'Content-Type': chunk.mime,
+      'X-Checksum': chunkChecksum(chunk.body),
+      'X-Updated-Date': isoDate(updated) ?? '',
+    },
+    chunk.body,
+  );
+}
+
 async function sendData(
   core: Core,
   ctx: Ctx,
@@ -124,22 +164,15 @@ async function sendData(
   if (!d) throw SERVER_ERROR();
   if (type === 'chunk') {
     if (d.chunkSize === null) throw SERVER_ERROR();
-    const last = Math.ceil(d.size / d.chunkSize) - 1;
+    const lastChunk = Math.ceil(d.size / d.chunkSize) - 1;
     const n = number as number;
-    if (n < 0 || n > last)
+    if (n < 0 || n > lastChunk)
       throw rejected(
-        `Invalid chunk number '${n}'. The chunk number should be in the [0, ${last}] range`,
+        `Invalid chunk number '${n}'. The chunk number should be in the [0, ${lastChunk}] range`,
       );
-    const chunk = await chunkBytes(core, t, n, quality);
-    return ctx.send(
-      200,
-      {
-        'Content-Type': chunk.mime,
-        'X-Checksum': chunkChecksum(chunk.body),
-        'X-Updated-Date': isoDate(chunksUpdatedDate(core, t)) ?? '',
-      },
-      chunk.body,
-    );
+    const first = n * d.chunkSize;
+    const last = Math.min(first + d.chunkSize, d.size) - 1;
+    return sendChunk(core, ctx, t, [first, last], quality, chunksUpdatedDate(core, t));
   }
   // frame, preview and context_image all validate a frame number first. CVAT's preview is the
   // first segment's cached thumbnail; here it is frame 0 in compressed quality.
@@ -148,8 +181,5 @@ async function sendData(
     throw rejected(
       `Invalid frame '${frame === null ? 'None' : frame}'. The frame number should be in the [0, ${d.size}] range`,
     );
-  // No task here has related images: get_frame_context_images_chunk → HttpResponseNotFound().
-  if (type === 'context_image') return ctx.send(404, { 'Content-Type': 'text/html' }, null);
-  const bytes = await frameBytes(core, t, frame, type === 'preview' ? 'compressed' : quality);
-  await ctx.send(200, { 'Content-Type': bytes.mime }, bytes.body);
+  await sendFrame(core, ctx, t, type, frame, quality);
 }
