@@ -215,6 +215,23 @@ export interface VerifyReport {
   totals: { inCvat: number; missing: number; notUploaded: number; foreign: number };
 }
 
+export interface AnnotationCounts {
+  tags: number;
+  shapes: number;
+  tracks: number;
+}
+
+/** CVAT annotation JSON (LabeledData) into a task: replace (PUT) or PATCH create/update/delete. */
+export interface PushAnnotationsRequest {
+  taskId: number;
+  mode: 'replace' | 'append' | 'update' | 'delete';
+  /** A file on this computer … */
+  path?: string;
+  /** … or its text (the web GUI reads a picked file); `name` is shown in errors. */
+  content?: string;
+  name?: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sync folders
 
@@ -472,6 +489,13 @@ export interface SyncApi {
   verifyFolder(arg: { id?: number; path?: string }): Promise<Result<VerifyReport>>;
   /** The same for one task this app created. */
   verifyTask(arg: { taskId: number }): Promise<Result<VerifyReport>>;
+  /** GET …/annotations into a JSON file (default: the downloads folder, task-ID-annotations.json). */
+  pullAnnotations(arg: {
+    taskId: number;
+    path?: string | null;
+  }): Promise<Result<{ path: string; counts: AnnotationCounts }>>;
+  /** Checks the JSON against CVAT's schema, then sends it; answers what CVAT applied. */
+  pushAnnotations(arg: PushAnnotationsRequest): Promise<Result<AnnotationCounts>>;
 
   listFolders(arg?: None): Promise<Result<FolderInfo[]>>;
   addFolder(arg: FolderRule): Promise<Result<FolderInfo>>;
@@ -529,6 +553,8 @@ export const METHOD_NAMES = [
   'listTaskLabels',
   'verifyFolder',
   'verifyTask',
+  'pullAnnotations',
+  'pushAnnotations',
   'listFolders',
   'addFolder',
   'updateFolder',

@@ -12,7 +12,7 @@ import { pauseAll, transferChange, transfersLs } from './commands/queue.js';
 import type { TransferAction } from './commands/queue.js';
 import { activity, debugArchive, settingsGet, settingsSet } from './commands/settings.js';
 import { packageVersion } from './paths.js';
-import { tasksEdit, verifyCommand } from './commands/task-api.js';
+import { annotationsPull, annotationsPush, tasksEdit, verifyCommand } from './commands/task-api.js';
 import type { EditFlags } from './commands/task-api.js';
 import { SETTINGS_HELP } from './setting-values.js';
 import { addRuleOptions } from './rule-options.js';
@@ -447,6 +447,41 @@ folder are listed too. Exits 1 when anything is missing or not in CVAT.\n` +
         examples(['cvat-sync verify ~/captures', 'cvat-sync verify ~/captures --json']),
     )
     .action(action((ctx, dir: string, o: { all?: boolean }) => verifyCommand(ctx, dir, o)));
+
+  const annotations = program
+    .command('annotations')
+    .description("a task's annotations as CVAT's own JSON (no format converter)");
+  addGlobalOptions(annotations.command('pull'))
+    .description('save the annotations of a task as JSON (GET /api/tasks/{id}/annotations)')
+    .argument('<task-id>')
+    .option('-o, --output <file>', 'file to write (default: task-ID-annotations.json here)')
+    .addHelpText('after', examples(['cvat-sync annotations pull 12 -o ann.json']))
+    .action(action((ctx, id: string, o: { output?: string }) => annotationsPull(ctx, id, o)));
+  addGlobalOptions(annotations.command('push'))
+    .description('send a JSON annotation file into a task, checked against CVAT’s schema first')
+    .argument('<file>', 'CVAT annotation JSON: {"tags": [], "shapes": [], "tracks": []}')
+    .argument('<task-id>')
+    .addOption(
+      new Option('--mode <mode>', 'replace all, append new ones, or update/delete by id')
+        .choices(['replace', 'append', 'update', 'delete'])
+        .default('append'),
+    )
+    .addHelpText(
+      'after',
+      `\nreplace = PUT (the task's annotations become the file); append = PATCH action=create
+(new objects, ids in the file are dropped); update / delete = PATCH by the ids in the file
+(pull first). This is how model pre-annotations reach CVAT without a format converter.\n` +
+        examples([
+          'cvat-sync annotations push predictions.json 12 --mode append',
+          'cvat-sync annotations push ann.json 12 --mode replace',
+        ]),
+    )
+    .action(
+      action(
+        (ctx, file: string, id: string, o: { mode: 'replace' | 'append' | 'update' | 'delete' }) =>
+          annotationsPush(ctx, file, id, o),
+      ),
+    );
 
   sub('formats', 'list the export and import formats of the server')
     .addHelpText('after', examples(['cvat-sync formats', 'cvat-sync formats --json']))

@@ -244,6 +244,23 @@ export const METHOD_SCHEMAS = {
     .strictObject({ id: id.optional(), path: path.optional() })
     .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id or path'),
   verifyTask: z.strictObject({ taskId: id }),
+  pullAnnotations: z.strictObject({ taskId: id, path: path.nullable().optional() }),
+  pushAnnotations: z
+    .strictObject({
+      taskId: id,
+      mode: z.enum(['replace', 'append', 'update', 'delete']),
+      path: path.optional(),
+      // The RPC body is capped at 1 MiB; bigger files go by path.
+      content: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
+      name: text(256).optional(),
+    })
+    .refine(
+      (a) => (a.path === undefined) !== (a.content === undefined),
+      'give either path or content',
+    ),
   listFolders: none,
   addFolder: folderRule,
   updateFolder: z.strictObject({ id, rule: folderRule }),

@@ -1,7 +1,10 @@
 // The one class that implements the UI contract on top of the engine. Every method answers a
 // Result and never throws; engine and connection changes become contract events.
+import { join } from 'node:path';
 import type {
   ActivityEntry,
+  AnnotationCounts,
+  PushAnnotationsRequest,
   ActivityQuery,
   BackupRequest,
   ConnectionInfo,
@@ -56,6 +59,7 @@ import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
 import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js';
 import { verifyFolder } from '../engine/verify/verify.js';
+import { pullAnnotations, pushAnnotations } from './annotations.js';
 import type { AdoptDecision } from '../engine/planner/adopter.js';
 import type { BatchRow } from '../journal/batch-repo.js';
 import type { TransferService } from './transfer-service.js';
@@ -403,6 +407,40 @@ export class SyncServiceImpl implements SyncService {
           hint: 'Verify compares a task with the local files it came from; this task has none here.',
         });
       return verifyFolder(source, calls, this.parts.clock);
+    });
+  }
+
+  pullAnnotations(arg: {
+    taskId: number;
+    path?: string | null;
+  }): Promise<Result<{ path: string; counts: AnnotationCounts }>> {
+    return this.run('pull annotations', async () => {
+      const target =
+        arg.path ?? join(this.settings.downloadsDir, `task-${arg.taskId}-annotations.json`);
+      const r = await pullAnnotations(this.api(), arg.taskId, target);
+      this.record(
+        'info',
+        'annotations',
+        `Saved the annotations of task #${arg.taskId} to ${r.path}.`,
+        {
+          taskId: arg.taskId,
+        },
+      );
+      return r;
+    });
+  }
+
+  pushAnnotations(arg: PushAnnotationsRequest): Promise<Result<AnnotationCounts>> {
+    return this.run('push annotations', async () => {
+      const counts = await pushAnnotations(this.api(), arg);
+      this.record(
+        'info',
+        'annotations',
+        `Sent annotations to task #${arg.taskId} (${arg.mode}): ${counts.shapes} shapes, ${counts.tags} tags, ${counts.tracks} tracks.`,
+        { taskId: arg.taskId },
+      );
+      this.tasksChanged([arg.taskId]);
+      return counts;
     });
   }
 

@@ -26,6 +26,7 @@ import type {
   StatusSnapshot,
   SyncBridge,
   SyncEvents,
+  PushAnnotationsRequest,
   TaskEdit,
   TaskLabel,
   TaskPage,
@@ -467,6 +468,17 @@ export class FakeBridge implements SyncBridge {
         this.verifyReports[`task:${arg.taskId}`] ??
         failure('not-found', `No report for task ${arg.taskId}.`),
     );
+  }
+
+  pullAnnotations(arg: { taskId: number; path?: string | null }) {
+    return this.#answer('pullAnnotations', arg, () => ({
+      path: arg.path ?? `/downloads/task-${arg.taskId}-annotations.json`,
+      counts: { tags: 1, shapes: 2, tracks: 0 },
+    }));
+  }
+
+  pushAnnotations(arg: PushAnnotationsRequest) {
+    return this.#answer('pushAnnotations', arg, () => ({ tags: 0, shapes: 3, tracks: 0 }));
   }
 
   listFolders(arg?: Record<string, never>) {

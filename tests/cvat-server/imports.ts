@@ -533,7 +533,8 @@ export class Imports {
               version: a.version,
               tags: a.tags.filter((t) => inRange(t.frame)),
               shapes: a.shapes.filter((s) => inRange(s.frame)),
-              tracks: [],
+              // Tracks stored by PUT/PATCH …/annotations (annotations-edit.ts) come back whole.
+              tracks: jobId ? [] : (a.tracks ?? []),
             });
           }
           if (ctx.method === 'DELETE') {

@@ -160,3 +160,59 @@ function printReport(ctx: CliContext, r: VerifyReport, all: boolean): void {
   );
   ctx.out.record({}, () => lines.join('\n'));
 }
+
+export async function annotationsPull(
+  ctx: CliContext,
+  id: string,
+  o: { output?: string },
+): Promise<ExitCode> {
+  const taskIdValue = taskId(id);
+  const client = await ctx.client({ write: false, requireAuth: true });
+  const path = resolve(o.output ?? `task-${taskIdValue}-annotations.json`);
+  const r = unwrap(await client.api.pullAnnotations({ taskId: taskIdValue, path }));
+  ctx.out.record(
+    { type: 'annotations', taskId: taskIdValue, ...r },
+    () =>
+      `Saved ${plural(r.counts.shapes, 'shape')}, ${plural(r.counts.tags, 'tag')} and ${plural(r.counts.tracks, 'track')} of task #${taskIdValue} to ${r.path}.`,
+  );
+  return EXIT.ok;
+}
+
+export async function annotationsPush(
+  ctx: CliContext,
+  file: string,
+  id: string,
+  o: { mode: 'replace' | 'append' | 'update' | 'delete' },
+): Promise<ExitCode> {
+  const taskIdValue = taskId(id);
+  const path = resolve(file);
+  // Checked here first: a bad file is a usage error before any connection is made.
+  const { readFileSync } = await import('node:fs');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw usageError(
+      `Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`,
+      undefined,
+      'missing-path',
+    );
+  }
+  const { parseAnnotationsFile } = await import('../../service/annotations.js');
+  try {
+    parseAnnotationsFile(text, file);
+  } catch (e) {
+    const err = e as Error & { hint?: string };
+    throw usageError(err.message, err.hint);
+  }
+  const client = await ctx.client({ write: false, requireAuth: true });
+  const counts = unwrap(
+    await client.api.pushAnnotations({ taskId: taskIdValue, mode: o.mode, path }),
+  );
+  ctx.out.record(
+    { type: 'annotations', taskId: taskIdValue, mode: o.mode, counts },
+    () =>
+      `Task #${taskIdValue} (${o.mode}): CVAT applied ${plural(counts.shapes, 'shape')}, ${plural(counts.tags, 'tag')} and ${plural(counts.tracks, 'track')}.`,
+  );
+  return EXIT.ok;
+}

@@ -47,6 +47,8 @@ const methodNames: typeof METHOD_NAMES = [
   'listTaskLabels',
   'verifyFolder',
   'verifyTask',
+  'pullAnnotations',
+  'pushAnnotations',
   'listFolders',
   'addFolder',
   'updateFolder',
