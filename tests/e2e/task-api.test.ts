@@ -1,6 +1,7 @@
 // The task API views in Debian's Chromium against the CVAT test server: editing a task (with
 // CVAT's refusal of a move and its fix), and Verify per task and per folder after a frame was
 // marked deleted on the server. Screenshots light and dark.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -160,6 +161,45 @@ describe('task API views', () => {
     );
     await snap(page, 'verify-folder');
     await folderDialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('uploads a JSON annotation file with a mode and downloads the annotations', async () => {
+    const task = stack.cvat.admin.tasks().find((t) => t.name === 'street day 1');
+    const labels = (await call(stack.cvat, 'GET', `/api/labels?task_id=${task?.id}`)).json();
+    const car = labels.results.find((l: { name: string }) => l.name === 'car').id;
+    const file = join(stack.work, 'predictions.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        shapes: [0, 2].map((frame) => ({
+          type: 'rectangle',
+          frame,
+          label_id: car,
+          points: [1, 1, 8, 8],
+        })),
+      }),
+    );
+    await go('Tasks');
+    await page
+      .getByRole('listbox', { name: 'Tasks' })
+      .getByRole('option')
+      .filter({ hasText: 'street day 1' })
+      .click();
+    await page.getByRole('button', { name: 'Annotations…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Annotations of task/ });
+    await dialog.getByLabel('JSON file').setInputFiles(file);
+    await dialog.getByLabel('Add to the existing annotations').check();
+    await dialog.getByRole('button', { name: 'Upload', exact: true }).click();
+    await expectText(dialog.getByRole('status'), 'CVAT applied 2 shapes, 0 tags and 0 tracks');
+    const onServer = (await call(stack.cvat, 'GET', `/api/tasks/${task?.id}/annotations`)).json();
+    expect(onServer.shapes.map((x: { frame: number }) => x.frame)).toEqual([0, 2]);
+    await dialog.getByRole('button', { name: 'Download JSON' }).click();
+    await expectText(dialog.getByRole('status'), 'Saved 2 shapes');
+    const text = (await dialog.getByRole('status').textContent()) ?? '';
+    const saved = /to (.*\.json)\./.exec(text)?.[1] ?? '';
+    expect(JSON.parse(readFileSync(saved, 'utf8')).shapes).toHaveLength(2);
+    await snap(page, 'annotations');
+    await dialog.getByRole('button', { name: 'Close' }).click();
     expect(problems).toEqual([]);
   });
 });

@@ -2,11 +2,13 @@
 // viewport are fetched (100 rows each), previews only for visible rows, a few at a time.
 import { SvelteMap } from 'svelte/reactivity';
 import type {
+  AnnotationCounts,
   BackupRequest,
   ContractError,
   ExportRequest,
   FormatList,
   ProjectSummary,
+  PushAnnotationsRequest,
   Result,
   SyncBridge,
   TaskEdit,
@@ -201,6 +203,14 @@ export class TasksState {
 
   listTaskLabels(taskId: number): Promise<Result<TaskLabel[]>> {
     return this.bridge.listTaskLabels({ taskId });
+  }
+
+  pullAnnotations(taskId: number): Promise<Result<{ path: string; counts: AnnotationCounts }>> {
+    return this.bridge.pullAnnotations({ taskId });
+  }
+
+  pushAnnotations(req: PushAnnotationsRequest): Promise<Result<AnnotationCounts>> {
+    return this.bridge.pushAnnotations(req);
   }
 
   verifyTask(taskId: number): Promise<Result<VerifyReport>> {
