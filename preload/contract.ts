@@ -232,6 +232,28 @@ export interface PushAnnotationsRequest {
   name?: string;
 }
 
+export interface FrameInfo {
+  /** Task frame number (what annotators see, 0-based). */
+  index: number;
+  /** The frame's number in the source media (start frame and step applied). */
+  sourceFrame: number;
+  name: string;
+  width: number | null;
+  height: number | null;
+  deleted: boolean;
+}
+
+export interface TaskFrames {
+  taskId: number;
+  size: number;
+  chunkSize: number | null;
+  startFrame: number;
+  stopFrame: number;
+  frameStep: number;
+  deleted: number[];
+  frames: FrameInfo[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sync folders
 
@@ -494,6 +516,20 @@ export interface SyncApi {
     taskId: number;
     path?: string | null;
   }): Promise<Result<{ path: string; counts: AnnotationCounts }>>;
+  /** A task's frames from data/meta: names, sizes, deleted ones, range and step. */
+  getTaskFrames(arg: { taskId: number }): Promise<Result<TaskFrames>>;
+  /** A data: URL of one frame (GET …/data?type=frame). */
+  getFrame(arg: {
+    taskId: number;
+    frame: number;
+    quality: 'compressed' | 'original';
+  }): Promise<Result<string>>;
+  /** Marks frames deleted or restores them (PATCH …/data/meta deleted_frames). */
+  setDeletedFrames(arg: {
+    taskId: number;
+    delete?: number[];
+    restore?: number[];
+  }): Promise<Result<TaskFrames>>;
   /** Checks the JSON against CVAT's schema, then sends it; answers what CVAT applied. */
   pushAnnotations(arg: PushAnnotationsRequest): Promise<Result<AnnotationCounts>>;
 
@@ -555,6 +591,9 @@ export const METHOD_NAMES = [
   'verifyTask',
   'pullAnnotations',
   'pushAnnotations',
+  'getTaskFrames',
+  'getFrame',
+  'setDeletedFrames',
   'listFolders',
   'addFolder',
   'updateFolder',

@@ -12,8 +12,14 @@ import { pauseAll, transferChange, transfersLs } from './commands/queue.js';
 import type { TransferAction } from './commands/queue.js';
 import { activity, debugArchive, settingsGet, settingsSet } from './commands/settings.js';
 import { packageVersion } from './paths.js';
-import { annotationsPull, annotationsPush, tasksEdit, verifyCommand } from './commands/task-api.js';
-import type { EditFlags } from './commands/task-api.js';
+import {
+  annotationsPull,
+  annotationsPush,
+  tasksEdit,
+  tasksFrames,
+  verifyCommand,
+} from './commands/task-api.js';
+import type { EditFlags, FramesFlags } from './commands/task-api.js';
 import { SETTINGS_HELP } from './setting-values.js';
 import { addRuleOptions } from './rule-options.js';
 import type { RuleFlags } from './rule-options.js';
@@ -367,6 +373,31 @@ attribute with other values); the refusal is shown as CVAT gives it, with what t
         ]),
     )
     .action(action((ctx, id: string, o: EditFlags) => tasksEdit(ctx, id, o)));
+  addGlobalOptions(tasks.command('frames'))
+    .description("list, download, delete or restore a task's frames (like `cvat-cli task frames`)")
+    .argument('<id>', 'task id')
+    .option('--frames <list>', 'only these frames, e.g. 0-99 or 3,7,10-12 (task frame numbers)')
+    .addOption(
+      new Option('--quality <quality>', 'original files or the compressed copies')
+        .choices(['original', 'compressed'])
+        .default('original'),
+    )
+    .option('-o, --output <dir>', 'save the frames here as frame_000000.ext (deleted ones skipped)')
+    .option('--delete <list>', 'mark these frames deleted: annotators no longer see them')
+    .option('--restore <list>', 'restore these deleted frames')
+    .option('-y, --yes', 'do not ask before deleting or restoring')
+    .addHelpText(
+      'after',
+      `\nWithout -o, --delete or --restore: lists the frames with their source frame (start frame
+and step applied), name, size and whether they are deleted.\n` +
+        examples([
+          'cvat-sync tasks frames 12',
+          'cvat-sync tasks frames 12 --frames 0-99 --quality original -o ./frames',
+          'cvat-sync tasks frames 12 --delete 3,7',
+          'cvat-sync tasks frames 12 --restore 3 --yes',
+        ]),
+    )
+    .action(action((ctx, id: string, o: FramesFlags) => tasksFrames(ctx, id, o)));
   addGlobalOptions(tasks.command('rm'))
     .description('delete tasks on the server')
     .argument('<id...>', 'task ids')

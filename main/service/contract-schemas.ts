@@ -244,6 +244,19 @@ export const METHOD_SCHEMAS = {
     .strictObject({ id: id.optional(), path: path.optional() })
     .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id or path'),
   verifyTask: z.strictObject({ taskId: id }),
+  getTaskFrames: z.strictObject({ taskId: id }),
+  getFrame: z.strictObject({
+    taskId: id,
+    frame: z.int().min(0),
+    quality: z.enum(['compressed', 'original']),
+  }),
+  setDeletedFrames: z
+    .strictObject({
+      taskId: id,
+      delete: z.array(z.int().min(0)).max(100_000).optional(),
+      restore: z.array(z.int().min(0)).max(100_000).optional(),
+    })
+    .refine((a) => (a.delete?.length ?? 0) + (a.restore?.length ?? 0) > 0, 'nothing to change'),
   pullAnnotations: z.strictObject({ taskId: id, path: path.nullable().optional() }),
   pushAnnotations: z
     .strictObject({

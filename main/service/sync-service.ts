@@ -27,6 +27,7 @@ import type {
   StatusSnapshot,
   SyncEvents,
   TaskEdit,
+  TaskFrames,
   TaskLabel,
   TaskPage,
   TaskQuery,
@@ -60,6 +61,7 @@ import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
 import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js';
 import { verifyFolder } from '../engine/verify/verify.js';
 import { pullAnnotations, pushAnnotations } from './annotations.js';
+import { changeDeletedFrames, frameDataUrl, taskFrames } from './task-frames.js';
 import type { AdoptDecision } from '../engine/planner/adopter.js';
 import type { BatchRow } from '../journal/batch-repo.js';
 import type { TransferService } from './transfer-service.js';
@@ -407,6 +409,44 @@ export class SyncServiceImpl implements SyncService {
           hint: 'Verify compares a task with the local files it came from; this task has none here.',
         });
       return verifyFolder(source, calls, this.parts.clock);
+    });
+  }
+
+  getTaskFrames(arg: { taskId: number }): Promise<Result<TaskFrames>> {
+    return this.run('get task frames', () => taskFrames(this.api(), arg.taskId));
+  }
+
+  getFrame(arg: {
+    taskId: number;
+    frame: number;
+    quality: 'compressed' | 'original';
+  }): Promise<Result<string>> {
+    return this.run('get frame', () =>
+      frameDataUrl(this.api(), arg.taskId, arg.frame, arg.quality),
+    );
+  }
+
+  setDeletedFrames(arg: {
+    taskId: number;
+    delete?: number[];
+    restore?: number[];
+  }): Promise<Result<TaskFrames>> {
+    return this.run('change deleted frames', async () => {
+      const r = await changeDeletedFrames(
+        this.api(),
+        arg.taskId,
+        arg.delete ?? [],
+        arg.restore ?? [],
+      );
+      const parts = [
+        arg.delete?.length ? `marked frames ${arg.delete.join(', ')} deleted` : '',
+        arg.restore?.length ? `restored frames ${arg.restore.join(', ')}` : '',
+      ].filter(Boolean);
+      this.record('info', 'frames', `Task #${arg.taskId}: ${parts.join('; ')}.`, {
+        taskId: arg.taskId,
+      });
+      this.tasksChanged([arg.taskId]);
+      return r;
     });
   }
 

@@ -28,6 +28,7 @@ import type {
   SyncEvents,
   PushAnnotationsRequest,
   TaskEdit,
+  TaskFrames,
   TaskLabel,
   TaskPage,
   TaskQuery,
@@ -468,6 +469,37 @@ export class FakeBridge implements SyncBridge {
         this.verifyReports[`task:${arg.taskId}`] ??
         failure('not-found', `No report for task ${arg.taskId}.`),
     );
+  }
+
+  frameSets: Record<number, TaskFrames> = {};
+
+  getTaskFrames(arg: { taskId: number }) {
+    return this.#answer(
+      'getTaskFrames',
+      arg,
+      () => this.frameSets[arg.taskId] ?? failure('not-found', `No frames for ${arg.taskId}.`),
+    );
+  }
+
+  getFrame(arg: { taskId: number; frame: number; quality: 'compressed' | 'original' }) {
+    return this.#answer('getFrame', arg, () => `data:image/png;base64,iVBORw0KGgo=#${arg.frame}`);
+  }
+
+  setDeletedFrames(arg: { taskId: number; delete?: number[]; restore?: number[] }) {
+    return this.#answer('setDeletedFrames', arg, (): TaskFrames | ContractError => {
+      const set = this.frameSets[arg.taskId];
+      if (!set) return failure('not-found', `No frames for ${arg.taskId}.`);
+      const deleted = new Set(set.deleted);
+      for (const f of arg.delete ?? []) deleted.add(f);
+      for (const f of arg.restore ?? []) deleted.delete(f);
+      const next: TaskFrames = {
+        ...set,
+        deleted: [...deleted].sort((a, b) => a - b),
+        frames: set.frames.map((f) => ({ ...f, deleted: deleted.has(f.index) })),
+      };
+      this.frameSets[arg.taskId] = next;
+      return next;
+    });
   }
 
   pullAnnotations(arg: { taskId: number; path?: string | null }) {

@@ -216,3 +216,131 @@ export async function annotationsPush(
   );
   return EXIT.ok;
 }
+
+export interface FramesFlags {
+  frames?: string;
+  quality: 'compressed' | 'original';
+  output?: string;
+  delete?: string;
+  restore?: string;
+  yes?: boolean;
+}
+
+const EXT: Record<string, string> = {
+  'image/jpeg': '.jpg',
+  'image/png': '.png',
+  'image/bmp': '.bmp',
+  'image/tiff': '.tif',
+  'image/webp': '.webp',
+};
+
+export async function tasksFrames(ctx: CliContext, id: string, o: FramesFlags): Promise<ExitCode> {
+  const tid = taskId(id);
+  const { parseFrameList } = await import('../../service/task-frames.js');
+  const asList = (flag: string, v: string | undefined) => {
+    if (v === undefined) return [];
+    try {
+      return parseFrameList(v);
+    } catch (e) {
+      throw usageError(`${flag}: ${(e as Error).message}`);
+    }
+  };
+  const del = asList('--delete', o.delete);
+  const restore = asList('--restore', o.restore);
+  const wanted = o.frames === undefined ? null : asList('--frames', o.frames);
+  if ((del.length || restore.length) && o.output)
+    throw usageError('Either download frames (-o DIR) or change deleted frames, not both at once.');
+  const client = await ctx.client({ write: false, requireAuth: true });
+  const api = client.api;
+  const info = unwrap(await api.getTaskFrames({ taskId: tid }));
+  const name = (i: number) => info.frames[i]?.name ?? `frame ${i}`;
+  if (del.length || restore.length) {
+    const out = [...del, ...restore].filter((f) => f >= info.size);
+    if (out.length)
+      throw usageError(
+        `Task #${tid} has frames 0-${info.size - 1}; ${out.join(', ')} is not one of them.`,
+      );
+    const lines: string[] = [];
+    if (del.length)
+      lines.push(
+        `Annotators of task #${tid} will no longer see ${plural(del.length, 'frame')}: ${del
+          .slice(0, 20)
+          .map((f) => `${f} (${name(f)})`)
+          .join(', ')}${del.length > 20 ? ', …' : ''}. Their annotations stay, hidden with them.`,
+      );
+    if (restore.length)
+      lines.push(
+        `Annotators will see again ${plural(restore.length, 'frame')}: ${restore.map((f) => `${f} (${name(f)})`).join(', ')}.`,
+      );
+    if (!o.yes) {
+      if (!process.stdin.isTTY)
+        throw usageError(lines.join('\n'), 'Add --yes to confirm without a terminal.');
+      const { promptLine } = await import('../prompt.js');
+      const answer = await promptLine(`${lines.join('\n')}\nContinue? [y/N] `);
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        ctx.out.line('Nothing changed.');
+        return EXIT.ok;
+      }
+    } else ctx.out.note(lines.join('\n'));
+    const next = unwrap(await api.setDeletedFrames({ taskId: tid, delete: del, restore }));
+    ctx.out.record(
+      { type: 'frames', taskId: tid, deleted: next.deleted },
+      () =>
+        `Task #${tid}: deleted frames now ${next.deleted.length ? next.deleted.join(', ') : 'none'}.`,
+    );
+    return EXIT.ok;
+  }
+  const frames = info.frames.filter((f) => wanted === null || wanted.includes(f.index));
+  if (!o.output) {
+    if (ctx.out.json) {
+      for (const f of frames) ctx.out.record({ type: 'frame', taskId: tid, ...f }, () => null);
+      return EXIT.ok;
+    }
+    ctx.out.line(
+      table(
+        ['FRAME', 'SOURCE', 'NAME', 'SIZE', 'DELETED'],
+        frames.map((f) => [
+          String(f.index),
+          String(f.sourceFrame),
+          f.name,
+          f.width !== null ? `${f.width}×${f.height}` : '-',
+          f.deleted ? 'deleted' : '',
+        ]),
+      ),
+    );
+    ctx.out.line(
+      `${plural(info.size, 'frame')} (source frames ${info.startFrame}-${info.stopFrame}, step ${info.frameStep}), ${info.deleted.length} deleted.`,
+    );
+    return EXIT.ok;
+  }
+  const missing = (wanted ?? []).filter((f) => f >= info.size);
+  if (missing.length)
+    throw usageError(
+      `Task #${tid} has frames 0-${info.size - 1}; ${missing.join(', ')} is not one of them.`,
+    );
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = resolve(o.output);
+  mkdirSync(dir, { recursive: true });
+  let saved = 0;
+  const skipped: number[] = [];
+  for (const f of frames) {
+    if (f.deleted) {
+      skipped.push(f.index);
+      continue;
+    }
+    const url = unwrap(await api.getFrame({ taskId: tid, frame: f.index, quality: o.quality }));
+    const comma = url.indexOf(',');
+    const mime = url.slice(5, url.indexOf(';'));
+    const file = join(dir, `frame_${String(f.index).padStart(6, '0')}${EXT[mime] ?? '.bin'}`);
+    writeFileSync(file, Buffer.from(url.slice(comma + 1), 'base64'));
+    saved++;
+    ctx.out.record({ type: 'frame-saved', frame: f.index, path: file }, () => null);
+  }
+  ctx.out.record(
+    { type: 'summary', saved, skippedDeleted: skipped },
+    () =>
+      `Saved ${plural(saved, 'frame')} of task #${tid} to ${dir}${skipped.length ? `; skipped ${plural(skipped.length, 'deleted frame')} (${skipped.join(', ')})` : ''}.`,
+  );
+  return EXIT.ok;
+}
