@@ -200,6 +200,46 @@ describe('task API views', () => {
     expect(JSON.parse(readFileSync(saved, 'utf8')).shapes).toHaveLength(2);
     await snap(page, 'annotations');
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('browses frames in a lazy grid, opens an original, marks deleted and restores', async () => {
+    const task = stack.cvat.admin.tasks().find((t) => t.name === 'street day 1');
+    const meta = () =>
+      call(stack.cvat, 'GET', `/api/tasks/${task?.id}/data/meta`).then((r) => r.json());
+    expect((await meta()).deleted_frames).toEqual([1]);
+    await page.getByRole('button', { name: 'Frames…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Frames of task/ });
+    await expectText(dialog.getByRole('status'), '3 frames');
+    await expectText(dialog.getByRole('status'), '1 deleted frame');
+    const grid = dialog.getByRole('listbox', { name: 'Frames' });
+    await grid.locator('img').nth(2).waitFor();
+    expect(await grid.locator('img').count()).toBe(3);
+    await expectText(grid, 'deleted');
+    await snap(page, 'frames-grid');
+
+    await grid.getByRole('button', { name: /^Open frame 2/ }).click();
+    const big = page.getByRole('dialog', { name: /^Frame 2:/ });
+    await big.getByRole('img', { name: 'Frame 2, original' }).waitFor();
+    await big.press('Escape');
+
+    await grid.getByLabel('Select frame 0').check();
+    await dialog.getByRole('button', { name: 'Mark deleted…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Mark frames deleted?' });
+    await expectText(confirm, 'Annotators will no longer see 1 frame: 0 (img-0.png)');
+    await snap(page, 'frames-delete-confirm');
+    await confirm.getByRole('button', { name: 'Mark deleted' }).click();
+    await expectText(dialog.getByRole('status'), '2 deleted frames');
+    expect((await meta()).deleted_frames).toEqual([0, 1]);
+
+    await grid.getByLabel('Select frame 1').check();
+    await dialog.getByRole('button', { name: 'Restore…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Restore frames?' })
+      .getByRole('button', { name: 'Restore' })
+      .click();
+    await expectText(dialog.getByRole('status'), '1 deleted frame');
+    expect((await meta()).deleted_frames).toEqual([0]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
     expect(problems).toEqual([]);
   });
 });

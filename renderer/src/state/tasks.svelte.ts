@@ -12,6 +12,7 @@ import type {
   Result,
   SyncBridge,
   TaskEdit,
+  TaskFrames,
   TaskLabel,
   TaskQuery,
   TaskStatus,
@@ -211,6 +212,25 @@ export class TasksState {
 
   pushAnnotations(req: PushAnnotationsRequest): Promise<Result<AnnotationCounts>> {
     return this.bridge.pushAnnotations(req);
+  }
+
+  taskFrames(taskId: number): Promise<Result<TaskFrames>> {
+    return this.bridge.getTaskFrames({ taskId });
+  }
+
+  frame(
+    taskId: number,
+    frame: number,
+    quality: 'compressed' | 'original',
+  ): Promise<Result<string>> {
+    return this.bridge.getFrame({ taskId, frame, quality });
+  }
+
+  setDeletedFrames(
+    taskId: number,
+    change: { delete?: number[]; restore?: number[] },
+  ): Promise<Result<TaskFrames>> {
+    return this.bridge.setDeletedFrames({ taskId, ...change });
   }
 
   verifyTask(taskId: number): Promise<Result<VerifyReport>> {
