@@ -254,6 +254,19 @@ export interface TaskFrames {
   frames: FrameInfo[];
 }
 
+/** GET …/validation_layout: ground-truth (validation) frames and honeypots of a task. */
+export interface ValidationLayoutInfo {
+  taskId: number;
+  /** null = no validation; 'gt' = a ground-truth job; 'gt_pool' = honeypots. */
+  mode: string | null;
+  framesPerJob: number | null;
+  validationFrames: number[];
+  disabledFrames: number[];
+  honeypotCount: number;
+  honeypotFrames: number[];
+  honeypotRealFrames: number[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sync folders
 
@@ -530,6 +543,13 @@ export interface SyncApi {
     delete?: number[];
     restore?: number[];
   }): Promise<Result<TaskFrames>>;
+  getValidationLayout(arg: { taskId: number }): Promise<Result<ValidationLayoutInfo>>;
+  /** PATCH …/validation_layout: new random honeypots, and/or validation frames to disable. */
+  updateValidationLayout(arg: {
+    taskId: number;
+    shuffleHoneypots?: boolean;
+    disableFrames?: number[];
+  }): Promise<Result<ValidationLayoutInfo>>;
   /** Checks the JSON against CVAT's schema, then sends it; answers what CVAT applied. */
   pushAnnotations(arg: PushAnnotationsRequest): Promise<Result<AnnotationCounts>>;
 
@@ -594,6 +614,8 @@ export const METHOD_NAMES = [
   'getTaskFrames',
   'getFrame',
   'setDeletedFrames',
+  'getValidationLayout',
+  'updateValidationLayout',
   'listFolders',
   'addFolder',
   'updateFolder',

@@ -17,6 +17,7 @@ import {
   annotationsPush,
   tasksEdit,
   tasksFrames,
+  tasksValidation,
   verifyCommand,
 } from './commands/task-api.js';
 import type { EditFlags, FramesFlags } from './commands/task-api.js';
@@ -398,6 +399,26 @@ and step applied), name, size and whether they are deleted.\n` +
         ]),
     )
     .action(action((ctx, id: string, o: FramesFlags) => tasksFrames(ctx, id, o)));
+  addGlobalOptions(tasks.command('validation'))
+    .description(
+      "show a task's ground-truth frames and honeypots; re-draw honeypots, disable frames",
+    )
+    .argument('<id>', 'task id')
+    .option('--shuffle-honeypots', 'pick new random validation frames for the honeypots')
+    .option('--disable-frames <list>', 'exclude these validation frames, e.g. 4,5,8')
+    .addHelpText(
+      'after',
+      examples([
+        'cvat-sync tasks validation 12',
+        'cvat-sync tasks validation 12 --shuffle-honeypots',
+        'cvat-sync tasks validation 12 --disable-frames 4,5',
+      ]),
+    )
+    .action(
+      action((ctx, id: string, o: { shuffleHoneypots?: boolean; disableFrames?: string }) =>
+        tasksValidation(ctx, id, o),
+      ),
+    );
   addGlobalOptions(tasks.command('rm'))
     .description('delete tasks on the server')
     .argument('<id...>', 'task ids')

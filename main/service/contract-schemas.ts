@@ -257,6 +257,14 @@ export const METHOD_SCHEMAS = {
       restore: z.array(z.int().min(0)).max(100_000).optional(),
     })
     .refine((a) => (a.delete?.length ?? 0) + (a.restore?.length ?? 0) > 0, 'nothing to change'),
+  getValidationLayout: z.strictObject({ taskId: id }),
+  updateValidationLayout: z
+    .strictObject({
+      taskId: id,
+      shuffleHoneypots: z.boolean().optional(),
+      disableFrames: z.array(z.int().min(0)).max(100_000).optional(),
+    })
+    .refine((a) => a.shuffleHoneypots || (a.disableFrames?.length ?? 0) > 0, 'nothing to change'),
   pullAnnotations: z.strictObject({ taskId: id, path: path.nullable().optional() }),
   pushAnnotations: z
     .strictObject({

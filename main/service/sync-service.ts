@@ -33,6 +33,7 @@ import type {
   TaskQuery,
   TaskSummary,
   UserSummary,
+  ValidationLayoutInfo,
   VerifyReport,
   Transfer,
   TransferQuery,
@@ -62,6 +63,7 @@ import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js
 import { verifyFolder } from '../engine/verify/verify.js';
 import { pullAnnotations, pushAnnotations } from './annotations.js';
 import { changeDeletedFrames, frameDataUrl, taskFrames } from './task-frames.js';
+import { updateValidationLayout, validationLayout } from './validation.js';
 import type { AdoptDecision } from '../engine/planner/adopter.js';
 import type { BatchRow } from '../journal/batch-repo.js';
 import type { TransferService } from './transfer-service.js';
@@ -446,6 +448,24 @@ export class SyncServiceImpl implements SyncService {
         taskId: arg.taskId,
       });
       this.tasksChanged([arg.taskId]);
+      return r;
+    });
+  }
+
+  getValidationLayout(arg: { taskId: number }): Promise<Result<ValidationLayoutInfo>> {
+    return this.run('get validation layout', () => validationLayout(this.api(), arg.taskId));
+  }
+
+  updateValidationLayout(arg: {
+    taskId: number;
+    shuffleHoneypots?: boolean;
+    disableFrames?: number[];
+  }): Promise<Result<ValidationLayoutInfo>> {
+    return this.run('update validation layout', async () => {
+      const r = await updateValidationLayout(this.api(), arg);
+      this.record('info', 'validation', `Updated the validation layout of task #${arg.taskId}.`, {
+        taskId: arg.taskId,
+      });
       return r;
     });
   }

@@ -34,6 +34,7 @@ import type {
   TaskQuery,
   TaskSummary,
   UserSummary,
+  ValidationLayoutInfo,
   VerifyReport,
   Transfer,
   TransferQuery,
@@ -498,6 +499,40 @@ export class FakeBridge implements SyncBridge {
         frames: set.frames.map((f) => ({ ...f, deleted: deleted.has(f.index) })),
       };
       this.frameSets[arg.taskId] = next;
+      return next;
+    });
+  }
+
+  layouts: Record<number, ValidationLayoutInfo> = {};
+
+  getValidationLayout(arg: { taskId: number }) {
+    return this.#answer(
+      'getValidationLayout',
+      arg,
+      (): ValidationLayoutInfo =>
+        this.layouts[arg.taskId] ?? {
+          taskId: arg.taskId,
+          mode: null,
+          framesPerJob: null,
+          validationFrames: [],
+          disabledFrames: [],
+          honeypotCount: 0,
+          honeypotFrames: [],
+          honeypotRealFrames: [],
+        },
+    );
+  }
+
+  updateValidationLayout(arg: {
+    taskId: number;
+    shuffleHoneypots?: boolean;
+    disableFrames?: number[];
+  }) {
+    return this.#answer('updateValidationLayout', arg, () => {
+      const l = this.layouts[arg.taskId];
+      if (!l) return failure('no-validation', `Task #${arg.taskId} has no validation set up.`);
+      const next = { ...l, disabledFrames: [...l.disabledFrames, ...(arg.disableFrames ?? [])] };
+      this.layouts[arg.taskId] = next;
       return next;
     });
   }

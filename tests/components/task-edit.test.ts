@@ -148,3 +148,25 @@ describe('verifying a task', () => {
     expect(within(list).getAllByRole('option')).toHaveLength(3);
   });
 });
+
+describe('validation layout in the task details', () => {
+  it('shows ground-truth frames and honeypots, and re-draws honeypots', async () => {
+    const fake = signedIn();
+    fake.layouts[1] = {
+      taskId: 1,
+      mode: 'gt_pool',
+      framesPerJob: 2,
+      validationFrames: [8, 9],
+      disabledFrames: [9],
+      honeypotCount: 3,
+      honeypotFrames: [2, 5, 7],
+      honeypotRealFrames: [8, 8, 9],
+    };
+    await openTask(fake);
+    const cell = await screen.findByLabelText('Validation');
+    await waitFor(() => expect(cell).toHaveTextContent('GT frames 8, 9 (1 disabled)'));
+    expect(cell).toHaveTextContent('3 honeypots at frames 2, 5, 7');
+    await userEvent.click(within(cell).getByRole('button', { name: 'Shuffle honeypots' }));
+    expect(fake.callsOf('updateValidationLayout')).toEqual([{ taskId: 1, shuffleHoneypots: true }]);
+  });
+});

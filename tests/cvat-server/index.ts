@@ -15,6 +15,7 @@ import { registerOrgRoutes } from './orgs.js';
 import { registerTaskRoutes } from './tasks.js';
 import { registerTaskDataRoutes } from './task-data.js';
 import { registerAnnotationEditRoutes } from './annotations-edit.js';
+import { registerValidationLayoutRoutes } from './validation-layout.js';
 import { registerJobDataRoutes } from './job-data.js';
 import { Tus } from './tus.js';
 import { Requests } from './requests.js';
@@ -93,6 +94,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   registerTaskRoutes(core, router, requests);
   registerTaskDataRoutes(core, router);
   registerAnnotationEditRoutes(core, router);
+  registerValidationLayoutRoutes(core, router);
   registerJobDataRoutes(core, router);
   new DataUpload(core, tus, requests).register(router);
   exportsApi.register(router);

@@ -344,3 +344,42 @@ export async function tasksFrames(ctx: CliContext, id: string, o: FramesFlags): 
   );
   return EXIT.ok;
 }
+
+export async function tasksValidation(
+  ctx: CliContext,
+  id: string,
+  o: { shuffleHoneypots?: boolean; disableFrames?: string },
+): Promise<ExitCode> {
+  const tid = taskId(id);
+  const { parseFrameList } = await import('../../service/task-frames.js');
+  let disable: number[] = [];
+  try {
+    disable = o.disableFrames === undefined ? [] : parseFrameList(o.disableFrames);
+  } catch (e) {
+    throw usageError(`--disable-frames: ${(e as Error).message}`);
+  }
+  const client = await ctx.client({ write: false, requireAuth: true });
+  const api = client.api;
+  const v =
+    o.shuffleHoneypots || disable.length
+      ? unwrap(
+          await api.updateValidationLayout({
+            taskId: tid,
+            ...(o.shuffleHoneypots ? { shuffleHoneypots: true } : {}),
+            ...(disable.length ? { disableFrames: disable } : {}),
+          }),
+        )
+      : unwrap(await api.getValidationLayout({ taskId: tid }));
+  const frames = (xs: number[]) => (xs.length ? xs.join(', ') : 'none');
+  ctx.out.record({ type: 'validation', ...v }, () =>
+    v.mode === null
+      ? `Task #${tid} has no validation (no ground truth, no honeypots).`
+      : [
+          `Task #${tid}: validation mode ${v.mode}${v.framesPerJob !== null ? `, ${plural(v.framesPerJob, 'frame')} per job` : ''}`,
+          `  ground-truth frames: ${frames(v.validationFrames)}`,
+          `  disabled: ${frames(v.disabledFrames)}`,
+          `  honeypots: ${v.honeypotCount}${v.honeypotFrames.length ? ` (${v.honeypotFrames.map((f, i) => `${f}→${v.honeypotRealFrames[i] ?? '?'}`).join(', ')})` : ''}`,
+        ].join('\n'),
+  );
+  return EXIT.ok;
+}

@@ -52,6 +52,8 @@ const methodNames: typeof METHOD_NAMES = [
   'getTaskFrames',
   'getFrame',
   'setDeletedFrames',
+  'getValidationLayout',
+  'updateValidationLayout',
   'listFolders',
   'addFolder',
   'updateFolder',

@@ -19,6 +19,7 @@ import type {
   TaskSummary,
   Transfer,
   UserSummary,
+  ValidationLayoutInfo,
   VerifyReport,
 } from '../../../preload/contract.js';
 
@@ -231,6 +232,14 @@ export class TasksState {
     change: { delete?: number[]; restore?: number[] },
   ): Promise<Result<TaskFrames>> {
     return this.bridge.setDeletedFrames({ taskId, ...change });
+  }
+
+  validationLayout(taskId: number): Promise<Result<ValidationLayoutInfo>> {
+    return this.bridge.getValidationLayout({ taskId });
+  }
+
+  shuffleHoneypots(taskId: number): Promise<Result<ValidationLayoutInfo>> {
+    return this.bridge.updateValidationLayout({ taskId, shuffleHoneypots: true });
   }
 
   verifyTask(taskId: number): Promise<Result<VerifyReport>> {

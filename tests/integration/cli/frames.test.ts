@@ -83,3 +83,29 @@ describe('cvat-sync tasks frames', () => {
     expect(bad.stderr).toContain('has frames 0-2');
   });
 });
+
+describe('cvat-sync tasks validation', () => {
+  it('shows a task without validation, and refuses to re-draw honeypots without sending a PATCH', async () => {
+    const raw = await call(server, 'GET', `/api/tasks/${task}/validation_layout`);
+    expect(raw.json()).toEqual({ mode: null });
+    const show = await runCli(['tasks', 'validation', String(task)], { env });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`Task #${task} has no validation`);
+    const from = server.faults.stats().log.length;
+    const shuffle = await runCli(['tasks', 'validation', String(task), '--shuffle-honeypots'], {
+      env,
+    });
+    expect(shuffle.code).toBe(1);
+    expect(shuffle.stderr).toContain(`Task #${task} has no validation set up`);
+    const sent = server.faults
+      .stats()
+      .log.slice(from)
+      .filter((l) => l.method === 'PATCH');
+    expect(sent).toEqual([]);
+    // What CVAT itself answers to that PATCH (views.py returns the ValidationError): a 500.
+    const patched = await call(server, 'PATCH', `/api/tasks/${task}/validation_layout`, {
+      body: { frame_selection_method: 'random_uniform' },
+    });
+    expect(patched.status).toBe(500);
+  });
+});
