@@ -12,12 +12,18 @@ const fixture = resolve(repoRoot, '..', 'shared', 'cvat', 'fixtures', '2.73.0', 
 
 describe('annotation file schema', () => {
   it("accepts every job and task answer of CVAT's fixtures", () => {
-    const all = JSON.parse(readFileSync(fixture, 'utf8')) as Record<string, Record<string, unknown>>;
+    const all = JSON.parse(readFileSync(fixture, 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     let n = 0;
     for (const [kind, byId] of Object.entries(all)) {
       for (const [id, data] of Object.entries(byId)) {
         const r = labeledDataSchema.safeParse(data);
-        expect(r.success, `${kind} ${id}: ${r.success ? '' : JSON.stringify(r.error.issues[0])}`).toBe(true);
+        expect(
+          r.success,
+          `${kind} ${id}: ${r.success ? '' : JSON.stringify(r.error.issues[0])}`,
+        ).toBe(true);
         n++;
       }
     }
@@ -27,13 +33,23 @@ describe('annotation file schema', () => {
   it('names the offending field of a bad file, before anything is sent', () => {
     expect(() =>
       parseAnnotationsFile(
-        JSON.stringify({ shapes: [{ frame: 0, label_id: 1, type: 'rectangle', points: [1] }, { frame: 0, label_id: 1, type: 'box' }] }),
+        JSON.stringify({
+          shapes: [
+            { frame: 0, label_id: 1, type: 'rectangle', points: [1] },
+            { frame: 0, label_id: 1, type: 'box' },
+          ],
+        }),
         'pre.json',
       ),
     ).toThrow(/pre\.json: shapes\[1\]\.type/);
-    expect(() => parseAnnotationsFile('{"shapes": [', 'broken.json')).toThrow(/broken\.json is not JSON/);
+    expect(() => parseAnnotationsFile('{"shapes": [', 'broken.json')).toThrow(
+      /broken\.json is not JSON/,
+    );
     expect(() => parseAnnotationsFile(JSON.stringify({ boxes: [] }), 'x.json')).toThrow(/boxes/);
-    const ok = parseAnnotationsFile(JSON.stringify({ tags: [{ frame: 2, label_id: 3 }] }), 'ok.json');
+    const ok = parseAnnotationsFile(
+      JSON.stringify({ tags: [{ frame: 2, label_id: 3 }] }),
+      'ok.json',
+    );
     expect(ok.tags).toEqual([{ frame: 2, label_id: 3 }]);
   });
 });
