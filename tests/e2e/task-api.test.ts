@@ -161,6 +161,17 @@ describe('task API views', () => {
     );
     await snap(page, 'verify-folder');
     await folderDialog.getByRole('button', { name: 'Close' }).click();
+
+    // The folder editor offers the rebuild choice (adopt existing tasks).
+    await page
+      .getByRole('listitem', { name: `Folder ${photos}` })
+      .getByRole('button', { name: 'Edit rule…' })
+      .click();
+    const editor = page.getByRole('dialog', { name: /sync folder/i });
+    await editor.getByLabel(/Recognise\s+existing\s+tasks/).check();
+    await editor.getByText('uploaded only if you retry it').waitFor();
+    await snap(page, 'folder-editor-adopt');
+    await editor.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('uploads a JSON annotation file with a mode and downloads the annotations', async () => {
