@@ -12,6 +12,9 @@ import { errorInfo, isSyncError } from '../../core/errors.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';
 import type { DataMeta, CvatTaskApi } from '../../cvat/task-calls.js';
 import type { BatchFileRow, BatchRow } from '../../journal/batch-repo.js';
+import { open } from 'node:fs/promises';
+import { imageDimensions } from '../../core/image-size.js';
+import type { Dimensions } from '../../core/image-size.js';
 import { walkRule } from '../planner/preview.js';
 
 export interface VerifySource {
@@ -137,6 +140,22 @@ async function verifyTask(
       }
       claimed.add(i);
       const fr = meta.frames[i];
+      // Where CVAT reports a size, the file on disk must have it: else it is not this file.
+      const disk = fr?.width !== undefined ? await diskSize(f.absPath) : null;
+      if (disk && fr && (disk.width !== fr.width || disk.height !== fr.height)) {
+        out.push({
+          ...entry(
+            f.relPath,
+            'missing',
+            taskId,
+            `frame ${i} in CVAT is ${fr.width}×${fr.height}; the file on disk is ${disk.width}×${disk.height}`,
+          ),
+          frame: i,
+          width: fr.width ?? null,
+          height: fr.height ?? null,
+        });
+        continue;
+      }
       const e: VerifyEntry = {
         ...entry(
           f.relPath,
@@ -169,6 +188,22 @@ async function verifyTask(
   result.missing = out.filter((e) => e.state === 'missing').length;
   result.foreign = out.filter((e) => e.state === 'foreign').length;
   return { task: result, entries: out };
+}
+
+/** The file's image size from its header; null when unreadable or not an image we parse. */
+async function diskSize(path: string): Promise<Dimensions | null> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = new Uint8Array(65_536);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return imageDimensions(buf.subarray(0, bytesRead));
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 function entry(

@@ -1,5 +1,5 @@
 // `cvat-sync verify` and `cvat-sync tasks edit` as child processes against the test server.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,19 @@ describe('cvat-sync verify', () => {
     expect(late).toMatchObject({ state: 'not-uploaded', taskId: null });
     expect(r.files.filter((x) => x.state === 'in-cvat')).toHaveLength(5);
     rmSync(join(photos(), 'day2', 'late.png'));
+  });
+
+  it('reports a file whose image size differs from the frame CVAT holds as missing', async () => {
+    const path = join(photos(), 'day2', 'img-0.png');
+    const before = readFileSync(path);
+    writeFileSync(path, makePng(64, 48, 5));
+    const r = await verify();
+    expect(r.code).toBe(1);
+    const changed = r.files.find((x) => x.path === 'day2/img-0.png');
+    expect(changed?.state).toBe('missing');
+    expect(changed?.detail).toContain('in CVAT is 30×20; the file on disk is 64×48');
+    writeFileSync(path, before);
+    expect((await verify()).code).toBe(0);
   });
 
   it('refuses a folder this app never synced, with a hint (exit 1)', async () => {
