@@ -70,11 +70,14 @@ CVAT Sync demo
   sync folder               ${photos}
                             street/ (12 images), park/ (8 images), clips/walk.mp4
 
-Open the UI: ${daemon.url}
+Open the UI: ${daemon.signInLink()}
+  (the link signs one browser in, within a minute: press Enter here for a new one)
 
 Watch the tasks appear (Tasks, Transfers), export one (Export…), browse its frames (Frames…),
 and drop more images into the folder to see them synced. Ctrl-C stops and removes everything.
 `);
+process.stdin.on('data', () => console.log(`Open the UI: ${daemon.signInLink()}`));
+process.stdin.on('error', () => undefined);
 
 let stopping = false;
 const stop = (): void => {

@@ -69,7 +69,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(30_000);
   problems = collectPageProblems(page);
-  await page.goto(stack.daemon.url);
+  await page.goto(stack.daemon.signInLink());
 });
 
 afterAll(async () => {
@@ -107,7 +107,8 @@ describe('task API views', () => {
       body: { name: 'Cars only', labels: [{ name: 'car' }] },
     });
     expect(p.status).toBe(201);
-    await page.reload();
+    // A fresh sign-in loads the lookups (projects) again.
+    await page.goto(stack.daemon.signInLink());
     await go('Tasks');
     await page
       .getByRole('listbox', { name: 'Tasks' })

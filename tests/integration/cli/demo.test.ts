@@ -11,7 +11,7 @@ describe('npm run demo', () => {
   it('prints the UI URL and syncs the sample images and video into the test server', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo.ts')], {
       cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -21,8 +21,15 @@ describe('npm run demo', () => {
         await new Promise((r) => setTimeout(r, 100));
       const ui = /Open the UI: (\S+)/.exec(out)?.[1];
       const cvat = /test server\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      expect(ui, out).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      expect(ui, out).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?code=/);
       expect((await fetch(ui as string)).status).toBe(200);
+      // Enter prints a fresh single-use link.
+      child.stdin.write('\n');
+      for (let i = 0; i < 100 && (out.match(/Open the UI:/g) ?? []).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const links = [...out.matchAll(/Open the UI: (\S+)/g)].map((m) => m[1]);
+      expect(links).toHaveLength(2);
+      expect(links[1]).not.toBe(links[0]);
       const auth = `Basic ${Buffer.from('alice:alice-pass').toString('base64')}`;
       let tasks: Array<{ name: string; size: number }> = [];
       for (let i = 0; i < 600; i++) {
