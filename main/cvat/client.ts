@@ -28,6 +28,7 @@ import type {
   TaskCreateSpec,
   TaskCreationStatus,
   TransferCallbacks,
+  BulkCallbacks,
   TusTarget,
   TusUploadOptions,
   TusUploadResult,
@@ -419,7 +420,7 @@ export class CvatClient implements CvatApi {
   async uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options: TransferCallbacks & { imageQuality?: number } = {},
+    options: BulkCallbacks & { imageQuality?: number } = {},
   ): Promise<void> {
     const operation = `upload ${files.length} files`;
     // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
@@ -445,6 +446,7 @@ export class CvatClient implements CvatApi {
               onChunk: touch,
             },
           ),
+        ...(options.onBodySent ? { onSent: options.onBodySent } : {}),
       },
       retry: false,
       ...sig(options.signal),
