@@ -10,6 +10,8 @@ import type { Faults, ScriptedFault } from './faults.js';
 import type { Auth } from './auth.js';
 import type { Exports } from './exports.js';
 import { mediaPath } from './tus.js';
+import { ledgerOf } from './ledger.js';
+import type { Ledger } from './ledger.js';
 import { taskStatus } from './views.js';
 import { parseLabels } from './validate.js';
 
@@ -50,6 +52,8 @@ export interface AdminApi {
   advanceTime(ms: number): void;
   addSyntheticResult(taskId: number, sizeBytes: number): { rqId: string; resultUrl: string };
   requests(): unknown[];
+  /** Tasks created and deleted, and file bytes received per task and file (re-sent ones too). */
+  ledger(): Ledger;
   uploads(): Array<{
     id: string;
     filename: string;
@@ -244,6 +248,10 @@ export class Admin implements AdminApi {
     return structuredClone(this.core.state.requests);
   }
 
+  ledger(): Ledger {
+    return structuredClone(ledgerOf(this.core));
+  }
+
   uploads(): Array<{
     id: string;
     filename: string;
@@ -284,6 +292,7 @@ export class Admin implements AdminApi {
     if (ctx.method === 'GET' && (m = /^\/tasks\/(\d+)\/files$/.exec(p)))
       return send(this.taskFiles(num(m)));
     if (ctx.method === 'GET' && p === '/requests') return send(this.requests());
+    if (ctx.method === 'GET' && p === '/ledger') return send(this.ledger());
     if (ctx.method === 'GET' && p === '/uploads') return send(this.uploads());
     if (ctx.method === 'GET' && p === '/faults/stats') return send(this.faults.stats());
     if (ctx.method === 'POST') {

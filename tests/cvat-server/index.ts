@@ -25,7 +25,13 @@ import type { FaultController } from './faults.js';
 import { Admin } from './admin.js';
 import type { AdminApi, TestUser } from './admin.js';
 
-export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
+export type {
+  FaultController,
+  FaultSettings,
+  ScriptedFault,
+  FaultStats,
+  WireEvent,
+} from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
