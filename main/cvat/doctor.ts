@@ -177,7 +177,6 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
     ];
   }
   const username = readField(self.body, 'username') ?? '?';
-  findings.push(resultHostFinding(server, readField(self.body, 'url')));
   let readOnly = false;
   if (options.auth.kind === 'token') {
     const info = await probe.send('GET', '/api/auth/access_tokens/self').catch(() => null);
@@ -194,6 +193,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
       ? { fix: 'Create a personal access token without "read only" and sign in with it.' }
       : {}),
   });
+  findings.push(resultHostFinding(server, readField(self.body, 'url')));
 
   const org = options.org ?? null;
   if (org) {
