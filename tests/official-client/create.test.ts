@@ -21,7 +21,7 @@ import {
   writeBigVideo,
   writeImages,
 } from './harness.js';
-import { dataRequests, effectiveFinish } from './wire.js';
+import { dataRequests, effectiveFinish, tusMetadata } from './wire.js';
 
 const LABELS = [{ name: 'car' }, { name: 'person' }];
 const POLL = ['--completion_verification_period', '0.1'];
@@ -296,15 +296,3 @@ describe('the same choices reach the server the same way', () => {
     expect(effectiveFinish(b.finishes[0]!)).toEqual(effectiveFinish(a.finishes[0]!));
   });
 });
-
-function tusMetadata(header: string): Record<string, string> {
-  return Object.fromEntries(
-    header
-      .split(',')
-      .filter(Boolean)
-      .map((pair) => {
-        const [k = '', v = ''] = pair.trim().split(' ');
-        return [k, Buffer.from(v, 'base64').toString('utf8')];
-      }),
-  );
-}
