@@ -292,6 +292,20 @@ describe('the same choices reach the server the same way', () => {
       a.tusCreates.map((c) => meta(c).filename),
     );
     expect(b.tusCreates.map((c) => c.headers['tus-resumable'])).toEqual(['1.0.0']);
+    // Every PATCH: the same TUS headers, starting where the previous one ended. The chunk size
+    // differs and may (cvat-sdk: 10 MiB; ours: the chunk-size setting, ≤ 100 MiB for CVAT < 2.55).
+    for (const w of [a, b]) {
+      let offset = 0;
+      for (const p of w.patches) {
+        expect([p.headers['content-type'], p.headers['tus-resumable']]).toEqual([
+          'application/offset+octet-stream',
+          '1.0.0',
+        ]);
+        expect(p.headers['upload-offset']).toBe(String(offset));
+        offset += p.bytesIn;
+      }
+      expect(offset).toBe(video.size);
+    }
     expect(b.finishes).toHaveLength(1);
     expect(effectiveFinish(b.finishes[0]!)).toEqual(effectiveFinish(a.finishes[0]!));
   });
