@@ -512,3 +512,8 @@ export const IPC_EVENT_CHANNEL = 'cvat-sync:event';
 /** Daemon HTTP transport: POST {RPC_PATH}/{method} with the argument as JSON; SSE at EVENTS_PATH. */
 export const RPC_PATH = '/rpc';
 export const EVENTS_PATH = '/events';
+/**
+ * The web GUI is opened with a single-use sign-in code (/?code=…), never with the token: the page
+ * POSTs {"code"} here and gets {"token"} back. A code is valid once, for about a minute.
+ */
+export const SESSION_PATH = '/session';

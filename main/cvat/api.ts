@@ -176,7 +176,7 @@ export interface CvatRequest {
   result_id: number | null;
 }
 
-/** Upload-Finish options (PROTOCOL.md §4.5). image_quality is always sent. */
+/** Upload-Finish options (PROTOCOL.md §4.5). image_quality is always sent; use_cache defaults to true. */
 export interface DataRequest {
   image_quality: number;
   use_zip_chunks?: boolean;
@@ -294,8 +294,15 @@ export interface CvatApi {
   // Flow A: create a task and attach media
   uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void>;
   tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
-  /** One Upload-Multiple request with these files (client_files[i]). */
-  uploadMultiple(taskId: number, files: UploadFile[], options?: TransferCallbacks): Promise<void>;
+  /**
+   * One Upload-Multiple request with these files (client_files[i]) and `image_quality`, which
+   * CVAT before 2.65 requires in every such request (default 70).
+   */
+  uploadMultiple(
+    taskId: number,
+    files: UploadFile[],
+    options?: TransferCallbacks & { imageQuality?: number },
+  ): Promise<void>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
 

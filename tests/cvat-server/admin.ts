@@ -12,7 +12,7 @@ import type { Exports } from './exports.js';
 import type { Recorder, RecordedRequest } from './recorder.js';
 import { mediaPath } from './tus.js';
 import { taskStatus } from './views.js';
-import { parseLabels, defaultStorage } from './validate.js';
+import { parseLabels } from './validate.js';
 
 export interface TestUser {
   id: number;
@@ -226,8 +226,9 @@ export class Admin implements AdminApi {
       labels: parsed.labels ?? [],
       createdDate: now,
       updatedDate: now,
-      sourceStorage: defaultStorage(core),
-      targetStorage: defaultStorage(core),
+      // As POST /api/projects without storages: none (serializers.py _configure_related_storages).
+      sourceStorage: null,
+      targetStorage: null,
     });
     this.save();
     return { id };

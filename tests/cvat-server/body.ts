@@ -62,6 +62,8 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
     parser = busboy({
       headers: ctx.req.headers,
       preservePath: true,
+      // Django's MultiPartParser decodes part headers as UTF-8 (busboy's default is Latin-1).
+      defParamCharset: 'utf8',
       limits: { fieldSize: 16 * 1024 * 1024 },
     });
   } catch {

@@ -15,11 +15,12 @@ import type { Tus } from './tus.js';
 import { UPLOAD_ID, exists, mediaPath, nameAllowed } from './tus.js';
 import type { TaskRec } from './store.js';
 import type { Errors } from './validate.js';
-import { bool, choice, int, str } from './validate.js';
+import { bool, choice, int, required, str } from './validate.js';
 import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
 import { taskAccess } from './tasks.js';
+import { DATA_DEFAULT_QUALITY } from './views.js';
 
 export const SORTING = ['lexicographical', 'natural', 'predefined', 'random'];
 
@@ -92,6 +93,7 @@ function stringList(
 /** DataSerializer validation. Returns the worker's parameters or throws a 400 field-error body. */
 export function validateDataRequest(core: Core, body: Record<string, unknown>): CreateParams {
   const e: Errors = {};
+  if (core.imageQualityRequired && body.image_quality === undefined) e.image_quality = [required];
   const imageQuality = int(e, body, 'image_quality', {
     min: core.atLeast('2.65') ? 1 : 0,
     max: 100,
@@ -189,19 +191,22 @@ export class DataUpload {
     router.add(['POST', 'OPTIONS'], /^\/api\/tasks\/(?<id>\d+)\/data\/?$/, async (ctx) => {
       const task = taskAccess(this.core, ctx, Number(ctx.params.id));
       if (!task.data) {
+        // CVAT's TaskViewSet.data: the first POST creates `Data.objects.create()`, i.e. the
+        // model defaults of engine/models.py Data (size 0, image_quality 50, chunk_size null,
+        // both chunk types imageset); the task shows them until processing fills them in.
         task.data = {
           id: this.core.store.nextId('data'),
           clientFiles: [],
           size: 0,
-          imageQuality: null,
+          imageQuality: DATA_DEFAULT_QUALITY,
           chunkSize: null,
           startFrame: 0,
           stopFrame: 0,
           frameFilter: '',
           sortingMethod: 'lexicographical',
           mediaType: '',
-          originalChunkType: '',
-          compressedChunkType: '',
+          originalChunkType: 'imageset',
+          compressedChunkType: 'imageset',
           frames: [],
         };
         await mkdir(this.core.store.taskUploadDir(task.id), { recursive: true });
@@ -353,7 +358,7 @@ export class DataUpload {
       await ctx.sendJson(409, { rq_id: rqId });
       return;
     }
-    data.imageQuality = params.imageQuality;
+    data.imageQuality = params.imageQuality ?? data.imageQuality; // absent: the record keeps its own
     data.sortingMethod = params.sortingMethod;
     data.frameFilter = params.frameFilter;
     data.startFrame = params.startFrame;

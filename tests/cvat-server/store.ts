@@ -95,7 +95,7 @@ export interface Shape {
 
 export interface Annotations {
   version: number;
-  tags: Array<{ frame: number; label_id: number; attributes?: unknown[] }>;
+  tags: Array<{ id?: number; frame: number; label_id: number; attributes?: unknown[] }>;
   shapes: Shape[];
   tracks: unknown[];
 }
@@ -110,8 +110,9 @@ export interface ProjectRec {
   labels: LabelRec[];
   createdDate: number;
   updatedDate: number;
-  sourceStorage: StorageRec;
-  targetStorage: StorageRec;
+  /** null unless set at creation (CVAT's serializers.py `_configure_related_storages`). */
+  sourceStorage: StorageRec | null;
+  targetStorage: StorageRec | null;
 }
 
 export interface FrameRec {
@@ -153,11 +154,12 @@ export interface TaskRec {
   labels: LabelRec[];
   createdDate: number;
   updatedDate: number;
-  sourceStorage: StorageRec;
-  targetStorage: StorageRec;
+  /** null unless set at creation (CVAT's serializers.py `_configure_related_storages`). */
+  sourceStorage: StorageRec | null;
+  targetStorage: StorageRec | null;
   data: DataRec | null;
   mode: '' | 'annotation' | 'interpolation';
-  dimension: '' | '2d' | '3d';
+  dimension: '' | '1d' | '2d' | '3d';
   annotations: Annotations;
 }
 

@@ -99,7 +99,7 @@ beforeAll(async () => {
       body: JSON.stringify({ ok: true, value: PIXEL }),
     }),
   );
-  await page.goto(stack.daemon.url);
+  await page.goto(stack.daemon.signInLink());
 });
 
 afterAll(async () => {

@@ -385,6 +385,7 @@ export class BatchRunner {
         {
           signal: this.signal,
           throttle: this.d.throttle,
+          imageQuality: b.data.image_quality ?? 70,
           onProgress: (done) => this.d.hooks.progress(b, before.bytes + done, before.files),
         },
       );
