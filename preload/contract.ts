@@ -287,10 +287,23 @@ export interface Transfer {
   error: ContractError | null;
   attempts: number;
   nextAttemptAt: number | null;
+  /** Uploads: what recovering from interruptions cost (absent for other kinds). */
+  recovery?: TransferRecovery;
   /** Local file written by a download. */
   destination: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface TransferRecovery {
+  /** Requests sent again into the same task (they had been cut before CVAT could act). */
+  resends: number;
+  resentBytes: number;
+  /** Answers lost after a whole request went out (each settled by sending it again). */
+  ambiguousEvents: number;
+  /** Tasks deleted because their state could not be known, and fresh starts made. */
+  discardedTasks: number;
+  restarts: number;
 }
 
 export interface TransferQuery {

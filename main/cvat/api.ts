@@ -211,6 +211,14 @@ export interface TransferCallbacks {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
+export interface BulkCallbacks extends TransferCallbacks {
+  /**
+   * The last byte of the body was handed to the network. Until then the server cannot have the
+   * whole body, and CVAT acts on no request whose body did not arrive whole (PROTOCOL.md §4.3).
+   */
+  onBodySent?: () => void;
+}
+
 /** Where a TUS upload goes. */
 export type TusTarget =
   | { kind: 'task-data'; taskId: number }
@@ -232,6 +240,12 @@ export interface TusUploadOptions extends TransferCallbacks {
   onCreated?: (location: string, uploadFilename: string) => void | Promise<void>;
   /** Called after each acknowledged PATCH with the server's offset. */
   onOffset?: (offset: number) => void | Promise<void>;
+  /**
+   * Adapts the chunk size as the upload goes: called before the first chunk ('start'), after
+   * each acknowledged chunk (its bytes and duration) and after each failed one ('trouble');
+   * returns the size of the next chunk, never used above `chunkSize` (the maximum).
+   */
+  adaptChunk?: (event: { bytes: number; ms: number } | 'start' | 'trouble') => number;
 }
 
 export interface TusUploadResult {
@@ -301,7 +315,7 @@ export interface CvatApi {
   uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options?: TransferCallbacks & { imageQuality?: number },
+    options?: BulkCallbacks & { imageQuality?: number },
   ): Promise<void>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;

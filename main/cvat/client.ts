@@ -28,6 +28,7 @@ import type {
   TaskCreateSpec,
   TaskCreationStatus,
   TransferCallbacks,
+  BulkCallbacks,
   TusTarget,
   TusUploadOptions,
   TusUploadResult,
@@ -414,7 +415,7 @@ export class CvatClient implements CvatApi {
   async uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options: TransferCallbacks & { imageQuality?: number } = {},
+    options: BulkCallbacks & { imageQuality?: number } = {},
   ): Promise<void> {
     const operation = `upload ${files.length} files`;
     // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
@@ -440,6 +441,7 @@ export class CvatClient implements CvatApi {
               onChunk: touch,
             },
           ),
+        ...(options.onBodySent ? { onSent: options.onBodySent } : {}),
       },
       retry: false,
       ...sig(options.signal),

@@ -132,6 +132,9 @@ export async function tusUpload(
     onFileChanged: (expected, got) => stop(fileChanged(operation, file.path, expected, got)),
   });
 
+  let chunkStarted = transport.options.clock.now();
+  const nextChunk = (event: Parameters<NonNullable<TusUploadOptions['adaptChunk']>>[0]): number =>
+    options.adaptChunk ? Math.max(1, Math.min(chunkSize, options.adaptChunk(event))) : chunkSize;
   return new Promise<TusUploadResult>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void): void => {
@@ -150,7 +153,7 @@ export async function tusUpload(
       endpoint,
       uploadUrl: options.resumeUrl ?? null,
       metadata: { filename: file.name, filetype: mimeTypeOf(file.name) },
-      chunkSize,
+      chunkSize: nextChunk('start'),
       parallelUploads: 1, // CVAT has no concatenation extension
       storeFingerprintForResuming: false, // the journal keeps the Location (onCreated)
       removeFingerprintOnSuccess: false,
@@ -169,6 +172,10 @@ export async function tusUpload(
       },
       onShouldRetry: (err, attempt, opts) => {
         if (state.stop || settled || signal?.aborted) return false;
+        if (options.adaptChunk) {
+          upload.options.chunkSize = nextChunk('trouble');
+          chunkStarted = transport.options.clock.now();
+        }
         const cause = err.causingError;
         let status = err.originalResponse?.getStatus() ?? 0;
         let retryAfter = err.originalResponse?.getHeader('Retry-After');
@@ -196,6 +203,11 @@ export async function tusUpload(
       onProgress: (sent, total) => options.onProgress?.(sent, total),
       onChunkComplete: (chunk) => {
         state.bytesSent += chunk;
+        if (options.adaptChunk) {
+          const now = transport.options.clock.now();
+          upload.options.chunkSize = nextChunk({ bytes: chunk, ms: now - chunkStarted });
+          chunkStarted = now;
+        }
       },
       onSuccess: () =>
         finish(() =>

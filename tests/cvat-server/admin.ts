@@ -11,6 +11,8 @@ import type { Auth } from './auth.js';
 import type { Exports } from './exports.js';
 import type { Recorder, RecordedRequest } from './recorder.js';
 import { mediaPath } from './tus.js';
+import { ledgerOf } from './ledger.js';
+import type { Ledger } from './ledger.js';
 import { taskStatus } from './views.js';
 import { parseLabels } from './validate.js';
 
@@ -54,6 +56,8 @@ export interface AdminApi {
   /** What clients sent since the start or the last clearRecorded() (see recorder.ts). */
   recorded(): RecordedRequest[];
   clearRecorded(): void;
+  /** Tasks created and deleted, and file bytes received per task and file (re-sent ones too). */
+  ledger(): Ledger;
   uploads(): Array<{
     id: string;
     filename: string;
@@ -257,6 +261,10 @@ export class Admin implements AdminApi {
     this.recorder.clear();
   }
 
+  ledger(): Ledger {
+    return structuredClone(ledgerOf(this.core));
+  }
+
   uploads(): Array<{
     id: string;
     filename: string;
@@ -297,6 +305,7 @@ export class Admin implements AdminApi {
     if (ctx.method === 'GET' && (m = /^\/tasks\/(\d+)\/files$/.exec(p)))
       return send(this.taskFiles(num(m)));
     if (ctx.method === 'GET' && p === '/requests') return send(this.requests());
+    if (ctx.method === 'GET' && p === '/ledger') return send(this.ledger());
     if (ctx.method === 'GET' && p === '/uploads') return send(this.uploads());
     if (ctx.method === 'GET' && p === '/recorded') return send(this.recorded());
     if (ctx.method === 'GET' && p === '/faults/stats') return send(this.faults.stats());

@@ -93,8 +93,8 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
 }
 
 /**
- * Writes everything a stream yields to `path` and keeps it even when the stream errors half-way,
- * so a cut-off multipart part keeps the bytes that arrived. The listener is attached
+ * Writes everything a stream yields to `path` and resolves with the byte count even when the
+ * stream errors half-way (the ledger counts the bytes of a cut part; the part itself is dropped). The listener is attached
  * synchronously (busboy discards unread data when it destroys a part); the stream is paused
  * while more than 8 MiB wait for the disk.
  */

@@ -20,6 +20,7 @@ import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } fro
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
 import { taskAccess } from './tasks.js';
+import { noteBytes } from './ledger.js';
 import { DATA_DEFAULT_QUALITY } from './views.js';
 
 export const SORTING = ['lexicographical', 'natural', 'predefined', 'random'];
@@ -245,7 +246,9 @@ export class DataUpload {
   /**
    * Streams `client_files[N]` parts into the task folder with CVAT's append ('ab+') semantics.
    * Parts go to temp files first: CVAT validates the whole request before touching the folder.
-   * A request cut short still applies what arrived (the fault layer relies on this).
+   * A request cut short appends nothing: DRF parses the whole multipart body (`request.data` in
+   * UploadMixin._get_request_client_files, cvat/apps/engine/mixins.py) before append_files
+   * writes a byte, and a body that ends early fails that parse.
    */
   private async appendFiles(ctx: Ctx, task: TaskRec): Promise<Record<string, unknown>> {
     const type = mediaType(ctx);
@@ -255,7 +258,7 @@ export class DataUpload {
       return body;
     }
     if (type !== 'multipart/form-data') unsupported(ctx);
-    const parts: Array<{ name: string; tmp: string }> = [];
+    const parts: Array<{ name: string; tmp: string; bytes: number }> = [];
     let badName: string | null = null;
     const sink = async (field: string, filename: string, stream: Readable) => {
       if (!/^client_files\[\d+\]$/.test(field)) {
@@ -269,26 +272,27 @@ export class DataUpload {
         return;
       }
       const tmp = this.core.store.tmpPath(`${this.core.rng.hex(8)}.part`);
-      parts.push({ name, tmp });
-      await drainTo(stream, tmp, 'w');
+      const part = { name, tmp, bytes: 0 };
+      parts.push(part);
+      part.bytes = await drainTo(stream, tmp, 'w');
     };
     const { fields, truncated } = await readMultipart(ctx, sink);
+    for (const p of parts) noteBytes(this.core, task.id, p.name, p.bytes, !truncated);
     const body = formToObject(fields);
     try {
-      if (!truncated) {
-        validateDataRequest(this.core, body);
-        if (badName !== null)
-          throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
-        // TaskViewSet.append_files registers every name before writing; ClientFile is unique per
-        // (data, file), so a name already registered (earlier batch, TUS creation) or repeated in
-        // this request is an IntegrityError: a bare 500 and nothing appended.
-        const registered = new Set(task.data?.clientFiles ?? []);
-        const seen = new Set<string>();
-        for (const { name } of parts) {
-          if (registered.has(name) || seen.has(name))
-            throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
-          seen.add(name);
-        }
+      if (truncated) return body;
+      validateDataRequest(this.core, body);
+      if (badName !== null)
+        throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
+      // TaskViewSet.append_files registers every name before writing; ClientFile is unique per
+      // (data, file), so a name already registered (earlier batch, TUS creation) or repeated in
+      // this request is an IntegrityError: a bare 500 and nothing appended.
+      const registered = new Set(task.data?.clientFiles ?? []);
+      const seen = new Set<string>();
+      for (const { name } of parts) {
+        if (registered.has(name) || seen.has(name))
+          throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
+        seen.add(name);
       }
       const data = task.data;
       if (!data) return body;

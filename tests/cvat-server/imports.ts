@@ -1,5 +1,6 @@
 // Imports (§11): task backups → new task, annotation files → a task's/job's annotations, over the
 // same Upload-Start / TUS / Upload-Finish mechanism (filename = upload id) or one multipart POST.
+import { noteTaskCreated, noteTaskDeleted } from './ledger.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -434,6 +435,7 @@ export class Imports {
       remoteFiles: [],
     };
     core.state.tasks.push(task);
+    noteTaskCreated(core, task);
     try {
       await processTask(core, task, params, job);
       const annText = await readZipText(path, 'annotations.json');
@@ -468,6 +470,7 @@ export class Imports {
       }
     } catch (err) {
       core.state.tasks = core.state.tasks.filter((t) => t !== task);
+      noteTaskDeleted(core, task.id);
       core.state.jobs = core.state.jobs.filter((j) => j.taskId !== task.id);
       await rm(core.store.taskDir(task.id), { recursive: true, force: true });
       throw err;

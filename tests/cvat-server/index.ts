@@ -28,7 +28,13 @@ import { Admin } from './admin.js';
 import { Recorder } from './recorder.js';
 import type { AdminApi, TestUser } from './admin.js';
 
-export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
+export type {
+  FaultController,
+  FaultSettings,
+  ScriptedFault,
+  FaultStats,
+  WireEvent,
+} from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
 export type { RecordedRequest } from './recorder.js';
 export { syntheticSha256, syntheticStream } from './exports.js';

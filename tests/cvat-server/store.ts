@@ -1,6 +1,7 @@
 // Server state: one JSON document persisted atomically (temp file + fsync + rename) plus media
 // files on disk. Writes are coalesced, but save() resolves only once the state that contains the
 // caller's mutation is durable, so an acknowledged mutation survives a kill.
+import type { Ledger } from './ledger.js';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { open, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -260,6 +261,8 @@ export interface State {
   jobs: JobRec[];
   requests: RequestRec[];
   uploads: UploadRec[];
+  /** Observation for tests (ledger.ts); absent in states saved before it existed. */
+  ledger?: Ledger;
 }
 
 export function emptyState(): State {

@@ -1,4 +1,5 @@
 // Projects, tasks, jobs, labels, previews and the read-only annotation/meta endpoints.
+import { noteTaskCreated, noteTaskDeleted } from './ledger.js';
 import { rm } from 'node:fs/promises';
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
@@ -57,6 +58,7 @@ export function jobAccess(core: Core, ctx: Ctx, id: number): JobRec {
 export async function deleteTask(core: Core, t: TaskRec): Promise<void> {
   const state = core.state;
   state.tasks = state.tasks.filter((x) => x !== t);
+  noteTaskDeleted(core, t.id);
   state.jobs = state.jobs.filter((j) => j.taskId !== t.id);
   const uploads = state.uploads.filter((u) => u.target === 'task' && u.targetId === t.id);
   state.uploads = state.uploads.filter((u) => !uploads.includes(u));
@@ -351,6 +353,7 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       annotations: emptyAnnotations(),
     };
     state.tasks.push(t);
+    noteTaskCreated(core, t);
     if (projectId) {
       const project = state.projects.find((p) => p.id === projectId);
       if (project) project.updatedDate = now;

@@ -6,6 +6,7 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { HttpError } from './http-kit.js';
 import type { TaskRec, UploadKind, UploadRec } from './store.js';
+import { noteBytes } from './ledger.js';
 import { djangoHeaderValue } from './django-header.js';
 
 export interface TusCollection {
@@ -197,6 +198,13 @@ export class Tus {
     this.inFlight.add(rec.id);
     try {
       const written = await this.write(ctx, rec, rec.length - offset);
+      if (col.task)
+        noteBytes(this.core, col.task.id, rec.originalName, written, !ctx.bodyTruncated);
+      // A body that did not arrive whole has no effect. CVAT's TusChunk reads `request.body`
+      // (cvat/apps/engine/mixins.py) and Django reads the whole body before the view runs, so a
+      // cut PATCH never reaches write_chunk: the offset stays. The bytes this server already
+      // wrote lie past the offset and the next PATCH from that offset overwrites them.
+      if (ctx.bodyTruncated) return;
       // The task (and its uploads) deleted while the body arrived: as CVAT, the object is gone.
       if (!this.live(rec, col)) {
         await rm(this.core.store.uploadFile(rec.id), { force: true });
@@ -208,7 +216,6 @@ export class Tus {
     } finally {
       this.inFlight.delete(rec.id);
     }
-    if (ctx.bodyTruncated) return; // the connection is gone; the bytes that arrived are kept
     const extra: Record<string, string | number> = { 'Upload-Offset': rec.offset };
     if (!this.core.atLeast('2.39')) extra['Upload-Filename'] = djangoHeaderValue(rec.filename);
     await ctx.sendEmpty(204, { ...this.headers(), ...extra });
