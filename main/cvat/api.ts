@@ -2,6 +2,7 @@
 // this interface; CvatClient (client.ts) implements it over HTTP, validating every response.
 // Field names follow CVAT's JSON (snake_case) so the journal and logs show what the server said.
 import type { AbortSignalLike } from '../core/signal.js';
+import type { CvatTaskApi } from './task-calls.js';
 
 export type CvatAuth =
   | { kind: 'token'; token: string } // personal access token: Authorization: Bearer
@@ -286,6 +287,8 @@ export interface CvatApi {
   accessTokenInfo?(signal?: AbortSignalLike): Promise<AccessTokenInfo | null>;
   self(signal?: AbortSignalLike): Promise<CvatUser>;
   organizations(): AsyncIterable<Organization>;
+  /** Task edit, data meta, frames, annotations, validation layout (task-calls.ts). */
+  taskApi?(): CvatTaskApi;
 
   listTasks(query?: ListQuery, signal?: AbortSignalLike): Promise<Page<CvatTask>>;
   iterateTasks(query?: ListQuery): AsyncIterable<CvatTask>;

@@ -67,6 +67,7 @@ import {
 } from './schemas.js';
 import type { z } from 'zod';
 import { throttled } from './streams.js';
+import { TaskCalls } from './task-calls.js';
 import { CVAT_TUS_RETRY_DELAYS, tusUpload } from './tus.js';
 import { PAT_SINCE, REQUESTS_API_SINCE, parseVersion, versionAtLeast } from './version.js';
 
@@ -160,6 +161,10 @@ export class CvatClient implements CvatApi {
       }
       throw e;
     }
+  }
+
+  taskApi(): TaskCalls {
+    return new TaskCalls(this.transport);
   }
 
   withAuth(auth: CvatAuth | null): CvatClient {

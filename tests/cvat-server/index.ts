@@ -15,6 +15,8 @@ import { Auth, negotiate } from './auth.js';
 import { registerOrgRoutes } from './orgs.js';
 import { registerTaskRoutes } from './tasks.js';
 import { registerTaskDataRoutes } from './task-data.js';
+import { registerAnnotationEditRoutes } from './annotations-edit.js';
+import { registerValidationLayoutRoutes } from './validation-layout.js';
 import { registerJobDataRoutes } from './job-data.js';
 import { Tus } from './tus.js';
 import { Requests } from './requests.js';
@@ -101,6 +103,8 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   registerOrgRoutes(core, router);
   registerTaskRoutes(core, router, requests);
   registerTaskDataRoutes(core, router);
+  registerAnnotationEditRoutes(core, router);
+  registerValidationLayoutRoutes(core, router);
   registerJobDataRoutes(core, router);
   new DataUpload(core, tus, requests).register(router);
   exportsApi.register(router);

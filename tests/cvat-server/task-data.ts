@@ -6,6 +6,7 @@ import type { Ctx } from './http-kit.js';
 import { HttpError, isoDate, listError, textError } from './http-kit.js';
 import type { Router } from './router.js';
 import type { TaskRec } from './store.js';
+import { readJson } from './body.js';
 import { taskAccess } from './tasks.js';
 import type { Quality } from './frames.js';
 import { chunkBytes, chunkChecksum, frameBytes } from './frames.js';
@@ -45,10 +46,37 @@ export function registerTaskDataRoutes(core: Core, router: Router): void {
     await sendData(core, ctx, t, type, number, quality as Quality);
   });
 
-  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/meta\/?$/, async (ctx) => {
+  router.add(['GET', 'PATCH'], /^\/api\/tasks\/(?<id>\d+)\/data\/meta\/?$/, async (ctx) => {
     const t = taskAccess(core, ctx, Number(ctx.params.id));
+    if (ctx.method === 'PATCH') {
+      // TaskViewSet.metadata reads db_task.data unguarded: a task without data answers 500.
+      if (!t.data) throw SERVER_ERROR();
+      // DataMetaWriteSerializer (cvat/apps/engine/serializers.py): deleted_frames is a required
+      // ListField of IntegerField(min_value=0), saved as given; there is no range check.
+      t.data.deletedFrames = deletedFramesOf(await readJson(ctx));
+      t.updatedDate = core.now();
+      await core.store.save();
+    }
     await ctx.sendJson(200, taskMeta(core, t));
   });
+}
+
+function deletedFramesOf(body: Record<string, unknown>): number[] {
+  const raw = body.deleted_frames;
+  if (raw === undefined) throw new HttpError(400, { deleted_frames: ['This field is required.'] });
+  if (!Array.isArray(raw))
+    throw new HttpError(400, {
+      deleted_frames: [
+        `Expected a list of items but got type "${raw === null ? 'null' : typeof raw}".`,
+      ],
+    });
+  const errors: Record<string, string[]> = {};
+  raw.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) errors[i] = ['A valid integer is required.'];
+    else if (v < 0) errors[i] = ['Ensure this value is greater than or equal to 0.'];
+  });
+  if (Object.keys(errors).length) throw new HttpError(400, { deleted_frames: errors });
+  return raw as number[];
 }
 
 /** TaskViewSet.metadata: DataMetaReadSerializer over the task's data. */
@@ -79,7 +107,7 @@ export function taskMeta(core: Core, t: TaskRec): Record<string, unknown> {
       related_files: 0,
       has_related_context: false,
     })),
-    deleted_frames: [],
+    deleted_frames: d.deletedFrames ?? [],
     included_frames: null,
     storage: 'local',
     cloud_storage_id: null,

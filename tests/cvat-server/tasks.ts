@@ -10,6 +10,7 @@ import type { Errors } from './validate.js';
 import { choice, int, isUrl, parseLabels, storage, str } from './validate.js';
 import { canSee, inScope, resolveOrg, scopeOrgId } from './orgs.js';
 import { readJson } from './body.js';
+import { applyTaskPatch } from './task-edit.js';
 import type { ListSpec } from './lists.js';
 import { sendList } from './lists.js';
 import { jobRead, labelRead, projectRead, projectStatus, taskRead, taskStatus } from './views.js';
@@ -370,31 +371,11 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       return ctx.sendEmpty(204);
     }
     if (ctx.method === 'PATCH') {
-      const body = await readJson(ctx);
-      const e: Errors = {};
-      const name = str(e, body, 'name', { max: 256, blank: false });
-      const bugTracker = str(e, body, 'bug_tracker', { max: 2000 });
-      if (bugTracker && !isUrl(bugTracker)) e.bug_tracker = ['Enter a valid URL.'];
-      const subset = str(e, body, 'subset', { max: 64 });
-      const assigneeId = userField(core, e, body, 'assignee_id');
-      const ownerId = userField(core, e, body, 'owner_id');
-      const dst = storage(core, e, body, 'target_storage');
-      const src = storage(core, e, body, 'source_storage');
-      if (Object.keys(e).length) throw new HttpError(400, e);
-      const now = core.now();
-      if (name !== undefined) t.name = name;
-      if (bugTracker !== undefined) t.bugTracker = bugTracker;
-      if (subset !== undefined) t.subset = subset;
-      if (ownerId !== undefined && ownerId !== null) t.ownerId = ownerId;
-      if (assigneeId !== undefined && assigneeId !== t.assigneeId) {
-        t.assigneeId = assigneeId;
-        t.assigneeUpdatedDate = now;
-      }
-      if (dst) t.targetStorage = dst;
-      if (src) t.sourceStorage = src;
-      if (body.labels !== undefined && t.projectId === null)
-        t.labels = patchLabels(core, t.labels, body.labels);
-      t.updatedDate = now;
+      // TaskWriteSerializer.validate/update (cvat/apps/engine/serializers.py): see task-edit.ts.
+      applyTaskPatch(core, t, await readJson(ctx), {
+        patchLabels: (current, raw) => patchLabels(core, current, raw),
+        userField: (errors, body, key) => userField(core, errors, body, key),
+      });
       await core.store.save();
     }
     await ctx.sendJson(200, taskRead(core, ctx, t));
