@@ -21,7 +21,7 @@ import {
   writeBigVideo,
   writeImages,
 } from './harness.js';
-import { dataRequests, effectiveFinish } from './wire.js';
+import { dataRequests, effectiveFinish, tusMetadata } from './wire.js';
 
 const LABELS = [{ name: 'car' }, { name: 'person' }];
 const POLL = ['--completion_verification_period', '0.1'];
@@ -292,19 +292,21 @@ describe('the same choices reach the server the same way', () => {
       a.tusCreates.map((c) => meta(c).filename),
     );
     expect(b.tusCreates.map((c) => c.headers['tus-resumable'])).toEqual(['1.0.0']);
+    // Every PATCH: the same TUS headers, starting where the previous one ended. The chunk size
+    // differs and may (cvat-sdk: 10 MiB; ours: the chunk-size setting, ≤ 100 MiB for CVAT < 2.55).
+    for (const w of [a, b]) {
+      let offset = 0;
+      for (const p of w.patches) {
+        expect([p.headers['content-type'], p.headers['tus-resumable']]).toEqual([
+          'application/offset+octet-stream',
+          '1.0.0',
+        ]);
+        expect(p.headers['upload-offset']).toBe(String(offset));
+        offset += p.bytesIn;
+      }
+      expect(offset).toBe(video.size);
+    }
     expect(b.finishes).toHaveLength(1);
     expect(effectiveFinish(b.finishes[0]!)).toEqual(effectiveFinish(a.finishes[0]!));
   });
 });
-
-function tusMetadata(header: string): Record<string, string> {
-  return Object.fromEntries(
-    header
-      .split(',')
-      .filter(Boolean)
-      .map((pair) => {
-        const [k = '', v = ''] = pair.trim().split(' ');
-        return [k, Buffer.from(v, 'base64').toString('utf8')];
-      }),
-  );
-}

@@ -22,7 +22,10 @@ import {
   sha256,
   stored,
   writeImages,
+  recorded,
 } from './harness.js';
+import type { FileUploadWire } from './wire.js';
+import { effectiveQuery, fileUpload, tusMetadata } from './wire.js';
 
 const { jpegjs, PNG } = createRequire(import.meta.url)('playwright-core/lib/utilsBundle') as {
   jpegjs: { decode(b: Buffer): { width: number; height: number } };
@@ -38,6 +41,9 @@ let server: CvatTestServer;
 let ws: Workspace;
 let images: LocalFile[];
 let annotations: string;
+/** Task ids and recording marks the wire comparison at the end reads. */
+const seen = { cliTask: 0, sdkTask: 0, oursTask: 0, cliRestore: 0, sdkRestore: 0, oursRestore: 0 };
+const mark = async () => (await recorded(server)).at(-1)?.seq ?? 0;
 
 beforeAll(async () => {
   requireVenv();
@@ -101,6 +107,7 @@ describe('cvat-cli', () => {
   let id: number;
   beforeAll(async () => {
     id = await cliTask('cli results', images);
+    seen.cliTask = id;
   });
 
   it('task frames: original frames decode to the source pixels, compressed ones are JPEGs', async () => {
@@ -173,6 +180,7 @@ describe('cvat-cli', () => {
     const backup = ws.path('cli-backup.zip');
     ok(await ws.cvatCli(['task', 'backup', String(id), backup, ...POLL]), 'cvat-cli task backup');
     expect(mediaIn(backup, 'data/')).toEqual(stored(images));
+    seen.cliRestore = await mark();
     const r = ok(
       await ws.cvatCli(['task', 'create-from-backup', backup, ...POLL]),
       'cvat-cli task create-from-backup',
@@ -241,6 +249,7 @@ describe('cvat-sdk', () => {
   }
   let r: SdkResult;
   beforeAll(async () => {
+    seen.sdkRestore = await mark();
     r = await ws.python<SdkResult>('sdk_flow.py', {
       name: 'sdk task',
       labels: LABELS,
@@ -250,6 +259,7 @@ describe('cvat-sdk', () => {
       annotation_format: IMPORT_FORMAT,
       export_format: EXPORT_FORMAT,
     });
+    seen.sdkTask = r.task_id;
   });
 
   it('tasks.create_from_data uploads the images with the data options given', async () => {
@@ -279,8 +289,10 @@ describe('cvat-sdk', () => {
 
 describe('cvat-sync (our client), same server', () => {
   let id: number;
+  let restored = 0;
   beforeAll(async () => {
     id = await cliTask('for cvat-sync', images);
+    seen.oursTask = id;
   });
 
   it('export with and without images', async () => {
@@ -311,11 +323,13 @@ describe('cvat-sync (our client), same server', () => {
     ok(await ws.cvatSync(['backup', String(id), '-o', backup]), 'cvat-sync backup');
     expect(mediaIn(backup, 'data/')).toEqual(stored(images));
     const before = new Set((await serverTasks(server)).map((t) => t.id));
+    seen.oursRestore = await mark();
     const r = ok(await ws.cvatSync(['restore', backup]), 'cvat-sync restore');
     const created = (await serverTasks(server)).filter((t) => !before.has(t.id));
     expect(created).toHaveLength(1);
     expect(r.stdout).toContain(String(created[0]!.id));
     expect(created[0]!.name).toBe('for cvat-sync');
+    restored = created[0]!.id;
     expect(await serverFiles(server, created[0]!.id)).toEqual(stored(images));
   });
 
@@ -329,10 +343,63 @@ describe('cvat-sync (our client), same server', () => {
     );
   });
 
-  it('tasks rm', async () => {
-    const victim = await cliTask('ours victim', [images[1]!]);
-    ok(await ws.cvatSync(['tasks', 'rm', String(victim)]), 'cvat-sync tasks rm');
-    expect((await serverTasks(server)).map((t) => t.id)).not.toContain(victim);
+  it('tasks rm deletes the restored task', async () => {
+    expect(restored).toBeGreaterThan(0);
+    ok(await ws.cvatSync(['tasks', 'rm', String(restored)]), 'cvat-sync tasks rm');
+    const left = (await serverTasks(server)).map((t) => t.id);
+    expect(left).not.toContain(restored);
+    expect(left).toContain(id);
+  });
+});
+
+describe('the same choices reach the server the same way', () => {
+  it('annotation imports: the same format, file name and TUS upload as cvat-cli and cvat-sdk', async () => {
+    const log = await recorded(server);
+    const size = readFileSync(annotations).length;
+    const flows = [seen.cliTask, seen.sdkTask, seen.oursTask].map((t) =>
+      fileUpload(log, `/api/tasks/${t}/annotations`),
+    );
+    for (const f of flows) {
+      expect(tusMetadata(f.tusCreate?.headers['upload-metadata']).filename).toBe('boxes.xml');
+      expect(f.tusCreate?.headers['upload-length']).toBe(String(size));
+      expect(f.patchBytes).toBe(size);
+      // Upload-Finish names the upload by the id the server gave (its Upload-Filename).
+      expect(f.finish?.query.filename?.[0]).toMatch(/^\d+_[0-9a-f-]{36}$/);
+    }
+    // CVAT reads the parameters at Upload-Finish only (mixins.py UploadMixin.upload_started
+    // ignores them): cvat-sdk repeats them at Upload-Start, we do not. Compared as the view
+    // sees them, an omitted parameter taking its default (schema: import_mode=replace,
+    // conv_mask_to_poly=true; location falls back to the task's source storage, local here).
+    const [cli, sdk, ours] = flows.map((f) =>
+      effectiveQuery(f.finish, {
+        import_mode: 'replace',
+        conv_mask_to_poly: 'true',
+        location: 'local',
+      }),
+    );
+    expect(sdk).toEqual(cli);
+    expect(ours).toEqual(cli);
+    expect(cli).toMatchObject({ format: IMPORT_FORMAT });
+  });
+
+  it('backup restores: the same file name and TUS upload as cvat-cli and cvat-sdk', async () => {
+    const log = await recorded(server);
+    const flows = [seen.cliRestore, seen.sdkRestore, seen.oursRestore].map((since) =>
+      fileUpload(log, '/api/tasks/backup', since),
+    );
+    for (const f of flows) {
+      expect(f.tusCreate?.headers['upload-length']).toBe(String(f.patchBytes));
+      expect(f.finish?.query.filename?.[0]).toMatch(/^\d+_[0-9a-f-]{36}$/);
+    }
+    const [cli, sdk, ours] = flows as [FileUploadWire, FileUploadWire, FileUploadWire];
+    expect(tusMetadata(cli.tusCreate?.headers['upload-metadata']).filename).toBe('cli-backup.zip');
+    expect(tusMetadata(sdk.tusCreate?.headers['upload-metadata']).filename).toBe('sdk-backup.zip');
+    expect(tusMetadata(ours.tusCreate?.headers['upload-metadata']).filename).toBe(
+      'ours-backup.zip',
+    );
+    const finish = (f: FileUploadWire) => effectiveQuery(f.finish, { location: 'local' });
+    expect(finish(sdk)).toEqual(finish(cli));
+    expect(finish(ours)).toEqual(finish(cli));
   });
 });
 

@@ -47,3 +47,52 @@ const DATA_DEFAULTS: Record<string, unknown> = {
 export function effectiveFinish(body: Record<string, unknown>): Record<string, unknown> {
   return { ...DATA_DEFAULTS, ...body };
 }
+
+export interface FileUploadWire {
+  start: RecordedRequest | undefined;
+  tusCreate: RecordedRequest | undefined;
+  patchBytes: number;
+  finish: RecordedRequest | undefined;
+}
+
+/** One TUS file upload to an import endpoint (annotations, backups): UploadMixin's 3 steps. */
+export function fileUpload(log: RecordedRequest[], path: string, since = 0): FileUploadWire {
+  const mine = log.filter((r) => r.seq > since && r.path.startsWith(path) && r.status < 400);
+  const posts = mine.filter((r) => r.method === 'POST');
+  const start = posts.find((r) => r.headers['upload-start'] !== undefined);
+  const after = (r: RecordedRequest | undefined) => (x: RecordedRequest) => !r || x.seq > r.seq;
+  const tusCreate = posts.find((r) => r.headers['upload-length'] !== undefined && after(start)(r));
+  const finish = posts.find((r) => r.headers['upload-finish'] !== undefined && after(start)(r));
+  const patchBytes = mine
+    .filter((r) => r.method === 'PATCH' && after(tusCreate)(r) && (!finish || r.seq < finish.seq))
+    .reduce((n, r) => n + r.bytesIn, 0);
+  return { start, tusCreate, patchBytes, finish };
+}
+
+export function tusMetadata(header: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (header ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const [k = '', v = ''] = pair.trim().split(' ');
+        return [k, Buffer.from(v, 'base64').toString('utf8')];
+      }),
+  );
+}
+
+/**
+ * A recorded Upload-Finish query as the view reads it: single values, omitted keys at their
+ * defaults, and without `filename`, which names the upload by the server-given id.
+ */
+export function effectiveQuery(
+  r: RecordedRequest | undefined,
+  defaults: Record<string, string>,
+): Record<string, string> {
+  const given = Object.fromEntries(
+    Object.entries(r?.query ?? {})
+      .filter(([k]) => k !== 'filename')
+      .map(([k, v]) => [k, v.join(',')]),
+  );
+  return { ...defaults, ...given };
+}
