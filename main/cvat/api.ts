@@ -295,7 +295,15 @@ export interface CvatApi {
   uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void>;
   tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
   /** One Upload-Multiple request with these files (client_files[i]). */
-  uploadMultiple(taskId: number, files: UploadFile[], options?: TransferCallbacks): Promise<void>;
+  /**
+   * One Upload-Multiple request. Resolves with each file's SHA-256 (hex) over the bytes that were
+   * actually sent, in order: a file that changed while it streamed shows here, after the fact.
+   */
+  uploadMultiple(
+    taskId: number,
+    files: UploadFile[],
+    options?: TransferCallbacks,
+  ): Promise<{ sha256: string[] }>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
 

@@ -408,7 +408,7 @@ export class CvatClient implements CvatApi {
     taskId: number,
     files: UploadFile[],
     options: TransferCallbacks = {},
-  ): Promise<void> {
+  ): Promise<{ sha256: string[] }> {
     const operation = `upload ${files.length} files`;
     const body = multipartBody(files, (i) => `client_files[${i}]`);
     let done = 0;
@@ -434,6 +434,7 @@ export class CvatClient implements CvatApi {
       ...sig(options.signal),
     });
     options.onProgress?.(body.fileBytes, body.fileBytes);
+    return { sha256: [...body.sha256] };
   }
 
   async uploadFinish(

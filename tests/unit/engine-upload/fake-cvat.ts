@@ -238,16 +238,16 @@ export class FakeCvat implements CvatApi {
     taskId: number,
     files: UploadFile[],
     options: TransferCallbacks = {},
-  ): Promise<void> {
+  ): Promise<{ sha256: string[] }> {
     this.calls.push(`uploadMultiple ${files.map((f) => f.name).join(',')}`);
     const t = this.requireTask(taskId);
+    const sha256: string[] = [];
     const append = (list: UploadFile[]): void => {
       for (const f of list) {
         // Upload-Multiple appends (ab+): a name sent twice grows.
-        t.files.set(
-          f.name,
-          Buffer.concat([t.files.get(f.name) ?? Buffer.alloc(0), readFileSync(f.path)]),
-        );
+        const bytes = readFileSync(f.path);
+        sha256.push(createHash('sha256').update(bytes).digest('hex'));
+        t.files.set(f.name, Buffer.concat([t.files.get(f.name) ?? Buffer.alloc(0), bytes]));
       }
     };
     for (const f of files) await options.throttle?.take(f.size, options.signal);
@@ -261,6 +261,7 @@ export class FakeCvat implements CvatApi {
       files.reduce((s, f) => s + f.size, 0),
       files.reduce((s, f) => s + f.size, 0),
     );
+    return { sha256 };
   }
 
   async uploadFinish(
