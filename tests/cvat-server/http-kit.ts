@@ -45,6 +45,8 @@ export interface WireHooks {
   requestResetAfter?: number; // destroy the socket once this many body bytes arrived
   responseResetAfter?: number; // destroy the socket once this many body bytes were sent
   bandwidth?: number; // bytes per second, both directions
+  /** ms to hold `bytes` on a link shared with other requests (FaultSettings.linkBytesPerSec). */
+  linkDelay?(dir: 'in' | 'out', bytes: number): number;
   onBytesIn?(n: number): void;
   onBytesOut?(n: number): void;
 }
@@ -145,6 +147,10 @@ export class Ctx {
       if (bw && bw > 0) {
         hold();
         setTimeout(release, (data.length / bw) * 1000);
+      }
+      if (this.hooks.linkDelay && data.length > 0) {
+        hold();
+        setTimeout(release, this.hooks.linkDelay('in', data.length));
       }
     });
     req.on('end', () => finish(false));
@@ -247,6 +253,16 @@ export class Ctx {
 
   /** Returns false when the connection is gone (client left or an injected reset fired). */
   private async writeOut(chunk: Buffer): Promise<boolean> {
+    const linkDelay = this.hooks.linkDelay;
+    if (linkDelay) {
+      // Slices of 64 KiB so that parallel responses interleave on the shared link.
+      for (let i = 0; i < chunk.length; i += 65536) {
+        const part = chunk.subarray(i, i + 65536);
+        await sleep(linkDelay('out', part.length));
+        if (!(await this.writeSlice(part))) return false;
+      }
+      return !this.socketDead;
+    }
     const bw = this.hooks.bandwidth;
     if (bw && bw > 0) {
       // Pace in slices of ~50 ms so a throttled client sees bytes trickle in.
