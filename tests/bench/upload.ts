@@ -8,7 +8,7 @@
 //   (c) peak RSS of the engine process during (a), and RSS at each 5% of progress (flat?)
 //   (d) bytes re-sent after a SIGKILL at 50% of (a) (goal <= one chunk)
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
@@ -17,13 +17,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
 import type { UploadFile } from '../../main/cvat/api.js';
 import { CvatClient } from '../../main/cvat/client.js';
 import type { NewBatchFile } from '../../main/journal/batch-repo.js';
 import { systemClock } from '../../main/service/system-clock.js';
 import type { NewUploadBatch } from '../../main/engine/upload/types.js';
-import { makePng, startCvatServer } from '../cvat-server/index.js';
+import { startCvatServer } from '../cvat-server/index.js';
+import { paddedPng, writeRandom } from './lib/media.js';
 
 const MiB = 1024 * 1024;
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -339,34 +339,6 @@ async function describe(path: string, name: string, bytes?: Buffer): Promise<New
     mtimeMs: s.mtimeMs,
     sha256,
   };
-}
-
-async function writeRandom(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = randomBytes(16 * MiB);
-  for (let done = 0; done < bytes; done += block.length) {
-    // A fresh first bytes per block keeps the content from repeating exactly.
-    randomBytes(64).copy(block);
-    const part = block.subarray(0, Math.min(block.length, bytes - done));
-    if (!out.write(Buffer.from(part))) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve, reject) =>
-    out.end((e?: Error | null) => (e ? reject(e) : resolve())),
-  );
-}
-
-/** A valid PNG of exactly `size` bytes: a small image plus an ancillary chunk of random bytes. */
-function paddedPng(seed: number, size: number): Buffer {
-  const png = makePng(16, 16, seed);
-  const iend = png.subarray(png.length - 12);
-  const pad = Math.max(0, size - png.length - 12);
-  const type = Buffer.from('raNd');
-  const body = randomBytes(pad);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(pad);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([type, body])) >>> 0);
-  return Buffer.concat([png.subarray(0, png.length - 12), head, type, body, crc, iend]);
 }
 
 /** A PUT of the files' bytes back to back, streamed from disk; returns ms. */
