@@ -32,7 +32,9 @@ function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const scale = Number(option('scale') ?? process.env.BENCH_SCALE ?? 1);
+const scale = Number(
+  option('scale') ?? process.env.BENCH_SCALE ?? (process.argv.includes('--quick') ? 0.05 : 1),
+);
 if (!(scale > 0 && scale <= 1)) throw new Error(`--scale must be in (0, 1], not ${scale}`);
 const cases = new Set((option('cases') ?? 'a,b,c,d,e').split(','));
 const profile = process.argv.includes('--profile');

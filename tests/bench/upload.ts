@@ -24,6 +24,7 @@ import { systemClock } from '../../main/service/system-clock.js';
 import type { NewUploadBatch } from '../../main/engine/upload/types.js';
 import { startCvatServer } from '../cvat-server/index.js';
 import { paddedPng, writeRandom } from './lib/media.js';
+import { BenchReport } from './lib/results.js';
 
 const MiB = 1024 * 1024;
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -191,6 +192,65 @@ try {
       `killed at ${(((d1.killedAt ?? 0) / bigBytes) * 100).toFixed(0)}%, ${patched} PATCH bytes for a ${bigBytes} B file; second run ${d2.states.join(',')}`,
     ],
   ];
+  const report = new BenchReport('upload', 'upload engine vs raw PUT', {
+    quick,
+    bigBytes,
+    fileCount,
+    fileBytes,
+    chunk,
+    batchBytes,
+    tusFiles,
+  });
+  const details = (i: number): string => rows[i]?.[3] ?? '';
+  report.goal(
+    '(a) big file, engine / raw PUT throughput',
+    rawBig / sentMs(a),
+    'x',
+    { min: 0.9 },
+    details(0),
+  );
+  report.goal(
+    '(b) images, engine (bulk) time / raw PUT time',
+    sentMs(b) / rawSmall,
+    'x',
+    { max: 1.3 },
+    details(1),
+    {
+      engineSentMs: sentMs(b),
+      engineReadyMs: b.doneMs,
+      rawMs: rawSmall,
+      requestsPerFile: bulkRequests / fileCount,
+    },
+  );
+  report.goal(
+    '    same bytes by CvatClient alone / raw PUT',
+    clientSmall / rawSmall,
+    'x',
+    null,
+    details(2),
+  );
+  report.goal(
+    '(b) images, one TUS upload per file / raw PUT',
+    sentMs(t) / rawTusSubset,
+    'x',
+    null,
+    details(3),
+  );
+  report.goal(
+    '    same file by CvatClient alone vs raw PUT',
+    rawBig / clientBig,
+    'x',
+    null,
+    details(4),
+  );
+  report.goal(
+    '(c) peak RSS of the engine during (a)',
+    a.maxRss / MiB,
+    'MiB',
+    { max: 200 },
+    details(5),
+  );
+  report.goal('(d) bytes re-sent after SIGKILL at 50%', resent, 'B', { max: chunk }, details(6));
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), 8));
   console.log(
     `\nUpload benchmark${quick ? ' (quick)' : ''} — engine against the CVAT test server, raw PUT to a sink writing to disk\n`,
@@ -205,6 +265,7 @@ try {
   for (const r of [a, b, t, d2])
     if (r.states.some((s) => s !== 'done'))
       console.log(`warning: a run ended with states ${r.states.join(',')}`);
+  console.log(`\nfigures: ${report.write()}`);
 } finally {
   await server.close();
   await new Promise<void>((r) => sink.server.close(() => r()));
