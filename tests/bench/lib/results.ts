@@ -45,7 +45,7 @@ export function resultPath(name: string): string {
 
 /** Collects a benchmark's rows and writes them when done. */
 export class BenchReport {
-  private readonly rows: BenchRow[] = [];
+  readonly rows: BenchRow[] = [];
   private readonly startedAt = new Date().toISOString();
   private readonly loadAtStart = loadavg();
 
