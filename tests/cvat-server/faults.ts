@@ -45,7 +45,15 @@ export interface FaultStats {
   byMethod: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
-  log: Array<{ method: string; path: string; status: number; bytesIn: number }>;
+  /** startedAt/endedAt: epoch ms when the request arrived and when its response closed. */
+  log: Array<{
+    method: string;
+    path: string;
+    status: number;
+    bytesIn: number;
+    startedAt: number;
+    endedAt: number;
+  }>;
 }
 
 export interface FaultController {
@@ -96,12 +104,15 @@ export class Faults implements FaultController {
     this.counters.byMethod[ctx.method] = (this.counters.byMethod[ctx.method] ?? 0) + 1;
     ctx.hooks.onBytesIn = (n) => (this.counters.bytesIn += n);
     ctx.hooks.onBytesOut = (n) => (this.counters.bytesOut += n);
+    const startedAt = Date.now();
     ctx.res.once('close', () => {
       this.counters.log.push({
         method: ctx.method,
         path: ctx.path,
         status: ctx.status,
         bytesIn: ctx.bytesIn,
+        startedAt,
+        endedAt: Date.now(),
       });
       if (this.counters.log.length > LOG_LIMIT)
         this.counters.log.splice(0, this.counters.log.length - LOG_LIMIT);
