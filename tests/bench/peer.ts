@@ -96,6 +96,18 @@ interface CaseResult {
   note: string;
 }
 const results: CaseResult[] = [];
+const failures: string[] = [];
+
+/** One case; a failure is reported and the run goes on with the next case. */
+async function attempt(id: string, run: () => Promise<CaseResult>): Promise<void> {
+  try {
+    results.push(await run());
+  } catch (e) {
+    failures.push(`${id}: ${(e as Error).message}`);
+    console.error(`${id} failed: ${(e as Error).message}`);
+    await dropTasks().catch(() => undefined);
+  }
+}
 
 try {
   const seedBase = { n: 0 };
@@ -116,35 +128,39 @@ try {
       await images(join(cDirOf(), sub.name), sizes.cFilesEach, sizes.imageBytes);
 
   if (cases.has('a'))
-    results.push(await imagesCase('a', `${sizes.aFiles} x 100 KiB images, one task`, 1));
-  if (cases.has('b')) {
-    const dir = join(work, 'media', 'b-video');
-    await mkdir(dir, { recursive: true });
-    const video = join(dir, 'clip.mp4');
-    await writeRandom(video, sizes.videoBytes);
-    const title = `one ${(sizes.videoBytes / MiB).toFixed(0)} MiB video`;
-    const ours = await oursSync('b', dir, 1);
-    const cli = await cliCreate('b', [{ name: 'b-video', files: [video] }], 1);
-    results.push({ id: 'b', title, goal: 1, runs: [ours, cli], note: '' });
-    await rm(dir, { recursive: true, force: true });
-  }
+    await attempt('a', () => imagesCase('a', `${sizes.aFiles} x 100 KiB images, one task`, 1));
+  if (cases.has('b'))
+    await attempt('b', async () => {
+      const dir = join(work, 'media', 'b-video');
+      await mkdir(dir, { recursive: true });
+      const video = join(dir, 'clip.mp4');
+      await writeRandom(video, sizes.videoBytes);
+      const title = `one ${(sizes.videoBytes / MiB).toFixed(0)} MiB video`;
+      try {
+        const ours = await oursSync('b', dir, 1);
+        const cli = await cliCreate('b', [{ name: 'b-video', files: [video] }], 1);
+        return { id: 'b', title, goal: 1, runs: [ours, cli], note: '' };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   if (cases.has('c'))
-    results.push(
-      await foldersCase(
+    await attempt('c', () =>
+      foldersCase(
         'c',
         `${sizes.cFolders} subfolders x ${sizes.cFilesEach} images, ${sizes.cFolders} tasks`,
         2,
       ),
     );
-  if (cases.has('d')) results.push(await exportCase());
+  if (cases.has('d')) await attempt('d', exportCase);
   if (cases.has('e')) {
     server.faults.set({
       latencyMs: sizes.slowLatencyMs,
       linkBytesPerSec: sizes.slowLinkBytesPerSec,
     });
     const link = `${sizes.slowLatencyMs} ms, ${sizes.slowLinkBytesPerSec / MiB} MiB/s shared`;
-    results.push(await imagesCase('e/a', `(a) over a slow link (${link})`, 2));
-    results.push(await foldersCase('e/c', `(c) over a slow link (${link})`, 2));
+    await attempt('e/a', () => imagesCase('e/a', `(a) over a slow link (${link})`, 2));
+    await attempt('e/c', () => foldersCase('e/c', `(c) over a slow link (${link})`, 2));
     server.faults.clear();
   }
 
@@ -212,7 +228,19 @@ try {
       'everything else: start-up, scanning and hashing, task creation, waiting for processing',
   );
   for (const r of results) if (r.note) console.log(`${r.id}: ${r.note}`);
+  for (const f of failures) {
+    report.add({
+      measure: `case ${f.split(':')[0]} failed`,
+      value: null,
+      unit: '',
+      goal: 'runs',
+      met: false,
+      details: f,
+    });
+    console.log(`FAILED ${f}`);
+  }
   console.log(`\nfigures: ${report.write()}`);
+  if (failures.length > 0) process.exitCode = 1;
 } finally {
   await server.close();
   await rm(work, { recursive: true, force: true });
