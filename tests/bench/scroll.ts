@@ -1,12 +1,14 @@
 // Scrolling 10,000 tasks through the real path: the CVAT test server holds 10,000 tasks with
 // previews (seeded through its admin route), the daemon serves the web UI and answers every call
 // from it, and Chromium scrolls the Tasks view. Nothing is answered inside the page.
-//   npm run bench:scroll [-- --tasks 10000]
+//   npm run bench:scroll [-- --tasks 10000] [--profile]   (--profile: the page's CPU profile)
 // Records rAF frame deltas while scrolling (steady, then jumps across the list), every list page
 // the UI asked the daemon for and every request the daemon sent the server: list pages and
 // previews. Goals: frame p95 <= 17 ms, max <= 50 ms; each list page fetched once; previews only
 // for rows that were on screen, each fetched once (cached).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import type { Request } from 'playwright-core';
 import type { TaskQuery } from '../../preload/contract.js';
 import {
@@ -16,13 +18,15 @@ import {
   startStack,
   snap,
 } from '../e2e/helpers.js';
-import { BenchReport, formatTable, formatValue } from './lib/results.js';
+import { summarizeProfiles } from './lib/cpu-profile.js';
+import { BenchReport, RESULTS_DIR, formatTable, formatValue } from './lib/results.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const TOTAL = option('tasks', 10_000);
+const profile = process.argv.includes('--profile');
 const ROW = 56;
 const LIST = '[role="listbox"][aria-label="Tasks"]';
 
@@ -99,6 +103,11 @@ try {
     await list.getByText(`seeded task ${newest}`, { exact: true }).waitFor({ timeout: 60_000 });
     await page.getByText(`${TOTAL.toLocaleString('en-US')} tasks`).waitFor();
 
+    const cdp = profile ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const result = (await page.evaluate(MEASURE)) as {
       deltas: number[];
       maxRows: number;
@@ -106,6 +115,16 @@ try {
       seen: number[];
       longTasks: number[];
     };
+    if (cdp) {
+      const { profile: cpu } = await cdp.send('Profiler.stop');
+      const dir = join(RESULTS_DIR, 'profiles', 'scroll');
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'page.cpuprofile'), JSON.stringify(cpu));
+      console.log(
+        `\nwhere the page spent its main thread while scrolling (self time, top 15)\n${await summarizeProfiles(dir, 15)}`,
+      );
+    }
     // Let the last pages and previews asked for arrive before counting.
     await page.waitForTimeout(1500);
     await snap(page, 'bench-scroll-10000');
