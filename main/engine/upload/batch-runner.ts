@@ -420,7 +420,8 @@ export class BatchRunner {
         altered,
         'its content changed after it was planned (seen while sending)',
       );
-    for (const f of group) if ((await this.verify(b, f)) !== 'continue') return 'stop';
+    const after = await this.firstChanged(group);
+    if (after !== null) return this.replan(b, after.file, after.reason);
     this.d.uploads.bulkDone(partId);
     this.d.hooks.progress(b, before.bytes + bytes, before.files + group.length);
     return 'continue';
@@ -440,16 +441,23 @@ export class BatchRunner {
     );
   }
 
-  /** Checks a bulk group's files one after the other; the first changed file and why. */
+  /**
+   * The first file of `group` (in order) that no longer matches its plan, and why. The stats run
+   * side by side: one after the other, a thousand of them cost a noticeable pause per request.
+   */
+  private async firstChanged(
+    group: BatchFileRow[],
+  ): Promise<{ file: BatchFileRow; reason: string } | null> {
+    const reasons = await Promise.all(group.map((f) => this.check(f)));
+    const i = reasons.findIndex((r) => r !== null);
+    const file = group[i];
+    return file ? { file, reason: reasons[i] as string } : null;
+  }
+
+  /** Checks a bulk group's files ahead of sending; the first changed file and why. */
   private checkGroup(group: BatchFileRow[]): GroupCheck {
     const ids = group.map((f) => f.id).join(',');
-    const result = (async () => {
-      for (const f of group) {
-        const reason = await this.check(f);
-        if (reason !== null) return { file: f, reason };
-      }
-      return null;
-    })();
+    const result = this.firstChanged(group);
     // A check run ahead may be dropped (413 regrouping, abort): never an unhandled rejection.
     result.catch(() => undefined);
     return { ids, result };
