@@ -40,6 +40,9 @@ export interface SessionInfo {
   readOnly?: boolean;
 }
 
+/** A shared link's delays below this are carried over to the next chunk instead of slept. */
+const LINK_MIN_PAUSE_MS = 4;
+
 /** Hooks the fault layer installs on a request before it is dispatched. */
 export interface WireHooks {
   requestResetAfter?: number; // destroy the socket once this many body bytes arrived
@@ -149,8 +152,13 @@ export class Ctx {
         setTimeout(release, (data.length / bw) * 1000);
       }
       if (this.hooks.linkDelay && data.length > 0) {
-        hold();
-        setTimeout(release, this.hooks.linkDelay('in', data.length));
+        // The link's clock keeps the rate; pausing only past a few ms keeps timer overhead on
+        // small reads from slowing the link below its rate.
+        const wait = this.hooks.linkDelay('in', data.length);
+        if (wait > LINK_MIN_PAUSE_MS) {
+          hold();
+          setTimeout(release, wait);
+        }
       }
     });
     req.on('end', () => finish(false));
@@ -258,7 +266,8 @@ export class Ctx {
       // Slices of 64 KiB so that parallel responses interleave on the shared link.
       for (let i = 0; i < chunk.length; i += 65536) {
         const part = chunk.subarray(i, i + 65536);
-        await sleep(linkDelay('out', part.length));
+        const wait = linkDelay('out', part.length);
+        if (wait > LINK_MIN_PAUSE_MS) await sleep(wait);
         if (!(await this.writeSlice(part))) return false;
       }
       return !this.socketDead;
