@@ -287,10 +287,23 @@ export interface Transfer {
   error: ContractError | null;
   attempts: number;
   nextAttemptAt: number | null;
+  /** Uploads: what recovering from interruptions cost (absent for other kinds). */
+  recovery?: TransferRecovery;
   /** Local file written by a download. */
   destination: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface TransferRecovery {
+  /** Requests sent again into the same task (they had been cut before CVAT could act). */
+  resends: number;
+  resentBytes: number;
+  /** Answers lost after a whole request went out (each settled by sending it again). */
+  ambiguousEvents: number;
+  /** Tasks deleted because their state could not be known, and fresh starts made. */
+  discardedTasks: number;
+  restarts: number;
 }
 
 export interface TransferQuery {
@@ -512,3 +525,8 @@ export const IPC_EVENT_CHANNEL = 'cvat-sync:event';
 /** Daemon HTTP transport: POST {RPC_PATH}/{method} with the argument as JSON; SSE at EVENTS_PATH. */
 export const RPC_PATH = '/rpc';
 export const EVENTS_PATH = '/events';
+/**
+ * The web GUI is opened with a single-use sign-in code (/?code=…), never with the token: the page
+ * POSTs {"code"} here and gets {"token"} back. A code is valid once, for about a minute.
+ */
+export const SESSION_PATH = '/session';

@@ -2,7 +2,7 @@
 // key the OS keeps (Keychain, DPAPI, libsecret/kwallet) and the ciphertext sits in userData.
 // Linux's 'basic_text' backend encrypts with a hard-coded password, which protects nothing, so
 // there the token lives in memory only and is asked for at each start.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SafeStorage } from 'electron';
 import { MemoryCredentialStore } from '../service/credential-stores.js';
@@ -85,7 +85,11 @@ export class SafeStorageCredentialStore implements CredentialStore {
     const encrypted = await this.encrypt(JSON.stringify(credentials));
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, encrypted, { mode: 0o600 });
+    // A .tmp left by a crash keeps its old mode when written over (the mode applies only to a new
+    // file): remove it, create it afresh, and set the mode whatever the umask.
+    await rm(tmp, { force: true });
+    await writeFile(tmp, encrypted, { mode: 0o600, flag: 'wx' });
+    await chmod(tmp, 0o600);
     await rename(tmp, this.file);
   }
 

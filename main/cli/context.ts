@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Result, SignInRequest } from '../../preload/contract.js';
 import { SyncError, isSyncError } from '../core/errors.js';
+import { normalizeServerUrl } from '../service/server-url.js';
 import { FileCredentialStore, MemoryCredentialStore } from '../service/credential-stores.js';
 import { readLockHolder } from '../service/engine-lock.js';
 import type { CredentialStore, ServiceOptions } from '../service/host.js';
@@ -64,9 +65,19 @@ export class CliContext {
   readonly out: Output;
   readonly dataDir: string;
   private services: SyncServiceImpl[] = [];
+  private readonly cmd: Command;
+  private serverProblem: SyncError | null = null;
 
   constructor(cmd: Command) {
+    this.cmd = cmd;
     this.flags = cmd.optsWithGlobals<GlobalFlags>();
+    if (this.flags.server !== undefined) {
+      // Compared with the saved profile and stored in one spelling; a refused URL (user info)
+      // fails when the command first needs the server, never quoting its password.
+      const check = normalizeServerUrl(this.flags.server);
+      if (check.ok) this.flags.server = check.url;
+      else this.serverProblem = usageError(check.message, check.hint);
+    }
     this.out = new Output({
       json: Boolean(this.flags.json),
       quiet: Boolean(this.flags.quiet),
@@ -75,11 +86,9 @@ export class CliContext {
     this.dataDir = resolve(this.flags.dataDir || defaultDataDir());
   }
 
-  /** The command line for the data folder's lock ("cvat-sync watch /data"). */
+  /** What the data folder's lock records about this run ("cvat-sync watch --once"). */
   get commandLine(): string {
-    return ['cvat-sync', ...process.argv.slice(2).filter((a) => !/token|password/i.test(a))]
-      .join(' ')
-      .slice(0, 200);
+    return lockCommandLine(this.cmd);
   }
 
   private explicit: Promise<SignInRequest | null> | null = null;
@@ -91,6 +100,7 @@ export class CliContext {
   }
 
   private async readExplicit(serverFallback: string | null): Promise<SignInRequest | null> {
+    if (this.serverProblem) throw this.serverProblem;
     const f = this.flags;
     const server = f.server ?? serverFallback;
     const org = f.org === undefined ? null : f.org;
@@ -151,6 +161,7 @@ export class CliContext {
       profileOnly?: boolean;
     } = {},
   ): Promise<SyncServiceImpl> {
+    if (this.serverProblem && !options.offline) throw this.serverProblem;
     const profile = new FileCredentialStore(this.dataDir);
     const saved = options.offline ? null : await profile.load().catch(() => null);
     const explicit =
@@ -300,4 +311,30 @@ export function errorFromInfo(info: {
 export function unwrap<T>(r: Result<T>): T {
   if (r.ok) return r.value;
   throw errorFromInfo(r.error);
+}
+
+/**
+ * Switches that are safe to show to anyone who can read the lock file, or a refusal message
+ * quoting it. Everything else (values, positional arguments: --auth USER:PASS, --server URL, paths)
+ * is left out: an allowlist, because a denylist misses the next secret-carrying option.
+ */
+const LOCK_SAFE_SWITCHES: Record<string, string> = {
+  once: '--once',
+  open: '--open',
+  polling: '--polling',
+  json: '--json',
+  quiet: '--quiet',
+  debug: '--debug',
+};
+
+/** The subcommand path and its harmless switches, e.g. "cvat-sync sync --once". */
+export function lockCommandLine(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  const opts = cmd.optsWithGlobals<Record<string, unknown>>();
+  const switches = Object.entries(LOCK_SAFE_SWITCHES)
+    .filter(([key]) => opts[key] === true)
+    .map(([, flag]) => flag);
+  if (opts.printUrl === false) switches.push('--no-print-url');
+  return ['cvat-sync', ...names, ...switches].join(' ');
 }

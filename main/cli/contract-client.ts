@@ -1,7 +1,7 @@
 // One way for commands to reach the engine: the contract (SyncApi), served either by a service
 // this process builds or by the running daemon over its loopback RPC. Commands never know which.
 import { request } from 'node:http';
-import { METHOD_NAMES, RPC_PATH } from '../../preload/contract.js';
+import { METHOD_NAMES, RPC_PATH, SESSION_PATH } from '../../preload/contract.js';
 import type { ContractError, MethodName, Result, SyncApi } from '../../preload/contract.js';
 import type { DaemonEndpoint } from './daemon-file.js';
 
@@ -36,6 +36,25 @@ export function callDaemon(
   method: MethodName,
   arg: unknown,
 ): Promise<Result<unknown>> {
+  return postDaemon(endpoint, `${RPC_PATH}/${method}`, method, arg);
+}
+
+/** A fresh single-use sign-in link to the daemon's web UI (`cvat-sync open`). */
+export async function mintSignInLink(endpoint: DaemonEndpoint): Promise<Result<string>> {
+  const r = await postDaemon(endpoint, `${SESSION_PATH}/link`, 'a sign-in link', null);
+  if (!r.ok) return r;
+  const url = (r.value as { url?: unknown } | null)?.url;
+  return typeof url === 'string'
+    ? { ok: true, value: url }
+    : { ok: false, error: daemonError(endpoint, 'gave no sign-in link.', RESTART_HINT) };
+}
+
+function postDaemon(
+  endpoint: DaemonEndpoint,
+  path: string,
+  method: string,
+  arg: unknown,
+): Promise<Result<unknown>> {
   const body = JSON.stringify(arg ?? null);
   return new Promise((resolve) => {
     const req = request(
@@ -43,7 +62,7 @@ export function callDaemon(
         host: '127.0.0.1',
         port: endpoint.port,
         method: 'POST',
-        path: `${RPC_PATH}/${method}`,
+        path,
         headers: {
           Host: `127.0.0.1:${endpoint.port}`,
           Authorization: `Bearer ${endpoint.token}`,

@@ -2,14 +2,15 @@
 // as POST {RPC_PATH}/<method> (JSON in, Result JSON out) and Server-Sent Events at EVENTS_PATH.
 // Every request must name this listener in Host (DNS rebinding: a hostile page whose name
 // resolves to 127.0.0.1 sends its own Host) and, when it sends Origin, our own origin; RPC and
-// events need the random token printed at start.
+// events need the random session token. The browser is never given that token on its command line:
+// it opens a single-use sign-in code (sign-in-codes.ts) that the page trades at SESSION_PATH.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, sep } from 'node:path';
-import { EVENTS_PATH, RPC_PATH } from '../../preload/contract.js';
+import { EVENTS_PATH, RPC_PATH, SESSION_PATH } from '../../preload/contract.js';
 import type { EventName, SyncEvents } from '../../preload/contract.js';
 import { parseMethodArg, toContractError } from '../service/contract-schemas.js';
 import type { CredentialStore, SyncService } from '../service/host.js';
@@ -17,6 +18,7 @@ import { createSyncService } from '../service/index.js';
 import { FileCredentialStore } from '../service/credential-stores.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
 import { packageRoot } from './paths.js';
+import { SignInCodes } from './sign-in-codes.js';
 
 export interface DaemonOptions {
   dataDir: string;
@@ -29,11 +31,15 @@ export interface DaemonOptions {
   service?: SyncService;
   /** The command line recorded in the data folder's lock, for a refusal message elsewhere. */
   command?: string;
+  /** How long a sign-in link works (default 60 s); tests shorten it. */
+  signInCodeLifetimeMs?: number;
 }
 
 export interface Daemon {
-  /** Ready to open: http://127.0.0.1:PORT/?token=… */
+  /** The web UI's address, without any secret: http://127.0.0.1:PORT/ */
   url: string;
+  /** A fresh link that signs a browser in once, within the code lifetime: …/?code=… */
+  signInLink(): string;
   port: number;
   token: string;
   service: SyncService;
@@ -86,6 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       command: options.command ?? 'cvat-sync daemon',
     }));
   const token = randomBytes(32).toString('base64url');
+  const codes = new SignInCodes(options.signInCodeLifetimeMs);
   const rendererDir = options.rendererDir ?? join(packageRoot(), 'dist', 'renderer');
   const streams = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -117,6 +124,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (url.pathname.startsWith(`${RPC_PATH}/`))
       return rpc(req, res, url.pathname.slice(RPC_PATH.length + 1));
     if (url.pathname === EVENTS_PATH) return events(req, res, url);
+    if (url.pathname === SESSION_PATH) return session(req, res);
+    if (url.pathname === `${SESSION_PATH}/link`) return newLink(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendText(res, 405, 'Method not allowed.');
     return serveStatic(req, res, url.pathname);
@@ -129,6 +138,48 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
+  /** Trades a sign-in code for the session token, once. */
+  async function session(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method !== 'POST') return sendText(res, 405, 'Use POST.');
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      return sendText(res, 415, 'Send {"code": …} as application/json.');
+    const body = await readBody(req, 4096);
+    let code: unknown;
+    try {
+      code = (JSON.parse(body?.toString('utf8') ?? '') as { code?: unknown }).code;
+    } catch {
+      code = undefined;
+    }
+    if (typeof code !== 'string' || !codes.redeem(code)) {
+      return sendJson(res, 401, {
+        ok: false,
+        error: {
+          code: 'auth',
+          kind: 'fatal',
+          message: 'This sign-in link was already used or has expired.',
+          retryable: false,
+          hint: 'Run `cvat-sync open` for a fresh link (or restart `cvat-sync daemon --open`).',
+        },
+      });
+    }
+    sendJson(res, 200, { ok: true, value: { token } });
+  }
+
+  /** A fresh sign-in link for a caller that holds the token (`cvat-sync open`, via daemon.json). */
+  function newLink(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method !== 'POST') return sendText(res, 405, 'Use POST.');
+    const auth = req.headers.authorization ?? '';
+    if (!authorized(auth.startsWith('Bearer ') ? auth.slice(7) : null))
+      return sendText(res, 401, 'Unauthorized.');
+    sendJson(res, 200, { ok: true, value: { url: signInLink() } });
+  }
+
+  function signInLink(): string {
+    return `http://127.0.0.1:${port}/?code=${codes.mint()}`;
+  }
+
   async function rpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     if (req.method !== 'POST') return sendText(res, 405, 'Use POST.');
@@ -138,7 +189,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return sendText(
         res,
         401,
-        'Unauthorized: open the URL printed by `cvat-sync daemon` (it carries the token).',
+        'Unauthorized: open the web UI with `cvat-sync open` (a single-use sign-in link).',
       );
     }
     const type = req.headers['content-type'] ?? '';
@@ -160,7 +211,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         },
       });
     }
-    const call = parseMethodArg(decodeURIComponent(method), arg);
+    const call = parseMethodArg(decodeMethodName(method), arg);
     if (!call.ok) return sendJson(res, call.error.code === 'unknown-method' ? 404 : 400, call);
     const fn = service[call.method] as (a: unknown) => Promise<unknown>;
     sendJson(res, 200, await fn.call(service, call.arg));
@@ -239,7 +290,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/`,
+    signInLink,
     port,
     token,
     service,
@@ -255,6 +307,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return closing;
     },
   };
+}
+
+/** The method segment decoded; a malformed escape (%E0%A4%A) is just an unknown name, not a crash. */
+function decodeMethodName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function setSecurityHeaders(res: ServerResponse): void {

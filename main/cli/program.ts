@@ -5,7 +5,15 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
 import { doctor, formats, login, logout, status, tasksLs, tasksRm } from './commands/info.js';
 import { backupCommand, exportCommand, importCommand, restoreCommand } from './commands/results.js';
-import { daemon, foldersAdd, foldersChange, foldersLs, syncOnce, watch } from './commands/sync.js';
+import {
+  daemon,
+  foldersAdd,
+  foldersChange,
+  foldersLs,
+  openGui,
+  syncOnce,
+  watch,
+} from './commands/sync.js';
 import { foldersIgnored, foldersPreview } from './commands/folders.js';
 import { orgsLs, orgsUse } from './commands/orgs.js';
 import { pauseAll, transferChange, transfersLs } from './commands/queue.js';
@@ -320,12 +328,25 @@ overrides it for that command.${ENGINE_HELP}\n` +
   sub('daemon', 'run every saved folder and serve the web UI on 127.0.0.1')
     .option('--gui-port <port>', 'port of the web UI (default: a free one)')
     .option('--open', 'open the web UI in the browser')
+    .option('--no-print-url', 'print no sign-in link (for services whose output is kept)')
     .addHelpText(
       'after',
-      `\nThe web UI listens on 127.0.0.1 only and needs the token in the printed URL.\n` +
-        examples(['cvat-sync daemon', 'cvat-sync daemon --gui-port 8384 --open']),
+      `\nThe web UI listens on 127.0.0.1 only. The printed link and the one opened in the browser
+each sign in once, within a minute; \`cvat-sync open\` makes a new one.\n` +
+        examples([
+          'cvat-sync daemon',
+          'cvat-sync daemon --gui-port 8384 --open',
+          'cvat-sync daemon --no-print-url',
+        ]),
     )
-    .action(action((ctx, o: { guiPort?: string; open?: boolean }) => daemon(ctx, o)));
+    .action(
+      action((ctx, o: { guiPort?: string; open?: boolean; printUrl?: boolean }) => daemon(ctx, o)),
+    );
+
+  sub('open', "open the running daemon's web UI in the browser (a single-use sign-in link)")
+    .option('--print', 'print the link instead of opening it')
+    .addHelpText('after', examples(['cvat-sync open', 'cvat-sync open --print']))
+    .action(action((ctx, o: { print?: boolean }) => openGui(ctx, o)));
 
   const tasks = program.command('tasks').description('tasks on the server');
   addGlobalOptions(tasks.command('ls'))

@@ -30,7 +30,8 @@ export const SETTINGS_HELP = `Keys:
   concurrency      uploads and downloads running at once, 1-32
   bandwidth        limit for uploads and downloads together, bytes per second:
                    500k, 5M, 1G (1000-based), 512Ki, 8Mi (1024-based), or off
-  chunk-size       upload chunk size in MiB, 1-1024
+  chunk-size       upload chunk size in MiB, 1-1024 (CVAT before 2.55 refuses chunks
+                   over 100 MiB: for those servers chunks are capped at 100)
   downloads-dir    folder exports and backups go to (must exist)
   notifications    on | off (desktop notifications)
   start-at-login   on | off (the desktop app starts when you log in)

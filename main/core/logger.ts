@@ -1,3 +1,5 @@
+import { scrubSecrets } from './scrub.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -16,14 +18,25 @@ export const silentLogger: Logger = {
 
 const SECRET_KEYS = /authorization|token|password|secret|cookie|key$/i;
 
-/** Removes credentials from log fields; logs never carry them (ARCHITECTURE.md § Invariants). */
+/**
+ * Removes credentials from log fields (ARCHITECTURE.md § Invariants): by key name at any depth,
+ * arrays included, and by shape inside every string (scrub.ts), so a header or URL quoted in an
+ * error message is caught too.
+ */
 export function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  return redactValue(fields, 0) as Record<string, unknown>;
+}
+
+function redactValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (value === null || typeof value !== 'object' || depth > 20) return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (SECRET_KEYS.test(k)) out[k] = '[redacted]';
-    else if (v && typeof v === 'object' && !Array.isArray(v))
-      out[k] = redact(v as Record<string, unknown>);
-    else out[k] = v;
+  const source = value as Record<string, unknown>;
+  // An Error's message is not enumerable: keep it, scrubbed.
+  if (value instanceof Error) out.message = scrubSecrets(value.message);
+  for (const [k, v] of Object.entries(source)) {
+    out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redactValue(v, depth + 1);
   }
   return out;
 }

@@ -176,7 +176,7 @@ export interface CvatRequest {
   result_id: number | null;
 }
 
-/** Upload-Finish options (PROTOCOL.md §4.5). image_quality is always sent. */
+/** Upload-Finish options (PROTOCOL.md §4.5). image_quality is always sent; use_cache defaults to true. */
 export interface DataRequest {
   image_quality: number;
   use_zip_chunks?: boolean;
@@ -211,6 +211,14 @@ export interface TransferCallbacks {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
+export interface BulkCallbacks extends TransferCallbacks {
+  /**
+   * The last byte of the body was handed to the network. Until then the server cannot have the
+   * whole body, and CVAT acts on no request whose body did not arrive whole (PROTOCOL.md §4.3).
+   */
+  onBodySent?: () => void;
+}
+
 /** Where a TUS upload goes. */
 export type TusTarget =
   | { kind: 'task-data'; taskId: number }
@@ -232,6 +240,12 @@ export interface TusUploadOptions extends TransferCallbacks {
   onCreated?: (location: string, uploadFilename: string) => void | Promise<void>;
   /** Called after each acknowledged PATCH with the server's offset. */
   onOffset?: (offset: number) => void | Promise<void>;
+  /**
+   * Adapts the chunk size as the upload goes: called before the first chunk ('start'), after
+   * each acknowledged chunk (its bytes and duration) and after each failed one ('trouble');
+   * returns the size of the next chunk, never used above `chunkSize` (the maximum).
+   */
+  adaptChunk?: (event: { bytes: number; ms: number } | 'start' | 'trouble') => number;
 }
 
 export interface TusUploadResult {
@@ -294,15 +308,16 @@ export interface CvatApi {
   // Flow A: create a task and attach media
   uploadStart(taskId: number, signal?: AbortSignalLike): Promise<void>;
   tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
-  /** One Upload-Multiple request with these files (client_files[i]). */
   /**
-   * One Upload-Multiple request. Resolves with each file's SHA-256 (hex) over the bytes that were
-   * actually sent, in order: a file that changed while it streamed shows here, after the fact.
+   * One Upload-Multiple request with these files (client_files[i]) and `image_quality`, which
+   * CVAT before 2.65 requires in every such request (default 70). Resolves with each file's
+   * SHA-256 (hex) over the bytes that were actually sent, in order: a file that changed while it
+   * streamed shows here, after the fact.
    */
   uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options?: TransferCallbacks,
+    options?: BulkCallbacks & { imageQuality?: number },
   ): Promise<{ sha256: string[] }>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;

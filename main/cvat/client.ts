@@ -28,6 +28,7 @@ import type {
   TaskCreateSpec,
   TaskCreationStatus,
   TransferCallbacks,
+  BulkCallbacks,
   TusTarget,
   TusUploadOptions,
   TusUploadResult,
@@ -40,9 +41,13 @@ import type { CallSpec, Query } from './http.js';
 import {
   legacyExportRequest,
   legacyExportUrl,
+  legacyImportId,
+  legacyImportRequest,
   isLegacyRequestId,
+  parseLegacyImportId,
   LEGACY_PREFIX,
 } from './legacy.js';
+import type { LegacyImport } from './legacy.js';
 import { multipartBody } from './multipart.js';
 import {
   aboutSchema,
@@ -90,6 +95,8 @@ export const DEFAULT_READ_RETRY: BackoffPolicy = {
   maxAttempts: 5,
 };
 const PAGE_SIZE = 100;
+/** cvat-core's and cvat-sdk's default JPEG quality. */
+export const DEFAULT_IMAGE_QUALITY = 70;
 const DEFAULT_USER_AGENT = 'cvat-sync';
 
 export interface PollOptions<T> {
@@ -389,13 +396,14 @@ export class CvatClient implements CvatApi {
     });
   }
 
-  tusUpload(options: TusUploadOptions): Promise<TusUploadResult> {
+  async tusUpload(options: TusUploadOptions): Promise<TusUploadResult> {
     return tusUpload(
       {
         transport: this.transport,
         logger: this.logger,
         retryDelays: this.options.tusRetryDelays ?? CVAT_TUS_RETRY_DELAYS,
         idleTimeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        serverVersion: await this.serverVersion(options.signal),
       },
       this.transport.url(tusPath(options.target)),
       options,
@@ -407,10 +415,14 @@ export class CvatClient implements CvatApi {
   async uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options: TransferCallbacks = {},
+    options: BulkCallbacks & { imageQuality?: number } = {},
   ): Promise<{ sha256: string[] }> {
     const operation = `upload ${files.length} files`;
-    const body = multipartBody(files, (i) => `client_files[${i}]`);
+    // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
+    // required there (400 without it). cvat-core and cvat-sdk always send it.
+    const body = multipartBody(files, (i) => `client_files[${i}]`, undefined, {
+      image_quality: String(options.imageQuality ?? DEFAULT_IMAGE_QUALITY),
+    });
     let done = 0;
     await this.transport.call({
       operation,
@@ -429,6 +441,7 @@ export class CvatClient implements CvatApi {
               onChunk: touch,
             },
           ),
+        ...(options.onBodySent ? { onSent: options.onBodySent } : {}),
       },
       retry: false,
       ...sig(options.signal),
@@ -448,7 +461,8 @@ export class CvatClient implements CvatApi {
       method: 'POST',
       path: `/api/tasks/${taskId}/data/`,
       headers: { 'Upload-Finish': 'true' },
-      json: data,
+      // CVAT's web UI creates tasks with use_cache on (cvat-ui create-task-content defaults).
+      json: { ...data, use_cache: data.use_cache ?? true },
       expect: [409],
       ...sig(signal),
     };
@@ -480,6 +494,8 @@ export class CvatClient implements CvatApi {
 
   async getRequest(rqId: string, signal?: AbortSignalLike): Promise<CvatRequest | null> {
     if (isLegacyRequestId(rqId)) return this.getLegacyExport(rqId, signal);
+    const legacyImport = parseLegacyImportId(rqId);
+    if (legacyImport) return this.getLegacyImport(rqId, legacyImport, signal);
     const spec: CallSpec = {
       operation: 'get request',
       method: 'GET',
@@ -509,8 +525,8 @@ export class CvatClient implements CvatApi {
   }
 
   async cancelRequest(rqId: string, signal?: AbortSignalLike): Promise<void> {
-    if (isLegacyRequestId(rqId)) {
-      throw new SyncError('cancel request: exports on servers before 2.16 cannot be cancelled', {
+    if (isLegacyRequestId(rqId) || parseLegacyImportId(rqId)) {
+      throw new SyncError('cancel request: on servers before 2.16 requests cannot be cancelled', {
         code: 'not-cancellable',
         kind: 'item',
         operation: 'cancel request',
@@ -600,10 +616,18 @@ export class CvatClient implements CvatApi {
     // identity: byte offsets must be those of the file, not of a compressed transfer.
     const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (resumeFrom > 0) headers['Range'] = `bytes=${resumeFrom}-`;
+    const target = this.onServerOrigin(url);
     const open = await this.transport
-      .open({ operation, method: 'GET', path: url, headers, expect: [416], ...sig(options.signal) })
+      .open({
+        operation,
+        method: 'GET',
+        path: target,
+        headers,
+        expect: [416],
+        ...sig(options.signal),
+      })
       .catch(async (e: unknown) => {
-        throw await this.expiredResult(e, url, options.signal);
+        throw await this.expiredResult(e, target, options.signal);
       });
     const { response, guard } = open;
     const filename = dispositionFilename(response.headers.get('content-disposition'));
@@ -653,6 +677,22 @@ export class CvatClient implements CvatApi {
       }
     }
     return { status: response.status, totalBytes, resumed, filename, body: body() };
+  }
+
+  /**
+   * CVAT builds result_url from the Host (or X-Forwarded-Host) it was asked with; behind a proxy
+   * that rewrites it, the URL names another origin. Credentials never go there: the same path
+   * and query are fetched from the configured server (PROTOCOL.md §8.3).
+   */
+  private onServerOrigin(url: string): string {
+    if (!/^https?:\/\//i.test(url) || this.transport.sameOrigin(url)) return url;
+    const foreign = new URL(url);
+    const rewritten = new URL(foreign.pathname + foreign.search, this.transport.origin).toString();
+    this.logger.warn('result_url names another origin: fetched from the configured server', {
+      from: foreign.origin,
+      to: this.transport.origin,
+    });
+    return rewritten;
   }
 
   /**
@@ -729,7 +769,9 @@ export class CvatClient implements CvatApi {
       { kind: 'task-annotations', taskId },
       file,
       options,
-      { format, import_mode: mode },
+      // location=local: otherwise the task's source_storage decides where `filename` is read
+      // from, a cloud bucket for some tasks (PROTOCOL.md §11.2), as for exports.
+      { format, import_mode: mode, location: 'local' },
       `import annotations into task ${taskId}`,
       false,
     );
@@ -774,7 +816,7 @@ export class CvatClient implements CvatApi {
     if (options.onProgress) tus.onProgress = options.onProgress;
     if (options.onCreated) tus.onCreated = options.onCreated;
     const uploaded = await this.tusUpload(tus);
-    return this.startRequest({
+    const finish: CallSpec = {
       operation: `${operation}: finish upload`,
       method: 'POST',
       path,
@@ -784,7 +826,53 @@ export class CvatClient implements CvatApi {
       json: {},
       expect: [409],
       ...sig(options.signal),
-    });
+    };
+    if (await this.supportsRequests(options.signal)) return this.startRequest(finish);
+    // Before 2.16 there is no /api/requests: the import is followed by repeating a request.
+    const reply = await this.transport.call(finish);
+    let rqId: string | null = null;
+    try {
+      const body = JSON.parse(reply.text) as { rq_id?: unknown };
+      rqId = typeof body.rq_id === 'string' ? body.rq_id : null;
+    } catch {
+      rqId = null;
+    }
+    const kind = target.kind === 'task-backup' ? 'backup' : 'annotations';
+    if (kind === 'backup' && rqId === null)
+      throw badResponse(finish.operation, reply.url, 'no rq_id in the answer', reply.status);
+    const plain: Record<string, string> = {};
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== null) plain[k] = String(v);
+    return legacyImportId({ kind, path, query: plain, rqId });
+  }
+
+  /** Servers before 2.16: one repeat of the import's polling request (PROTOCOL.md §12). */
+  private async getLegacyImport(
+    id: string,
+    spec: LegacyImport,
+    signal?: AbortSignalLike,
+  ): Promise<CvatRequest | null> {
+    const reply = await this.transport.call(
+      spec.kind === 'backup'
+        ? {
+            operation: 'get import status',
+            method: 'POST',
+            path: spec.path,
+            org: true,
+            json: { rq_id: spec.rqId },
+            expect: [400, 500],
+            ...sig(signal),
+          }
+        : {
+            operation: 'get import status',
+            method: 'PUT',
+            path: spec.path,
+            query: { format: spec.query.format ?? '' },
+            expect: [400, 500],
+            ...sig(signal),
+          },
+    );
+    return legacyImportRequest(id, spec, reply, new Date(this.options.clock.now()).toISOString());
   }
 
   /** A call answered 202 {rq_id}, or 409 {rq_id} naming the request already running. */

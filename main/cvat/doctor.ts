@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { CvatAuth } from './api.js';
 import { CVAT_ACCEPT, authorizationHeader, normaliseServer } from './http.js';
-import { parseVersion, versionAtLeast } from './version.js';
+import { parseVersion, tusChunkLimit, versionAtLeast } from './version.js';
 
 export interface DoctorFinding {
   id: string;
@@ -27,6 +27,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
   /** The largest request body we will send (bulk batch or TUS chunk); default 100 MiB. */
   probeBodyBytes?: number;
+  /** The configured TUS chunk size, checked against the server's own chunk limit. */
+  chunkBytes?: number;
   /** How long the size probe waits for a proxy's early answer. */
   sizeProbeWaitMs?: number;
   userAgent?: string;
@@ -114,6 +116,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
       : {}),
   });
 
+  const chunkLimit = parsed ? tusChunkLimit(parsed) : null;
+  if (chunkLimit !== null) {
+    const chunk = options.chunkBytes;
+    const capped = chunk !== undefined && chunk > chunkLimit;
+    findings.push({
+      id: 'chunk-limit',
+      title: 'Upload chunk size',
+      status: 'ok',
+      detail: capped
+        ? `CVAT ${version} reads each upload chunk into memory and refuses one over ${formatMiB(chunkLimit)} (400): chunks are capped at ${formatMiB(chunkLimit)} instead of the configured ${formatMiB(chunk)}.`
+        : `CVAT ${version} refuses upload chunks over ${formatMiB(chunkLimit)} (fixed in 2.55); chunks are capped there${chunk !== undefined ? ` (configured: ${formatMiB(chunk)})` : ''}.`,
+    });
+  }
+
   // 2. Credentials and organization.
   if (!options.auth) {
     findings.push({
@@ -126,6 +142,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
     return [
       ...findings,
       ...skipRest('Not signed in.', [
+        'result-host',
         'org',
         'tus-options',
         'tus-head',
@@ -150,6 +167,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
     return [
       ...findings,
       ...skipRest('Not authenticated.', [
+        'result-host',
         'org',
         'tus-options',
         'tus-head',
@@ -159,6 +177,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
     ];
   }
   const username = readField(self.body, 'username') ?? '?';
+  findings.push(resultHostFinding(server, readField(self.body, 'url')));
   let readOnly = false;
   if (options.auth.kind === 'token') {
     const info = await probe.send('GET', '/api/auth/access_tokens/self').catch(() => null);
@@ -315,6 +334,7 @@ const ALL_IDS: Array<[string, string]> = [
   ['reachable', 'Server reachable'],
   ['version', 'Server version'],
   ['auth', 'Signed in'],
+  ['result-host', 'Download links point to the server'],
   ['org', 'Organization'],
   ['tus-options', 'Resumable uploads (TUS) offered'],
   ['tus-location', 'Upload address matches the server'],
@@ -326,6 +346,7 @@ function skipRest(reason: string, ids?: string[]): DoctorFinding[] {
   const skipped = ids ?? [
     'version',
     'auth',
+    'result-host',
     'org',
     'tus-options',
     'tus-location',
@@ -338,6 +359,37 @@ function skipRest(reason: string, ids?: string[]): DoctorFinding[] {
     status: 'skipped' as const,
     detail: reason,
   }));
+}
+
+/**
+ * CVAT builds every absolute link (an object's `url`, an export's result_url) from the Host or
+ * X-Forwarded-Host it was asked with, so /api/users/self tells where result_url would point.
+ */
+function resultHostFinding(server: string, selfUrl: unknown): DoctorFinding {
+  const title = 'Download links point to the server';
+  const serverOrigin = new URL(server).origin;
+  let origin: string | null = null;
+  try {
+    origin = typeof selfUrl === 'string' ? new URL(selfUrl).origin : null;
+  } catch {
+    origin = null;
+  }
+  if (origin === null)
+    return {
+      id: 'result-host',
+      title,
+      status: 'skipped',
+      detail: 'The server did not name its own address.',
+    };
+  if (origin === serverOrigin)
+    return { id: 'result-host', title, status: 'ok', detail: `Links point to ${origin}.` };
+  return {
+    id: 'result-host',
+    title,
+    status: 'warn',
+    detail: `CVAT builds its links (export and backup results) with ${origin}, but the server is ${serverOrigin}. Downloads are fetched from ${serverOrigin} with the same path and query (host rewrite); credentials are never sent to ${origin}.`,
+    fix: 'Make the proxy pass the original Host header (or set X-Forwarded-Host to the public host name) so that CVAT names the address clients use.',
+  };
 }
 
 function formatMiB(bytes: number): string {

@@ -3,6 +3,7 @@
 import { SyncError, codeOfStatus, kindOfStatus } from '../core/errors.js';
 import type { ErrorKind } from '../core/errors.js';
 import { parseRetryAfter } from '../core/retry.js';
+import { scrubSecrets } from '../core/scrub.js';
 
 const EXCERPT_MAX = 300;
 
@@ -68,7 +69,9 @@ function decodeEntities(s: string): string {
     .replace(/&amp;/g, '&');
 }
 
-function clip(s: string): string {
+/** Scrubbed before it is cut: a server that echoes our Authorization header gets no token quoted. */
+function clip(text: string): string {
+  const s = scrubSecrets(text);
   return s.length <= EXCERPT_MAX ? s : `${s.slice(0, EXCERPT_MAX - 1)}…`;
 }
 

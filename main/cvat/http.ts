@@ -45,6 +45,8 @@ export interface CallSpec {
     stream: (touch: () => void) => AsyncIterable<Uint8Array>;
     length: number;
     contentType: string;
+    /** Called once the whole body was handed to the network (not when it was cut short). */
+    onSent?: () => void;
   };
   signal?: AbortSignalLike;
   /** Statuses handed back to the caller instead of thrown. */
@@ -240,6 +242,7 @@ export class Transport {
               headers,
               body: spec.body.stream(() => guard.touch()),
               signal: guard.signal,
+              ...(spec.body.onSent ? { onBodySent: spec.body.onSent } : {}),
             });
           } else {
             let body: string | undefined;

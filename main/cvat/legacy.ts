@@ -1,4 +1,4 @@
-// Exports on servers older than 2.16 (PROTOCOL.md §12): no /api/requests, so an export is a GET
+// Exports and imports on servers older than 2.16 (PROTOCOL.md §12): no /api/requests, so an export is a GET
 // repeated until 201, then the same URL with action=download. The client hands out a synthetic
 // request id carrying that URL and answers getRequest/waitForRequest for it with a CvatRequest.
 import type { CvatRequest } from './api.js';
@@ -59,5 +59,76 @@ export function legacyExportRequest(
     expiry_date: null,
     result_url: finished ? download.toString() : null,
     result_id: null,
+  };
+}
+
+// Imports on servers older than 2.16: the client repeats a request until the job ends (task
+// backups: POST {"rq_id"}, annotations: PUT ?format=…); 202 while it runs, 201 once done, after
+// which the server forgets the job. The synthetic id carries that request.
+export const LEGACY_IMPORT_PREFIX = 'legacy-import:';
+
+export interface LegacyImport {
+  kind: 'backup' | 'annotations';
+  /** Path of the import endpoint ('/api/tasks/backup/', '/api/tasks/12/annotations/'). */
+  path: string;
+  query: Record<string, string>;
+  /** The server's job id (backups). */
+  rqId: string | null;
+}
+
+export function legacyImportId(spec: LegacyImport): string {
+  return LEGACY_IMPORT_PREFIX + JSON.stringify(spec);
+}
+
+export function parseLegacyImportId(id: string): LegacyImport | null {
+  if (!id.startsWith(LEGACY_IMPORT_PREFIX)) return null;
+  try {
+    return JSON.parse(id.slice(LEGACY_IMPORT_PREFIX.length)) as LegacyImport;
+  } catch {
+    return null;
+  }
+}
+
+/** One repeat's answer as a request record; null when the server no longer knows the job. */
+export function legacyImportRequest(
+  id: string,
+  spec: LegacyImport,
+  reply: Reply,
+  now: string,
+): CvatRequest | null {
+  const fileField = spec.kind === 'backup' ? 'task_file' : 'annotation_file';
+  // A job it forgot is taken as a new upload without its file.
+  if (reply.status === 400 && reply.text.includes(`"${fileField}"`)) return null;
+  const finished = reply.status === 201;
+  const failed = reply.status >= 400;
+  let resultId: number | null = null;
+  if (finished && spec.kind === 'backup') {
+    try {
+      const body = JSON.parse(reply.text) as { id?: unknown };
+      resultId = typeof body.id === 'number' ? body.id : null;
+    } catch {
+      resultId = null;
+    }
+  }
+  const taskId = /\/api\/tasks\/(\d+)\//.exec(spec.path)?.[1];
+  return {
+    id,
+    status: failed ? 'failed' : finished ? 'finished' : 'started',
+    message: failed ? bodyExcerpt(reply.text, reply.headers.get('content-type')) : '',
+    progress: null,
+    operation: {
+      type: `import:${spec.kind}`,
+      target: 'task',
+      task_id: taskId ? Number(taskId) : null,
+      project_id: null,
+      job_id: null,
+      format: spec.query.format ?? null,
+    },
+    created_date: now,
+    started_date: null,
+    finished_date: finished || failed ? now : null,
+    expiry_date: null,
+    result_url: null,
+    result_id: resultId,
   };
 }

@@ -1,5 +1,6 @@
 // A multipart/form-data body streamed from disk with an exact Content-Length (CVAT sits behind
-// proxies that dislike chunked uploads). Part names are client_files[i] (PROTOCOL.md §4.4).
+// proxies that dislike chunked uploads). Part names are client_files[i] (PROTOCOL.md §4.4); plain
+// fields ride before the files.
 import { createHash, randomBytes } from 'node:crypto';
 import type { UploadFile } from './api.js';
 import { fileChunks } from './streams.js';
@@ -28,7 +29,18 @@ export function multipartBody(
   files: readonly UploadFile[],
   fieldName: (index: number) => string,
   boundary = newBoundary(),
+  fields: Readonly<Record<string, string>> = {},
 ): MultipartBody {
+  // Plain fields go first (DataRequest options such as image_quality).
+  const preamble = Buffer.from(
+    Object.entries(fields)
+      .map(
+        ([name, value]) =>
+          `--${boundary}\r\nContent-Disposition: form-data; name=${quoteFormValue(name)}\r\n\r\n${value}\r\n`,
+      )
+      .join(''),
+    'utf8',
+  );
   const heads = files.map((f, i) =>
     Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name=${quoteFormValue(fieldName(i))}; filename=${quoteFormValue(f.name)}\r\n` +
@@ -39,7 +51,11 @@ export function multipartBody(
   const crlf = Buffer.from('\r\n');
   const tail = Buffer.from(`--${boundary}--\r\n`);
   const fileBytes = files.reduce((n, f) => n + f.size, 0);
-  const length = heads.reduce((n, h) => n + h.length + crlf.length, 0) + fileBytes + tail.length;
+  const length =
+    preamble.length +
+    heads.reduce((n, h) => n + h.length + crlf.length, 0) +
+    fileBytes +
+    tail.length;
   const sha256: string[] = [];
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
@@ -48,6 +64,7 @@ export function multipartBody(
     sha256,
     async *chunks(operation: string, onFileBytes?: (bytes: number) => void) {
       sha256.length = 0;
+      if (preamble.length > 0) yield preamble;
       for (let i = 0; i < files.length; i++) {
         const file = files[i]!;
         yield heads[i]!;

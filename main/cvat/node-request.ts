@@ -15,6 +15,8 @@ export function sendStreamed(
     headers: Record<string, string>;
     body: AsyncIterable<Uint8Array>;
     signal: AbortSignal;
+    /** The last byte of the body was written to the socket ('finish'). */
+    onBodySent?: () => void;
   },
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
@@ -39,6 +41,7 @@ export function sendStreamed(
       setTimeout(() => fail(e), EARLY_ANSWER_GRACE_MS);
     };
     req.on('error', failSoon);
+    if (init.onBodySent) req.once('finish', init.onBodySent);
     req.once('response', (res) => {
       settled = true;
       resolve(toResponse(res));

@@ -51,7 +51,14 @@ export const taskSchema = z.object({
   owner: userRef.optional().transform((v) => v ?? null),
   assignee: userRef.optional().transform((v) => v ?? null),
   status: z.enum(['annotation', 'validation', 'completed']),
-  size: z.number().int(),
+  // CVAT omits `size` (and image_quality, the chunk fields, data_cloud_storage_id) while the task
+  // has no data record: a fresh task, or one whose media never came. No data is no frames.
+  size: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? 0),
   media_type: z.string().default(''),
   mode: z.string(),
   subset: z.string().default(''),
@@ -89,6 +96,128 @@ export const jobSchema = z.object({
   frame_count: z.number().int().optional(),
   type: z.string().optional(),
   updated_date: z.string().optional(),
+});
+
+const attributeSpec = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  mutable: z.boolean(),
+  input_type: z.string(),
+  default_value: z.string(),
+  values: z.array(z.string()),
+});
+
+/** A skeleton's point: a label without its own sublabels, owner ids or parent. */
+const sublabelSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  color: z.string().optional(),
+  type: z.string().optional(),
+  attributes: z.array(attributeSpec).default([]),
+  has_parent: z.boolean().optional(),
+});
+
+/** GET /api/labels: `task_id` or `project_id` is present (never both), `svg` only on skeletons. */
+export const labelSchema = sublabelSchema.extend({
+  sublabels: z.array(sublabelSchema).default([]),
+  svg: z.string().optional(),
+  task_id: nullish(z.number().int()),
+  project_id: nullish(z.number().int()),
+  parent_id: nullish(z.number().int()),
+});
+
+export const membershipSchema = z.object({
+  id: z.number().int(),
+  user: userRef,
+  organization: z.number().int(),
+  is_active: z.boolean(),
+  joined_date: nullish(z.string()),
+  role: z.enum(['worker', 'supervisor', 'maintainer', 'owner']),
+  /** The key of the invitation the membership came from; null for the organization's owner. */
+  invitation: nullish(z.string()),
+});
+
+export const invitationSchema = z.object({
+  key: z.string(),
+  created_date: z.string(),
+  role: z.string(),
+  user: userRef,
+  owner: userRef.optional().transform((v) => v ?? null),
+  organization: z.number().int(),
+  organization_info: z.object({ id: z.number().int(), slug: z.string() }).optional(),
+  expired: z.boolean().optional(),
+  accepted: z.boolean().optional(),
+});
+
+export const cloudStorageSchema = z.object({
+  id: z.number().int(),
+  provider_type: z.string(),
+  resource: z.string(),
+  display_name: z.string(),
+  credentials_type: z.string(),
+  owner: userRef.optional().transform((v) => v ?? null),
+  organization: nullish(z.number().int()),
+  specific_attributes: z.string().default(''),
+  description: z.string().default(''),
+  manifests: z.array(z.string()).default([]),
+  created_date: z.string(),
+  updated_date: z.string(),
+});
+
+const attributeValue = z.object({ spec_id: z.number().int(), value: z.string() });
+const annotationBase = {
+  id: nullish(z.number().int()),
+  frame: z.number().int(),
+  label_id: z.number().int(),
+  group: nullish(z.number().int()),
+  source: z.string().default('manual'),
+  attributes: z.array(attributeValue).default([]),
+};
+const shapeGeometry = {
+  type: z.string(),
+  occluded: z.boolean().default(false),
+  outside: z.boolean().default(false),
+  z_order: z.number().int().default(0),
+  rotation: z.number().default(0),
+  points: z.array(z.number()).default([]),
+};
+const shapeAnnotation = z.object({
+  ...annotationBase,
+  ...shapeGeometry,
+  score: z.number().optional(),
+  elements: z.array(z.object({ ...annotationBase, ...shapeGeometry })).default([]),
+});
+const trackedShape = z.object({
+  id: nullish(z.number().int()),
+  frame: z.number().int(),
+  attributes: z.array(attributeValue).default([]),
+  ...shapeGeometry,
+});
+const trackAnnotation = z.object({
+  ...annotationBase,
+  shapes: z.array(trackedShape),
+  elements: z.array(z.object({ ...annotationBase, shapes: z.array(trackedShape) })).default([]),
+});
+
+/** GET /api/{tasks,jobs}/{id}/annotations. `intervals` (audio) is absent on older servers. */
+export const annotationsSchema = z.object({
+  version: z.number().int(),
+  tags: z.array(z.object(annotationBase)),
+  shapes: z.array(shapeAnnotation),
+  tracks: z.array(trackAnnotation),
+  intervals: z
+    .array(
+      z.object({
+        id: nullish(z.number().int()),
+        label_id: z.number().int(),
+        group: nullish(z.number().int()),
+        source: z.string().default('manual'),
+        start: z.number(),
+        stop: z.number(),
+        attributes: z.array(attributeValue).default([]),
+      }),
+    )
+    .default([]),
 });
 
 const formatEntry = z.object({

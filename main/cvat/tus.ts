@@ -18,10 +18,12 @@ import type { Logger } from '../core/logger.js';
 import { mimeTypeOf } from '../core/media.js';
 import { parseRetryAfter } from '../core/retry.js';
 import type { AbortSignalLike } from '../core/signal.js';
-import type { Throttle, TusUploadOptions, TusUploadResult } from './api.js';
+import type { ServerVersion, Throttle, TusUploadOptions, TusUploadResult } from './api.js';
 import { cancelledError, httpError, networkCode, networkError, safeUrl } from './http-errors.js';
 import type { Transport } from './http.js';
+import { decodeHeaderValue } from './mime-header.js';
 import { ThrottleTransform, fileChanged } from './streams.js';
+import { tusChunkLimit, tusGoneAnswers500 } from './version.js';
 
 /** CVAT's web client retries after these delays (PROTOCOL.md §6). */
 export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [
@@ -34,6 +36,8 @@ export interface TusContext {
   retryDelays: readonly number[];
   /** Idle timeout of each TUS request (no byte moved for this long). */
   idleTimeoutMs: number;
+  /** The server's version, for the TUS quirks of older releases (PROTOCOL.md §12). */
+  serverVersion: ServerVersion | null;
 }
 
 /** A transient answer to HEAD that tus would otherwise treat as "create a new upload". */
@@ -76,6 +80,12 @@ export async function tusUpload(
   if (actual.size !== file.size) throw fileChanged(operation, file.path, file.size, actual.size);
 
   const transport = ctx.transport;
+  const version = ctx.serverVersion;
+  // Before 2.55 CVAT reads each PATCH body into memory and refuses one over 100 MiB (400).
+  const limit = version ? tusChunkLimit(version) : null;
+  const chunkSize = limit === null ? options.chunkSize : Math.min(options.chunkSize, limit);
+  // 2.39-2.54 answer 500 where a finished or unknown upload should get 404.
+  const goneAs500 = version !== null && tusGoneAnswers500(version);
   const state: {
     stop: SyncError | null;
     location: string | null;
@@ -122,6 +132,9 @@ export async function tusUpload(
     onFileChanged: (expected, got) => stop(fileChanged(operation, file.path, expected, got)),
   });
 
+  let chunkStarted = transport.options.clock.now();
+  const nextChunk = (event: Parameters<NonNullable<TusUploadOptions['adaptChunk']>>[0]): number =>
+    options.adaptChunk ? Math.max(1, Math.min(chunkSize, options.adaptChunk(event))) : chunkSize;
   return new Promise<TusUploadResult>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void): void => {
@@ -140,7 +153,7 @@ export async function tusUpload(
       endpoint,
       uploadUrl: options.resumeUrl ?? null,
       metadata: { filename: file.name, filetype: mimeTypeOf(file.name) },
-      chunkSize: options.chunkSize,
+      chunkSize: nextChunk('start'),
       parallelUploads: 1, // CVAT has no concatenation extension
       storeFingerprintForResuming: false, // the journal keeps the Location (onCreated)
       removeFingerprintOnSuccess: false,
@@ -159,6 +172,10 @@ export async function tusUpload(
       },
       onShouldRetry: (err, attempt, opts) => {
         if (state.stop || settled || signal?.aborted) return false;
+        if (options.adaptChunk) {
+          upload.options.chunkSize = nextChunk('trouble');
+          chunkStarted = transport.options.clock.now();
+        }
         const cause = err.causingError;
         let status = err.originalResponse?.getStatus() ?? 0;
         let retryAfter = err.originalResponse?.getHeader('Retry-After');
@@ -186,6 +203,11 @@ export async function tusUpload(
       onProgress: (sent, total) => options.onProgress?.(sent, total),
       onChunkComplete: (chunk) => {
         state.bytesSent += chunk;
+        if (options.adaptChunk) {
+          const now = transport.options.clock.now();
+          upload.options.chunkSize = nextChunk({ bytes: chunk, ms: now - chunkStarted });
+          chunkStarted = now;
+        }
       },
       onSuccess: () =>
         finish(() =>
@@ -223,7 +245,7 @@ export async function tusUpload(
           );
         }
         state.location = location;
-        state.uploadFilename = res.getHeader('Upload-Filename') ?? file.name;
+        state.uploadFilename = uploadFilenameOf(res) ?? file.name;
         // From now on a retry resumes this upload (HEAD) instead of creating another one.
         upload.options.uploadUrl = location;
         try {
@@ -257,11 +279,14 @@ export async function tusUpload(
         }
         return;
       }
-      if (status === 404 || status === 410) {
+      if (status === 404 || status === 410 || (status === 500 && goneAs500)) {
         throw stop(
           statusError(req, res, {
             code: 'tus-resume-lost',
-            hint: 'The server no longer knows this upload: it finished or expired. Check the task files before sending it again.',
+            hint:
+              status === 500
+                ? `CVAT ${version?.raw ?? ''} answers 500 for an upload that finished or is unknown (fixed in 2.55): it is treated as gone. Check the task files before sending it again.`
+                : 'The server no longer knows this upload: it finished or expired. Check the task files before sending it again.',
           }),
         );
       }
@@ -290,7 +315,7 @@ export async function tusUpload(
       const status = res.getStatus();
       if (status >= 200 && status < 300) {
         // Servers before 2.39 also name the file on the PATCH answer.
-        const name = res.getHeader('Upload-Filename');
+        const name = uploadFilenameOf(res);
         if (name) state.uploadFilename = name;
         const offset = Number.parseInt(res.getHeader('Upload-Offset') ?? '', 10);
         if (Number.isFinite(offset) && options.onOffset) {
@@ -302,7 +327,7 @@ export async function tusUpload(
         }
         return;
       }
-      if (status === 404 || status === 410)
+      if (status === 404 || status === 410 || (status === 500 && goneAs500))
         throw stop(statusError(req, res, { code: 'tus-resume-lost' }));
       if (!TRANSIENT(status)) throw stop(statusError(req, res));
     }
@@ -310,6 +335,12 @@ export async function tusUpload(
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     upload.start();
   });
+}
+
+/** Upload-Filename as sent: Django MIME-encodes names outside Latin-1 (=?utf-8?b?...?=). */
+function uploadFilenameOf(res: HttpResponse): string | undefined {
+  const raw = res.getHeader('Upload-Filename');
+  return raw ? decodeHeaderValue(raw) : undefined;
 }
 
 function defaultUploadFilename(options: TusUploadOptions): string {
@@ -343,6 +374,19 @@ function mapTusError(err: Error, operation: string, now: number): SyncError {
   }
   const cause = detailed.causingError;
   if (isSyncError(cause)) return cause;
+  // HEAD kept answering a transient status until the retries ran out: that status, still
+  // transient (not an internal error that would end the batch for good).
+  if (cause instanceof RetryHead && req) {
+    return httpError({
+      operation: `${operation} (HEAD)`,
+      url: req.getURL(),
+      status: cause.status,
+      body: '',
+      contentType: null,
+      retryAfter: cause.retryAfter ?? null,
+      now,
+    });
+  }
   if (req && networkCode(cause) !== undefined)
     return networkError(`${operation} (${req.getMethod()})`, req.getURL(), cause);
   return toSyncError(err, operation);

@@ -25,3 +25,17 @@ export function versionAtLeast(v: ServerVersion, min: string): boolean {
 /** Feature thresholds of PROTOCOL.md §12. */
 export const REQUESTS_API_SINCE = '2.16.0';
 export const PAT_SINCE = '2.48.0';
+
+/** From 2.55 a TUS PATCH body is streamed; before, Django's 100 MiB in-memory limit applies. */
+export const TUS_STREAMED_PATCH_SINCE = '2.55.0';
+export const TUS_MEMORY_CHUNK_LIMIT = 100 * 1024 * 1024;
+
+/** The largest TUS chunk `v` accepts, or null when it sets none. */
+export function tusChunkLimit(v: ServerVersion): number | null {
+  return versionAtLeast(v, TUS_STREAMED_PATCH_SINCE) ? null : TUS_MEMORY_CHUNK_LIMIT;
+}
+
+/** 2.39-2.54 answer 500 (an assert) to HEAD/PATCH on a finished or unknown upload, not 404. */
+export function tusGoneAnswers500(v: ServerVersion): boolean {
+  return versionAtLeast(v, '2.39.0') && !versionAtLeast(v, TUS_STREAMED_PATCH_SINCE);
+}

@@ -63,6 +63,15 @@ export interface BatchRow<Task = unknown, Data = unknown> {
   restarts: number;
   lastError: ErrorInfo | null;
   nextAttemptAt: number | null;
+  /** Requests sent again into the same task after they were cut before their body went out whole. */
+  resends: number;
+  resentBytes: number;
+  /** Tasks of this batch deleted to start again (their state could not be known). */
+  discardedTasks: number;
+  /** Answers lost after a whole body: each one may have cost a task. */
+  ambiguousEvents: number;
+  /** No new task for this batch before this time (restarts are spaced). */
+  restartNotBefore: number | null;
   bytesTotal: number;
   bytesDone: number;
   filesTotal: number;
@@ -103,6 +112,7 @@ export interface BatchPatch {
   restarts?: number;
   lastError?: ErrorInfo | null;
   nextAttemptAt?: number | null;
+  restartNotBefore?: number | null;
   replanReason?: string | null;
   cancelRequested?: boolean;
   bytesDone?: number;
@@ -139,6 +149,11 @@ interface RawBatch {
   restarts: number;
   last_error: string | null;
   next_attempt_at: number | null;
+  resends: number;
+  resent_bytes: number;
+  discarded_tasks: number;
+  ambiguous_events: number;
+  restart_not_before: number | null;
   bytes_total: number;
   bytes_done: number;
   files_total: number;
@@ -176,6 +191,7 @@ const PATCH_COLUMNS: Record<keyof BatchPatch, string> = {
   restarts: 'restarts',
   lastError: 'last_error',
   nextAttemptAt: 'next_attempt_at',
+  restartNotBefore: 'restart_not_before',
   replanReason: 'replan_reason',
   cancelRequested: 'cancel_requested',
   bytesDone: 'bytes_done',
@@ -351,6 +367,18 @@ export class BatchRepo<Task = unknown, Data = unknown> {
     });
   }
 
+  /** Adds to the batch's recovery figures (resends and their bytes, ambiguous events). */
+  countRecovery(
+    id: number,
+    add: { resends?: number; resentBytes?: number; ambiguous?: number },
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE batches SET resends = resends + ?, resent_bytes = resent_bytes + ?, ambiguous_events = ambiguous_events + ? WHERE id = ?',
+      )
+      .run(add.resends ?? 0, add.resentBytes ?? 0, add.ambiguous ?? 0, id);
+  }
+
   /** Marks files that will never be sent (zero bytes, unsupported type). */
   skipFile(fileRowId: number, reason: string): void {
     this.db
@@ -380,6 +408,8 @@ export class BatchRepo<Task = unknown, Data = unknown> {
       discardTaskIds?: number[];
       /** A user's retry: attempts, restarts and the last error start from zero. */
       resetHistory?: boolean;
+      /** No new task before this time (the spacing of restarts). */
+      notBefore?: number | null;
     },
   ): boolean {
     if (!canTransition(from, 'planned'))
@@ -391,12 +421,14 @@ export class BatchRepo<Task = unknown, Data = unknown> {
       const discard = this.db.prepare(
         'INSERT OR IGNORE INTO task_discards (task_id, batch_id, reason, created_at, server) VALUES (?, ?, ?, ?, ?)',
       );
-      for (const taskId of [
+      const discarded = [
         ...(row.taskId === null ? [] : [row.taskId]),
         ...(why.discardTaskIds ?? []),
-      ]) {
-        discard.run(taskId, id, why.reason, now, row.server);
-      }
+      ];
+      for (const taskId of discarded) discard.run(taskId, id, why.reason, now, row.server);
+      this.db
+        .prepare('UPDATE batches SET discarded_tasks = discarded_tasks + ? WHERE id = ?')
+        .run(discarded.length, id);
       this.db
         .prepare(
           'DELETE FROM tus_uploads WHERE batch_file_id IN (SELECT id FROM batch_files WHERE batch_id = ?)',
@@ -423,7 +455,10 @@ export class BatchRepo<Task = unknown, Data = unknown> {
           jobCount: null,
           finishedAt: null,
           restarts: why.resetHistory ? 0 : row.restarts + (why.countRestart ? 1 : 0),
-          ...(why.resetHistory ? { attempts: 0, lastError: null, nextAttemptAt: null } : {}),
+          ...(why.resetHistory
+            ? { attempts: 0, lastError: null, nextAttemptAt: null, restartNotBefore: null }
+            : {}),
+          ...(why.notBefore === undefined ? {} : { restartNotBefore: why.notBefore }),
           ...(why.replanReason === undefined ? {} : { replanReason: why.replanReason }),
         },
         'planned',
@@ -566,6 +601,11 @@ function fromRaw<Task, Data>(r: RawBatch): BatchRow<Task, Data> {
     restarts: r.restarts,
     lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as ErrorInfo),
     nextAttemptAt: r.next_attempt_at,
+    resends: r.resends,
+    resentBytes: r.resent_bytes,
+    discardedTasks: r.discarded_tasks,
+    ambiguousEvents: r.ambiguous_events,
+    restartNotBefore: r.restart_not_before,
     bytesTotal: r.bytes_total,
     bytesDone: r.bytes_done,
     filesTotal: r.files_total,

@@ -3,7 +3,7 @@
 // is a fatal error with a clear message: never a silent reset (that is how sync clients lose
 // track of what they uploaded and send everything again).
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SyncError } from '../core/errors.js';
@@ -47,6 +47,7 @@ export interface OpenOptions {
 export function openJournal(path: string, options: OpenOptions = {}): Db {
   let db: Db;
   try {
+    if (!options.readonly) makeOwnerOnly(path);
     db = new Database(path, {
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,
@@ -73,6 +74,23 @@ export function openJournal(path: string, options: OpenOptions = {}): Db {
   if (!options.readonly) migrate(db, path, options.migrations ?? loadMigrations());
   else checkVersion(db, path, (options.migrations ?? loadMigrations()).length);
   return db;
+}
+
+/**
+ * The journal holds every path and task of the user: owner-only whatever the umask. SQLite makes a
+ * new file 0644 & ~umask and gives -wal and -shm the mode of the journal itself, so the journal is
+ * created (or tightened) 0600 before SQLite opens it; leftovers of an older run are tightened too.
+ */
+function makeOwnerOnly(path: string): void {
+  if (path === ':memory:' || path === '' || path.startsWith('file:')) return;
+  closeSync(openSync(path, 'a', 0o600));
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    try {
+      chmodSync(p, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
 }
 
 function migrate(db: Db, path: string, migrations: Migration[]): void {

@@ -38,6 +38,8 @@ export interface BulkPartRow {
   error: ErrorInfo | null;
   startedAt: number;
   finishedAt: number | null;
+  /** The whole body was handed to the network (null: it was not, so CVAT kept nothing of it). */
+  bodySentAt: number | null;
 }
 
 interface RawTus {
@@ -61,6 +63,7 @@ interface RawPart {
   error: string | null;
   started_at: number;
   finished_at: number | null;
+  body_sent_at: number | null;
 }
 
 export class UploadRepo {
@@ -167,6 +170,22 @@ export class UploadRepo {
     });
   }
 
+  /** The last byte of the part's body went out: from now on its outcome is ambiguous until answered. */
+  bulkBodySent(partId: number): void {
+    this.db
+      .prepare('UPDATE bulk_parts SET body_sent_at = ? WHERE id = ? AND body_sent_at IS NULL')
+      .run(this.clock.now(), partId);
+  }
+
+  /** Files of a part, in the order they were sent. */
+  bulkPartFiles(partId: number): number[] {
+    return (
+      this.db
+        .prepare('SELECT id FROM batch_files WHERE bulk_part_id = ? ORDER BY position')
+        .all(partId) as Array<{ id: number }>
+    ).map((r) => r.id);
+  }
+
   bulkDone(partId: number): void {
     inTransaction(this.db, () => {
       this.db
@@ -186,7 +205,10 @@ export class UploadRepo {
       .run(JSON.stringify(error), this.clock.now(), partId);
   }
 
-  /** The request was refused before anything was written (401/403/413/429/503): as if never sent. */
+  /**
+   * The request had no effect on the server: refused before anything was written
+   * (401/403/413/429/503), or cut before its body went out whole. As if never sent.
+   */
   bulkForget(partId: number): void {
     inTransaction(this.db, () => {
       this.db
@@ -242,5 +264,6 @@ function partFromRaw(r: RawPart): BulkPartRow {
     error: r.error === null ? null : (JSON.parse(r.error) as ErrorInfo),
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    bodySentAt: r.body_sent_at,
   };
 }

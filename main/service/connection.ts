@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { SyncError, errorInfo, toSyncError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BackoffPolicy } from '../core/retry.js';
+import { normalizeServerUrl, withoutUserinfo } from './server-url.js';
 import type { CvatApi, CvatAuth } from '../cvat/api.js';
 import { CvatClient } from '../cvat/client.js';
 import type { CredentialStore, StoredCredentials } from './host.js';
@@ -61,6 +62,13 @@ export class Connection {
   async restore(): Promise<ConnectionInfo> {
     const saved = await this.options.credentials.load();
     if (!saved) return this.set(signedOut(this.options.credentials.kind), null);
+    const server = withoutUserinfo(saved.server);
+    if (server !== saved.server) {
+      // Saved by a version that kept userinfo in the URL: keep the address, drop the secret.
+      const cleaned = { ...saved, server };
+      await this.options.credentials.save(cleaned);
+      return this.connect(cleaned);
+    }
     return this.connect(saved);
   }
 
@@ -69,7 +77,10 @@ export class Connection {
     return this.stored ? this.connect(this.stored) : this.info;
   }
 
-  async signIn(req: SignInRequest): Promise<ConnectionInfo> {
+  async signIn(request: SignInRequest): Promise<ConnectionInfo> {
+    const server = normalizeServerUrl(request.server);
+    if (!server.ok) throw usage(server.message, server.hint);
+    const req = { ...request, server: server.url };
     let auth: CvatAuth;
     let username: string | null = null;
     if (req.method === 'token') {
@@ -196,6 +207,11 @@ function signedOut(kind: CredentialStore['kind']): ConnectionInfo {
   };
 }
 
-function usage(message: string): SyncError {
-  return new SyncError(message, { code: 'invalid-argument', kind: 'item', operation: 'sign in' });
+function usage(message: string, hint?: string): SyncError {
+  return new SyncError(message, {
+    code: 'invalid-argument',
+    kind: 'item',
+    operation: 'sign in',
+    ...(hint ? { hint } : {}),
+  });
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ContractError, MethodArg, MethodName } from '../../preload/contract.js';
 import { METHOD_NAMES } from '../../preload/contract.js';
 import { errorInfo } from '../core/errors.js';
+import { normalizeServerUrl } from './server-url.js';
 
 const id = z.int().positive();
 const text = (max: number) => z.string().max(max);
@@ -15,14 +16,14 @@ const none = z.strictObject({}).optional();
 const serverUrl = z
   .string()
   .max(2048)
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http:// or https:// URL');
+  .superRefine((s, ctx) => {
+    const check = normalizeServerUrl(s);
+    if (check.ok) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: check.reason === 'scheme' ? 'must be an http:// or https:// URL' : check.message,
+    });
+  });
 
 const orgSlug = text(128).nullable();
 

@@ -54,8 +54,10 @@ export class FileCredentialStore implements CredentialStore {
   async save(credentials: StoredCredentials): Promise<void> {
     mkdirSync(join(this.path, '..'), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    // Created owner-only; the rename keeps the mode, so the secret is never world-readable.
-    writeFileSync(tmp, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    // Created owner-only (a stale .tmp of another mode is removed first, since writing over it
+    // would keep its mode); the rename keeps the mode, so the secret is never world-readable.
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
   }

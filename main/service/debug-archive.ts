@@ -1,17 +1,18 @@
 // The debug archive a user attaches to a bug report: settings, activity, folder rules, transfers
 // and logs in one zip. Credentials are removed twice: by key name wherever they appear in the
-// JSON, and by value (the known secrets, and anything shaped like an Authorization header) in
-// every text, logs included.
+// JSON, and by value (the known secrets, and anything shaped like a credential: Authorization
+// headers, token= parameters, session cookies, user:pass@ in URLs; core/scrub.ts) in every text,
+// logs included.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
+import { REDACTED, scrubSecrets } from '../core/scrub.js';
 
 const SECRET_KEY = /authorization|token|password|secret|cookie|^key$|apikey|api_key/i;
-const HEADER_SHAPED = /\b(Bearer|Token|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 export function redactValue(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === 'string') return scrubText(value, secrets);
@@ -28,7 +29,7 @@ export function redactValue(value: unknown, secrets: readonly string[]): unknown
 }
 
 export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(HEADER_SHAPED, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  let out = scrubSecrets(text);
   for (const s of secrets) {
     // Short strings would blank out ordinary words; real secrets are long.
     if (s.length >= 6) out = out.split(s).join(REDACTED);

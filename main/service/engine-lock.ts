@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SyncError } from '../core/errors.js';
+import { scrubSecrets } from '../core/scrub.js';
 
 export const LOCK_FILE = 'engine.lock';
 
@@ -49,7 +50,9 @@ function isAlive(pid: number): boolean {
 
 export function describeHolder(h: LockHolder): string {
   const since = h.startedAt ? ` since ${new Date(h.startedAt).toISOString()}` : '';
-  return `process ${h.pid} on ${h.host} ("${h.command}")${since}`;
+  // Today's lock records only the subcommand and harmless switches; one written by an older
+  // version may still quote --auth USER:PASS.
+  return `process ${h.pid} on ${h.host} ("${scrubSecrets(h.command)}")${since}`;
 }
 
 export function acquireEngineLock(dataDir: string, command: string, now: number): EngineLock {

@@ -1,7 +1,7 @@
 // Composition root shared by the desktop app and the CLI/daemon: one data folder, one journal,
 // one engine (guarded by a lock file), the CVAT client built from the stored credentials, and
 // the service implementing the UI contract on top.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceOptions } from './host.js';
 import { TokenBucket } from '../core/token-bucket.js';
@@ -15,6 +15,7 @@ import { openJournal } from '../journal/database.js';
 import { TransferRepo } from '../journal/download-repo.js';
 import { SettingsRepo } from '../journal/settings-repo.js';
 import { Connection } from './connection.js';
+import { prepareDataDir, secureDataDir } from './data-dir.js';
 import { acquireEngineLock } from './engine-lock.js';
 import type { EngineLock } from './engine-lock.js';
 import { createFileLogger } from './file-logger.js';
@@ -33,8 +34,9 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
   const random = options.random ?? Math.random;
   const mode = options.mode ?? 'engine';
   const dataDir = options.dataDir;
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(dataDir);
   const logger = options.logger ?? createFileLogger(logsDirOf(dataDir), clock);
+  secureDataDir(dataDir, logger);
 
   let lock: EngineLock | null = null;
   let db: Db | null = null;

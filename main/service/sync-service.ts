@@ -224,6 +224,7 @@ export class SyncServiceImpl implements SyncService {
         auth: c.auth,
         org: c.org,
         probeBodyBytes: Math.max(this.settings.chunkSizeMiB, 100) * 1024 * 1024,
+        chunkBytes: this.settings.chunkSizeMiB * 1024 * 1024,
       });
     });
   }

@@ -99,6 +99,13 @@ export class TransferService {
       error: b.lastError,
       attempts: b.attempts,
       nextAttemptAt: b.nextAttemptAt,
+      recovery: {
+        resends: b.resends,
+        resentBytes: b.resentBytes,
+        ambiguousEvents: b.ambiguousEvents,
+        discardedTasks: b.discardedTasks,
+        restarts: b.restarts,
+      },
       destination: null,
       createdAt: b.createdAt,
       updatedAt: b.updatedAt,

@@ -10,7 +10,7 @@ import { formatTable, formatValue, resultPath } from './lib/results.js';
 import type { BenchResult } from './lib/results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ['upload', 'watch', 'download', 'scroll', 'peer'];
+const benches = ['upload', 'watch', 'download', 'crash', 'scroll', 'peer'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const env = {

@@ -97,7 +97,7 @@ try {
         uiPreviews.push((r.postDataJSON() as { taskId: number }).taskId);
     });
     const logFrom = stack.cvat.faults.stats().log.length;
-    await page.goto(stack.daemon.url);
+    await page.goto(stack.daemon.signInLink());
     const list = page.getByRole('listbox', { name: 'Tasks' });
     const newest = Math.max(...ids);
     await list.getByText(`seeded task ${newest}`, { exact: true }).waitFor({ timeout: 60_000 });

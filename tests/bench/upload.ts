@@ -6,7 +6,9 @@
 //   (a) one big file: engine throughput / raw PUT throughput (goal >= 0.9)
 //   (b) many small images: engine time / raw PUT time (goal <= 1.3), and one TUS upload per file
 //   (c) peak RSS of the engine process during (a), and RSS at each 5% of progress (flat?)
-//   (d) bytes re-sent after a SIGKILL at 50% of (a) (goal <= one chunk)
+//   (d) bytes re-sent after a SIGKILL at 50% of (a) (goal <= one chunk), read from the test
+//       server's ledger (it keeps nothing of a cut PATCH, as CVAT), with adaptive chunks
+//       (8 MiB growing to --chunk-mib) and with a fixed --chunk-mib; (a) for both
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -71,25 +73,37 @@ try {
     BENCH_CHUNK: String(chunk),
   });
   await dropTasks();
-
-  // ---- (d): SIGKILL at 50% of the same upload, then resume
-  const before = server.faults.stats().log.length;
-  const d1 = await runEngine(
-    'big-kill',
-    [await describe(big, 'big.mp4')],
-    { BENCH_CHUNK: String(chunk) },
-    0.5,
-  );
-  const d2 = await runEngine('big-kill', [await describe(big, 'big.mp4')], {
+  const aFixed = await runEngine('big-fixed', [await describe(big, 'big.mp4')], {
     BENCH_CHUNK: String(chunk),
+    BENCH_ADAPTIVE: '0',
   });
-  const patched = server.faults
-    .stats()
-    .log.slice(before)
-    .filter((l) => l.method === 'PATCH')
-    .reduce((s, l) => s + l.bytesIn, 0);
-  const resent = patched - bigBytes;
   await dropTasks();
+
+  // ---- (d): SIGKILL at 50% of the same upload, then resume; adaptive, then fixed chunks
+  const killRun = async (name: string, extra: Record<string, string>) => {
+    const first = await runEngine(
+      name,
+      [await describe(big, 'big.mp4')],
+      { BENCH_CHUNK: String(chunk), ...extra },
+      0.5,
+    );
+    const second = await runEngine(name, [await describe(big, 'big.mp4')], {
+      BENCH_CHUNK: String(chunk),
+      ...extra,
+    });
+    const received = server.admin
+      .ledger()
+      .tasks.filter((t) => t.name === `bench ${name}`)
+      .reduce((s, t) => s + t.bytesReceived, 0);
+    await dropTasks();
+    return { first, second, received, resent: received - bigBytes };
+  };
+  const dAdaptive = await killRun('big-kill', {});
+  const dFixed = await killRun('big-kill-fixed', { BENCH_ADAPTIVE: '0' });
+  const d1 = dAdaptive.first;
+  const d2 = dAdaptive.second;
+  const resent = dAdaptive.resent;
+  const patched = dAdaptive.received;
 
   // ---- (b): many small images
   const smallFiles: NewBatchFile[] = [];
@@ -186,10 +200,22 @@ try {
       `RSS MiB by progress ${rssAt.join(' ')}`,
     ],
     [
-      '(d) bytes re-sent after SIGKILL at 50%',
+      '(d) bytes re-sent after SIGKILL at 50%, adaptive chunks',
       `${resent} B`,
       `<= ${chunk} B (one chunk)`,
-      `killed at ${(((d1.killedAt ?? 0) / bigBytes) * 100).toFixed(0)}%, ${patched} PATCH bytes for a ${bigBytes} B file; second run ${d2.states.join(',')}`,
+      `killed at ${(((d1.killedAt ?? 0) / bigBytes) * 100).toFixed(0)}%, server received ${patched} B for a ${bigBytes} B file (ledger); second run ${d2.states.join(',')}`,
+    ],
+    [
+      `    same with fixed ${chunk / MiB} MiB chunks`,
+      `${dFixed.resent} B`,
+      '(for comparison)',
+      `killed at ${(((dFixed.first.killedAt ?? 0) / bigBytes) * 100).toFixed(0)}%, server received ${dFixed.received} B; second run ${dFixed.second.states.join(',')}`,
+    ],
+    [
+      `    (a) with fixed ${chunk / MiB} MiB chunks / adaptive`,
+      `${(sentMs(aFixed) / sentMs(a)).toFixed(2)}`,
+      '(~1: no loss of throughput)',
+      `fixed ${mibps(bigBytes, sentMs(aFixed))}, adaptive ${mibps(bigBytes, sentMs(a))}`,
     ],
   ];
   const report = new BenchReport('upload', 'upload engine vs raw PUT', {

@@ -113,6 +113,10 @@ describe('SettingsView', () => {
     await userEvent.click(screen.getByLabelText('Show notifications'));
     expect(fake.callsOf('updateSettings').at(-1)).toEqual({ notifications: false });
 
+    // The chunk size says what older servers allow.
+    expect(screen.getByLabelText('Upload chunk size (MiB)')).toHaveAccessibleDescription(
+      'CVAT before 2.55 refuses chunks over 100 MiB: for those servers chunks are capped at 100 MiB.',
+    );
     expect(screen.getByLabelText('Data folder')).toHaveAttribute('readonly');
     expect(screen.getByLabelText('Logs folder')).toHaveValue(
       '/home/alice/.local/share/cvat-sync/logs',

@@ -138,12 +138,58 @@ describe('HTTP bridge', () => {
 });
 
 describe('token and bridge choice', () => {
-  it('takes the token from the URL once, keeps it for the tab and hides it', () => {
-    window.history.replaceState(null, '', '/?token=XYZ#/tasks');
-    expect(takeToken()).toBe('XYZ');
+  it('trades the sign-in code of the URL once, keeps the token for the tab and hides the code', async () => {
+    window.sessionStorage.clear();
+    const posted: { url: string; body: unknown }[] = [];
+    const fakeFetch = (async (url: string, init?: RequestInit) => {
+      posted.push({ url, body: JSON.parse(String(init?.body)) });
+      return new Response(JSON.stringify({ ok: true, value: { token: 'XYZ' } }), { status: 200 });
+    }) as typeof fetch;
+    window.history.replaceState(null, '', '/?code=C1#/tasks');
+    expect(await takeToken(fakeFetch)).toBe('XYZ');
+    expect(posted).toEqual([{ url: `${window.location.origin}/session`, body: { code: 'C1' } }]);
     expect(window.location.search).toBe('');
     expect(window.location.hash).toBe('#/tasks');
-    expect(takeToken()).toBe('XYZ'); // after a reload the URL has no token, the tab still does
+    // after a reload the URL has no code, the tab still has the token
+    expect(await takeToken(fakeFetch)).toBe('XYZ');
+    expect(posted).toHaveLength(1);
+  });
+
+  it('never takes a token from the URL, and a refused code leaves the page unsigned', async () => {
+    window.sessionStorage.clear();
+    const refused = (async () =>
+      new Response(JSON.stringify({ ok: false, error: {} }), { status: 401 })) as typeof fetch;
+    window.history.replaceState(null, '', '/?token=XYZ');
+    expect(await takeToken(refused)).toBeNull();
+    window.history.replaceState(null, '', '/?code=spent');
+    expect(await takeToken(refused)).toBeNull();
+    expect(window.location.search).toBe('');
+  });
+
+  it('holds calls until a promised token arrives', async () => {
+    const seen: (string | null)[] = [];
+    const fakeFetch = (async (_url: string, init?: RequestInit) => {
+      seen.push((init?.headers as Record<string, string>).authorization ?? null);
+      return new Response(JSON.stringify({ ok: true, value: 1 }), { status: 200 });
+    }) as typeof fetch;
+    let give: (t: string) => void = () => undefined;
+    const b = createHttpBridge({
+      baseUrl: 'http://127.0.0.1:4000',
+      token: new Promise<string>((r) => (give = r)),
+      fetch: fakeFetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+    });
+    const pending = b.getStatus();
+    await Promise.resolve();
+    expect(seen).toEqual([]);
+    give('T1');
+    await pending;
+    expect(seen).toEqual(['Bearer T1']);
+    await Promise.resolve();
+    expect(FakeEventSource.instances.map((e) => e.url)).toEqual([
+      'http://127.0.0.1:4000/events?token=T1',
+    ]);
+    b.close();
   });
 
   it('prefers the Electron preload bridge', () => {

@@ -10,8 +10,10 @@ import type { Faults, ScriptedFault } from './faults.js';
 import type { Auth } from './auth.js';
 import type { Exports } from './exports.js';
 import { mediaPath } from './tus.js';
+import { ledgerOf } from './ledger.js';
+import type { Ledger } from './ledger.js';
 import { taskStatus } from './views.js';
-import { parseLabels, defaultStorage } from './validate.js';
+import { parseLabels } from './validate.js';
 import { emptyAnnotations } from './tasks.js';
 
 export interface TestUser {
@@ -57,6 +59,8 @@ export interface AdminApi {
   seedTasks(opts: { count: number; owner?: string; namePrefix?: string }): { ids: number[] };
   addSyntheticResult(taskId: number, sizeBytes: number): { rqId: string; resultUrl: string };
   requests(): unknown[];
+  /** Tasks created and deleted, and file bytes received per task and file (re-sent ones too). */
+  ledger(): Ledger;
   uploads(): Array<{
     id: string;
     filename: string;
@@ -228,8 +232,9 @@ export class Admin implements AdminApi {
       labels: parsed.labels ?? [],
       createdDate: now,
       updatedDate: now,
-      sourceStorage: defaultStorage(core),
-      targetStorage: defaultStorage(core),
+      // As POST /api/projects without storages: none (serializers.py _configure_related_storages).
+      sourceStorage: null,
+      targetStorage: null,
     });
     this.save();
     return { id };
@@ -262,8 +267,9 @@ export class Admin implements AdminApi {
         labels: structuredClone(parsed.labels ?? []),
         createdDate: now,
         updatedDate: now,
-        sourceStorage: defaultStorage(core),
-        targetStorage: defaultStorage(core),
+        // As POST /api/tasks without storages: none (serializers.py _configure_related_storages).
+        sourceStorage: null,
+        targetStorage: null,
         data: {
           id: core.store.nextId('data'),
           clientFiles: ['frame_0.png'],
@@ -317,6 +323,10 @@ export class Admin implements AdminApi {
     return structuredClone(this.core.state.requests);
   }
 
+  ledger(): Ledger {
+    return structuredClone(ledgerOf(this.core));
+  }
+
   uploads(): Array<{
     id: string;
     filename: string;
@@ -357,6 +367,7 @@ export class Admin implements AdminApi {
     if (ctx.method === 'GET' && (m = /^\/tasks\/(\d+)\/files$/.exec(p)))
       return send(this.taskFiles(num(m)));
     if (ctx.method === 'GET' && p === '/requests') return send(this.requests());
+    if (ctx.method === 'GET' && p === '/ledger') return send(this.ledger());
     if (ctx.method === 'GET' && p === '/uploads') return send(this.uploads());
     if (ctx.method === 'GET' && p === '/faults/stats') return send(this.faults.stats());
     if (ctx.method === 'POST') {

@@ -16,7 +16,7 @@ describe('server info and authentication', () => {
     const r = await call(s, 'GET', '/api/server/about', { as: null });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('application/vnd.cvat+json');
-    expect(r.json()).toMatchObject({ version: '2.73.0', logo_url: `${s.url}/static/logo.svg` });
+    expect(r.json()).toMatchObject({ version: '2.80.0', logo_url: `${s.url}/static/logo.svg` });
     expect(Object.keys(r.json()).sort()).toEqual([
       'description',
       'logo_url',
@@ -70,6 +70,14 @@ describe('server info and authentication', () => {
           'last_login',
           'date_joined',
           'has_analytics_access',
+          // 2.80 (the default version; cvat-sdk 2.80 model user.py) adds the onboarding fields.
+          'cvat_usage_reason',
+          'primary_role',
+          'planned_activities',
+          'data_types',
+          'discovery_source',
+          'email_verified',
+          'created_via',
         ].sort(),
       );
       expect(r.json().username).toBe('alice');

@@ -205,7 +205,7 @@ export class Auth {
     router.add('GET', /^\/api\/users\/self$/, async (ctx) => {
       const user = core.user(ctx.userId);
       if (!user) throw unauthorized('Authentication credentials were not provided.');
-      await ctx.sendJson(200, fullUser(ctx, user));
+      await ctx.sendJson(200, fullUser(core, ctx, user));
     });
 
     router.add('GET', /^\/api\/users$/, async (ctx) => {
@@ -231,7 +231,10 @@ export class Auth {
     router.add('GET', /^\/api\/users\/(?<id>\d+)$/, async (ctx) => {
       const user = core.user(Number(ctx.params.id));
       if (!user) throw detail(404, 'No User matches the given query.');
-      await ctx.sendJson(200, user.id === ctx.userId ? fullUser(ctx, user) : basicUser(ctx, user));
+      await ctx.sendJson(
+        200,
+        user.id === ctx.userId ? fullUser(core, ctx, user) : basicUser(ctx, user),
+      );
     });
 
     router.add(

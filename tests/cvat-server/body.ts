@@ -61,6 +61,8 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
     parser = busboy({
       headers: ctx.req.headers,
       preservePath: true,
+      // Django's MultiPartParser decodes part headers as UTF-8 (busboy's default is Latin-1).
+      defParamCharset: 'utf8',
       limits: { fieldSize: 16 * 1024 * 1024 },
     });
   } catch {
@@ -87,8 +89,8 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
 }
 
 /**
- * Writes everything a stream yields to `path` and keeps it even when the stream errors half-way,
- * so a cut-off multipart part keeps the bytes that arrived. The listener is attached
+ * Writes everything a stream yields to `path` and resolves with the byte count even when the
+ * stream errors half-way (the ledger counts the bytes of a cut part; the part itself is dropped). The listener is attached
  * synchronously (busboy discards unread data when it destroys a part); the stream is paused
  * while more than 8 MiB wait for the disk.
  */

@@ -1,13 +1,13 @@
-// `npm run cvat-server -- --port 8080 --data DIR [--version 2.73.0] [--seed N] [--host 127.0.0.1]`
+// `npm run cvat-server -- --port 8080 --data DIR [--version 2.80.0] [--seed N] [--host 127.0.0.1]`
 import { parseArgs } from 'node:util';
-import { startCvatServer } from './index.js';
+import { DEFAULT_VERSION, startCvatServer } from './index.js';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string' },
-    version: { type: 'string', default: '2.73.0' },
+    version: { type: 'string', default: DEFAULT_VERSION },
     seed: { type: 'string' },
     'processing-delay': { type: 'string' },
     'no-range': { type: 'boolean', default: false },

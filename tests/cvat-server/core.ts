@@ -32,6 +32,34 @@ export class Core {
     return true;
   }
 
+  // ---- Behaviour that changed between CVAT releases (PROTOCOL.md §12); each names its source.
+
+  /**
+   * Before 2.65 DataSerializer declared `image_quality = IntegerField(min_value=0, max_value=100)`
+   * (required), and UploadMixin._get_request_client_files validates every Upload-Multiple
+   * request with a full DataSerializer (cvat/apps/engine/mixins.py, serializers.py).
+   */
+  get imageQualityRequired(): boolean {
+    return !this.atLeast('2.65');
+  }
+
+  /**
+   * 2.39-2.54: append_tus_chunk calls `meta_file.init_from_file()` (which asserts the meta file
+   * exists) before `tus_file.validate()`, so HEAD/PATCH on a finished or unknown upload is an
+   * AssertionError: a bare 500 (cvat/apps/engine/mixins.py of those releases).
+   */
+  get tusGoneIs500(): boolean {
+    return this.atLeast('2.39') && !this.atLeast('2.55');
+  }
+
+  /**
+   * Before 2.55 TusChunk read `request.body`, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE
+   * (100 MiB in cvat/settings/base.py): a bigger PATCH raises RequestDataTooBig, a 400.
+   */
+  get patchBodyLimit(): number | null {
+    return this.atLeast('2.55') ? null : 100 * 1024 * 1024;
+  }
+
   get state() {
     return this.store.state;
   }

@@ -15,11 +15,13 @@ import type { Tus } from './tus.js';
 import { UPLOAD_ID, exists, mediaPath, nameAllowed } from './tus.js';
 import type { TaskRec } from './store.js';
 import type { Errors } from './validate.js';
-import { bool, choice, int, str } from './validate.js';
+import { bool, choice, int, required, str } from './validate.js';
 import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
 import { taskAccess } from './tasks.js';
+import { noteBytes } from './ledger.js';
+import { DATA_DEFAULT_QUALITY } from './views.js';
 
 export const SORTING = ['lexicographical', 'natural', 'predefined', 'random'];
 
@@ -92,6 +94,7 @@ function stringList(
 /** DataSerializer validation. Returns the worker's parameters or throws a 400 field-error body. */
 export function validateDataRequest(core: Core, body: Record<string, unknown>): CreateParams {
   const e: Errors = {};
+  if (core.imageQualityRequired && body.image_quality === undefined) e.image_quality = [required];
   const imageQuality = int(e, body, 'image_quality', {
     min: core.atLeast('2.65') ? 1 : 0,
     max: 100,
@@ -189,19 +192,22 @@ export class DataUpload {
     router.add(['POST', 'OPTIONS'], /^\/api\/tasks\/(?<id>\d+)\/data\/?$/, async (ctx) => {
       const task = taskAccess(this.core, ctx, Number(ctx.params.id));
       if (!task.data) {
+        // CVAT's TaskViewSet.data: the first POST creates `Data.objects.create()`, i.e. the
+        // model defaults of engine/models.py Data (size 0, image_quality 50, chunk_size null,
+        // both chunk types imageset); the task shows them until processing fills them in.
         task.data = {
           id: this.core.store.nextId('data'),
           clientFiles: [],
           size: 0,
-          imageQuality: null,
+          imageQuality: DATA_DEFAULT_QUALITY,
           chunkSize: null,
           startFrame: 0,
           stopFrame: 0,
           frameFilter: '',
           sortingMethod: 'lexicographical',
           mediaType: '',
-          originalChunkType: '',
-          compressedChunkType: '',
+          originalChunkType: 'imageset',
+          compressedChunkType: 'imageset',
           frames: [],
         };
         await mkdir(this.core.store.taskUploadDir(task.id), { recursive: true });
@@ -240,7 +246,9 @@ export class DataUpload {
   /**
    * Streams `client_files[N]` parts into the task folder with CVAT's append ('ab+') semantics.
    * Parts go to temp files first: CVAT validates the whole request before touching the folder.
-   * A request cut short still applies what arrived (the fault layer relies on this).
+   * A request cut short appends nothing: DRF parses the whole multipart body (`request.data` in
+   * UploadMixin._get_request_client_files, cvat/apps/engine/mixins.py) before append_files
+   * writes a byte, and a body that ends early fails that parse.
    */
   private async appendFiles(ctx: Ctx, task: TaskRec): Promise<Record<string, unknown>> {
     const type = mediaType(ctx);
@@ -250,7 +258,7 @@ export class DataUpload {
       return body;
     }
     if (type !== 'multipart/form-data') unsupported(ctx);
-    const parts: Array<{ name: string; tmp: string }> = [];
+    const parts: Array<{ name: string; tmp: string; bytes: number }> = [];
     let badName: string | null = null;
     const sink = async (field: string, filename: string, stream: Readable) => {
       if (!/^client_files\[\d+\]$/.test(field)) {
@@ -264,26 +272,27 @@ export class DataUpload {
         return;
       }
       const tmp = this.core.store.tmpPath(`${this.core.rng.hex(8)}.part`);
-      parts.push({ name, tmp });
-      await drainTo(stream, tmp, 'w');
+      const part = { name, tmp, bytes: 0 };
+      parts.push(part);
+      part.bytes = await drainTo(stream, tmp, 'w');
     };
     const { fields, truncated } = await readMultipart(ctx, sink);
+    for (const p of parts) noteBytes(this.core, task.id, p.name, p.bytes, !truncated);
     const body = formToObject(fields);
     try {
-      if (!truncated) {
-        validateDataRequest(this.core, body);
-        if (badName !== null)
-          throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
-        // TaskViewSet.append_files registers every name before writing; ClientFile is unique per
-        // (data, file), so a name already registered (earlier batch, TUS creation) or repeated in
-        // this request is an IntegrityError: a bare 500 and nothing appended.
-        const registered = new Set(task.data?.clientFiles ?? []);
-        const seen = new Set<string>();
-        for (const { name } of parts) {
-          if (registered.has(name) || seen.has(name))
-            throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
-          seen.add(name);
-        }
+      if (truncated) return body;
+      validateDataRequest(this.core, body);
+      if (badName !== null)
+        throw new HttpError(400, `File name ${badName} is not allowed`, 'quoted-text');
+      // TaskViewSet.append_files registers every name before writing; ClientFile is unique per
+      // (data, file), so a name already registered (earlier batch, TUS creation) or repeated in
+      // this request is an IntegrityError: a bare 500 and nothing appended.
+      const registered = new Set(task.data?.clientFiles ?? []);
+      const seen = new Set<string>();
+      for (const { name } of parts) {
+        if (registered.has(name) || seen.has(name))
+          throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
+        seen.add(name);
       }
       const data = task.data;
       if (!data) return body;
@@ -353,7 +362,7 @@ export class DataUpload {
       await ctx.sendJson(409, { rq_id: rqId });
       return;
     }
-    data.imageQuality = params.imageQuality;
+    data.imageQuality = params.imageQuality ?? data.imageQuality; // absent: the record keeps its own
     data.sortingMethod = params.sortingMethod;
     data.frameFilter = params.frameFilter;
     data.startFrame = params.startFrame;

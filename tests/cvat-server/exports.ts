@@ -167,7 +167,7 @@ export class Exports {
         projectId: t.projectId,
         taskId: t.id,
         jobId: null,
-        location: t.targetStorage.location,
+        location: t.targetStorage?.location ?? 'local',
         dimension: t.dimension,
         hasMedia: !!t.data && t.data.size > 0,
       };
@@ -181,7 +181,7 @@ export class Exports {
         projectId: t.projectId,
         taskId: t.id,
         jobId: j.id,
-        location: t.targetStorage.location,
+        location: t.targetStorage?.location ?? 'local',
         dimension: t.dimension,
         hasMedia: true,
       };
@@ -195,7 +195,7 @@ export class Exports {
       projectId: p.id,
       taskId: null,
       jobId: null,
-      location: p.targetStorage.location,
+      location: p.targetStorage?.location ?? 'local',
       dimension: dims[0] ?? '',
       hasMedia: true,
     };

@@ -31,12 +31,20 @@ class Link {
   }
 }
 
-type Match = { method?: string; path?: RegExp | string; times?: number };
+/** `header`: the request carries this header (e.g. 'upload-multiple'), whatever its value. */
+type Match = { method?: string; path?: RegExp | string; header?: string; times?: number };
+/**
+ * reset-request: cut the connection once `afterBytes` of the body arrived (the request has no
+ * effect, as on CVAT: "cut the next PATCH after N bytes"). reset-response / drop-answer: the
+ * request takes effect, then the connection drops after `afterBytes` of the answer (drop-answer:
+ * none of it), so the client never learns the outcome.
+ */
 export type ScriptedFault = Match &
   (
     | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
     | { kind: 'reset-request'; afterBytes: number }
     | { kind: 'reset-response'; afterBytes: number }
+    | { kind: 'drop-answer' }
     | { kind: 'hang'; ms: number }
   );
 
@@ -56,11 +64,25 @@ export interface FaultStats {
   }>;
 }
 
+/** What an observer sees: a request arriving, or its answer's last byte handed to the socket. */
+export interface WireEvent {
+  /** One number per request, the same in its 'request', 'answered' and 'closed' events. */
+  id: number;
+  /** answered: the last byte of the answer went out; closed: the connection let go of it. */
+  phase: 'request' | 'answered' | 'closed';
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  status: number;
+}
+
 export interface FaultController {
   set(opts: FaultSettings): void;
   clear(): void;
   failNext(f: ScriptedFault): void;
   stats(): FaultStats;
+  /** Calls `fn` for every request and answer (tests time kills by them); returns an unsubscribe. */
+  observe(fn: (e: WireEvent) => void): () => void;
 }
 
 const LOG_LIMIT = 10_000;
@@ -90,6 +112,26 @@ export class Faults implements FaultController {
     this.scripted.push({ ...f, remaining: f.times ?? 1 });
   }
 
+  private observers = new Set<(e: WireEvent) => void>();
+
+  observe(fn: (e: WireEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  private emit(ctx: Ctx, id: number, phase: WireEvent['phase']): void {
+    if (this.observers.size === 0) return;
+    const e: WireEvent = {
+      id,
+      phase,
+      method: ctx.method,
+      path: ctx.path,
+      headers: ctx.req.headers,
+      status: ctx.status,
+    };
+    for (const fn of this.observers) fn(e);
+  }
+
   stats(): FaultStats {
     return {
       ...this.counters,
@@ -105,6 +147,10 @@ export class Faults implements FaultController {
     ctx.hooks.onBytesIn = (n) => (this.counters.bytesIn += n);
     ctx.hooks.onBytesOut = (n) => (this.counters.bytesOut += n);
     const startedAt = Date.now();
+    const id = this.counters.requests;
+    this.emit(ctx, id, 'request');
+    ctx.res.once('finish', () => this.emit(ctx, id, 'answered'));
+    ctx.res.once('close', () => this.emit(ctx, id, 'closed'));
     ctx.res.once('close', () => {
       this.counters.log.push({
         method: ctx.method,
@@ -121,6 +167,7 @@ export class Faults implements FaultController {
 
   private matches(f: Match, ctx: Ctx): boolean {
     if (f.method && f.method.toUpperCase() !== ctx.method) return false;
+    if (f.header && !ctx.hasHeader(f.header)) return false;
     if (f.path === undefined) return true;
     return typeof f.path === 'string' ? ctx.path.includes(f.path) : f.path.test(ctx.path);
   }
@@ -147,6 +194,9 @@ export class Faults implements FaultController {
           return this.resetRequest(ctx, f.afterBytes);
         case 'reset-response':
           ctx.hooks.responseResetAfter = f.afterBytes;
+          break;
+        case 'drop-answer':
+          ctx.hooks.responseResetAfter = 0;
           break;
       }
       return true;

@@ -1,5 +1,6 @@
 // Imports (§11): task backups → new task, annotation files → a task's/job's annotations, over the
 // same Upload-Start / TUS / Upload-Finish mechanism (filename = upload id) or one multipart POST.
+import { noteTaskCreated, noteTaskDeleted } from './ledger.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,10 +16,12 @@ import type { Tus, TusCollection } from './tus.js';
 import { UPLOAD_ID, mediaPath, nameAllowed } from './tus.js';
 import type { Annotations, LabelRec, RequestRec, Shape, TaskRec, UploadRec } from './store.js';
 import { importer } from './formats.js';
-import { hasBody, mediaType, readMultipart, unsupported } from './body.js';
+import { hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
+import { legacyImportPoll } from './legacy-imports.js';
 import { emptyAnnotations, jobAccess, taskAccess } from './tasks.js';
 import { resolveOrg, scopeOrgId } from './orgs.js';
 import { defaultStorage, parseLabels } from './validate.js';
+import { annotationsRead } from './views.js';
 import { processTask } from './processing.js';
 import type { CreateParams } from './processing.js';
 import { kindOf } from './media.js';
@@ -267,7 +270,8 @@ function toShapes(
         `CvatImportError: Could not match item id: '${p.frameName ?? p.frame}' with any task frame`,
       );
     if (frame < range.start || frame > range.stop) continue;
-    if (p.type === 'tag') tags.push({ frame, label_id: label.id, attributes: [] });
+    if (p.type === 'tag')
+      tags.push({ id: core.store.nextId('shape'), frame, label_id: label.id, attributes: [] });
     else
       shapes.push({
         id: core.store.nextId('shape'),
@@ -431,6 +435,7 @@ export class Imports {
       remoteFiles: [],
     };
     core.state.tasks.push(task);
+    noteTaskCreated(core, task);
     try {
       await processTask(core, task, params, job);
       const annText = await readZipText(path, 'annotations.json');
@@ -455,11 +460,17 @@ export class Imports {
         for (const t of a.tags ?? []) {
           const label = byName(t.label);
           if (label)
-            task.annotations.tags.push({ frame: t.frame, label_id: label.id, attributes: [] });
+            task.annotations.tags.push({
+              id: core.store.nextId('shape'),
+              frame: t.frame,
+              label_id: label.id,
+              attributes: [],
+            });
         }
       }
     } catch (err) {
       core.state.tasks = core.state.tasks.filter((t) => t !== task);
+      noteTaskDeleted(core, task.id);
       core.state.jobs = core.state.jobs.filter((j) => j.taskId !== task.id);
       await rm(core.store.taskDir(task.id), { recursive: true, force: true });
       throw err;
@@ -489,6 +500,11 @@ export class Imports {
       if (ctx.hasHeader('upload-length') || ctx.method === 'OPTIONS') {
         return ctx.method === 'OPTIONS' ? this.tus.options(ctx) : this.tus.create(ctx, backupCol);
       }
+      // Before 2.16 the client asks again with {"rq_id"} until the import ends.
+      if (!core.atLeast('2.16') && mediaType(ctx) === 'application/json') {
+        const rqId = (await readJson(ctx)).rq_id;
+        return legacyImportPoll(core, ctx, typeof rqId === 'string' ? rqId : '', 'backup');
+      }
       const upload = await multipartUpload(core, ctx, backupCol, 'task_file');
       if (!upload) throw listError('A backup archive is expected in the task_file field');
       await this.enqueueBackup(ctx, upload, scopeOrgId(scope));
@@ -517,10 +533,18 @@ export class Imports {
         };
       };
       router.add(
-        ['GET', 'POST', 'OPTIONS', 'DELETE'],
+        ['GET', 'POST', 'PUT', 'OPTIONS', 'DELETE'],
         new RegExp(`^/api/${plural}/(?<id>\\d+)/annotations/?$`),
         async (ctx) => {
           const { task, jobId, col } = resolve(ctx);
+          if (ctx.method === 'PUT') {
+            // Before 2.16: PUT ?format= repeats until the import of this task ends.
+            if (core.atLeast('2.16') || !ctx.query.get('format'))
+              throw detail(405, 'Method "PUT" not allowed.');
+            await ctx.drain();
+            const rqId = `action=import&target=${target}&target_id=${jobId ?? task.id}&subresource=annotations`;
+            return legacyImportPoll(core, ctx, rqId, 'annotations');
+          }
           if (ctx.method === 'GET') {
             if (ctx.query.get('format') !== null)
               return this.exports.legacyAnnotations.get(target)?.(ctx);
@@ -529,12 +553,7 @@ export class Imports {
               : { startFrame: 0, stopFrame: Number.MAX_SAFE_INTEGER };
             const a = task.annotations;
             const inRange = (f: number) => f >= range.startFrame && f <= range.stopFrame;
-            return ctx.sendJson(200, {
-              version: a.version,
-              tags: a.tags.filter((t) => inRange(t.frame)),
-              shapes: a.shapes.filter((s) => inRange(s.frame)),
-              tracks: [],
-            });
+            return ctx.sendJson(200, annotationsRead(a, inRange));
           }
           if (ctx.method === 'DELETE') {
             task.annotations = emptyAnnotations();

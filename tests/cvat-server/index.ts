@@ -1,4 +1,5 @@
-// CVAT-compatible HTTP test server (CVAT 2.73 behaviour, §12 switches for older versions).
+// CVAT-compatible HTTP test server (CVAT 2.80 behaviour by default; version switches for older
+// servers: PROTOCOL.md §12 and the 2.73/2.80 read-model differences).
 // Every request is streamed; state lives in dataDir and survives restarts.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,11 +25,20 @@ import type { FaultController } from './faults.js';
 import { Admin } from './admin.js';
 import type { AdminApi, TestUser } from './admin.js';
 
-export type { FaultController, FaultSettings, ScriptedFault, FaultStats } from './faults.js';
+export type {
+  FaultController,
+  FaultSettings,
+  ScriptedFault,
+  FaultStats,
+  WireEvent,
+} from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
 export { createMisbehavingProxy } from './proxy.js';
+
+/** The newest CVAT release (cvat-sdk/cvat-cli 2.80.0 on the package registry). */
+export const DEFAULT_VERSION = '2.80.0';
 
 export interface CvatServerOptions {
   host?: string;
@@ -64,7 +74,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   const core = new Core(
     store,
     {
-      version: options.version ?? '2.73.0',
+      version: options.version ?? DEFAULT_VERSION,
       processingDelayMs: options.processingDelayMs ?? 100,
       rangeSupport: options.rangeSupport ?? true,
       tusMaxSize: options.tusMaxSize ?? 26_843_545_600,

@@ -34,7 +34,8 @@ describe('CVAT < 2.16', () => {
     });
     await call(s, 'POST', `/api/tasks/${t}/data/`, {
       headers: { ...key(), 'Upload-Multiple': 'true' },
-      form: form(images(2)),
+      // image_quality is required in every Upload-Multiple before 2.65 (DataSerializer).
+      form: form(images(2), { image_quality: '75' }),
     });
     const fin = await call(s, 'POST', `/api/tasks/${t}/data/`, {
       headers: { ...key(), 'Upload-Finish': 'true' },
@@ -86,6 +87,84 @@ describe('CVAT < 2.16', () => {
       { headers: key() },
     );
     expect([201, 202]).toContain(ann.status);
+  });
+
+  it('imports are followed by repeating a request: backups POST {rq_id}, annotations PUT ?format=', async () => {
+    const t = await createTask(s);
+    await call(s, 'POST', `/api/tasks/${t}/data/`, {
+      headers: key(),
+      form: form(images(1), { image_quality: '70' }),
+    });
+    for (
+      let i = 0;
+      i < 100 && (await call(s, 'GET', `/api/tasks/${t}`, { headers: key() })).json().size === 0;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    const backupUrl = `/api/tasks/${t}/backup`;
+    for (
+      let i = 0;
+      i < 100 && (await call(s, 'GET', backupUrl, { headers: key() })).status !== 201;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    const archive = Buffer.from(
+      await (await fetch(`${s.url}${backupUrl}?action=download`, { headers: key() })).arrayBuffer(),
+    );
+    const fd = new FormData();
+    fd.append('task_file', new Blob([new Uint8Array(archive)]), 'backup.zip');
+    const started = await call(s, 'POST', '/api/tasks/backup/', { headers: key(), form: fd });
+    expect(started.status).toBe(202);
+    const rqId = started.json().rq_id as string;
+    let poll = await call(s, 'POST', '/api/tasks/backup/', {
+      headers: key(),
+      body: { rq_id: rqId },
+    });
+    for (let i = 0; i < 100 && poll.status === 202; i++) {
+      expect(poll.json()).toEqual({ rq_id: rqId });
+      await new Promise((r) => setTimeout(r, 10));
+      poll = await call(s, 'POST', '/api/tasks/backup/', { headers: key(), body: { rq_id: rqId } });
+    }
+    expect(poll.status).toBe(201);
+    const restored = poll.json().id as number;
+    expect(restored).not.toBe(t);
+    // The finished job is deleted: asking again is a new upload without its file.
+    const again = await call(s, 'POST', '/api/tasks/backup/', {
+      headers: key(),
+      body: { rq_id: rqId },
+    });
+    expect(again.status).toBe(400);
+    expect(again.json()).toEqual({ task_file: ['No file was submitted.'] });
+
+    const fmt = encodeURIComponent('CVAT for images 1.1');
+    let exported = await call(s, 'GET', `/api/tasks/${t}/annotations?format=${fmt}`, {
+      headers: key(),
+    });
+    for (let i = 0; i < 100 && exported.status !== 201; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      exported = await call(s, 'GET', `/api/tasks/${t}/annotations?format=${fmt}`, {
+        headers: key(),
+      });
+    }
+    const ann = await fetch(`${s.url}/api/tasks/${t}/annotations?format=${fmt}&action=download`, {
+      headers: key(),
+    });
+    const af = new FormData();
+    af.append('annotation_file', new Blob([new Uint8Array(await ann.arrayBuffer())]), 'a.zip');
+    const imp = await call(s, 'POST', `/api/tasks/${t}/annotations?format=CVAT%201.1`, {
+      headers: key(),
+      form: af,
+    });
+    expect(imp.status).toBe(202);
+    const put = () =>
+      call(s, 'PUT', `/api/tasks/${t}/annotations?format=CVAT%201.1`, { headers: key() });
+    let p = await put();
+    for (let i = 0; i < 100 && p.status === 202; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      p = await put();
+    }
+    expect(p.status).toBe(201);
+    expect((await put()).status).toBe(400);
   });
 
   it('Bearer PATs are unknown (credentials ignored → 401)', async () => {

@@ -263,7 +263,8 @@ export async function processTask(
   data.compressedChunkType =
     kind === 'audio' ? 'audio_mp3' : kind === 'video' && !p.useZipChunks ? 'video' : 'imageset';
   task.mode = isVideo ? 'interpolation' : 'annotation';
-  task.dimension = kind === 'pointcloud' ? '3d' : '2d';
+  // Audio tasks are 1d (fixture tasks.json task 36, jobs.json job 65).
+  task.dimension = kind === 'pointcloud' ? '3d' : kind === 'audio' ? '1d' : '2d';
   task.updatedDate = now;
   for (const [start, stopFrame] of jobs) {
     core.state.jobs.push({

@@ -233,7 +233,9 @@ describe('faults', () => {
     expect((await call(s, 'GET', '/api/tasks')).status).toBe(200);
   });
 
-  it('reset-request on PATCH keeps exactly the bytes received', async () => {
+  // CVAT reads the whole body before the view runs (TusChunk reads request.body,
+  // cvat/apps/engine/mixins.py): a PATCH cut mid-body changes nothing.
+  it('reset-request on PATCH has no effect: the offset stays and the ledger counts the bytes', async () => {
     const data = Buffer.alloc(200_000, 5);
     const taskId = await createTask(s);
     const loc = await tusStart(s, taskId, 'r.bin', data.length);
@@ -241,19 +243,63 @@ describe('faults', () => {
     const r = await attempt(loc, 'PATCH', patchHeaders(s, 0, data.length), data);
     expect(r.error).toBeTruthy();
     await new Promise((res) => setTimeout(res, 50));
-    expect(await headOffset(s, loc)).toBe(12_345);
+    expect(await headOffset(s, loc)).toBe(0);
+    const entry = s.admin.ledger().tasks.find((t) => t.taskId === taskId);
+    expect(entry?.bytesReceived).toBe(12_345);
+    expect(entry?.bytesDiscarded).toBe(12_345);
     expect(
       (
         await raw(loc, {
           method: 'PATCH',
-          headers: patchHeaders(s, 12_345, data.length - 12_345),
-          body: data.subarray(12_345),
+          headers: patchHeaders(s, 0, data.length),
+          body: data,
         })
       ).status,
     ).toBe(204);
+    const after = s.admin.ledger().tasks.find((t) => t.taskId === taskId);
+    expect(after?.bytesReceived).toBe(12_345 + data.length);
+    expect(after?.files['r.bin']).toBe(12_345 + data.length);
+    expect(s.admin.taskFiles(taskId)[0]?.sha256).toBe(sha(data));
   });
 
-  it('reset-request on Upload-Multiple keeps the parts received so far', async () => {
+  it('a PATCH cut after N bytes of its body leaves the offset where it was', async () => {
+    const data = Buffer.alloc(300_000, 7);
+    const taskId = await createTask(s);
+    const loc = await tusStart(s, taskId, 'n.bin', data.length);
+    expect(
+      (
+        await raw(loc, {
+          method: 'PATCH',
+          headers: patchHeaders(s, 0, 100_000),
+          body: data.subarray(0, 100_000),
+        })
+      ).status,
+    ).toBe(204);
+    s.faults.failNext({ method: 'PATCH', kind: 'reset-request', afterBytes: 150_000 });
+    const r = await attempt(
+      loc,
+      'PATCH',
+      patchHeaders(s, 100_000, 200_000),
+      data.subarray(100_000),
+    );
+    expect(r.error).toBeTruthy();
+    await new Promise((res) => setTimeout(res, 50));
+    expect(await headOffset(s, loc)).toBe(100_000);
+  });
+
+  it('drop-answer on a PATCH keeps its effect: the offset moved, the client got no answer', async () => {
+    const data = Buffer.alloc(50_000, 9);
+    const taskId = await createTask(s);
+    const loc = await tusStart(s, taskId, 'd.bin', data.length * 2);
+    s.faults.failNext({ method: 'PATCH', kind: 'drop-answer' });
+    const r = await attempt(loc, 'PATCH', patchHeaders(s, 0, data.length), data);
+    expect(r.error).toBeTruthy();
+    expect(r.status).toBeUndefined();
+    expect(await headOffset(s, loc)).toBe(data.length);
+  });
+
+  // DRF parses the whole multipart body (request.data) before append_files writes anything.
+  it('reset-request on Upload-Multiple appends nothing, not even the parts that arrived whole', async () => {
     const taskId = await createTask(s);
     await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
       headers: { 'Upload-Start': 'true' },
@@ -281,11 +327,52 @@ describe('faults', () => {
     );
     expect(r.error).toBeTruthy();
     await new Promise((res) => setTimeout(res, 50));
+    expect(s.admin.taskFiles(taskId)).toEqual([]);
+    const entry = s.admin.ledger().tasks.find((t) => t.taskId === taskId);
+    expect(entry?.files['a.png']).toBe(files[0]!.data.length);
+    expect(entry?.files['b.png']).toBeGreaterThan(0);
+    expect(entry?.bytesDiscarded).toBe(entry?.bytesReceived);
+    // Nothing was registered either: the same request sent again is stored whole.
+    const again = await attempt(
+      `${s.url}/api/tasks/${taskId}/data/`,
+      'POST',
+      {
+        Authorization: `Bearer ${s.users.alice.token}`,
+        'Upload-Multiple': 'true',
+        'Content-Type': String(req.headers.get('content-type')),
+        'Content-Length': body.length,
+      },
+      body,
+    );
+    expect(again.status).toBe(200);
     const stored = s.admin.taskFiles(taskId);
-    expect(stored.find((f) => f.name === 'a.png')?.sha256).toBe(sha(files[0]!.data));
-    const partial = stored.find((f) => f.name === 'b.png');
-    expect(partial?.size).toBeGreaterThan(0);
-    expect(partial?.size).toBeLessThan(files[1]!.data.length);
+    expect(stored.map((f) => f.sha256)).toEqual(files.map((f) => sha(f.data)));
+  });
+
+  it('drop-answer on Upload-Multiple stores the files; sending them again answers 500 and stores nothing', async () => {
+    const taskId = await createTask(s);
+    await call(s, 'POST', `/api/tasks/${taskId}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
+    const files = [{ name: 'a.png', data: makePng(100, 100, 1) }];
+    const fd = form(files);
+    const req = new Request(`${s.url}/api/tasks/${taskId}/data/`, { method: 'POST', body: fd });
+    const body = Buffer.from(await req.arrayBuffer());
+    const headers = {
+      Authorization: `Bearer ${s.users.alice.token}`,
+      'Upload-Multiple': 'true',
+      'Content-Type': String(req.headers.get('content-type')),
+      'Content-Length': body.length,
+    };
+    s.faults.failNext({ method: 'POST', header: 'upload-multiple', kind: 'drop-answer' });
+    const r = await attempt(`${s.url}/api/tasks/${taskId}/data/`, 'POST', headers, body);
+    expect(r.error).toBeTruthy();
+    expect(r.status).toBeUndefined();
+    expect(s.admin.taskFiles(taskId).map((f) => f.sha256)).toEqual([sha(files[0]!.data)]);
+    const again = await attempt(`${s.url}/api/tasks/${taskId}/data/`, 'POST', headers, body);
+    expect(again.status).toBe(500);
+    expect(s.admin.taskFiles(taskId).map((f) => f.size)).toEqual([files[0]!.data.length]);
   });
 
   it('reset-response drops the socket after N response bytes', async () => {

@@ -1,6 +1,7 @@
 // Server state: one JSON document persisted atomically (temp file + fsync + rename) plus media
 // files on disk. Writes are coalesced, but save() resolves only once the state that contains the
 // caller's mutation is durable, so an acknowledged mutation survives a kill.
+import type { Ledger } from './ledger.js';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { open, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -95,7 +96,7 @@ export interface Shape {
 
 export interface Annotations {
   version: number;
-  tags: Array<{ frame: number; label_id: number; attributes?: unknown[] }>;
+  tags: Array<{ id?: number; frame: number; label_id: number; attributes?: unknown[] }>;
   shapes: Shape[];
   tracks: unknown[];
 }
@@ -110,8 +111,9 @@ export interface ProjectRec {
   labels: LabelRec[];
   createdDate: number;
   updatedDate: number;
-  sourceStorage: StorageRec;
-  targetStorage: StorageRec;
+  /** null unless set at creation (CVAT's serializers.py `_configure_related_storages`). */
+  sourceStorage: StorageRec | null;
+  targetStorage: StorageRec | null;
 }
 
 export interface FrameRec {
@@ -153,11 +155,12 @@ export interface TaskRec {
   labels: LabelRec[];
   createdDate: number;
   updatedDate: number;
-  sourceStorage: StorageRec;
-  targetStorage: StorageRec;
+  /** null unless set at creation (CVAT's serializers.py `_configure_related_storages`). */
+  sourceStorage: StorageRec | null;
+  targetStorage: StorageRec | null;
   data: DataRec | null;
   mode: '' | 'annotation' | 'interpolation';
-  dimension: '' | '2d' | '3d';
+  dimension: '' | '1d' | '2d' | '3d';
   annotations: Annotations;
 }
 
@@ -258,6 +261,8 @@ export interface State {
   jobs: JobRec[];
   requests: RequestRec[];
   uploads: UploadRec[];
+  /** Observation for tests (ledger.ts); absent in states saved before it existed. */
+  ledger?: Ledger;
 }
 
 export function emptyState(): State {

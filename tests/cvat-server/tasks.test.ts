@@ -119,8 +119,9 @@ describe('tasks and projects', () => {
     });
     expect(r.status).toBe(201);
     const t = r.json();
+    // CVAT's answer for a task without data (fixture tasks.json, task 12) has no size key.
     expect(t).toMatchObject({
-      size: 0,
+      overlap: null,
       status: 'annotation',
       media_type: '',
       mode: '',
@@ -136,13 +137,45 @@ describe('tasks and projects', () => {
       url: `${s.url}/api/jobs?task_id=${t.id}`,
     });
     for (const absent of [
+      'size',
       'image_quality',
       'data_chunk_size',
       'data_original_chunk_type',
       'data_compressed_chunk_type',
+      'data_cloud_storage_id',
     ])
       expect(t).not.toHaveProperty(absent);
+    expect(t.source_storage).toBeNull();
+    expect(t.target_storage).toBeNull();
     expect(t.created_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/);
+  });
+
+  it('the first POST /data/ creates the data record: data is an id, size is 0', async () => {
+    const id = (
+      await call(s, 'POST', '/api/tasks', { body: { name: 'started', labels: [{ name: 'a' }] } })
+    ).json().id as number;
+    const before = (await call(s, 'GET', `/api/tasks/${id}`)).json();
+    expect(before.data).toBeNull();
+    expect(before).not.toHaveProperty('size');
+    const start = await call(s, 'POST', `/api/tasks/${id}/data/`, {
+      headers: { 'Upload-Start': 'true' },
+      body: {},
+    });
+    expect(start.status).toBe(202);
+    const after = (await call(s, 'GET', `/api/tasks/${id}`)).json();
+    expect(after.data).toEqual(expect.any(Number));
+    // CVAT's Data model defaults until processing fills the record in.
+    expect(after).toMatchObject({
+      size: 0,
+      image_quality: 50,
+      data_chunk_size: null,
+      data_compressed_chunk_type: 'imageset',
+      data_original_chunk_type: 'imageset',
+      data_cloud_storage_id: null,
+      media_type: '',
+    });
+    const listed = (await call(s, 'GET', `/api/tasks?search=started`)).json().results;
+    expect(listed.find((t: { id: number }) => t.id === id)).toMatchObject({ size: 0 });
   });
 
   it('validation errors have CVAT body shapes', async () => {

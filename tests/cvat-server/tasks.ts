@@ -1,4 +1,5 @@
 // Projects, tasks, jobs, labels, previews and the read-only annotation/meta endpoints.
+import { noteTaskCreated, noteTaskDeleted } from './ledger.js';
 import { rm } from 'node:fs/promises';
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
@@ -6,7 +7,7 @@ import { detail, fieldErrors, HttpError, listError, textError } from './http-kit
 import type { Router } from './router.js';
 import type { Annotations, JobRec, LabelRec, ProjectRec, TaskRec } from './store.js';
 import type { Errors } from './validate.js';
-import { choice, defaultStorage, int, isUrl, parseLabels, storage, str } from './validate.js';
+import { choice, int, isUrl, parseLabels, storage, str } from './validate.js';
 import { canSee, inScope, resolveOrg, scopeOrgId } from './orgs.js';
 import { readJson } from './body.js';
 import type { ListSpec } from './lists.js';
@@ -61,6 +62,7 @@ export function jobAccess(core: Core, ctx: Ctx, id: number): JobRec {
 export async function deleteTask(core: Core, t: TaskRec): Promise<void> {
   const state = core.state;
   state.tasks = state.tasks.filter((x) => x !== t);
+  noteTaskDeleted(core, t.id);
   state.jobs = state.jobs.filter((j) => j.taskId !== t.id);
   const uploads = state.uploads.filter((u) => u.target === 'task' && u.targetId === t.id);
   state.uploads = state.uploads.filter((u) => !uploads.includes(u));
@@ -243,8 +245,8 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       labels: parsed.labels ?? [],
       createdDate: now,
       updatedDate: now,
-      sourceStorage: src ?? defaultStorage(core),
-      targetStorage: dst ?? defaultStorage(core),
+      sourceStorage: src ?? null, // CVAT creates Storage rows only when given
+      targetStorage: dst ?? null,
     };
     state.projects.push(p);
     await core.store.save();
@@ -312,9 +314,14 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
     const subset = str(e, body, 'subset', { max: 64 }) ?? '';
     const src = storage(core, e, body, 'source_storage');
     const dst = storage(core, e, body, 'target_storage');
-    const replicas = int(e, body, 'consensus_replicas', { min: 0 });
+    // 2.80 (task_write_request.py): initial_replicas, consensus_replicas kept as its old name.
+    const replicaKey =
+      core.atLeast('2.80') && body.initial_replicas !== undefined
+        ? 'initial_replicas'
+        : 'consensus_replicas';
+    const replicas = int(e, body, replicaKey, { min: 0 });
     if (replicas !== undefined && replicas !== null && (replicas === 1 || replicas > 11)) {
-      e.consensus_replicas = [
+      e[replicaKey] = [
         `Consensus replicas must be 0 or a positive number more than 1 and less than 12, got ${replicas}`,
       ];
     }
@@ -353,14 +360,15 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       labels,
       createdDate: now,
       updatedDate: now,
-      sourceStorage: src ?? defaultStorage(core),
-      targetStorage: dst ?? defaultStorage(core),
+      sourceStorage: src ?? null, // CVAT creates Storage rows only when given
+      targetStorage: dst ?? null,
       data: null,
       mode: '',
       dimension: '',
       annotations: emptyAnnotations(),
     };
     state.tasks.push(t);
+    noteTaskCreated(core, t);
     if (projectId) {
       const project = state.projects.find((p) => p.id === projectId);
       if (project) project.updatedDate = now;

@@ -144,7 +144,8 @@ export async function attachImages(
   const m = await call(s, 'POST', data, {
     as,
     headers: { 'Upload-Multiple': 'true' },
-    form: form(files),
+    // Required in every Upload-Multiple before 2.65, as cvat-core and cvat-sdk send it.
+    form: form(files, { image_quality: String(options.image_quality ?? 70) }),
   });
   if (m.status !== 200) throw new Error(`upload failed ${m.status} ${m.text}`);
   const f = await call(s, 'POST', data, {

@@ -6,6 +6,8 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { HttpError } from './http-kit.js';
 import type { TaskRec, UploadKind, UploadRec } from './store.js';
+import { noteBytes } from './ledger.js';
+import { djangoHeaderValue } from './django-header.js';
 
 export interface TusCollection {
   kind: UploadKind;
@@ -138,13 +140,12 @@ export class Tus {
     await ctx.sendEmpty(201, {
       ...this.headers(),
       Location: location,
-      'Upload-Filename': rec.filename,
+      // Django MIME-encodes values outside Latin-1 (=?utf-8?b?...?=).
+      'Upload-Filename': djangoHeaderValue(rec.filename),
     });
   }
 
   private find(ctx: Ctx, col: TusCollection, fileId: string): UploadRec {
-    const owner = Number(fileId.split('_')[0]);
-    if (owner !== ctx.userId) throw this.fail(403);
     const rec = this.core.state.uploads.find(
       (u) =>
         u.id === fileId &&
@@ -153,13 +154,25 @@ export class Tus {
         u.targetId === col.targetId &&
         u.target === col.target,
     );
+    // 2.39-2.54 load the meta file (an assert) before checking owner and existence.
+    if (!rec && this.core.tusGoneIs500)
+      throw new HttpError(500, '<h1>Server Error (500)</h1>', 'text');
+    const owner = Number(fileId.split('_')[0]);
+    if (owner !== ctx.userId) throw this.fail(403);
     if (!rec) throw this.fail(404);
     return rec;
   }
 
   /** HEAD or PATCH on `<collection>/<fileId>`. */
   async chunk(ctx: Ctx, col: TusCollection, fileId: string): Promise<void> {
-    const rec = this.find(ctx, col, fileId);
+    let rec: UploadRec;
+    try {
+      rec = this.find(ctx, col, fileId);
+    } catch (err) {
+      // uvicorn hands Django the whole body before the view runs: the answer comes after it.
+      if (err instanceof HttpError && err.status === 500) await ctx.drain();
+      throw err;
+    }
     if (ctx.method === 'HEAD') {
       await ctx.sendEmpty(200, {
         ...this.headers(),
@@ -170,6 +183,12 @@ export class Tus {
     }
     const lengthHeader = ctx.header('content-length');
     if (lengthHeader === undefined && this.core.atLeast('2.53')) throw this.fail(400);
+    // Before 2.55 the body is read into memory: Django's RequestDataTooBig, its plain 400 page.
+    const limit = this.core.patchBodyLimit;
+    if (limit !== null && Number(lengthHeader ?? 0) > limit) {
+      await ctx.drain();
+      throw new HttpError(400, '<h1>Bad Request (400)</h1>', 'text');
+    }
     const type = (ctx.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/offset+octet-stream') throw this.fail(415);
     const offset = Number(ctx.header('upload-offset') ?? '0');
@@ -179,6 +198,13 @@ export class Tus {
     this.inFlight.add(rec.id);
     try {
       const written = await this.write(ctx, rec, rec.length - offset);
+      if (col.task)
+        noteBytes(this.core, col.task.id, rec.originalName, written, !ctx.bodyTruncated);
+      // A body that did not arrive whole has no effect. CVAT's TusChunk reads `request.body`
+      // (cvat/apps/engine/mixins.py) and Django reads the whole body before the view runs, so a
+      // cut PATCH never reaches write_chunk: the offset stays. The bytes this server already
+      // wrote lie past the offset and the next PATCH from that offset overwrites them.
+      if (ctx.bodyTruncated) return;
       // The task (and its uploads) deleted while the body arrived: as CVAT, the object is gone.
       if (!this.live(rec, col)) {
         await rm(this.core.store.uploadFile(rec.id), { force: true });
@@ -190,9 +216,8 @@ export class Tus {
     } finally {
       this.inFlight.delete(rec.id);
     }
-    if (ctx.bodyTruncated) return; // the connection is gone; the bytes that arrived are kept
     const extra: Record<string, string | number> = { 'Upload-Offset': rec.offset };
-    if (!this.core.atLeast('2.39')) extra['Upload-Filename'] = rec.filename;
+    if (!this.core.atLeast('2.39')) extra['Upload-Filename'] = djangoHeaderValue(rec.filename);
     await ctx.sendEmpty(204, { ...this.headers(), ...extra });
   }
 

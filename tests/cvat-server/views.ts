@@ -3,6 +3,7 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { isoDate } from './http-kit.js';
 import type {
+  Annotations,
   JobRec,
   LabelRec,
   ProjectRec,
@@ -24,7 +25,7 @@ export function basicUser(ctx: Ctx, u: UserRec | undefined): Record<string, unkn
   };
 }
 
-export function fullUser(ctx: Ctx, u: UserRec): Record<string, unknown> {
+export function fullUser(core: Core, ctx: Ctx, u: UserRec): Record<string, unknown> {
   return {
     url: ctx.absolute(`/api/users/${u.id}`),
     id: u.id,
@@ -39,7 +40,26 @@ export function fullUser(ctx: Ctx, u: UserRec): Record<string, unknown> {
     last_login: isoDate(u.lastLogin),
     date_joined: isoDate(u.dateJoined),
     has_analytics_access: false,
+    // 2.80 (cvat-sdk 2.80 model user.py): onboarding answers, blank for an account that gave
+    // none; email_verified and created_via are nullable there (no verification record, made by
+    // an administrator).
+    ...(atLeast280(core)
+      ? {
+          cvat_usage_reason: '',
+          primary_role: '',
+          planned_activities: [],
+          data_types: [],
+          discovery_source: '',
+          email_verified: null,
+          created_via: null,
+        }
+      : {}),
   };
+}
+
+/** 2.80 changed read models (cvat-sdk 2.80 generated models against the 2.73 schema). */
+function atLeast280(core: Core): boolean {
+  return core.atLeast('2.80');
 }
 
 /** §10.2: annotation stage → annotation; acceptance+completed → completed; else validation. */
@@ -76,7 +96,6 @@ export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unkno
   const project =
     t.projectId === null ? undefined : core.state.projects.find((p) => p.id === t.projectId);
   const d = t.data;
-  const hasMedia = d !== null && d.size > 0;
   const out: Record<string, unknown> = {
     url: ctx.absolute(`/api/tasks/${t.id}`),
     id: t.id,
@@ -93,23 +112,23 @@ export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unkno
     segment_size: t.segmentSize,
     status: taskStatus(core, t.id),
   };
-  if (hasMedia) {
+  // Until the first POST /data/ creates the data record, CVAT's TaskReadSerializer drops every
+  // field read through `data.` (fixture tasks.json, task 12: no size, image_quality, chunk
+  // fields or data_cloud_storage_id). From then on they hold the record's values.
+  if (d) {
     out.data_chunk_size = d.chunkSize;
     out.data_compressed_chunk_type = d.compressedChunkType;
     out.data_original_chunk_type = d.originalChunkType;
+    out.data_cloud_storage_id = null;
   }
   out.guide_id = null;
-  out.data_cloud_storage_id = null;
-  out.size = d?.size ?? 0;
-  if (
-    hasMedia &&
-    (d.mediaType === 'image' || d.mediaType === 'video' || d.mediaType === 'point_cloud')
-  )
-    out.image_quality = d.imageQuality;
+  if (d) out.size = d.size;
+  // Fixture task 36 (audio) has no image_quality.
+  if (d && d.mediaType !== 'audio') out.image_quality = d.imageQuality ?? DATA_DEFAULT_QUALITY;
   Object.assign(out, {
     data: d?.id ?? null,
     dimension: t.dimension,
-    media_type: hasMedia ? (d.mediaType === 'video' ? 'image' : d.mediaType) : '',
+    media_type: d ? (d.mediaType === 'video' ? 'image' : d.mediaType) : '',
     subset: t.subset,
     organization: t.orgId,
     organization_id: t.orgId,
@@ -124,10 +143,15 @@ export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unkno
     labels: { url: ctx.absolute(`/api/labels?task_id=${t.id}`) },
     assignee_updated_date: isoDate(t.assigneeUpdatedDate),
     validation_mode: null,
-    consensus_enabled: t.consensusReplicas > 0,
   });
+  // 2.80 (task_read.py): consensus_enabled is gone, initial_replicas holds the replica count.
+  if (atLeast280(core)) out.initial_replicas = t.consensusReplicas;
+  else out.consensus_enabled = t.consensusReplicas > 0;
   return out;
 }
+
+/** CVAT's Data model default (engine/models.py `image_quality` default=50) before Upload-Finish. */
+export const DATA_DEFAULT_QUALITY = 50;
 
 export function jobRead(core: Core, ctx: Ctx, j: JobRec): Record<string, unknown> {
   const t = core.task(j.taskId);
@@ -165,7 +189,8 @@ export function jobRead(core: Core, ctx: Ctx, j: JobRec): Record<string, unknown
     source_storage: t.sourceStorage,
     assignee_updated_date: isoDate(j.assigneeUpdatedDate),
     parent_job_id: null,
-    consensus_replicas: 0,
+    // 2.80 (job_read.py) dropped consensus_replicas; replicas_count stays.
+    ...(atLeast280(core) ? {} : { consensus_replicas: 0 }),
     replicas_count: 0,
   };
 }
@@ -206,8 +231,10 @@ export function labelRead(
     attributes: l.attributes,
     type: l.type,
     sublabels: [],
-    project_id: owner.projectId ?? null,
-    task_id: owner.taskId ?? null,
+    // Fixture labels.json: a label has task_id or project_id, never both, never null.
+    ...(owner.projectId !== undefined
+      ? { project_id: owner.projectId }
+      : { task_id: owner.taskId }),
     parent_id: null,
     has_parent: false,
   };
@@ -238,5 +265,49 @@ export function requestRead(core: Core, ctx: Ctx, r: RequestRec): Record<string,
     owner: { id: owner?.id ?? r.ownerId, username: owner?.username ?? '' },
     result_url: r.resultPath ? ctx.absolute(r.resultPath) : null,
     result_id: r.resultId,
+  };
+}
+
+/**
+ * GET .../annotations with every key CVAT sends (fixture annotations.json): shapes carry group,
+ * source, occluded, outside, z_order, rotation, score and elements; tags an id, group and
+ * source; `intervals` (audio annotations) is always present, empty here.
+ */
+export function annotationsRead(
+  a: Annotations,
+  inRange: (frame: number) => boolean,
+): Record<string, unknown> {
+  return {
+    version: a.version,
+    tags: a.tags
+      .filter((t) => inRange(t.frame))
+      .map((t) => ({
+        id: t.id ?? null,
+        frame: t.frame,
+        label_id: t.label_id,
+        group: 0,
+        source: 'file', // tags come only from imported files here
+        attributes: t.attributes ?? [],
+      })),
+    shapes: a.shapes
+      .filter((x) => inRange(x.frame))
+      .map((x) => ({
+        id: x.id ?? null,
+        type: x.type,
+        frame: x.frame,
+        label_id: x.label_id,
+        group: x.group ?? 0,
+        source: x.source ?? 'manual',
+        occluded: x.occluded ?? false,
+        outside: x.outside ?? false,
+        z_order: x.z_order ?? 0,
+        rotation: x.rotation ?? 0,
+        points: x.points,
+        attributes: x.attributes ?? [],
+        elements: [],
+        score: 1,
+      })),
+    tracks: [],
+    intervals: [],
   };
 }

@@ -29,7 +29,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(UI_TIMEOUT);
   problems = collectPageProblems(page);
-  await page.goto(stack.daemon.url);
+  await page.goto(stack.daemon.signInLink());
 });
 
 afterAll(async () => {
@@ -59,6 +59,7 @@ describe('web GUI against the CVAT test server', () => {
   it('signs in with a personal access token and checks the server', async () => {
     await page.getByRole('heading', { name: 'Sign in to CVAT' }).waitFor();
     expect(page.url()).not.toContain('token=');
+    expect(page.url()).not.toContain('code=');
     expect(await page.getByLabel('Server URL').inputValue()).toBe('https://app.cvat.ai');
     await snap(page, 'connect-signed-out');
 
@@ -66,7 +67,7 @@ describe('web GUI against the CVAT test server', () => {
     await page.getByLabel('Access token', { exact: true }).fill(stack.cvat.users.alice.token);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
-    await expectText(page.locator('dl'), '2.73.0');
+    await expectText(page.locator('dl'), '2.80.0');
     await expectText(page.getByRole('banner', { name: 'Status' }), 'Connected');
     await page
       .getByLabel('Organization')

@@ -67,7 +67,7 @@ beforeAll(async () => {
   page.on('request', (r: Request) => {
     if (r.url().endsWith('/rpc/listTasks')) pagesServed.push((r.postDataJSON() as TaskQuery).page);
   });
-  await page.goto(stack.daemon.url);
+  await page.goto(stack.daemon.signInLink());
 });
 
 afterAll(async () => {

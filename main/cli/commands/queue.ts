@@ -114,6 +114,20 @@ export async function transfersLs(
       if (t.error?.hint) lines.push(`    hint: ${t.error.hint}`);
     }
   }
+  const recovered = list.filter(
+    (t) => t.recovery && (t.recovery.resends > 0 || t.recovery.discardedTasks > 0),
+  );
+  if (recovered.length) {
+    lines.push('', 'Recovered from interruptions:');
+    for (const t of recovered) {
+      const r = t.recovery;
+      if (!r) continue;
+      lines.push(
+        `  ${t.id}: ${r.resends} request(s) re-sent (${formatBytes(r.resentBytes)}), ` +
+          `${r.ambiguousEvents} lost answer(s), ${r.discardedTasks} task(s) discarded`,
+      );
+    }
+  }
   ctx.out.line(lines.join('\n'));
   return EXIT.ok;
 }

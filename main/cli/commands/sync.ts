@@ -5,7 +5,10 @@ import type { SyncServiceImpl } from '../../service/sync-service.js';
 import type { SyncOnceSummary } from '../../service/folder-service.js';
 import type { CliContext } from '../context.js';
 import { unwrap } from '../context.js';
+import { SyncError } from '../../core/errors.js';
+import { mintSignInLink } from '../contract-client.js';
 import { startDaemon } from '../daemon.js';
+import { readDaemonFile } from '../daemon-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
 import { table } from '../output.js';
@@ -190,19 +193,23 @@ export async function foldersChange(
 
 export async function daemon(
   ctx: CliContext,
-  o: { guiPort?: string; open?: boolean },
+  o: { guiPort?: string; open?: boolean; printUrl?: boolean },
 ): Promise<ExitCode> {
   const port = o.guiPort === undefined ? 0 : Number(o.guiPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw usageError(`--gui-port must be a port number, not "${o.guiPort}".`);
   const service = await ctx.service({ requireAuth: false, autostart: true });
   const d = await startDaemon({ dataDir: ctx.dataDir, port, service });
-  ctx.out.record(
-    { type: 'daemon', url: d.url, port: d.port },
-    () => `CVAT Sync is running. Open the web UI:\n  ${d.url}`,
+  // A printed link lands in terminals and journals: it signs in once, within a minute, and
+  // --no-print-url (for services) prints only the address. The browser gets a link of its own.
+  const link = o.printUrl === false ? null : d.signInLink();
+  ctx.out.record({ type: 'daemon', url: d.url, port: d.port, ...(link ? { link } : {}) }, () =>
+    link
+      ? `CVAT Sync is running. Open the web UI (the link signs in once, within a minute; \`cvat-sync open\` makes a new one):\n  ${link}`
+      : `CVAT Sync is running on ${d.url} (\`cvat-sync open\` opens the web UI).`,
   );
-  if (ctx.out.quiet || ctx.out.json) process.stderr.write(`${d.url}\n`);
-  if (o.open) openBrowser(d.url);
+  if (link && (ctx.out.quiet || ctx.out.json)) process.stderr.write(`${link}\n`);
+  if (o.open) openBrowser(d.signInLink());
   const sig = await untilSignal();
   ctx.out.note(`${sig}: stopping; the journal stays consistent and the next run continues.`);
   await d.close();
@@ -210,6 +217,26 @@ export async function daemon(
   return EXIT.ok;
 }
 
+/** Opens (or with --print, prints) a fresh sign-in link to the running daemon's web UI. */
+export async function openGui(ctx: CliContext, o: { print?: boolean }): Promise<ExitCode> {
+  const endpoint = readDaemonFile(ctx.dataDir);
+  if (!endpoint) {
+    throw new SyncError(`No \`cvat-sync daemon\` is running on ${ctx.dataDir}.`, {
+      code: 'no-daemon',
+      kind: 'fatal',
+      hint: 'Start it with `cvat-sync daemon --open` (or pass the --data-dir it uses).',
+    });
+  }
+  const link = unwrap(await mintSignInLink(endpoint));
+  if (o.print) ctx.out.record({ type: 'link', link }, () => link);
+  else {
+    openBrowser(link);
+    ctx.out.note('Opened the web UI in the browser (the link works once, within a minute).');
+  }
+  return EXIT.ok;
+}
+
+/** The link travels on the opener's command line, readable by every local user: a one-time code. */
 function openBrowser(url: string): void {
   const [cmd, args] =
     process.platform === 'darwin'

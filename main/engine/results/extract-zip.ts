@@ -1,8 +1,13 @@
 // Unpacks a downloaded archive next to it. An archive is untrusted: an entry that would land
-// outside the folder (absolute path, "..", a drive letter, a symlink) fails the whole
-// extraction, and the files appear only when every entry was written (temp folder, then rename).
+// outside the folder (absolute path, "..", a drive letter, a symlink) or that Windows would
+// read as something else (a device name such as CON or aux/x.txt, an alternate data stream
+// "a.txt:ads", a name ending in a dot or space) fails the whole extraction, and so does an
+// archive with too many entries or more bytes than the cap (a zip bomb), counted as written, not
+// as the headers claim. The files appear only when every entry was written (temp folder, then
+// rename).
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
@@ -14,13 +19,35 @@ import { errnoOf, fsError } from './fs-errors.js';
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
+/** CVAT exports hold one file per frame plus annotations: far below this. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+/** Bytes an archive may unpack to at most, whatever the free space. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 ** 3;
+/** Left free on the disk by the default cap. */
+const FREE_SPACE_RESERVE = 256 * 1024 ** 2;
+
+export interface ExtractLimits {
+  maxEntries?: number;
+  /** Default: DEFAULT_MAX_BYTES, or the disk's free space less a reserve when that is lower. */
+  maxBytes?: number;
+}
+
+/** Names Windows maps to devices, with any extension ("nul.txt") and trailing spaces. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
+
 /** Why an entry name is refused, or null when it is a plain relative path. */
 export function unsafeEntryReason(name: string): string | null {
   if (name.includes('\0')) return 'contains a NUL character';
   if (name.includes('\\')) return 'contains a backslash';
   if (name.startsWith('/') || isAbsolute(name)) return 'is an absolute path';
   if (/^[a-zA-Z]:/.test(name)) return 'starts with a drive letter';
-  if (name.split('/').some((seg) => seg === '..')) return 'climbs out of the folder ("..")';
+  const segments = name.split('/');
+  if (segments.some((seg) => seg === '..')) return 'climbs out of the folder ("..")';
+  if (name.includes(':')) return 'contains ":" (an alternate data stream on Windows)';
+  for (const seg of segments) {
+    if (WINDOWS_DEVICE.test(seg)) return `uses the Windows device name "${seg}"`;
+    if (seg !== '.' && /[. ]$/.test(seg)) return `has "${seg}", ending in a dot or space`;
+  }
   return null;
 }
 
@@ -32,6 +59,7 @@ export async function extractZip(
   zipPath: string,
   parentDir: string,
   tempTag: string,
+  limits: ExtractLimits = {},
 ): Promise<string> {
   const base = splitExtension(zipPath.slice(dirname(zipPath).length + 1))[0] || 'archive';
   const temp = join(parentDir, `.${base}.extract-${tempTag}`);
@@ -41,7 +69,12 @@ export async function extractZip(
     throw fsError(e, 'extract archive', temp);
   }
   try {
-    await unpack(zipPath, temp);
+    const caps = {
+      maxEntries: limits.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      maxBytes: limits.maxBytes ?? (await defaultMaxBytes(parentDir)),
+      byDisk: limits.maxBytes === undefined,
+    };
+    await unpack(zipPath, temp, caps);
     return await publishDir(temp, parentDir, base);
   } catch (e) {
     // The temp folder is ours and incomplete: nothing of it may look like a result.
@@ -50,7 +83,23 @@ export async function extractZip(
   }
 }
 
-async function unpack(zipPath: string, into: string): Promise<void> {
+interface Caps {
+  maxEntries: number;
+  maxBytes: number;
+  /** The byte cap came from the free space: say so in the refusal. */
+  byDisk: boolean;
+}
+
+async function defaultMaxBytes(dir: string): Promise<number> {
+  try {
+    const fs = await statfs(dir);
+    return Math.max(0, Math.min(DEFAULT_MAX_BYTES, fs.bavail * fs.bsize - FREE_SPACE_RESERVE));
+  } catch {
+    return DEFAULT_MAX_BYTES;
+  }
+}
+
+async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> {
   const zip = await new Promise<ZipFile>((res, rej) =>
     yauzl.open(
       zipPath,
@@ -65,11 +114,21 @@ async function unpack(zipPath: string, into: string): Promise<void> {
     ),
   );
   try {
+    // The central directory's count is known before any byte is written.
+    if (zip.entryCount > caps.maxEntries)
+      throw tooBig(`${zip.entryCount} entries`, caps, 'entries');
+    const written = { bytes: 0 };
+    let entries = 0;
     await new Promise<void>((res, rej) => {
       zip.on('error', (err: Error) => rej(archiveError(err, zipPath)));
       zip.on('end', () => res());
       zip.on('entry', (entry: Entry) => {
-        writeEntry(zip, entry, into).then(
+        entries += 1;
+        if (entries > caps.maxEntries) {
+          rej(tooBig(`more than ${caps.maxEntries} entries`, caps, 'entries'));
+          return;
+        }
+        writeEntry(zip, entry, into, caps, written).then(
           () => zip.readEntry(),
           (err: unknown) => rej(err),
         );
@@ -81,7 +140,13 @@ async function unpack(zipPath: string, into: string): Promise<void> {
   }
 }
 
-async function writeEntry(zip: ZipFile, entry: Entry, into: string): Promise<void> {
+async function writeEntry(
+  zip: ZipFile,
+  entry: Entry,
+  into: string,
+  caps: Caps,
+  written: { bytes: number },
+): Promise<void> {
   const name = entry.fileName;
   const reason = unsafeEntryReason(name);
   if (reason) throw unsafe(name, reason);
@@ -100,7 +165,11 @@ async function writeEntry(zip: ZipFile, entry: Entry, into: string): Promise<voi
       zip.openReadStream(entry, (err, s) => (err || !s ? rej(archiveError(err, name)) : res(s))),
     );
     // 'wx': two entries with one name, or a path through an existing file, is refused, not merged.
-    await pipeline(stream, createWriteStream(target, { flags: 'wx' }));
+    await pipeline(
+      stream,
+      countBytes(written, caps, name),
+      createWriteStream(target, { flags: 'wx' }),
+    );
   } catch (e) {
     if (e instanceof SyncError) throw e;
     if (errnoOf(e) === 'EEXIST' || errnoOf(e) === 'ENOTDIR')
@@ -108,6 +177,36 @@ async function writeEntry(zip: ZipFile, entry: Entry, into: string): Promise<voi
     if (errnoOf(e) === undefined) throw archiveError(e as Error, name);
     throw fsError(e, 'extract archive', target);
   }
+}
+
+/** Counts what really comes out of the decompressor; the headers' sizes are only a claim. */
+function countBytes(written: { bytes: number }, caps: Caps, name: string): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      written.bytes += chunk.length;
+      if (written.bytes > caps.maxBytes)
+        done(tooBig(`more than ${caps.maxBytes} bytes (at "${name}")`, caps, 'bytes'));
+      else done(null, chunk);
+    },
+  });
+}
+
+function tooBig(what: string, caps: Caps, which: 'entries' | 'bytes'): SyncError {
+  const limit =
+    which === 'entries'
+      ? `the limit is ${caps.maxEntries} entries`
+      : caps.byDisk && caps.maxBytes < DEFAULT_MAX_BYTES
+        ? `the disk has room for ${caps.maxBytes} bytes (keeping ${FREE_SPACE_RESERVE} free)`
+        : `the limit is ${caps.maxBytes} bytes`;
+  return new SyncError(`Refused to extract the archive: it unpacks to ${what}; ${limit}.`, {
+    code: 'archive-too-large',
+    kind: 'item',
+    operation: 'extract archive',
+    hint:
+      which === 'bytes' && caps.byDisk
+        ? 'Free disk space or choose a downloads folder on a larger disk; the downloaded file is kept.'
+        : 'The downloaded file is kept; open it with a tool you trust.',
+  });
 }
 
 async function publishDir(temp: string, parentDir: string, base: string): Promise<string> {
@@ -141,7 +240,18 @@ function unsafe(name: string, reason: string): SyncError {
 
 function archiveError(err: Error | null | undefined, what: string): SyncError {
   const message = err?.message ?? 'unreadable archive';
-  // yauzl checks names itself before we see the entry.
+  // yauzl checks names itself before we see the entry, and sizes against the headers.
+  if (/too many bytes in the stream|not enough bytes in the stream/i.test(message)) {
+    return new SyncError(
+      `Refused to extract the archive: entry "${what}" does not match the size its header claims (${message})`,
+      {
+        code: 'unsafe-archive',
+        kind: 'item',
+        operation: 'extract archive',
+        hint: 'The downloaded file is kept; open it with a tool you trust.',
+      },
+    );
+  }
   if (/invalid relative path|absolute path|invalid characters in fileName/i.test(message)) {
     return new SyncError(`Refused to extract the archive: ${message}`, {
       code: 'unsafe-archive',

@@ -12,6 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { SyncError, errorInfo, toSyncError } from '../../core/errors.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import { mediaKindOf } from '../../core/media.js';
+import type { ChunkSizer } from '../../core/chunk-sizer.js';
 import type { CvatApi, CvatTask, DataRequest, Throttle } from '../../cvat/api.js';
 import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type { BatchFileRow } from '../../journal/batch-repo.js';
@@ -20,6 +21,9 @@ import type { DiscardRepo, DiscardRow } from '../../journal/discard-repo.js';
 import type { RequestRepo } from '../../journal/request-repo.js';
 import type { UploadRepo } from '../../journal/upload-repo.js';
 import { nextBulkGroup } from './bulk-groups.js';
+import { settleOpenPart } from './open-bulk-part.js';
+import { gaveUpMessage, restartDelay } from './restart-policy.js';
+import type { RestartPolicy } from './restart-policy.js';
 import { changedSincePlan } from './file-probe.js';
 import type { FileProbe } from './file-probe.js';
 import {
@@ -44,6 +48,8 @@ export interface RunnerSettings {
   clockSkewMs: number;
   /** Pause between two looks at a task whose creation request vanished. */
   recheckDelayMs: number;
+  /** Bound and spacing of fresh starts (a new task each). */
+  restart: RestartPolicy;
 }
 
 export interface RunnerHooks {
@@ -74,17 +80,8 @@ export interface RunnerDeps {
   hooks: RunnerHooks;
   /** Our user id on the server (cached per API), or null when unknown. */
   selfId(): Promise<number | null>;
-}
-
-/** Thrown after a step discarded the batch's task: the error is kept for the batch's record. */
-export class BatchRestarted extends Error {
-  constructor(
-    readonly reason: string,
-    override readonly cause: SyncError,
-  ) {
-    super(reason);
-    this.name = 'BatchRestarted';
-  }
+  /** The TUS chunk size in force, shared by all uploads of the engine (one link). */
+  chunkSizer: ChunkSizer;
 }
 
 /** continue: go on (next file / next step); stop: leave the batch as it is; restarted: it went back to planned. */
@@ -152,6 +149,11 @@ export class BatchRunner {
   private async plan(b: UploadBatch): Promise<Step> {
     // Never a second task for a batch: earlier attempts' tasks go first.
     await deleteDiscards(this.d.api, this.d.discards, this.d.discards.list(b.id), this.signal);
+    // Fresh starts are spaced (restart-policy.ts): the next creation waits for its time.
+    if (b.restartNotBefore !== null && b.restartNotBefore > this.d.clock.now()) {
+      this.d.batches.update(b.id, 'planned', { nextAttemptAt: b.restartNotBefore });
+      return 'stop';
+    }
     const files = this.d.batches.files(b.id);
     for (const f of files) {
       if (f.state !== 'pending') continue;
@@ -237,21 +239,18 @@ export class BatchRunner {
     const parts = this.d.uploads.bulkParts(b.id);
     const openPart = parts.find((p) => p.state !== 'done');
     if (openPart) {
-      // A bulk request cut mid-body (crash, abort, reset) may have appended part of its files.
-      return this.restart(
-        b,
-        'an Upload-Multiple request ended without an answer',
-        openPart.state === 'unknown',
-      );
+      // Sent again into the same task, or settled by sending it again (open-bulk-part.ts).
+      await settleOpenPart(this.d, b, openPart, this.signal);
+      return 'continue';
     }
     const tus = this.d.uploads.tusForBatch(b.id);
     const openCreation = tus.find((t) => t.state === 'creating' || t.state === 'unknown');
     if (openCreation) {
       // The server may have registered the name without us recording the Location.
+      const file = this.d.batches.files(b.id).find((f) => f.id === openCreation.batchFileId);
       return this.restart(
         b,
-        'a TUS upload was created but its address was never recorded',
-        openCreation.state === 'unknown',
+        `the TUS upload of ${file?.uploadName ?? 'a file'} was created but its address was never recorded`,
       );
     }
     const pending = this.d.batches.files(b.id).filter((f) => f.state === 'pending');
@@ -308,6 +307,12 @@ export class BatchRunner {
         target: { kind: 'task-data', taskId },
         file: { path: f.absPath, name: f.uploadName, size: f.size },
         chunkSize: this.d.settings.chunkSize,
+        adaptChunk: (e) =>
+          e === 'start'
+            ? this.d.chunkSizer.current
+            : e === 'trouble'
+              ? this.d.chunkSizer.trouble()
+              : this.d.chunkSizer.acknowledged(e.bytes, e.ms),
         resumeUrl: row?.location ?? null,
         signal: this.signal,
         throttle: this.d.throttle,
@@ -334,7 +339,6 @@ export class BatchRunner {
         return this.restart(
           b,
           `${f.uploadName} was already in the task (an earlier attempt reached the server)`,
-          true,
         );
       }
       if (!created) {
@@ -354,8 +358,21 @@ export class BatchRunner {
           this.d.uploads.tusDone(f.id);
           return 'continue';
         }
+        if (cur && err.status === 404 && cur.offset + this.d.settings.chunkSize >= cur.length) {
+          // The chunk in flight was the last one. CVAT keeps a task-data upload (its .meta
+          // file) until the last byte arrives and only then removes it (TusFile.clean in
+          // append_tus_chunk, cvat/apps/engine/mixins.py): 404 here means it finished.
+          this.d.uploads.tusDone(f.id);
+          this.d.hooks.activity(
+            b,
+            'info',
+            'tus-finished-unrecorded',
+            `${f.uploadName}: its last chunk had landed before the answer was recorded`,
+          );
+          return 'continue';
+        }
         // 404 means finished *or* unknown; without a recorded final offset we cannot prove which.
-        return this.restart(b, `the TUS upload of ${f.uploadName} is gone from the server`, true);
+        return this.restart(b, `the TUS upload of ${f.uploadName} is gone from the server`);
       }
       throw e;
     }
@@ -382,6 +399,7 @@ export class BatchRunner {
     );
     const before = this.sent(b.id);
     let sent: { sha256: string[] };
+    let sentWhole = false;
     try {
       sent = await this.d.api.uploadMultiple(
         taskId,
@@ -389,25 +407,18 @@ export class BatchRunner {
         {
           signal: this.signal,
           throttle: this.d.throttle,
+          imageQuality: b.data.image_quality ?? 70,
           onProgress: (done) => this.d.hooks.progress(b, before.bytes + done, before.files),
+          onBodySent: () => {
+            sentWhole = true;
+            this.d.uploads.bulkBodySent(partId);
+          },
         },
       );
     } catch (e) {
-      // Aborted: the part stays 'sending' and the next run discards the task (not counted).
+      // Aborted: the part stays open; its body_sent_at tells the next run what CVAT can have.
       if (isCancelled(e)) throw e;
-      const err = toSyncError(e, 'Upload-Multiple');
-      if (refusedBeforeProcessing(e)) {
-        this.d.uploads.bulkForget(partId);
-        if (err.status === 413) return 'too-large';
-        throw e;
-      }
-      this.d.uploads.bulkUnknown(partId, errorInfo(err));
-      return this.restart(
-        b,
-        'an Upload-Multiple request failed mid-way (CVAT appends, a retry would corrupt files)',
-        true,
-        err,
-      );
+      return this.bulkFailed(b, partId, sentWhole, toSyncError(e, 'Upload-Multiple'));
     }
     // The bytes are read once, as they stream out, so a file changed in place (same size and
     // mtime) shows only now, with its changed bytes already stored in the task. The part stays
@@ -425,6 +436,58 @@ export class BatchRunner {
     this.d.uploads.bulkDone(partId);
     this.d.hooks.progress(b, before.bytes + bytes, before.files + group.length);
     return 'continue';
+  }
+
+  /** What a failed Upload-Multiple request leaves behind, and what to do about it. */
+  private bulkFailed(
+    b: UploadBatch,
+    partId: number,
+    sentWhole: boolean,
+    err: SyncError,
+  ): Step | 'too-large' {
+    if (refusedBeforeProcessing(err)) {
+      this.d.uploads.bulkForget(partId);
+      if (err.status === 413) return 'too-large';
+      throw err;
+    }
+    if (err.status !== undefined && err.status >= 400 && err.status < 500) {
+      // Refused by validation (DataSerializer) before anything was stored: the same request
+      // would be refused again, and so would a new task's. The batch stops and says why.
+      this.d.uploads.bulkForget(partId);
+      return this.fail(
+        b,
+        'bulk-refused',
+        `CVAT refused the Upload-Multiple request of "${b.name}" (${err.message}); sending it again would fail the same way`,
+        err.hint,
+      );
+    }
+    // A file that changed while it was read: the body never went out whole, so nothing is on
+    // the server; the next step forgets the part and the plan check sees the change.
+    if (err.code === 'file-changed' && !sentWhole) return 'continue';
+    // Cut before the body went out whole (nothing on the server), or a lost answer after a whole
+    // body (ambiguous): the open part is settled on the next attempt, after a backoff.
+    throw err;
+  }
+
+  /** Ends the batch as failed; its task (of no use now) is queued for deletion. */
+  private fail(b: UploadBatch, code: string, message: string, hint?: string): Step {
+    const current = this.d.batches.get(b.id);
+    if (!current || isTerminal(current.state)) return 'stop';
+    const error: ErrorInfo = { code, kind: 'item', message, retryable: false };
+    if (hint !== undefined) error.hint = hint;
+    if (current.taskId !== null)
+      this.d.discards.add(current.taskId, b.id, `batch failed: ${code}`, b.server);
+    if (
+      this.d.batches.transition(b.id, current.state, 'failed', {
+        lastError: error,
+        taskId: null,
+        rqId: null,
+        finishedAt: this.d.clock.now(),
+      })
+    ) {
+      this.d.hooks.activity(b, 'error', 'batch-failed', message, hint);
+    }
+    return 'stop';
   }
 
   /** A file that changed since planning is never sent in its changed state: the batch is re-planned. */
@@ -466,11 +529,19 @@ export class BatchRunner {
   private replan(b: UploadBatch, f: BatchFileRow, reason: string): Step {
     const current = this.d.batches.get(b.id);
     if (!current || current.state !== 'sending') return 'stop';
+    if (current.restarts >= this.d.settings.restart.maxRestarts)
+      return this.fail(
+        b,
+        'restart-bound',
+        gaveUpMessage(b.name, current.restarts, `${f.relPath}: ${reason}`),
+        'A file of this batch keeps changing; retry once it is stable.',
+      );
     if (
       this.d.batches.restart(b.id, 'sending', {
         reason: `${f.relPath} changed`,
-        countRestart: false,
+        countRestart: true,
         replanReason: `${f.relPath}: ${reason}`,
+        notBefore: this.d.clock.now() + restartDelay(current.restarts + 1, this.d.settings.restart),
       })
     ) {
       this.d.hooks.activity(
@@ -534,8 +605,7 @@ export class BatchRunner {
     }
     for (let look = 0; look < 2; look++) {
       const task = await this.d.api.findTask(taskId, this.signal);
-      if (task === null)
-        return this.restart(b, `task ${taskId} disappeared from the server`, false);
+      if (task === null) return this.restart(b, `task ${taskId} disappeared from the server`);
       if (task.size > 0) return this.done(b, 'processing', task);
       if (!this.d.api.waitForTaskCreation) {
         // Nothing to poll but the task itself.
@@ -545,7 +615,7 @@ export class BatchRunner {
       // "Finished" without media: the server no longer knows the job (e.g. it restarted).
       if (look === 0) await this.d.clock.sleep(this.d.settings.recheckDelayMs, this.signal);
     }
-    return this.restart(b, `task ${taskId} has no media and its creation job is gone`, true);
+    return this.restart(b, `task ${taskId} has no media and its creation job is gone`);
   }
 
   private processingFailed(b: UploadBatch, message: string): Step {
@@ -570,8 +640,7 @@ export class BatchRunner {
   private async afterRequestGone(b: UploadBatch, taskId: number): Promise<Step> {
     for (let look = 0; look < 2; look++) {
       const task = await this.d.api.findTask(taskId, this.signal);
-      if (task === null)
-        return this.restart(b, `task ${taskId} disappeared from the server`, false);
+      if (task === null) return this.restart(b, `task ${taskId} disappeared from the server`);
       if (task.size > 0) return this.done(b, 'processing', task);
       const again = await findCreateRequest(this.d.api, taskId, this.signal);
       if (again !== null && again !== b.rqId) {
@@ -581,7 +650,7 @@ export class BatchRunner {
       }
       if (look === 0) await this.d.clock.sleep(this.d.settings.recheckDelayMs, this.signal);
     }
-    return this.restart(b, `task ${taskId} has no media and its creation request is gone`, true);
+    return this.restart(b, `task ${taskId} has no media and its creation request is gone`);
   }
 
   private done(b: UploadBatch, from: BatchState, task: CvatTask): Step {
@@ -649,21 +718,42 @@ export class BatchRunner {
   }
 
   /**
-   * Discards the task and goes back to 'planned'. With a `cause` (a live failure that may repeat)
-   * the attempt ends with that error and backoff; without, the batch starts again at once.
+   * Discards the task and goes back to 'planned', only where the task's state cannot be known.
+   * Every such fresh start counts against the bound and waits a growing delay before the next
+   * task is created (restart-policy.ts); both live in the journal. At the bound the batch fails.
    */
-  private restart(b: UploadBatch, reason: string, counted: boolean, cause?: SyncError): Step {
+  private restart(b: UploadBatch, reason: string): Step {
     const current = this.d.batches.get(b.id);
     if (!current || current.state === 'planned' || isTerminal(current.state)) return 'restarted';
-    if (!this.d.batches.restart(b.id, current.state, { reason, countRestart: counted }))
+    const policy = this.d.settings.restart;
+    if (current.restarts >= policy.maxRestarts) {
+      this.fail(
+        b,
+        'restart-bound',
+        gaveUpMessage(b.name, current.restarts, reason),
+        'Look at the activity log for what happened each time; retry the batch once it is fixed.',
+      );
+      return 'stop';
+    }
+    const n = current.restarts + 1;
+    const delay = restartDelay(n, policy);
+    // The task's state could not be known: an ambiguous event, and the task it may cost.
+    this.d.batches.countRecovery(b.id, { ambiguous: 1 });
+    if (
+      !this.d.batches.restart(b.id, current.state, {
+        reason,
+        countRestart: true,
+        notBefore: this.d.clock.now() + delay,
+      })
+    )
       return 'restarted';
     this.d.hooks.activity(
       b,
       'warn',
       'batch-restart',
-      `"${b.name}": ${reason}; task ${current.taskId ?? '?'} is discarded and the batch starts again`,
+      `"${b.name}": ${reason}; task ${current.taskId ?? '?'} is discarded and the batch starts ` +
+        `again in ${Math.ceil(delay / 1000)} s (fresh start ${n} of at most ${policy.maxRestarts})`,
     );
-    if (cause) throw new BatchRestarted(reason, cause);
     return 'restarted';
   }
 

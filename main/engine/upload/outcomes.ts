@@ -1,8 +1,8 @@
-// How to read a failed request whose side effects matter. CVAT's Upload-Multiple appends to the
-// files it names (mode ab+), so the only safe retry of a request that may have been applied in
-// part is a new task. A few answers prove the request never reached the view: authentication
-// and throttling run first, 413 comes from the body-size guard (proxy or Django), and 503 from
-// whatever stood in front of the application.
+// How to read a failed request whose side effects matter. CVAT acts on a request only once its
+// whole body arrived, and registers the names of an Upload-Multiple request in one transaction
+// (open-bulk-part.ts); a few answers prove the request never reached the view at all:
+// authentication and throttling run first, 413 comes from the body-size guard (proxy or
+// Django), and 503 from whatever stood in front of the application.
 import { isAbortError, toSyncError } from '../../core/errors.js';
 import type { SyncError } from '../../core/errors.js';
 

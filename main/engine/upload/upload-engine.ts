@@ -23,9 +23,13 @@ import { DiscardRepo } from '../../journal/discard-repo.js';
 import type { DiscardRow } from '../../journal/discard-repo.js';
 import { RequestRepo } from '../../journal/request-repo.js';
 import { UploadRepo } from '../../journal/upload-repo.js';
-import { BatchRestarted, BatchRunner, deleteDiscards } from './batch-runner.js';
+import { BatchRunner, deleteDiscards } from './batch-runner.js';
 import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
 import { nodeFileProbe } from './file-probe.js';
+import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
+import { ChunkSizer, DEFAULT_CHUNK_SIZER } from '../../core/chunk-sizer.js';
+import type { ChunkSizerOptions } from '../../core/chunk-sizer.js';
+import type { RestartPolicy } from './restart-policy.js';
 import type { FileProbe } from './file-probe.js';
 
 const MiB = 1024 * 1024;
@@ -47,8 +51,14 @@ export interface UploadEngineOptions {
    * Absent: uploads are not limited.
    */
   throttle?: Throttle;
-  /** TUS chunk size (default 64 MiB: see tests/bench/upload.ts; a kill re-sends at most one chunk). */
+  /**
+   * Largest TUS chunk (default 64 MiB). Chunks start at 8 MiB (or this, when smaller) and grow
+   * toward it while the link is healthy (core/chunk-sizer.ts): a kill costs at most the chunk in
+   * flight, since CVAT keeps nothing of a cut PATCH. See tests/bench/upload.ts.
+   */
   chunkSize?: number;
+  /** Chunk sizing; false: always `chunkSize`. */
+  adaptiveChunks?: Partial<ChunkSizerOptions> | false;
   /** Files above this size go by TUS (default 100 MiB, as cvat-core). */
   bulkThreshold?: number;
   /** Bound of one Upload-Multiple request in bytes (default 100 MiB, as cvat-core) ... */
@@ -57,8 +67,11 @@ export interface UploadEngineOptions {
   bulkBatchFiles?: number;
   verifyHash?: boolean;
   backoff?: BackoffPolicy;
-  /** Restarts of one batch after uncertain outcomes before it is marked failed (default 5). */
-  maxRestarts?: number;
+  /**
+   * Fresh starts of one batch (each a new task) before it is marked failed, and their spacing
+   * (default: 5, from 2 s doubling to at most 10 min; restart-policy.ts).
+   */
+  restartPolicy?: Partial<RestartPolicy>;
   /** How often to look for newly planned batches when nobody calls wake() (default 2 s). */
   pollMs?: number;
   /** Initial pause state (the service persists it). */
@@ -141,8 +154,8 @@ export class UploadEngine {
   private readonly probe: FileProbe;
   private readonly throttle: Throttle | undefined;
   private readonly settings: RunnerSettings;
+  private readonly chunkSizer: ChunkSizer;
   private readonly backoff: BackoffPolicy;
-  private readonly maxRestarts: number;
   private readonly pollMs: number;
 
   private api: CvatApi | null;
@@ -176,8 +189,13 @@ export class UploadEngine {
     this.pausedAll = opts.paused ?? false;
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
-    this.maxRestarts = opts.maxRestarts ?? 5;
     this.pollMs = opts.pollMs ?? 2_000;
+    const maxChunk = opts.chunkSize ?? 64 * MiB;
+    this.chunkSizer = new ChunkSizer(
+      opts.adaptiveChunks === false
+        ? { minBytes: maxChunk, maxBytes: maxChunk, targetMs: 1 }
+        : { ...DEFAULT_CHUNK_SIZER, maxBytes: maxChunk, ...opts.adaptiveChunks },
+    );
     this.settings = {
       chunkSize: opts.chunkSize ?? 64 * MiB,
       bulkThreshold: opts.bulkThreshold ?? 100 * MiB,
@@ -186,6 +204,7 @@ export class UploadEngine {
       verifyHash: opts.verifyHash ?? true,
       clockSkewMs: 60 * 60 * 1000,
       recheckDelayMs: 5_000,
+      restart: { ...DEFAULT_RESTART_POLICY, ...opts.restartPolicy },
     };
   }
 
@@ -397,7 +416,7 @@ export class UploadEngine {
   private onRunnerError(batchId: number, e: unknown, signal: AbortSignal): void {
     // Paused, cancelled or stopped: whatever the abort made the request throw is no failure.
     if (signal.aborted) return;
-    const err = toSyncError(e instanceof BatchRestarted ? e.cause : e, 'upload');
+    const err = toSyncError(e, 'upload');
     const info = errorInfo(err);
     const b = this.batches.get(batchId);
     // Nothing to record on a batch that reached an end (the error came after its last step).
@@ -412,24 +431,7 @@ export class UploadEngine {
       code: info.code,
       message: info.message,
     });
-    if (e instanceof BatchRestarted && b.restarts > this.maxRestarts) {
-      const error: ErrorInfo = {
-        ...info,
-        kind: 'item',
-        retryable: false,
-        message: `${b.name}: gave up after ${b.restarts} fresh starts; last: ${info.message}`,
-      };
-      if (
-        this.batches.transition(batchId, b.state, 'failed', {
-          lastError: error,
-          finishedAt: this.clock.now(),
-        })
-      ) {
-        this.activity(b, 'error', 'batch-failed', error.message, error.hint);
-      }
-      return;
-    }
-    if (err.kind === 'transient' || e instanceof BatchRestarted) {
+    if (err.kind === 'transient') {
       const delay = retryDelay(b.attempts + 1, this.backoff, this.random, err.retryAfterMs);
       this.batches.recordError(batchId, b.state, info, delay);
       return;
@@ -545,6 +547,7 @@ export class UploadEngine {
       throttle: this.throttle,
       settings: this.settings,
       selfId: () => this.selfId(api),
+      chunkSizer: this.chunkSizer,
       hooks: {
         progress: (b, bytesDone, filesDone) =>
           this.events.emit('progress', {

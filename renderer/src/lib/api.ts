@@ -10,6 +10,7 @@ import type {
   MethodName,
   Result,
   RPC_PATH,
+  SESSION_PATH,
   SyncBridge,
   SyncEvents,
 } from '../../../preload/contract.js';
@@ -24,6 +25,7 @@ declare global {
 // restated here; the `typeof` annotations make the compiler check they are the same.
 const rpcPath: typeof RPC_PATH = '/rpc';
 const eventsPath: typeof EVENTS_PATH = '/events';
+const sessionPath: typeof SESSION_PATH = '/session';
 const methodNames: typeof METHOD_NAMES = [
   'getStatus',
   'getConnection',
@@ -88,7 +90,8 @@ export interface HttpBridge extends SyncBridge {
 export interface HttpBridgeOptions {
   /** Origin of the daemon, e.g. http://127.0.0.1:8123 */
   baseUrl: string;
-  token: string | null;
+  /** The session token, or its promise while a sign-in code is traded for it. */
+  token: string | null | Promise<string | null>;
   fetch?: typeof fetch;
   EventSource?: typeof EventSource;
   /** Reconnect delays grow from this (ms) to maxDelayMs, with jitter. */
@@ -116,7 +119,7 @@ function httpError(method: MethodName, status: number): ContractError {
       status,
       message: 'This page is not authorised to talk to the CVAT Sync service.',
       retryable: false,
-      hint: 'Open the link printed by `cvat-sync daemon` (it carries a fresh access token).',
+      hint: 'Run `cvat-sync open` for a fresh sign-in link (each link works once).',
     };
   }
   return {
@@ -150,10 +153,20 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
+  // A promised token (a sign-in code being traded) holds calls and the event stream until it lands.
+  let token = options.token instanceof Promise ? null : options.token;
+  const tokenReady =
+    options.token instanceof Promise
+      ? options.token.then(
+          (t) => void (token = t),
+          () => undefined,
+        )
+      : null;
 
   async function call(method: MethodName, arg: unknown): Promise<Result<unknown>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (tokenReady) await tokenReady;
+    if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
       response = await doFetch(`${base}${rpcPath}/${method}`, {
@@ -204,7 +217,7 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
 
   function open(): void {
     if (closed || !ES) return;
-    const url = `${base}${eventsPath}${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`;
+    const url = `${base}${eventsPath}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
     const es = new ES(url);
     source = es;
     for (const name of eventNames) {
@@ -256,32 +269,57 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
       arg,
     ) => call(method, arg);
   }
-  open();
+  if (tokenReady) void tokenReady.then(open);
+  else open();
   return bridge;
 }
 
-/** The daemon's page is opened as /?token=XYZ: keep the token for this tab, hide it from the URL. */
-export function takeToken(): string | null {
+/**
+ * The daemon's page is opened as /?code=XYZ: a single-use sign-in code (the token itself never
+ * travels in a URL). The code leaves the address bar at once and is traded for the session token,
+ * kept for this tab so a reload stays signed in.
+ */
+export async function takeToken(
+  doFetch: typeof fetch = globalThis.fetch.bind(globalThis),
+): Promise<string | null> {
   const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    try {
-      window.sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    } catch (_) {
-      // storage disabled: the token still works for this page's lifetime
-    }
-    url.searchParams.delete('token');
+  const code = url.searchParams.get('code');
+  if (code) {
+    url.searchParams.delete('code');
     window.history.replaceState(
       window.history.state,
       '',
       `${url.pathname}${url.search}${url.hash}`,
     );
-    return fromUrl;
+    const token = await redeemCode(doFetch, code);
+    if (token) {
+      try {
+        window.sessionStorage.setItem(TOKEN_KEY, token);
+      } catch (_) {
+        // storage disabled: the token still works for this page's lifetime
+      }
+      return token;
+    }
   }
   try {
     return window.sessionStorage.getItem(TOKEN_KEY);
   } catch (_) {
     return null;
+  }
+}
+
+async function redeemCode(doFetch: typeof fetch, code: string): Promise<string | null> {
+  try {
+    const response = await doFetch(`${window.location.origin}${sessionPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+    if (!response.ok) return null;
+    const body = (await response.json()) as { ok?: boolean; value?: { token?: unknown } };
+    return body.ok === true && typeof body.value?.token === 'string' ? body.value.token : null;
+  } catch (_) {
+    return null; // an unauthorised page says so at its first call, with the hint
   }
 }
 

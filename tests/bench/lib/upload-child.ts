@@ -31,6 +31,7 @@ const engine = new UploadEngine({
   verifyHash: env('BENCH_VERIFY_HASH') !== '0',
   pollMs: 100,
   ...(num('BENCH_CHUNK') ? { chunkSize: num('BENCH_CHUNK') } : {}),
+  ...(env('BENCH_ADAPTIVE') === '0' ? { adaptiveChunks: false as const } : {}),
   ...(num('BENCH_THRESHOLD') !== undefined ? { bulkThreshold: num('BENCH_THRESHOLD') } : {}),
   ...(num('BENCH_BULK_BYTES') ? { bulkBatchBytes: num('BENCH_BULK_BYTES') } : {}),
   ...(num('BENCH_BULK_FILES') ? { bulkBatchFiles: num('BENCH_BULK_FILES') } : {}),

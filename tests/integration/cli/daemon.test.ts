@@ -1,5 +1,5 @@
 // The daemon's loopback web GUI: token, Host and Origin checks, RPC, SSE, static files.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../../main/cli/daemon.js';
 import { MAX_RPC_BODY_BYTES, startDaemon } from '../../../main/cli/daemon.js';
 import { MemoryCredentialStore } from '../../../main/service/credential-stores.js';
-import { spawnCli } from './run-cli.js';
+import { runCli, spawnCli } from './run-cli.js';
 
 let work: string;
 let daemon: Daemon;
@@ -47,6 +47,15 @@ function send(
   });
 }
 
+function redeem(code: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return send(
+    'POST',
+    '/session',
+    { 'Content-Type': 'application/json', ...headers },
+    JSON.stringify({ code }),
+  );
+}
+
 function rpc(method: string, arg: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   return send(
     'POST',
@@ -77,9 +86,64 @@ afterAll(async () => {
 });
 
 describe('daemon web GUI', () => {
-  it('prints a loopback URL carrying a random token', () => {
-    expect(daemon.url).toBe(`http://127.0.0.1:${daemon.port}/?token=${daemon.token}`);
+  it('has a loopback URL without any secret, and a random token', () => {
+    expect(daemon.url).toBe(`http://127.0.0.1:${daemon.port}/`);
     expect(daemon.token.length).toBeGreaterThanOrEqual(43);
+  });
+
+  it('signs a browser in with a single-use code, never with the token in the link', async () => {
+    const link = new URL(daemon.signInLink());
+    expect(link.origin).toBe(`http://127.0.0.1:${daemon.port}`);
+    expect(link.href).not.toContain(daemon.token);
+    expect(link.searchParams.get('token')).toBeNull();
+    const code = link.searchParams.get('code') ?? '';
+    expect(code.length).toBeGreaterThanOrEqual(32);
+    const first = await redeem(code);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toEqual({ ok: true, value: { token: daemon.token } });
+    const again = await redeem(code);
+    expect(again.status).toBe(401);
+    expect(JSON.parse(again.body)).toMatchObject({ ok: false, error: { code: 'auth' } });
+    expect(again.body).not.toContain(daemon.token);
+    expect((await redeem('made-up-code')).status).toBe(401);
+    expect((await send('GET', '/session')).status).toBe(405);
+    // A foreign page cannot trade a code it learnt (Origin check).
+    const stolen = new URL(daemon.signInLink()).searchParams.get('code') ?? '';
+    expect((await redeem(stolen, { Origin: 'http://evil.example' })).status).toBe(403);
+    // Minting a new link needs the token.
+    expect((await send('POST', '/session/link')).status).toBe(401);
+    const minted = await send('POST', '/session/link', { Authorization: `Bearer ${daemon.token}` });
+    const url = (JSON.parse(minted.body) as { value: { url: string } }).value.url;
+    expect((await redeem(new URL(url).searchParams.get('code') ?? '')).status).toBe(200);
+  });
+
+  it('lets a sign-in code expire', async () => {
+    const short = await startDaemon({
+      dataDir: join(work, 'data-short'),
+      port: 0,
+      rendererDir: join(work, 'renderer'),
+      credentials: new MemoryCredentialStore(),
+      signInCodeLifetimeMs: 100,
+    });
+    try {
+      const code = new URL(short.signInLink()).searchParams.get('code') ?? '';
+      await new Promise((r) => setTimeout(r, 250));
+      const r = await fetch(`http://127.0.0.1:${short.port}/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+      expect(r.status).toBe(401);
+      const fresh = new URL(short.signInLink()).searchParams.get('code') ?? '';
+      const ok = await fetch(`http://127.0.0.1:${short.port}/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ code: fresh }),
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await short.close();
+    }
   });
 
   it('serves the renderer with security headers', async () => {
@@ -153,6 +217,13 @@ describe('daemon web GUI', () => {
       ok: false,
       error: { code: 'unknown-method' },
     });
+    // A malformed percent escape in the method name is an unknown method, not a crash.
+    const malformed = await rpc('%E0%A4%A', {});
+    expect(malformed.status).toBe(404);
+    expect(JSON.parse(malformed.body)).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-method' },
+    });
     const bad = await rpc('listTasks', { page: 0, pageSize: 'x' });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
@@ -216,29 +287,52 @@ describe('daemon web GUI', () => {
   });
 });
 
+/** Waits until `pattern` shows up in the child's stdout. */
+function waitForOutput(
+  child: ReturnType<typeof spawnCli>,
+  pattern: RegExp,
+  what: string,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no ${what}: ${out}`)), 30_000);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+  });
+}
+
+async function tradeCode(link: string): Promise<{ status: number; token: string }> {
+  const u = new URL(link);
+  const r = await fetch(`${u.origin}/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: u.searchParams.get('code') }),
+  });
+  const body = (await r.json()) as { value?: { token: string } };
+  return { status: r.status, token: body.value?.token ?? '' };
+}
+
 describe('cvat-sync daemon', () => {
-  it('prints the URL, serves it and stops on SIGTERM', async () => {
+  it('prints a single-use link, serves it and stops on SIGTERM', async () => {
     const home = join(work, 'cli-home');
     const child = spawnCli(['daemon', '--gui-port', '0'], { CVAT_SYNC_HOME: home });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`no URL: ${out}`)), 30_000);
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[0]);
-          }
-        });
-      });
-      const u = new URL(url);
-      const res = await fetch(`${u.origin}/rpc/getConnection`, {
+      const [link] = await waitForOutput(child, /http:\/\/127\.0\.0\.1:\d+\/\S*/, 'URL');
+      expect(link).not.toContain('token=');
+      const traded = await tradeCode(link);
+      expect(traded.status).toBe(200);
+      expect((await tradeCode(link)).status).toBe(401);
+      const res = await fetch(`${new URL(link).origin}/rpc/getConnection`, {
         method: 'POST',
         headers: {
-          Authorization: `Bearer ${u.searchParams.get('token') ?? ''}`,
+          Authorization: `Bearer ${traded.token}`,
           'Content-Type': 'application/json',
         },
         body: '{}',
@@ -249,5 +343,58 @@ describe('cvat-sync daemon', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+  });
+
+  it('--open hands the browser a one-time code, not the token; --no-print-url prints none', async () => {
+    const home = join(work, 'cli-open');
+    const bin = join(work, 'fake-bin');
+    const argvFile = join(work, 'opener-argv.txt');
+    mkdirSync(bin, { recursive: true });
+    // Stands in for xdg-open: records the command line any local user could read in /proc.
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argvFile}'\n`, {
+      mode: 0o755,
+    });
+    const child = spawnCli(['daemon', '--gui-port', '0', '--open', '--no-print-url'], {
+      CVAT_SYNC_HOME: home,
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    try {
+      await waitForOutput(child, /running on http:\/\/127\.0\.0\.1:\d+\//, 'address');
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(argvFile) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const argv = readFileSync(argvFile, 'utf8').trim();
+      const daemonFile = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')) as {
+        token: string;
+        port: number;
+      };
+      expect(argv).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?code=[\w-]+$/);
+      expect(argv).not.toContain(daemonFile.token);
+      expect(stdout).not.toContain('code=');
+      expect(stdout).not.toContain(daemonFile.token);
+      const traded = await tradeCode(argv);
+      expect(traded).toEqual({ status: 200, token: daemonFile.token });
+      expect((await tradeCode(argv)).status).toBe(401);
+
+      // `cvat-sync open --print` mints a fresh link from the running daemon.
+      const opened = await runCli(['open', '--print'], { env: { CVAT_SYNC_HOME: home } });
+      expect(opened.code).toBe(0);
+      const fresh = opened.stdout.trim();
+      expect(fresh).toMatch(/\?code=/);
+      expect(fresh).not.toContain(daemonFile.token);
+      expect((await tradeCode(fresh)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('open says so when no daemon runs', async () => {
+    const r = await runCli(['open'], { env: { CVAT_SYNC_HOME: join(work, 'no-daemon') } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/No `cvat-sync daemon` is running/);
   });
 });

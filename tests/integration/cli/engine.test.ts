@@ -171,6 +171,7 @@ describe('doctor', () => {
       ['reachable', 'ok'],
       ['version', 'ok'],
       ['auth', 'ok'],
+      ['result-host', 'ok'],
       ['org', 'ok'],
       ['tus-options', 'ok'],
       ['tus-location', 'ok'],

@@ -139,6 +139,26 @@ describe('tasks', () => {
     await client.deleteTask(longer.id);
   });
 
+  it('creates a task and lists tasks while one has no media (CVAT omits its size)', async () => {
+    const client = makeClient(server.url, pat());
+    const name = `media-less ${Date.now()}`;
+    const created = await client.createTask({ name, labels: LABELS });
+    // What the server sent has no size key, as CVAT's own answer for such a task (fixture task 12).
+    const raw = await fetch(`${server.url}/api/tasks/${created.id}`, {
+      headers: { Authorization: `Bearer ${server.users.alice.token}` },
+    });
+    expect(await raw.json()).not.toHaveProperty('size');
+    expect(created).toMatchObject({ name, size: 0, data: null, overlap: null });
+    const page = await client.listTasks({ page_size: 'all' });
+    expect(page.results.find((t) => t.id === created.id)).toMatchObject({ size: 0 });
+    const all: number[] = [];
+    for await (const t of client.iterateTasks({ search: name })) all.push(t.id);
+    expect(all).toEqual([created.id]);
+    expect((await client.findTasksByName(name)).map((t) => t.id)).toEqual([created.id]);
+    expect(await client.findTask(created.id)).toMatchObject({ id: created.id, size: 0 });
+    await client.deleteTask(created.id);
+  });
+
   it('a validation error at creation is an item error with the field message', async () => {
     const client = makeClient(server.url, pat());
     const err = (await client

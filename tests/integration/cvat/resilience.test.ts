@@ -108,15 +108,15 @@ describe('network failures', () => {
 });
 
 describe('credentials stay with the server', () => {
-  it('downloads from another origin, directly or by redirect, without Authorization', async () => {
-    const seen: Array<{ path: string; auth: string | undefined }> = [];
+  it('a result_url on another origin is fetched from the server; a redirect there goes without Authorization', async () => {
+    const seen: Array<{ at: string; path: string; auth: string | undefined }> = [];
     let otherUrl = '';
     const other = createServer((req, res) => {
-      seen.push({ path: req.url ?? '', auth: req.headers.authorization });
+      seen.push({ at: 'other', path: req.url ?? '', auth: req.headers.authorization });
       res.end('data');
     });
     const home = createServer((req, res) => {
-      seen.push({ path: req.url ?? '', auth: req.headers.authorization });
+      seen.push({ at: 'home', path: req.url ?? '', auth: req.headers.authorization });
       res.writeHead(302, { Location: `${otherUrl}/moved` }).end();
     });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
@@ -125,14 +125,16 @@ describe('credentials stay with the server', () => {
       otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
       const homeUrl = `http://127.0.0.1:${(home.address() as AddressInfo).port}`;
       const client = makeClient(homeUrl, { kind: 'token', token: 'secret-token' });
-      const direct = await client.download(`${otherUrl}/file.zip`);
+      // A foreign result_url is taken onto the configured server (path and query kept).
+      const direct = await client.download(`${otherUrl}/file.zip?rq_id=1`);
       for await (const _ of direct.body) void _;
       const redirected = await client.download(`${homeUrl}/api/tasks/1/backup/download?rq_id=x`);
       for await (const _ of redirected.body) void _;
       expect(seen).toEqual([
-        { path: '/file.zip', auth: undefined },
-        { path: '/api/tasks/1/backup/download?rq_id=x', auth: 'Bearer secret-token' },
-        { path: '/moved', auth: undefined },
+        { at: 'home', path: '/file.zip?rq_id=1', auth: 'Bearer secret-token' },
+        { at: 'other', path: '/moved', auth: undefined },
+        { at: 'home', path: '/api/tasks/1/backup/download?rq_id=x', auth: 'Bearer secret-token' },
+        { at: 'other', path: '/moved', auth: undefined },
       ]);
     } finally {
       await new Promise<void>((r) => other.close(() => r()));

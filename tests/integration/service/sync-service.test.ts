@@ -61,7 +61,7 @@ describe('sign in and out', () => {
         server: server.url,
         username: 'alice',
         org: null,
-        serverVersion: '2.73.0',
+        serverVersion: '2.80.0',
         authMethod: 'token',
         credentialStore: 'memory',
         error: null,

@@ -1,19 +1,19 @@
 // Shared set-up of the upload engine's integration tests: a CVAT test server, a journal in a
 // temp dir, media files on disk and the invariant every test ends with.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { UploadEngine } from '../../../main/engine/upload/upload-engine.js';
 import type { UploadEngineOptions } from '../../../main/engine/upload/upload-engine.js';
-import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
 import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
 import { openJournal } from '../../../main/journal/database.js';
 import type { Db } from '../../../main/journal/database.js';
 import { systemClock } from '../../../main/service/system-clock.js';
 import { makePng } from '../../cvat-server/index.js';
 import { FAST_BACKOFF, makeClient, seeded, tokenAuth } from './client-setup.js';
+import { writeMedia } from './media-files.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 
 export interface Workspace {
@@ -72,41 +72,6 @@ export function writeImage(ws: { media: string }, rel: string, seed: number): Ne
   return writeMedia(ws.media, rel, bytes);
 }
 
-/** Random bytes named as a video: the server counts frames by size instead of decoding. */
-export function writeVideo(ws: { media: string }, rel: string, size: number): NewBatchFile {
-  return writeMedia(ws.media, rel, randomBytes(size));
-}
-
-function writeMedia(root: string, rel: string, bytes: Buffer): NewBatchFile {
-  const abs = join(root, rel);
-  mkdirSync(join(abs, '..'), { recursive: true });
-  writeFileSync(abs, bytes);
-  return {
-    fileId: null,
-    absPath: abs,
-    relPath: rel,
-    name: rel.slice(rel.lastIndexOf('/') + 1),
-    size: bytes.length,
-    mtimeMs: statSync(abs).mtimeMs,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-  };
-}
-
-export function plan(
-  name: string,
-  files: NewBatchFile[],
-  folderId: number | null = 1,
-): NewUploadBatch {
-  return {
-    folderId,
-    key: `it:${name}`,
-    name,
-    task: { labels: [{ name: 'car' }] },
-    data: { image_quality: 70 },
-    files,
-  };
-}
-
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
@@ -150,3 +115,4 @@ export async function waitFor(cond: () => boolean, ms = 30_000, what = 'conditio
 }
 
 export { FAST_BACKOFF, makeClient, seeded, tokenAuth };
+export { plan, writeMedia, writeVideo } from './media-files.js';

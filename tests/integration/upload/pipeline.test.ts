@@ -116,21 +116,57 @@ describe('upload pipeline: faults', () => {
     expect(server.faults.stats().log.some((l) => l.method === 'HEAD')).toBe(true);
   });
 
-  it('never corrupts files when an Upload-Multiple is cut mid-body: the task is replaced', async () => {
-    const a = ws.engine.batches.insertPlanned(plan('cut-bulk', images('cb', 12)));
+  // Behaviour changed: this test expected the task to be replaced, which the old test server
+  // (keeping the parts of a cut body) required. CVAT keeps nothing of a cut body (§4.3).
+  it('sends an Upload-Multiple cut mid-body again into the same task: one task, no corruption', async () => {
+    const files = images('cb', 12);
+    const a = ws.engine.batches.insertPlanned(plan('cut-bulk', files));
     onState(a, 'sending', () =>
       server.faults.failNext({
         kind: 'reset-request',
         method: 'POST',
-        path: '/data',
+        header: 'upload-multiple',
         afterBytes: 2_000,
       }),
     );
     ws.engine.start();
     await ws.engine.idle();
     expectExactlyOnce(server, ws.engine, [a]);
-    expect(ws.engine.batches.get(a)?.restarts).toBe(1);
-    expect(activityKinds()).toContain('batch-restart');
+    expect(ws.engine.batches.get(a)).toMatchObject({
+      restarts: 0,
+      resends: 1,
+      discardedTasks: 0,
+      ambiguousEvents: 0,
+    });
+    expect(activityKinds()).toContain('bulk-resend');
+    const ledger = server.admin.ledger().tasks.filter((t) => t.name === 'cut-bulk');
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]?.deletedAt).toBeNull();
+    const fileBytes = files.reduce((s, f) => s + f.size, 0);
+    expect(ledger[0]?.bytesReceived).toBeLessThanOrEqual(fileBytes + 2_000);
+  });
+
+  it('settles a lost Upload-Multiple answer by sending it again: 500 proves it landed', async () => {
+    const files = images('da', 6);
+    const a = ws.engine.batches.insertPlanned(plan('dropped-answer', files));
+    onState(a, 'sending', () =>
+      server.faults.failNext({ kind: 'drop-answer', method: 'POST', header: 'upload-multiple' }),
+    );
+    ws.engine.start();
+    await ws.engine.idle();
+    expectExactlyOnce(server, ws.engine, [a]);
+    expect(ws.engine.batches.get(a)).toMatchObject({
+      restarts: 0,
+      ambiguousEvents: 1,
+      discardedTasks: 0,
+    });
+    expect(activityKinds()).toContain('bulk-answer-settled');
+    const bulk = server.faults
+      .stats()
+      .log.filter((l) => l.method === 'POST' && /\/data\/?$/.test(l.path) && l.bytesIn > 1000);
+    expect(bulk.map((l) => l.status)).toContain(500);
+    const ledger = server.admin.ledger().tasks.filter((t) => t.name === 'dropped-answer');
+    expect(ledger).toHaveLength(1);
   });
 
   it('adopts the task whose creation answer was lost instead of creating a second one', async () => {

@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -134,6 +142,23 @@ describe('chooseCredentialStore', () => {
 });
 
 describe('SafeStorageCredentialStore', () => {
+  it('replaces a stale world-readable .tmp file: the saved file is owner-only', async () => {
+    const { safeStorage } = fakeSafeStorage('gnome_libsecret');
+    const file = join(dir, 'credentials.keychain');
+    // Left by a crash of an older version, created under umask 022.
+    writeFileSync(`${file}.tmp`, 'stale', { mode: 0o644 });
+    chmodSync(`${file}.tmp`, 0o644);
+    const old = process.umask(0o022);
+    try {
+      await new SafeStorageCredentialStore(safeStorage, file).save(creds);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(existsSync(`${file}.tmp`)).toBe(false);
+    expect(await new SafeStorageCredentialStore(safeStorage, file).load()).toEqual(creds);
+  });
+
   it('round-trips through the async API; the file holds no plaintext and is owner-only', async () => {
     const { safeStorage, calls } = fakeSafeStorage('gnome_libsecret');
     const file = join(dir, 'sub', 'credentials.keychain');

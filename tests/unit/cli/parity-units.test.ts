@@ -10,7 +10,12 @@ import {
   removeDaemonFile,
   writeDaemonFile,
 } from '../../../main/cli/daemon-file.js';
-import { formatBandwidth, parseBandwidth, parseSetting } from '../../../main/cli/setting-values.js';
+import {
+  SETTINGS_HELP,
+  formatBandwidth,
+  parseBandwidth,
+  parseSetting,
+} from '../../../main/cli/setting-values.js';
 import { isSyncError } from '../../../main/core/errors.js';
 
 let dir: string;
@@ -64,6 +69,10 @@ describe('settings set values', () => {
     expect(parseSetting('bandwidth', '5M')).toEqual({ bandwidthLimitBps: 5_000_000 });
     expect(parseSetting('bandwidth', 'off')).toEqual({ bandwidthLimitBps: null });
     expect(parseSetting('chunk-size', '50')).toEqual({ chunkSizeMiB: 50 });
+    // The help names the cap older servers impose.
+    expect(SETTINGS_HELP.replace(/\s+/g, ' ')).toContain(
+      'chunk-size upload chunk size in MiB, 1-1024 (CVAT before 2.55 refuses chunks over 100 MiB: for those servers chunks are capped at 100)',
+    );
     expect(parseSetting('downloads-dir', dir)).toEqual({ downloadsDir: dir });
     expect(parseSetting('notifications', 'off')).toEqual({ notifications: false });
     expect(parseSetting('start-at-login', 'yes')).toEqual({ startAtLogin: true });

@@ -46,6 +46,26 @@ describe('multipartBody', () => {
     expect(body.contentType).toBe('multipart/form-data; boundary=BOUNDARY');
   });
 
+  it('puts plain fields (image_quality) before the files; the length is exact', async () => {
+    await writeFile(join(dir, 'f.jpg'), Buffer.alloc(10, 2));
+    const body = multipartBody(
+      [{ path: join(dir, 'f.jpg'), name: 'f.jpg', size: 10 }],
+      (i) => `client_files[${i}]`,
+      'B',
+      { image_quality: '70' },
+    );
+    const bytes = await collect(body.chunks('upload'));
+    expect(bytes.length).toBe(body.length);
+    expect(bytes.toString('latin1')).toBe(
+      '--B\r\nContent-Disposition: form-data; name="image_quality"\r\n\r\n70\r\n' +
+        '--B\r\nContent-Disposition: form-data; name="client_files[0]"; filename="f.jpg"\r\n' +
+        'Content-Type: application/octet-stream\r\n\r\n' +
+        '\x02'.repeat(10) +
+        '\r\n--B--\r\n',
+    );
+    expect(body.fileBytes).toBe(10);
+  });
+
   it('fails with file-changed when a file shrank after planning', async () => {
     await writeFile(join(dir, 'a.jpg'), Buffer.alloc(5000, 1));
     const body = multipartBody(

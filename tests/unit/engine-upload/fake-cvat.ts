@@ -1,5 +1,5 @@
 // An in-memory CVAT for the engine's unit tests: the protocol facts the engine relies on
-// (Upload-Multiple appends, TUS names are registered at creation, 404 after a finished TUS
+// (Upload-Multiple registers names once and acts only on a whole body, TUS names are registered at creation, 404 after a finished TUS
 // upload, 409 with the running rq_id on a second Upload-Finish) and scripted faults at exact
 // points: before an operation, after it took effect, or in the middle of it.
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import type {
   Page,
   TaskCreationStatus,
   TaskCreateSpec,
-  TransferCallbacks,
+  BulkCallbacks,
   TusUploadOptions,
   TusUploadResult,
   UploadFile,
@@ -34,12 +34,13 @@ export type FaultOp =
 
 /**
  * before - throw without effect; after - take effect, then throw (the answer is lost);
- * mid    - half the effect (bulk: first half of the files appended), then throw;
+ * mid    - half the effect (TUS: half the chunk; bulk: none, as CVAT keeps nothing of a cut body), then throw;
  * hang   - take effect (per `applied`), then never answer until aborted: a crash at that instant.
+ * before-after-body - bulk: the whole body went out, then the connection broke before the server acted.
  */
 export interface Fault {
   op: FaultOp;
-  when: 'before' | 'after' | 'mid' | 'hang';
+  when: 'before' | 'after' | 'mid' | 'hang' | 'before-after-body';
   error?: SyncError;
   /** Skip this many matching calls first. */
   skip?: number;
@@ -237,25 +238,31 @@ export class FakeCvat implements CvatApi {
   async uploadMultiple(
     taskId: number,
     files: UploadFile[],
-    options: TransferCallbacks = {},
+    options: BulkCallbacks = {},
   ): Promise<{ sha256: string[] }> {
     this.calls.push(`uploadMultiple ${files.map((f) => f.name).join(',')}`);
     const t = this.requireTask(taskId);
     const sha256: string[] = [];
     const append = (list: UploadFile[]): void => {
+      // The body arrived whole (CVAT acts on nothing less: PROTOCOL.md §4.3).
+      options.onBodySent?.();
+      // TaskViewSet.append_files registers every name in one transaction first: a name already
+      // in the task is an IntegrityError, a bare 500, and nothing of the request is stored.
+      if (list.some((f) => t.files.has(f.name))) throw httpStatus(500, 'upload files');
       for (const f of list) {
-        // Upload-Multiple appends (ab+): a name sent twice grows.
         const bytes = readFileSync(f.path);
         sha256.push(createHash('sha256').update(bytes).digest('hex'));
-        t.files.set(f.name, Buffer.concat([t.files.get(f.name) ?? Buffer.alloc(0), bytes]));
+        t.files.set(f.name, bytes);
       }
     };
     for (const f of files) await options.throttle?.take(f.size, options.signal);
+    // 'mid': the connection broke before the body went out whole, so nothing is stored.
     await this.faulted(
       'uploadMultiple',
       options.signal,
       () => append(files),
-      () => append(files.slice(0, Math.ceil(files.length / 2))),
+      () => undefined,
+      () => options.onBodySent?.(),
     );
     options.onProgress?.(
       files.reduce((s, f) => s + f.size, 0),
@@ -375,6 +382,7 @@ export class FakeCvat implements CvatApi {
     signal: AbortSignalLike | undefined,
     apply: () => T,
     half?: () => void,
+    bodySent?: () => void,
   ): Promise<T> {
     if (signal?.aborted) throw abortError();
     const i = this.faults.findIndex((f) => f.op === op);
@@ -387,6 +395,10 @@ export class FakeCvat implements CvatApi {
     this.faults.splice(i, 1);
     const error = fault.error ?? networkReset(op);
     if (fault.when === 'before') throw error;
+    if (fault.when === 'before-after-body') {
+      bodySent?.();
+      throw error;
+    }
     if (fault.when === 'mid') {
       if (half) half();
       throw error;

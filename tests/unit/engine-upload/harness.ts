@@ -53,6 +53,8 @@ export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harne
       ...SMALL,
       ...overrides,
       ...o,
+      // Fresh starts at once unless a test is about their spacing.
+      restartPolicy: { baseDelayMs: 0, ...overrides.restartPolicy, ...o.restartPolicy },
     });
   const h: Harness = {
     dir,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../main/core/errors.js';
 import { extractZip, unsafeEntryReason } from '../../../main/engine/results/extract-zip.js';
+import type { ExtractLimits } from '../../../main/engine/results/extract-zip.js';
 
 let root: string;
 let dest: string;
@@ -29,8 +30,8 @@ async function expectNothingWritten(archives: string[]): Promise<void> {
   expect(await readdir(dest)).toEqual([]);
 }
 
-async function refused(zip: string): Promise<SyncError> {
-  const err = await extractZip(zip, dest, 't1').then(
+async function refused(zip: string, limits?: ExtractLimits): Promise<SyncError> {
+  const err = await extractZip(zip, dest, 't1', limits).then(
     () => null,
     (e: unknown) => e,
   );
@@ -92,6 +93,98 @@ describe('extractZip', () => {
     await expectNothingWritten(['link.zip']);
   });
 
+  it('refuses Windows device names in any segment, with any extension or case', async () => {
+    const names = [
+      'CON',
+      'con.txt',
+      'aux/x.txt',
+      'images/LPT1.tar.gz',
+      'Nul',
+      'com9.log',
+      'prn .txt',
+      'a/CONOUT$',
+    ];
+    const archives: string[] = [];
+    for (const [i, name] of names.entries()) {
+      const file = `dev${i}.zip`;
+      archives.push(file);
+      const err = await refused(
+        await writeZip(file, { 'ok.txt': strToU8('x'), [name]: strToU8('x') }),
+      );
+      expect(err.code).toBe('unsafe-archive');
+      expect(err.message).toContain('Windows device name');
+    }
+    await expectNothingWritten(archives);
+  });
+
+  it('refuses alternate data streams and names ending in a dot or space', async () => {
+    const cases: [string, RegExp][] = [
+      ['a.txt:ads', /alternate data stream/],
+      ['dir:stream/x.txt', /alternate data stream/],
+      ['a.txt.', /dot or space/],
+      ['dir /x.txt', /dot or space/],
+      ['images/x ', /dot or space/],
+    ];
+    const archives: string[] = [];
+    for (const [i, [name, reason]] of cases.entries()) {
+      const file = `name${i}.zip`;
+      archives.push(file);
+      const err = await refused(await writeZip(file, { [name]: strToU8('x') }));
+      expect(err.code).toBe('unsafe-archive');
+      expect(err.message).toMatch(reason);
+    }
+    await expectNothingWritten(archives);
+  });
+
+  it('refuses more entries than the cap before writing anything', async () => {
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 5; i++) entries[`f${i}.txt`] = strToU8('x');
+    const zip = await writeZip('many.zip', entries);
+    const err = await refused(zip, { maxEntries: 4 });
+    expect(err.code).toBe('archive-too-large');
+    expect(err.message).toBe(
+      'Refused to extract the archive: it unpacks to 5 entries; the limit is 4 entries.',
+    );
+    await expectNothingWritten(['many.zip']);
+    expect(await readdir(await extractZip(zip, dest, 't2', { maxEntries: 5 }))).toHaveLength(5);
+  });
+
+  it('refuses a zip bomb: more uncompressed bytes than the cap, counted as written', async () => {
+    const mib = new Uint8Array(1024 * 1024); // zeros: a few hundred bytes compressed
+    const zip = await writeZip('bomb.zip', { 'a.bin': mib, 'b.bin': mib, 'c.bin': mib });
+    const err = await refused(zip, { maxBytes: 2.5 * 1024 * 1024 });
+    expect(err.code).toBe('archive-too-large');
+    expect(err.message).toMatch(
+      /more than 2621440 bytes \(at "c\.bin"\); the limit is 2621440 bytes/,
+    );
+    expect(err.hint).toMatch(/kept/);
+    await expectNothingWritten(['bomb.zip']);
+    const ok = await extractZip(zip, dest, 't2', { maxBytes: 3 * 1024 * 1024 });
+    expect((await readFile(join(ok, 'c.bin'))).length).toBe(1024 * 1024);
+  });
+
+  it('a header that understates the size does not get past the cap', async () => {
+    const real = new Uint8Array(1024 * 1024);
+    const bytes = zipSync({ 'small.bin': real });
+    // Claim 10 bytes in the local header (offset 22) and the central directory entry (offset 24).
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setUint32(22, 10, true);
+    let cd = -1;
+    for (let i = bytes.length - 22; i >= 0; i--)
+      if (view.getUint32(i, true) === 0x02014b50) {
+        cd = i;
+        break;
+      }
+    expect(cd).toBeGreaterThan(0);
+    view.setUint32(cd + 24, 10, true);
+    const path = join(root, 'liar.zip');
+    await writeFile(path, bytes);
+    const err = await refused(path, { maxBytes: 1000 });
+    expect(err.code).toBe('unsafe-archive');
+    expect(err.message).toMatch(/"small\.bin" does not match the size its header claims/);
+    await expectNothingWritten(['liar.zip']);
+  });
+
   it('reports a corrupt archive as such', async () => {
     const path = join(root, 'bad.zip');
     await writeFile(path, 'not a zip at all');
@@ -107,5 +200,15 @@ describe('unsafeEntryReason', () => {
     expect(unsafeEntryReason('a\\b')).toMatch(/backslash/);
     expect(unsafeEntryReason('D:x')).toMatch(/drive/);
     expect(unsafeEntryReason('/x')).toMatch(/absolute/);
+    for (const fine of [
+      'console.txt',
+      'auxiliary/x.txt',
+      'com10.txt',
+      'CONFIG',
+      '.hidden',
+      'a. b',
+      'nul-data/a',
+    ])
+      expect(unsafeEntryReason(fine)).toBeNull();
   });
 });

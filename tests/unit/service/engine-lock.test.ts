@@ -71,6 +71,30 @@ describe('engine lock', () => {
     );
   });
 
+  it('never quotes a password from a lock written by an older version', () => {
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        command:
+          'cvat-sync watch /data --auth alice:hunter2-long --server http://bob:pw2@cvat.local',
+        startedAt: 1,
+      }),
+    );
+    let message = '';
+    try {
+      acquireEngineLock(dir, 'new', 2);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(
+      '("cvat-sync watch /data --auth [redacted] --server http://[redacted]@cvat.local")',
+    );
+    expect(message).not.toContain('hunter2-long');
+    expect(message).not.toContain('pw2');
+  });
+
   it('release does not remove a lock that another engine took over', () => {
     const lock = acquireEngineLock(dir, 'first', 1);
     writeFileSync(
