@@ -313,13 +313,15 @@ export interface CvatApi {
   tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
   /**
    * One Upload-Multiple request with these files (client_files[i]) and `image_quality`, which
-   * CVAT before 2.65 requires in every such request (default 70).
+   * CVAT before 2.65 requires in every such request (default 70). Resolves with each file's
+   * SHA-256 (hex) over the bytes that were actually sent, in order: a file that changed while it
+   * streamed shows here, after the fact.
    */
   uploadMultiple(
     taskId: number,
     files: UploadFile[],
     options?: BulkCallbacks & { imageQuality?: number },
-  ): Promise<void>;
+  ): Promise<{ sha256: string[] }>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
 

@@ -421,7 +421,7 @@ export class CvatClient implements CvatApi {
     taskId: number,
     files: UploadFile[],
     options: BulkCallbacks & { imageQuality?: number } = {},
-  ): Promise<void> {
+  ): Promise<{ sha256: string[] }> {
     const operation = `upload ${files.length} files`;
     // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
     // required there (400 without it). cvat-core and cvat-sdk always send it.
@@ -452,6 +452,7 @@ export class CvatClient implements CvatApi {
       ...sig(options.signal),
     });
     options.onProgress?.(body.fileBytes, body.fileBytes);
+    return { sha256: [...body.sha256] };
   }
 
   async uploadFinish(

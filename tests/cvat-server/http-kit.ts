@@ -46,11 +46,16 @@ export interface SessionInfo {
   readOnly?: boolean;
 }
 
+/** A shared link's delays below this are carried over to the next chunk instead of slept. */
+const LINK_MIN_PAUSE_MS = 4;
+
 /** Hooks the fault layer installs on a request before it is dispatched. */
 export interface WireHooks {
   requestResetAfter?: number; // destroy the socket once this many body bytes arrived
   responseResetAfter?: number; // destroy the socket once this many body bytes were sent
   bandwidth?: number; // bytes per second, both directions
+  /** ms to hold `bytes` on a link shared with other requests (FaultSettings.linkBytesPerSec). */
+  linkDelay?(dir: 'in' | 'out', bytes: number): number;
   onBytesIn?(n: number): void;
   onBytesOut?(n: number): void;
 }
@@ -154,6 +159,15 @@ export class Ctx {
         hold();
         setTimeout(release, (data.length / bw) * 1000);
       }
+      if (this.hooks.linkDelay && data.length > 0) {
+        // The link's clock keeps the rate; pausing only past a few ms keeps timer overhead on
+        // small reads from slowing the link below its rate.
+        const wait = this.hooks.linkDelay('in', data.length);
+        if (wait > LINK_MIN_PAUSE_MS) {
+          hold();
+          setTimeout(release, wait);
+        }
+      }
     });
     req.on('end', () => finish(false));
     req.on('error', () => finish(true));
@@ -255,6 +269,17 @@ export class Ctx {
 
   /** Returns false when the connection is gone (client left or an injected reset fired). */
   private async writeOut(chunk: Buffer): Promise<boolean> {
+    const linkDelay = this.hooks.linkDelay;
+    if (linkDelay) {
+      // Slices of 64 KiB so that parallel responses interleave on the shared link.
+      for (let i = 0; i < chunk.length; i += 65536) {
+        const part = chunk.subarray(i, i + 65536);
+        const wait = linkDelay('out', part.length);
+        if (wait > LINK_MIN_PAUSE_MS) await sleep(wait);
+        if (!(await this.writeSlice(part))) return false;
+      }
+      return !this.socketDead;
+    }
     const bw = this.hooks.bandwidth;
     if (bw && bw > 0) {
       // Pace in slices of ~50 ms so a throttled client sees bytes trickle in.

@@ -23,8 +23,12 @@ export function emptyAnnotations(): Annotations {
   return { version: 0, tags: [], shapes: [], tracks: [] };
 }
 
-function taskVisible(core: Core, userId: number, t: TaskRec): boolean {
-  const jobAssignees = core.jobsOf(t.id).map((j) => j.assigneeId);
+function taskVisible(
+  core: Core,
+  userId: number,
+  t: TaskRec,
+  jobAssignees: Array<number | null> = core.jobsOf(t.id).map((j) => j.assigneeId),
+): boolean {
   return canSee(core, userId, {
     orgId: t.orgId,
     ownerId: t.ownerId,
@@ -279,8 +283,19 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
   // ---- tasks ----
   router.add('GET', /^\/api\/tasks$/, async (ctx) => {
     const scope = resolveOrg(core, ctx);
+    // CVAT filters visibility in one SQL query (cvat/apps/engine/permissions.py,
+    // TaskPermission.filter: owner, assignee or a job's assignee); job assignees are gathered
+    // once here so that a list over many tasks is not quadratic in the number of jobs.
+    const assignees = new Map<number, Array<number | null>>();
+    for (const j of state.jobs) {
+      const list = assignees.get(j.taskId);
+      if (list) list.push(j.assigneeId);
+      else assignees.set(j.taskId, [j.assigneeId]);
+    }
     const rows = state.tasks.filter(
-      (t) => inScope(scope, t.orgId) && taskVisible(core, Number(ctx.userId), t),
+      (t) =>
+        inScope(scope, t.orgId) &&
+        taskVisible(core, Number(ctx.userId), t, assignees.get(t.id) ?? []),
     );
     await sendList(ctx, rows, taskSpec, (t) => taskRead(core, ctx, t));
   });
