@@ -15,6 +15,7 @@ export default defineConfig({
             'tests/unit/**/*.test.ts',
             'tests/integration/**/*.test.ts',
             'tests/cvat-server/**/*.test.ts',
+            'tests/official-client/**/*.test.ts',
           ],
           testTimeout: 60_000,
           hookTimeout: 60_000,

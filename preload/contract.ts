@@ -161,6 +161,128 @@ export interface ImportAnnotationsRequest {
   mode: 'replace' | 'append';
 }
 
+/** PATCH /api/tasks/{id}: the fields the app edits; absent = unchanged. */
+export interface TaskEdit {
+  taskId: number;
+  name?: string;
+  /** null = nobody. */
+  assigneeId?: number | null;
+  subset?: string;
+  /** Move the task into this project (its labels must map by name; CVAT refuses otherwise). */
+  projectId?: number;
+  bugTracker?: string;
+  /** Only for a task without a project: id = existing label (rename or delete), no id = new. */
+  labels?: TaskLabelEdit[];
+}
+
+export interface TaskLabelEdit {
+  id?: number;
+  name?: string;
+  color?: string;
+  deleted?: boolean;
+}
+
+export interface UserSummary {
+  id: number;
+  username: string;
+  fullName: string;
+}
+
+export interface TaskLabel {
+  id: number;
+  name: string;
+  color: string;
+  type: string;
+  attributes: number;
+}
+
+/** One file of a verify report: on disk / in the journal, compared with the task's data/meta. */
+export interface VerifyEntry {
+  /** Path relative to the folder; for 'foreign' frames, the frame name in CVAT. */
+  path: string;
+  state: 'in-cvat' | 'missing' | 'not-uploaded' | 'foreign';
+  taskId: number | null;
+  frame: number | null;
+  /** Why it is not in CVAT ('deleted frame 3 on the server', 'not on the server', …). */
+  detail: string | null;
+  /** Image size CVAT reports, when it reports one. */
+  width: number | null;
+  height: number | null;
+}
+
+export interface VerifyTaskResult {
+  taskId: number;
+  name: string;
+  /** false when the task is gone or unreadable; `error` says why. */
+  reachable: boolean;
+  error: ContractError | null;
+  frames: number;
+  inCvat: number;
+  missing: number;
+  foreign: number;
+}
+
+export interface VerifyReport {
+  folderId: number | null;
+  path: string | null;
+  checkedAt: number;
+  tasks: VerifyTaskResult[];
+  entries: VerifyEntry[];
+  totals: { inCvat: number; missing: number; notUploaded: number; foreign: number };
+}
+
+export interface AnnotationCounts {
+  tags: number;
+  shapes: number;
+  tracks: number;
+}
+
+/** CVAT annotation JSON (LabeledData) into a task: replace (PUT) or PATCH create/update/delete. */
+export interface PushAnnotationsRequest {
+  taskId: number;
+  mode: 'replace' | 'append' | 'update' | 'delete';
+  /** A file on this computer … */
+  path?: string;
+  /** … or its text (the web GUI reads a picked file); `name` is shown in errors. */
+  content?: string;
+  name?: string;
+}
+
+export interface FrameInfo {
+  /** Task frame number (what annotators see, 0-based). */
+  index: number;
+  /** The frame's number in the source media (start frame and step applied). */
+  sourceFrame: number;
+  name: string;
+  width: number | null;
+  height: number | null;
+  deleted: boolean;
+}
+
+export interface TaskFrames {
+  taskId: number;
+  size: number;
+  chunkSize: number | null;
+  startFrame: number;
+  stopFrame: number;
+  frameStep: number;
+  deleted: number[];
+  frames: FrameInfo[];
+}
+
+/** GET …/validation_layout: ground-truth (validation) frames and honeypots of a task. */
+export interface ValidationLayoutInfo {
+  taskId: number;
+  /** null = no validation; 'gt' = a ground-truth job; 'gt_pool' = honeypots. */
+  mode: string | null;
+  framesPerJob: number | null;
+  validationFrames: number[];
+  disabledFrames: number[];
+  honeypotCount: number;
+  honeypotFrames: number[];
+  honeypotRealFrames: number[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sync folders
 
@@ -230,6 +352,11 @@ export interface FolderRule {
   polling: boolean;
   taskOptions: TaskOptions;
   autoExport?: AutoExportRule | null;
+  /**
+   * When added (again) after the data folder was lost: tasks already on the server whose name,
+   * frame names and count match the plan are recorded as done instead of uploaded again.
+   */
+  adoptExisting?: boolean;
 }
 
 export type FolderHealthState =
@@ -431,6 +558,43 @@ export interface SyncApi {
   backup(arg: BackupRequest): Promise<Result<Transfer>>;
   restoreBackup(arg: RestoreRequest): Promise<Result<Transfer>>;
   importAnnotations(arg: ImportAnnotationsRequest): Promise<Result<Transfer>>;
+  /** PATCH the task; CVAT's refusal comes back with CVAT's message and a fix. */
+  editTask(arg: TaskEdit): Promise<Result<TaskSummary>>;
+  /** Users for the assignee picker (GET /api/users?search=). */
+  searchUsers(arg: { search: string }): Promise<Result<UserSummary[]>>;
+  listTaskLabels(arg: { taskId: number }): Promise<Result<TaskLabel[]>>;
+  /** Compares a sync folder (journal and disk) with what CVAT holds (data/meta): by id or path. */
+  verifyFolder(arg: { id?: number; path?: string }): Promise<Result<VerifyReport>>;
+  /** The same for one task this app created. */
+  verifyTask(arg: { taskId: number }): Promise<Result<VerifyReport>>;
+  /** GET …/annotations into a JSON file (default: the downloads folder, task-ID-annotations.json). */
+  pullAnnotations(arg: {
+    taskId: number;
+    path?: string | null;
+  }): Promise<Result<{ path: string; counts: AnnotationCounts }>>;
+  /** A task's frames from data/meta: names, sizes, deleted ones, range and step. */
+  getTaskFrames(arg: { taskId: number }): Promise<Result<TaskFrames>>;
+  /** A data: URL of one frame (GET …/data?type=frame). */
+  getFrame(arg: {
+    taskId: number;
+    frame: number;
+    quality: 'compressed' | 'original';
+  }): Promise<Result<string>>;
+  /** Marks frames deleted or restores them (PATCH …/data/meta deleted_frames). */
+  setDeletedFrames(arg: {
+    taskId: number;
+    delete?: number[];
+    restore?: number[];
+  }): Promise<Result<TaskFrames>>;
+  getValidationLayout(arg: { taskId: number }): Promise<Result<ValidationLayoutInfo>>;
+  /** PATCH …/validation_layout: new random honeypots, and/or validation frames to disable. */
+  updateValidationLayout(arg: {
+    taskId: number;
+    shuffleHoneypots?: boolean;
+    disableFrames?: number[];
+  }): Promise<Result<ValidationLayoutInfo>>;
+  /** Checks the JSON against CVAT's schema, then sends it; answers what CVAT applied. */
+  pushAnnotations(arg: PushAnnotationsRequest): Promise<Result<AnnotationCounts>>;
 
   listFolders(arg?: None): Promise<Result<FolderInfo[]>>;
   addFolder(arg: FolderRule): Promise<Result<FolderInfo>>;
@@ -483,6 +647,18 @@ export const METHOD_NAMES = [
   'backup',
   'restoreBackup',
   'importAnnotations',
+  'editTask',
+  'searchUsers',
+  'listTaskLabels',
+  'verifyFolder',
+  'verifyTask',
+  'pullAnnotations',
+  'pushAnnotations',
+  'getTaskFrames',
+  'getFrame',
+  'setDeletedFrames',
+  'getValidationLayout',
+  'updateValidationLayout',
   'listFolders',
   'addFolder',
   'updateFolder',

@@ -44,3 +44,14 @@ export async function readStdin(input: NodeJS.ReadableStream = process.stdin): P
     .toString('utf8')
     .replace(/\r?\n$/, '');
 }
+
+/** One visible line from the terminal (a confirmation). */
+export async function promptLine(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}

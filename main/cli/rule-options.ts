@@ -44,7 +44,11 @@ export function addRuleOptions(cmd: Command): Command {
     .option('--start-frame <n>', 'first frame to use')
     .option('--stop-frame <n>', 'last frame to use')
     .option('--frame-step <n>', 'use every N-th frame')
-    .option('--bug-tracker <url>', 'issue tracker link of the tasks');
+    .option('--bug-tracker <url>', 'issue tracker link of the tasks')
+    .option(
+      '--adopt-existing',
+      'after the data folder was lost: record tasks already in CVAT (same name, same frame names and count) as done instead of uploading them again',
+    );
 }
 
 export interface RuleFlags {
@@ -66,6 +70,7 @@ export interface RuleFlags {
   stopFrame?: string;
   frameStep?: string;
   bugTracker?: string;
+  adoptExisting?: boolean;
 }
 
 export function usageError(message: string, hint?: string, code = 'usage'): SyncError {
@@ -209,6 +214,7 @@ export function ruleFromFlags(dir: string, flags: RuleFlags, org: string | null)
     settleSeconds: settle,
     polling: flags.polling ?? false,
     taskOptions,
+    ...(flags.adoptExisting ? { adoptExisting: true } : {}),
   };
   // The checks the service makes on save, one line per problem named by its option; the
   // contract's schema catches anything else.

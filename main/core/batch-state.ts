@@ -12,7 +12,8 @@ export type BatchState =
   | 'cancelled';
 
 const NEXT: Record<BatchState, readonly BatchState[]> = {
-  planned: ['creating', 'cancelled', 'failed'],
+  // 'planned' -> 'done' when an existing task on the server matches the plan (adopter.ts).
+  planned: ['creating', 'cancelled', 'failed', 'done'],
   // 'creating' -> 'planned' when a crash left us unsure whether the POST landed and no task was found.
   creating: ['created', 'planned', 'failed', 'cancelled'],
   created: ['started', 'planned', 'failed', 'cancelled'],

@@ -2,6 +2,7 @@
 // this interface; CvatClient (client.ts) implements it over HTTP, validating every response.
 // Field names follow CVAT's JSON (snake_case) so the journal and logs show what the server said.
 import type { AbortSignalLike } from '../core/signal.js';
+import type { CvatTaskApi } from './task-calls.js';
 
 export type CvatAuth =
   | { kind: 'token'; token: string } // personal access token: Authorization: Bearer
@@ -286,6 +287,8 @@ export interface CvatApi {
   accessTokenInfo?(signal?: AbortSignalLike): Promise<AccessTokenInfo | null>;
   self(signal?: AbortSignalLike): Promise<CvatUser>;
   organizations(): AsyncIterable<Organization>;
+  /** Task edit, data meta, frames, annotations, validation layout (task-calls.ts). */
+  taskApi?(): CvatTaskApi;
 
   listTasks(query?: ListQuery, signal?: AbortSignalLike): Promise<Page<CvatTask>>;
   iterateTasks(query?: ListQuery): AsyncIterable<CvatTask>;
@@ -310,13 +313,15 @@ export interface CvatApi {
   tusUpload(options: TusUploadOptions): Promise<TusUploadResult>;
   /**
    * One Upload-Multiple request with these files (client_files[i]) and `image_quality`, which
-   * CVAT before 2.65 requires in every such request (default 70).
+   * CVAT before 2.65 requires in every such request (default 70). Resolves with each file's
+   * SHA-256 (hex) over the bytes that were actually sent, in order: a file that changed while it
+   * streamed shows here, after the fact.
    */
   uploadMultiple(
     taskId: number,
     files: UploadFile[],
     options?: BulkCallbacks & { imageQuality?: number },
-  ): Promise<void>;
+  ): Promise<{ sha256: string[] }>;
   /** Returns the rq_id; null on servers older than 2.16 (poll the task status instead). */
   uploadFinish(taskId: number, data: DataRequest, signal?: AbortSignalLike): Promise<string | null>;
 

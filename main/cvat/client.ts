@@ -68,6 +68,7 @@ import {
 } from './schemas.js';
 import type { z } from 'zod';
 import { throttled } from './streams.js';
+import { TaskCalls } from './task-calls.js';
 import { CVAT_TUS_RETRY_DELAYS, tusUpload } from './tus.js';
 import { PAT_SINCE, REQUESTS_API_SINCE, parseVersion, versionAtLeast } from './version.js';
 
@@ -164,6 +165,10 @@ export class CvatClient implements CvatApi {
       }
       throw e;
     }
+  }
+
+  taskApi(): TaskCalls {
+    return new TaskCalls(this.transport);
   }
 
   withAuth(auth: CvatAuth | null): CvatClient {
@@ -420,7 +425,7 @@ export class CvatClient implements CvatApi {
     taskId: number,
     files: UploadFile[],
     options: BulkCallbacks & { imageQuality?: number } = {},
-  ): Promise<void> {
+  ): Promise<{ sha256: string[] }> {
     const operation = `upload ${files.length} files`;
     // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
     // required there (400 without it). cvat-core and cvat-sdk always send it.
@@ -451,6 +456,7 @@ export class CvatClient implements CvatApi {
       ...sig(options.signal),
     });
     options.onProgress?.(body.fileBytes, body.fileBytes);
+    return { sha256: [...body.sha256] };
   }
 
   async uploadFinish(

@@ -223,7 +223,6 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
       ? { fix: 'Create a personal access token without "read only" and sign in with it.' }
       : {}),
   });
-  // After the sign-in it depends on (the order the CLI doctor test and ALL_IDS list).
   findings.push(resultHostFinding(server, readField(self.body, 'url')));
 
   const org = options.org ?? null;

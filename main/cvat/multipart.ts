@@ -1,7 +1,7 @@
 // A multipart/form-data body streamed from disk with an exact Content-Length (CVAT sits behind
 // proxies that dislike chunked uploads). Part names are client_files[i] (PROTOCOL.md §4.4); plain
 // fields ride before the files.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { UploadFile } from './api.js';
 import { fileChunks } from './streams.js';
 
@@ -10,8 +10,14 @@ export interface MultipartBody {
   length: number;
   /** Pure file bytes, excluding the multipart framing (for progress). */
   fileBytes: number;
-  /** The body; `onFileBytes` hears of file bytes as the consumer takes them. */
+  /**
+   * The body; `onFileBytes` hears of file bytes as the consumer takes them. Each file's bytes are
+   * hashed as they pass, so that the caller can compare what left with what it planned to send
+   * without reading the file a second time.
+   */
   chunks(operation: string, onFileBytes?: (bytes: number) => void): AsyncGenerator<Uint8Array>;
+  /** SHA-256 (hex) of each file's bytes as they were yielded; filled as each file ends. */
+  readonly sha256: string[];
 }
 
 /** Quotes a form-data name or filename as browsers do (WHATWG HTML: ", CR, LF percent-encoded). */
@@ -50,19 +56,25 @@ export function multipartBody(
     heads.reduce((n, h) => n + h.length + crlf.length, 0) +
     fileBytes +
     tail.length;
+  const sha256: string[] = [];
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length,
     fileBytes,
+    sha256,
     async *chunks(operation: string, onFileBytes?: (bytes: number) => void) {
+      sha256.length = 0;
       if (preamble.length > 0) yield preamble;
       for (let i = 0; i < files.length; i++) {
         const file = files[i]!;
         yield heads[i]!;
+        const hash = createHash('sha256');
         for await (const chunk of fileChunks(file.path, file.size, operation)) {
+          hash.update(chunk);
           yield chunk;
           onFileBytes?.(chunk.length);
         }
+        sha256.push(hash.digest('hex'));
         yield crlf;
       }
       yield tail;

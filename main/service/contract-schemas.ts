@@ -155,6 +155,27 @@ const folderRule = z.strictObject({
   polling: z.boolean(),
   taskOptions,
   autoExport: autoExport.nullable().optional(),
+  adoptExisting: z.boolean().optional(),
+});
+
+const taskEdit = z.strictObject({
+  taskId: id,
+  name: z.string().min(1).max(256).optional(),
+  assigneeId: id.nullable().optional(),
+  subset: text(64).optional(),
+  projectId: id.optional(),
+  bugTracker: text(2000).optional(),
+  labels: z
+    .array(
+      z.strictObject({
+        id: id.optional(),
+        name: z.string().min(1).max(64).optional(),
+        color: text(16).optional(),
+        deleted: z.boolean().optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
 });
 
 const transferKind = z.enum(['upload', 'download', 'restore', 'import']);
@@ -236,6 +257,51 @@ export const METHOD_SCHEMAS = {
   backup: backupRequest,
   restoreBackup: restoreRequest,
   importAnnotations: importAnnotationsRequest,
+  editTask: taskEdit,
+  searchUsers: z.strictObject({ search: text(150) }),
+  listTaskLabels: z.strictObject({ taskId: id }),
+  verifyFolder: z
+    .strictObject({ id: id.optional(), path: path.optional() })
+    .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id or path'),
+  verifyTask: z.strictObject({ taskId: id }),
+  getTaskFrames: z.strictObject({ taskId: id }),
+  getFrame: z.strictObject({
+    taskId: id,
+    frame: z.int().min(0),
+    quality: z.enum(['compressed', 'original']),
+  }),
+  setDeletedFrames: z
+    .strictObject({
+      taskId: id,
+      delete: z.array(z.int().min(0)).max(100_000).optional(),
+      restore: z.array(z.int().min(0)).max(100_000).optional(),
+    })
+    .refine((a) => (a.delete?.length ?? 0) + (a.restore?.length ?? 0) > 0, 'nothing to change'),
+  getValidationLayout: z.strictObject({ taskId: id }),
+  updateValidationLayout: z
+    .strictObject({
+      taskId: id,
+      shuffleHoneypots: z.boolean().optional(),
+      disableFrames: z.array(z.int().min(0)).max(100_000).optional(),
+    })
+    .refine((a) => a.shuffleHoneypots || (a.disableFrames?.length ?? 0) > 0, 'nothing to change'),
+  pullAnnotations: z.strictObject({ taskId: id, path: path.nullable().optional() }),
+  pushAnnotations: z
+    .strictObject({
+      taskId: id,
+      mode: z.enum(['replace', 'append', 'update', 'delete']),
+      path: path.optional(),
+      // The RPC body is capped at 1 MiB; bigger files go by path.
+      content: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
+      name: text(256).optional(),
+    })
+    .refine(
+      (a) => (a.path === undefined) !== (a.content === undefined),
+      'give either path or content',
+    ),
   listFolders: none,
   addFolder: folderRule,
   updateFolder: z.strictObject({ id, rule: folderRule }),

@@ -17,7 +17,15 @@ import type { Db } from '../journal/database.js';
 import { FileRepo } from '../journal/file-repo.js';
 import type { FolderRow } from '../journal/folder-repo.js';
 import { FolderRepo } from '../journal/folder-repo.js';
+import { resolve } from 'node:path';
 import type { AbortSignalLike } from '../core/signal.js';
+import type { VerifySource } from '../engine/verify/verify.js';
+import { Adopter } from '../engine/planner/adopter.js';
+import type { AdoptDecision } from '../engine/planner/adopter.js';
+import { batchRepoSink } from '../engine/planner/batch-sink.js';
+import type { BatchTaskSpec } from '../engine/planner/task-spec.js';
+import type { CvatApi, DataRequest } from '../cvat/api.js';
+import { SettingsRepo } from '../journal/settings-repo.js';
 
 export interface SyncOnceTask {
   batchId: number;
@@ -32,6 +40,8 @@ export interface SyncOnceSummary {
   folderId: number;
   tasks: SyncOnceTask[];
   uploadedFiles: number;
+  /** Files of tasks already on the server, recorded as done without uploading (--adopt-existing). */
+  adoptedFiles: number;
   alreadyUploaded: number;
   failedFiles: number;
   pendingFiles: number;
@@ -45,6 +55,10 @@ export interface FolderServiceOptions {
   uploads: UploadEngine | null;
   batchRepo: BatchRepo | null;
   emit: (f: FolderInfo) => void;
+  /** The signed-in server, for adopting tasks already there (null when signed out). */
+  api?: () => CvatApi | null;
+  /** An adopt decision was made for a batch (for the activity log). */
+  onAdoptDecision?: (folderId: number, batch: BatchRow, decision: AdoptDecision) => void;
 }
 
 const NO_HEALTH = { state: 'paused' as const, message: null, fix: null };
@@ -57,9 +71,41 @@ export class FolderService {
   private running = false;
   private switching: Promise<void> = Promise.resolve();
 
+  private readonly adopter: Adopter | null;
+
   constructor(private readonly o: FolderServiceOptions) {
     this.repo = o.db ? new FolderRepo(o.db, o.clock) : null;
     this.files = o.db ? new FileRepo(o.db) : null;
+    this.adopter =
+      o.db && o.batchRepo
+        ? new Adopter({
+            batches: o.batchRepo,
+            settings: new SettingsRepo(o.db),
+            clock: o.clock,
+            logger: o.logger,
+            api: o.api ?? (() => null),
+            onDecided: (folderId, batch, decision) => {
+              if (decision.kind === 'adopt') this.batchSettled(folderId);
+              else this.o.uploads?.wake();
+              this.o.onAdoptDecision?.(folderId, batch, decision);
+              this.push(folderId);
+            },
+          })
+        : null;
+  }
+
+  /** Held batches of adopting folders are checked against the server (after planning, sign-in). */
+  private adoptPending(folderId?: number): void {
+    const adopter = this.adopter;
+    if (!adopter || !this.repo) return;
+    const ids = folderId !== undefined ? [folderId] : this.repo.list().map((f) => f.id);
+    for (const id of ids)
+      if (adopter.isEnabled(id) && adopter.pending(id).length) void adopter.run(id);
+  }
+
+  /** Waits until the held batches of `folderId` were checked (sync --once). */
+  async adoptionSettled(folderId: number): Promise<void> {
+    if (this.adopter?.isEnabled(folderId)) await this.adopter.run(folderId);
   }
 
   /** The signed-in server changed (or signed out): run that server's folders only. */
@@ -85,10 +131,20 @@ export class FolderService {
       clock: this.o.clock,
       logger: this.o.logger,
       server,
+      ...(this.adopter && this.o.batchRepo
+        ? {
+            batches: this.adopter.wrap(
+              batchRepoSink(this.o.batchRepo as BatchRepo<BatchTaskSpec, DataRequest>),
+            ),
+          }
+        : {}),
     });
     sync.events.on('health', ({ folderId }) => this.push(folderId));
     sync.events.on('counts', ({ folderId }) => this.push(folderId));
-    sync.events.on('planned', () => this.o.uploads?.wake());
+    sync.events.on('planned', ({ folderId }) => {
+      this.o.uploads?.wake();
+      this.adoptPending(folderId);
+    });
     this.sync = sync;
     if (this.running) await sync.start();
   }
@@ -97,6 +153,7 @@ export class FolderService {
   async start(): Promise<void> {
     this.running = true;
     await this.sync?.start();
+    this.adoptPending();
   }
 
   async stop(): Promise<void> {
@@ -156,6 +213,7 @@ export class FolderService {
     } else {
       row = repo.insert(rule, { server, saved: true });
     }
+    this.adopter?.setEnabled(row.id, rule.adoptExisting === true);
     await this.sync?.reload(row.id);
     return this.push(row.id);
   }
@@ -166,6 +224,7 @@ export class FolderService {
     const { repo } = this.writable();
     this.requireRow(id);
     repo.update(id, rule);
+    this.adopter?.setEnabled(id, rule.adoptExisting === true);
     await this.sync?.reload(id);
     return this.push(id);
   }
@@ -218,6 +277,30 @@ export class FolderService {
     return (taskId) => byTask.get(taskId) ?? null;
   }
 
+  /** A folder's rule and batches with their files, for verify (by id, or by path). */
+  verifySource(which: { id?: number; path?: string }): VerifySource {
+    const row =
+      which.path !== undefined ? this.rowByPath(which.path) : this.requireRow(which.id ?? 0);
+    const id = row.id;
+    const batches = this.o.batchRepo?.list({ folderId: id }) ?? [];
+    return {
+      folderId: id,
+      rule: row.rule,
+      batches: batches.map((batch) => ({ batch, files: this.o.batchRepo?.files(batch.id) ?? [] })),
+    };
+  }
+
+  /** The batch that created `taskId`, for verifying one task; null when this app did not. */
+  verifySourceOfTask(taskId: number): VerifySource | null {
+    const batch = this.o.batchRepo?.list().find((b) => b.taskId === taskId && b.state === 'done');
+    if (!batch || !this.o.batchRepo) return null;
+    return {
+      folderId: batch.folderId,
+      rule: null,
+      batches: [{ batch, files: this.o.batchRepo.files(batch.id) }],
+    };
+  }
+
   /** Auto-export rules of the current server's folders, with the tasks their batches created. */
   autoExports(): FolderAutoExport[] {
     if (!this.repo || !this.o.batchRepo || this.server === null) return [];
@@ -249,6 +332,7 @@ export class FolderService {
         .map((b) => b.id),
     );
     await sync.syncOnce(row.id, signal);
+    await this.adoptionSettled(row.id);
     uploads.start();
     uploads.wake();
     await this.waitForBatches(row.id, signal);
@@ -275,8 +359,13 @@ export class FolderService {
   private adHoc(rule: FolderRule): FolderRow {
     const { repo, server } = this.writable();
     const existing = repo.findByPath(server, rule.path);
-    if (!existing) return repo.insert(rule, { server, saved: false });
+    if (!existing) {
+      const row = repo.insert(rule, { server, saved: false });
+      this.adopter?.setEnabled(row.id, rule.adoptExisting === true);
+      return row;
+    }
     repo.update(existing.id, rule);
+    this.adopter?.setEnabled(existing.id, rule.adoptExisting === true);
     if (existing.paused) {
       repo.setPaused(existing.id, false);
       this.o.uploads?.resumeFolder(existing.id);
@@ -334,8 +423,12 @@ export class FolderService {
       ignored: 0,
       failed: 0,
     };
+    const adopted = new Set(this.adopter?.adopted(folderId) ?? []);
     const uploadedFiles = batches
-      .filter((b) => b.state === 'done')
+      .filter((b) => b.state === 'done' && !adopted.has(b.id))
+      .reduce((s, b) => s + b.filesTotal, 0);
+    const adoptedFiles = batches
+      .filter((b) => b.state === 'done' && adopted.has(b.id))
       .reduce((s, b) => s + b.filesTotal, 0);
     const failedBatchFiles = batches
       .filter((b) => b.state === 'failed')
@@ -354,7 +447,8 @@ export class FolderService {
         error: b.lastError?.message ?? null,
       })),
       uploadedFiles,
-      alreadyUploaded: Math.max(0, counts.uploaded - uploadedFiles),
+      adoptedFiles,
+      alreadyUploaded: Math.max(0, counts.uploaded - uploadedFiles - adoptedFiles),
       failedFiles: Math.max(counts.failed, failedBatchFiles),
       pendingFiles: Math.max(counts.pending, openFiles),
       ignored: counts.ignored,
@@ -362,6 +456,13 @@ export class FolderService {
   }
 
   private infoOf(row: FolderRow): FolderInfo {
+    const info = this.baseInfoOf(row);
+    return this.adopter?.isEnabled(row.id)
+      ? { ...info, rule: { ...info.rule, adoptExisting: true } }
+      : info;
+  }
+
+  private baseInfoOf(row: FolderRow): FolderInfo {
     const live = row.server === this.server ? this.sync?.info(row.id) : undefined;
     if (live) return live;
     const counts = this.files?.counts(row.id) ?? {
@@ -391,6 +492,23 @@ export class FolderService {
     const info = this.infoOf(row);
     if (row.saved) this.o.emit(info);
     return info;
+  }
+
+  /** A saved or `sync --once` folder of the current server at `path`. */
+  private rowByPath(path: string): FolderRow {
+    const wanted = resolve(path);
+    const rows = this.repo?.list() ?? [];
+    const row =
+      rows.find((r) => r.server === this.server && resolve(r.rule.path) === wanted) ??
+      rows.find((r) => resolve(r.rule.path) === wanted);
+    if (!row)
+      throw new SyncError(`${wanted} is not a sync folder of this app.`, {
+        code: 'not-found',
+        kind: 'item',
+        operation: 'find folder',
+        hint: 'Verify checks folders this app synced (`cvat-sync folders ls`, or a folder of `cvat-sync sync --once`).',
+      });
+    return row;
   }
 
   private requireRow(id: number): FolderRow {

@@ -117,6 +117,8 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       uploads,
       batchRepo,
       emit: (f) => emitFolder.to?.pushFolder(f),
+      api: () => connection.api,
+      onAdoptDecision: (folderId, batch, d) => emitFolder.to?.adoptDecided(folderId, batch, d),
     });
     folders = folderService;
     const openDb = db;

@@ -1,7 +1,10 @@
 // The one class that implements the UI contract on top of the engine. Every method answers a
 // Result and never throws; engine and connection changes become contract events.
+import { join } from 'node:path';
 import type {
   ActivityEntry,
+  AnnotationCounts,
+  PushAnnotationsRequest,
   ActivityQuery,
   BackupRequest,
   ConnectionInfo,
@@ -23,8 +26,15 @@ import type {
   SignInRequest,
   StatusSnapshot,
   SyncEvents,
+  TaskEdit,
+  TaskFrames,
+  TaskLabel,
   TaskPage,
   TaskQuery,
+  TaskSummary,
+  UserSummary,
+  ValidationLayoutInfo,
+  VerifyReport,
   Transfer,
   TransferQuery,
   TransferTotals,
@@ -54,6 +64,13 @@ import type { NetStack } from '../cvat/net-stack.js';
 import type { PinnedCertificate } from '../cvat/tls-trust.js';
 import { closeMatches } from './suggest.js';
 import { toListQuery, toTaskSummary, webUrlOf } from './task-view.js';
+import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js';
+import { verifyFolder } from '../engine/verify/verify.js';
+import { pullAnnotations, pushAnnotations } from './annotations.js';
+import { changeDeletedFrames, frameDataUrl, taskFrames } from './task-frames.js';
+import { updateValidationLayout, validationLayout } from './validation.js';
+import type { AdoptDecision } from '../engine/planner/adopter.js';
+import type { BatchRow } from '../journal/batch-repo.js';
 import type { TransferService } from './transfer-service.js';
 
 export interface ServiceParts {
@@ -168,6 +185,24 @@ export class SyncServiceImpl implements SyncService {
   pushActivity(row: ActivityRow): void {
     this.bus.emit('activity', row);
     if (row.level === 'error') this.emitStatus();
+  }
+
+  /** Rebuild: an existing task was recorded for a batch, or a near match is shown to the user. */
+  adoptDecided(folderId: number, batch: BatchRow, d: AdoptDecision): void {
+    if (d.kind === 'adopt') {
+      this.record(
+        'info',
+        'adopt',
+        `“${batch.name}” is already task #${d.task.id} on the server (same name, ${d.meta.frames.length} matching frames): recorded as done, nothing uploaded.`,
+        { folderId, taskId: d.task.id },
+      );
+      this.tasksChanged([d.task.id]);
+    } else if (d.kind === 'partial') {
+      this.record('warn', 'adopt', d.message, {
+        folderId,
+        hint: 'Retry the transfer to upload it as a new task, or fix the task in CVAT and add the folder again.',
+      });
+    }
   }
 
   tasksChanged(taskIds: number[]): void {
@@ -368,6 +403,137 @@ export class SyncServiceImpl implements SyncService {
       await this.checkTarget({ kind: 'task', id: arg.taskId });
       await this.checkFormat('importers', arg.format);
       return this.parts.transfers.importAnnotations(arg);
+    });
+  }
+
+  editTask(arg: TaskEdit): Promise<Result<TaskSummary>> {
+    return this.run('edit task', async () => {
+      const api = this.api();
+      const t = await editTask(api, arg);
+      this.record('info', 'tasks', `Edited task #${t.id} “${t.name}” on the server.`, {
+        taskId: t.id,
+      });
+      this.tasksChanged([t.id]);
+      return toTaskSummary(t, api.server, this.parts.folders.localFolderLookup());
+    });
+  }
+
+  searchUsers(arg: { search: string }): Promise<Result<UserSummary[]>> {
+    return this.run('search users', () => searchUsers(this.api(), arg.search));
+  }
+
+  listTaskLabels(arg: { taskId: number }): Promise<Result<TaskLabel[]>> {
+    return this.run('list task labels', () => listTaskLabels(this.api(), arg.taskId));
+  }
+
+  verifyFolder(arg: { id?: number; path?: string }): Promise<Result<VerifyReport>> {
+    return this.run('verify folder', async () => {
+      const calls = taskApiOf(this.api());
+      return verifyFolder(this.parts.folders.verifySource(arg), calls, this.parts.clock);
+    });
+  }
+
+  verifyTask(arg: { taskId: number }): Promise<Result<VerifyReport>> {
+    return this.run('verify task', async () => {
+      const calls = taskApiOf(this.api());
+      const source = this.parts.folders.verifySourceOfTask(arg.taskId);
+      if (!source)
+        throw new SyncError(`Task #${arg.taskId} was not created from a sync folder of this app.`, {
+          code: 'not-from-folder',
+          kind: 'item',
+          hint: 'Verify compares a task with the local files it came from; this task has none here.',
+        });
+      return verifyFolder(source, calls, this.parts.clock);
+    });
+  }
+
+  getTaskFrames(arg: { taskId: number }): Promise<Result<TaskFrames>> {
+    return this.run('get task frames', () => taskFrames(this.api(), arg.taskId));
+  }
+
+  getFrame(arg: {
+    taskId: number;
+    frame: number;
+    quality: 'compressed' | 'original';
+  }): Promise<Result<string>> {
+    return this.run('get frame', () =>
+      frameDataUrl(this.api(), arg.taskId, arg.frame, arg.quality),
+    );
+  }
+
+  setDeletedFrames(arg: {
+    taskId: number;
+    delete?: number[];
+    restore?: number[];
+  }): Promise<Result<TaskFrames>> {
+    return this.run('change deleted frames', async () => {
+      const r = await changeDeletedFrames(
+        this.api(),
+        arg.taskId,
+        arg.delete ?? [],
+        arg.restore ?? [],
+      );
+      const parts = [
+        arg.delete?.length ? `marked frames ${arg.delete.join(', ')} deleted` : '',
+        arg.restore?.length ? `restored frames ${arg.restore.join(', ')}` : '',
+      ].filter(Boolean);
+      this.record('info', 'frames', `Task #${arg.taskId}: ${parts.join('; ')}.`, {
+        taskId: arg.taskId,
+      });
+      this.tasksChanged([arg.taskId]);
+      return r;
+    });
+  }
+
+  getValidationLayout(arg: { taskId: number }): Promise<Result<ValidationLayoutInfo>> {
+    return this.run('get validation layout', () => validationLayout(this.api(), arg.taskId));
+  }
+
+  updateValidationLayout(arg: {
+    taskId: number;
+    shuffleHoneypots?: boolean;
+    disableFrames?: number[];
+  }): Promise<Result<ValidationLayoutInfo>> {
+    return this.run('update validation layout', async () => {
+      const r = await updateValidationLayout(this.api(), arg);
+      this.record('info', 'validation', `Updated the validation layout of task #${arg.taskId}.`, {
+        taskId: arg.taskId,
+      });
+      return r;
+    });
+  }
+
+  pullAnnotations(arg: {
+    taskId: number;
+    path?: string | null;
+  }): Promise<Result<{ path: string; counts: AnnotationCounts }>> {
+    return this.run('pull annotations', async () => {
+      const target =
+        arg.path ?? join(this.settings.downloadsDir, `task-${arg.taskId}-annotations.json`);
+      const r = await pullAnnotations(this.api(), arg.taskId, target);
+      this.record(
+        'info',
+        'annotations',
+        `Saved the annotations of task #${arg.taskId} to ${r.path}.`,
+        {
+          taskId: arg.taskId,
+        },
+      );
+      return r;
+    });
+  }
+
+  pushAnnotations(arg: PushAnnotationsRequest): Promise<Result<AnnotationCounts>> {
+    return this.run('push annotations', async () => {
+      const counts = await pushAnnotations(this.api(), arg);
+      this.record(
+        'info',
+        'annotations',
+        `Sent annotations to task #${arg.taskId} (${arg.mode}): ${counts.shapes} shapes, ${counts.tags} tags, ${counts.tracks} tracks.`,
+        { taskId: arg.taskId },
+      );
+      this.tasksChanged([arg.taskId]);
+      return counts;
     });
   }
 

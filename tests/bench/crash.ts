@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startCvatServer } from '../cvat-server/index.js';
 import { checkCrash, crashTable } from '../integration/upload/crash-check.js';
 import { runCrashScenario } from '../integration/upload/crash-scenario.js';
+import { BenchReport } from './lib/results.js';
 
 const i = process.argv.indexOf('--kills');
 const kills = i >= 0 ? Number(process.argv[i + 1]) : 200;
@@ -49,10 +50,20 @@ try {
     ],
     ['every backup downloaded', f.backupsDone === f.batches],
   ];
+  const json = new BenchReport('crash', 'SIGKILL at many instants of a sync', { kills });
+  json.goal(
+    'wall time of the scenario',
+    (performance.now() - t0) / 1000,
+    's',
+    null,
+    `${kills} kills`,
+  );
   for (const [what, ok] of checks) {
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
     if (!ok) failed = true;
+    json.add({ measure: what, value: ok ? 1 : 0, unit: '', goal: 'holds', met: ok, details: '' });
   }
+  console.log(`figures: ${json.write()}`);
   if (f.mismatches.length) console.log(f.mismatches.slice(0, 20).join('\n'));
 } finally {
   await server.close();

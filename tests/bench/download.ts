@@ -14,6 +14,7 @@ import { openJournal } from '../../main/journal/database.js';
 import { TransferRepo } from '../../main/journal/download-repo.js';
 import { systemClock } from '../../main/service/system-clock.js';
 import { makePng, startCvatServer } from '../cvat-server/index.js';
+import { BenchReport } from './lib/results.js';
 
 const MiB = 1024 * 1024;
 
@@ -69,10 +70,29 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
   const ms = await timed(() => engineDownload(taskId, big.rqId, join(dir, 'big')));
   clearInterval(sampler);
-  console.log(
+  const bigLine =
     `${bigGiB} GiB download: ${mbps(ms, bigSize).toFixed(0)} MiB/s, RSS baseline ${(baseline / MiB).toFixed(0)} MiB, ` +
-      `peak ${(peak / MiB).toFixed(0)} MiB (growth ${((peak - baseline) / MiB).toFixed(0)} MiB; test server in the same process)`,
+    `peak ${(peak / MiB).toFixed(0)} MiB (growth ${((peak - baseline) / MiB).toFixed(0)} MiB; test server in the same process)`;
+  console.log(bigLine);
+  const report = new BenchReport('download', 'results engine vs raw GET', {
+    sizeMiB,
+    runs,
+    bigGiB,
+  });
+  report.goal(
+    'download, engine / raw GET throughput (best runs)',
+    rawBest / engineBest,
+    'x',
+    null,
+    `${sizeMiB} MiB: raw ${mbps(rawBest).toFixed(0)} MiB/s, engine ${mbps(engineBest).toFixed(0)} MiB/s`,
+    { rawMs: raw, engineMs: engine },
   );
+  report.goal(`${bigGiB} GiB download, RSS growth`, (peak - baseline) / MiB, 'MiB', null, bigLine, {
+    peakRssBytes: peak,
+    baselineRssBytes: baseline,
+    ms,
+  });
+  console.log(`\nfigures: ${report.write()}`);
 } finally {
   db.close();
   await server.close();

@@ -10,7 +10,7 @@
 //       server's ledger (it keeps nothing of a cut PATCH, as CVAT), with adaptive chunks
 //       (8 MiB growing to --chunk-mib) and with a fixed --chunk-mib; (a) for both
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
@@ -19,13 +19,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
 import type { UploadFile } from '../../main/cvat/api.js';
 import { CvatClient } from '../../main/cvat/client.js';
 import type { NewBatchFile } from '../../main/journal/batch-repo.js';
 import { systemClock } from '../../main/service/system-clock.js';
 import type { NewUploadBatch } from '../../main/engine/upload/types.js';
-import { makePng, startCvatServer } from '../cvat-server/index.js';
+import { startCvatServer } from '../cvat-server/index.js';
+import { paddedPng, writeRandom } from './lib/media.js';
+import { BenchReport } from './lib/results.js';
 
 const MiB = 1024 * 1024;
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -217,6 +218,65 @@ try {
       `fixed ${mibps(bigBytes, sentMs(aFixed))}, adaptive ${mibps(bigBytes, sentMs(a))}`,
     ],
   ];
+  const report = new BenchReport('upload', 'upload engine vs raw PUT', {
+    quick,
+    bigBytes,
+    fileCount,
+    fileBytes,
+    chunk,
+    batchBytes,
+    tusFiles,
+  });
+  const details = (i: number): string => rows[i]?.[3] ?? '';
+  report.goal(
+    '(a) big file, engine / raw PUT throughput',
+    rawBig / sentMs(a),
+    'x',
+    { min: 0.9 },
+    details(0),
+  );
+  report.goal(
+    '(b) images, engine (bulk) time / raw PUT time',
+    sentMs(b) / rawSmall,
+    'x',
+    { max: 1.3 },
+    details(1),
+    {
+      engineSentMs: sentMs(b),
+      engineReadyMs: b.doneMs,
+      rawMs: rawSmall,
+      requestsPerFile: bulkRequests / fileCount,
+    },
+  );
+  report.goal(
+    '    same bytes by CvatClient alone / raw PUT',
+    clientSmall / rawSmall,
+    'x',
+    null,
+    details(2),
+  );
+  report.goal(
+    '(b) images, one TUS upload per file / raw PUT',
+    sentMs(t) / rawTusSubset,
+    'x',
+    null,
+    details(3),
+  );
+  report.goal(
+    '    same file by CvatClient alone vs raw PUT',
+    rawBig / clientBig,
+    'x',
+    null,
+    details(4),
+  );
+  report.goal(
+    '(c) peak RSS of the engine during (a)',
+    a.maxRss / MiB,
+    'MiB',
+    { max: 200 },
+    details(5),
+  );
+  report.goal('(d) bytes re-sent after SIGKILL at 50%', resent, 'B', { max: chunk }, details(6));
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), 8));
   console.log(
     `\nUpload benchmark${quick ? ' (quick)' : ''} — engine against the CVAT test server, raw PUT to a sink writing to disk\n`,
@@ -231,6 +291,7 @@ try {
   for (const r of [a, b, t, d2])
     if (r.states.some((s) => s !== 'done'))
       console.log(`warning: a run ended with states ${r.states.join(',')}`);
+  console.log(`\nfigures: ${report.write()}`);
 } finally {
   await server.close();
   await new Promise<void>((r) => sink.server.close(() => r()));
@@ -365,34 +426,6 @@ async function describe(path: string, name: string, bytes?: Buffer): Promise<New
     mtimeMs: s.mtimeMs,
     sha256,
   };
-}
-
-async function writeRandom(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = randomBytes(16 * MiB);
-  for (let done = 0; done < bytes; done += block.length) {
-    // A fresh first bytes per block keeps the content from repeating exactly.
-    randomBytes(64).copy(block);
-    const part = block.subarray(0, Math.min(block.length, bytes - done));
-    if (!out.write(Buffer.from(part))) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve, reject) =>
-    out.end((e?: Error | null) => (e ? reject(e) : resolve())),
-  );
-}
-
-/** A valid PNG of exactly `size` bytes: a small image plus an ancillary chunk of random bytes. */
-function paddedPng(seed: number, size: number): Buffer {
-  const png = makePng(16, 16, seed);
-  const iend = png.subarray(png.length - 12);
-  const pad = Math.max(0, size - png.length - 12);
-  const type = Buffer.from('raNd');
-  const body = randomBytes(pad);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(pad);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([type, body])) >>> 0);
-  return Buffer.concat([png.subarray(0, png.length - 12), head, type, body, crc, iend]);
 }
 
 /** A PUT of the files' bytes back to back, streamed from disk; returns ms. */

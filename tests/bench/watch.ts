@@ -26,6 +26,7 @@ import { chokidarWatcherFactory } from '../../main/watch/folder-watcher.js';
 import { nodeWatchFs } from '../../main/watch/fs-port.js';
 import { Scanner } from '../../main/watch/scanner.js';
 import type { WatcherKind } from '../../main/watch/watcher-choice.js';
+import { BenchReport } from './lib/results.js';
 
 function textArg(name: string): string | null {
   const i = process.argv.indexOf(`--${name}`);
@@ -309,6 +310,29 @@ async function compare(): Promise<void> {
     `before/after: RSS over the pre-scan base after the whole first pass with the OS watcher on (${FILES} files, ${DIRS} folders; goals: well under 1024 B/file, <= 1 s)`,
     results.map(row),
   );
+  const report = new BenchReport('watch', 'folder watching and planning', {
+    files: FILES,
+    dirs: DIRS,
+  });
+  for (const r of results) {
+    const [, value, details] = row(r);
+    report.goal(
+      `${r.watcher} watcher: RSS per file after the first pass`,
+      r.rssPerFile,
+      'B',
+      { max: 1024 },
+      `${value}; ${details}`,
+      { ...r },
+    );
+    report.goal(
+      `${r.watcher} watcher: new file -> planned, max after settle`,
+      r.latencyMaxMs,
+      'ms',
+      { max: 1000 },
+      details,
+    );
+  }
+  console.log(`\nfigures: ${report.write()}`);
 }
 
 function main(): Promise<void> {

@@ -26,9 +26,16 @@ import type {
   StatusSnapshot,
   SyncBridge,
   SyncEvents,
+  PushAnnotationsRequest,
+  TaskEdit,
+  TaskFrames,
+  TaskLabel,
   TaskPage,
   TaskQuery,
   TaskSummary,
+  UserSummary,
+  ValidationLayoutInfo,
+  VerifyReport,
   Transfer,
   TransferQuery,
 } from '../../preload/contract.js';
@@ -410,6 +417,142 @@ export class FakeBridge implements SyncBridge {
     return this.#answer('importAnnotations', arg, () =>
       this.#newTransfer('import', `Import ${arg.path}`, arg.taskId),
     );
+  }
+
+  users: UserSummary[] = [
+    { id: 1, username: 'alice', fullName: 'Alice A' },
+    { id: 2, username: 'bob', fullName: '' },
+  ];
+  labels: Record<number, TaskLabel[]> = {};
+  verifyReports: Record<string, VerifyReport> = {};
+
+  editTask(arg: TaskEdit) {
+    return this.#answer('editTask', arg, (): TaskSummary | ContractError => {
+      const t = this.tasks.find((x) => x.id === arg.taskId);
+      if (!t) return failure('not-found', `No task #${arg.taskId}.`);
+      const next: TaskSummary = {
+        ...t,
+        ...(arg.name !== undefined ? { name: arg.name } : {}),
+        ...(arg.subset !== undefined ? { subset: arg.subset } : {}),
+        ...(arg.projectId !== undefined
+          ? {
+              projectId: arg.projectId,
+              projectName: this.projects.find((p) => p.id === arg.projectId)?.name ?? null,
+            }
+          : {}),
+        ...(arg.assigneeId !== undefined
+          ? { assignee: this.users.find((u) => u.id === arg.assigneeId)?.username ?? null }
+          : {}),
+      };
+      this.tasks = this.tasks.map((x) => (x.id === t.id ? next : x));
+      return next;
+    });
+  }
+
+  searchUsers(arg: { search: string }) {
+    return this.#answer('searchUsers', arg, () =>
+      this.users.filter((u) => u.username.includes(arg.search)),
+    );
+  }
+
+  listTaskLabels(arg: { taskId: number }) {
+    return this.#answer('listTaskLabels', arg, () => this.labels[arg.taskId] ?? []);
+  }
+
+  verifyFolder(arg: { id?: number; path?: string }) {
+    return this.#answer(
+      'verifyFolder',
+      arg,
+      () =>
+        this.verifyReports[`folder:${arg.id ?? arg.path}`] ??
+        failure('not-found', `No report for folder ${arg.id}.`),
+    );
+  }
+
+  verifyTask(arg: { taskId: number }) {
+    return this.#answer(
+      'verifyTask',
+      arg,
+      () =>
+        this.verifyReports[`task:${arg.taskId}`] ??
+        failure('not-found', `No report for task ${arg.taskId}.`),
+    );
+  }
+
+  frameSets: Record<number, TaskFrames> = {};
+
+  getTaskFrames(arg: { taskId: number }) {
+    return this.#answer(
+      'getTaskFrames',
+      arg,
+      () => this.frameSets[arg.taskId] ?? failure('not-found', `No frames for ${arg.taskId}.`),
+    );
+  }
+
+  getFrame(arg: { taskId: number; frame: number; quality: 'compressed' | 'original' }) {
+    return this.#answer('getFrame', arg, () => `data:image/png;base64,iVBORw0KGgo=#${arg.frame}`);
+  }
+
+  setDeletedFrames(arg: { taskId: number; delete?: number[]; restore?: number[] }) {
+    return this.#answer('setDeletedFrames', arg, (): TaskFrames | ContractError => {
+      const set = this.frameSets[arg.taskId];
+      if (!set) return failure('not-found', `No frames for ${arg.taskId}.`);
+      const deleted = new Set(set.deleted);
+      for (const f of arg.delete ?? []) deleted.add(f);
+      for (const f of arg.restore ?? []) deleted.delete(f);
+      const next: TaskFrames = {
+        ...set,
+        deleted: [...deleted].sort((a, b) => a - b),
+        frames: set.frames.map((f) => ({ ...f, deleted: deleted.has(f.index) })),
+      };
+      this.frameSets[arg.taskId] = next;
+      return next;
+    });
+  }
+
+  layouts: Record<number, ValidationLayoutInfo> = {};
+
+  getValidationLayout(arg: { taskId: number }) {
+    return this.#answer(
+      'getValidationLayout',
+      arg,
+      (): ValidationLayoutInfo =>
+        this.layouts[arg.taskId] ?? {
+          taskId: arg.taskId,
+          mode: null,
+          framesPerJob: null,
+          validationFrames: [],
+          disabledFrames: [],
+          honeypotCount: 0,
+          honeypotFrames: [],
+          honeypotRealFrames: [],
+        },
+    );
+  }
+
+  updateValidationLayout(arg: {
+    taskId: number;
+    shuffleHoneypots?: boolean;
+    disableFrames?: number[];
+  }) {
+    return this.#answer('updateValidationLayout', arg, () => {
+      const l = this.layouts[arg.taskId];
+      if (!l) return failure('no-validation', `Task #${arg.taskId} has no validation set up.`);
+      const next = { ...l, disabledFrames: [...l.disabledFrames, ...(arg.disableFrames ?? [])] };
+      this.layouts[arg.taskId] = next;
+      return next;
+    });
+  }
+
+  pullAnnotations(arg: { taskId: number; path?: string | null }) {
+    return this.#answer('pullAnnotations', arg, () => ({
+      path: arg.path ?? `/downloads/task-${arg.taskId}-annotations.json`,
+      counts: { tags: 1, shapes: 2, tracks: 0 },
+    }));
+  }
+
+  pushAnnotations(arg: PushAnnotationsRequest) {
+    return this.#answer('pushAnnotations', arg, () => ({ tags: 0, shapes: 3, tracks: 0 }));
   }
 
   listFolders(arg?: Record<string, never>) {

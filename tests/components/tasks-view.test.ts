@@ -108,7 +108,7 @@ describe('TasksView', () => {
     await userEvent.selectOptions(screen.getByLabelText('Status'), 'completed');
     await waitFor(() => expect(screen.queryByText('task 3')).toBeNull());
     expect(fake.callsOf('listTasks').at(-1)).toMatchObject({ status: 'completed', page: 1 });
-    expect(screen.getByText('1 tasks')).toBeInTheDocument();
+    expect(screen.getByText('1 task')).toBeInTheDocument();
   });
 
   it('exports a dataset with a format from the server and the images toggle', async () => {
@@ -149,6 +149,6 @@ describe('TasksView', () => {
     );
     expect(h.fake.callsOf('deleteTasks')).toEqual([{ ids: [1] }]);
     await waitFor(() => expect(screen.queryByText('task 1')).toBeNull());
-    expect(screen.getByText('1 tasks')).toBeInTheDocument();
+    expect(screen.getByText('1 task')).toBeInTheDocument();
   });
 });

@@ -9,11 +9,13 @@ import type { JobRec, RequestRec, TaskRec, UploadRec, UserRec } from './store.js
 import type { Faults, ScriptedFault } from './faults.js';
 import type { Auth } from './auth.js';
 import type { Exports } from './exports.js';
+import type { Recorder, RecordedRequest } from './recorder.js';
 import { mediaPath } from './tus.js';
 import { ledgerOf } from './ledger.js';
 import type { Ledger } from './ledger.js';
 import { taskStatus } from './views.js';
 import { parseLabels } from './validate.js';
+import { emptyAnnotations } from './tasks.js';
 
 export interface TestUser {
   id: number;
@@ -50,8 +52,17 @@ export interface AdminApi {
     body: { name: string; labels: unknown[]; org?: string },
   ): { id: number };
   advanceTime(ms: number): void;
+  /**
+   * Adds `count` finished image tasks at once (one frame, one job each; previews are served as
+   * for any task with media). The frames' files are not stored: frame and export endpoints of
+   * these tasks fail. For list and preview load, where uploading each would take minutes.
+   */
+  seedTasks(opts: { count: number; owner?: string; namePrefix?: string }): { ids: number[] };
   addSyntheticResult(taskId: number, sizeBytes: number): { rqId: string; resultUrl: string };
   requests(): unknown[];
+  /** What clients sent since the start or the last clearRecorded() (see recorder.ts). */
+  recorded(): RecordedRequest[];
+  clearRecorded(): void;
   /** Tasks created and deleted, and file bytes received per task and file (re-sent ones too). */
   ledger(): Ledger;
   uploads(): Array<{
@@ -88,6 +99,7 @@ export class Admin implements AdminApi {
     private readonly auth: Auth,
     private readonly exportsApi: Exports,
     private readonly faults: Faults,
+    private readonly recorder: Recorder,
     private readonly baseUrl: () => string,
   ) {}
 
@@ -233,6 +245,74 @@ export class Admin implements AdminApi {
     return { id };
   }
 
+  seedTasks(opts: { count: number; owner?: string; namePrefix?: string }): { ids: number[] } {
+    const core = this.core;
+    const user = this.user(opts.owner ?? 'alice');
+    const parsed = parseLabels(core, [{ name: 'car' }]);
+    const ids: number[] = [];
+    for (let i = 0; i < opts.count; i++) {
+      const now = core.now();
+      const id = core.store.nextId('task');
+      const name = `${opts.namePrefix ?? 'seeded task'} ${id}`;
+      // A task as CVAT leaves it after creating it from one image (cvat/apps/engine/task.py):
+      // data with one frame, mode annotation, one job over frame 0.
+      core.state.tasks.push({
+        id,
+        name,
+        ownerId: user.id,
+        assigneeId: null,
+        assigneeUpdatedDate: null,
+        orgId: null,
+        projectId: null,
+        bugTracker: '',
+        subset: i % 2 ? 'train' : 'val',
+        overlap: 0,
+        segmentSize: 1,
+        consensusReplicas: 0,
+        labels: structuredClone(parsed.labels ?? []),
+        createdDate: now,
+        updatedDate: now,
+        // As POST /api/tasks without storages: none (serializers.py _configure_related_storages).
+        sourceStorage: null,
+        targetStorage: null,
+        data: {
+          id: core.store.nextId('data'),
+          clientFiles: ['frame_0.png'],
+          size: 1,
+          imageQuality: 70,
+          chunkSize: 72,
+          startFrame: 0,
+          stopFrame: 0,
+          frameFilter: '',
+          sortingMethod: 'lexicographical',
+          mediaType: 'image',
+          originalChunkType: 'imageset',
+          compressedChunkType: 'imageset',
+          frames: [{ name: 'frame_0.png', width: 640 + (id % 7) * 16, height: 480 }],
+        },
+        mode: 'annotation',
+        dimension: '2d',
+        annotations: emptyAnnotations(),
+      });
+      core.state.jobs.push({
+        id: core.store.nextId('job'),
+        taskId: id,
+        startFrame: 0,
+        stopFrame: 0,
+        frameCount: 1,
+        stage: 'annotation',
+        state: 'new',
+        assigneeId: null,
+        assigneeUpdatedDate: null,
+        createdDate: now,
+        updatedDate: now,
+      });
+      ids.push(id);
+    }
+    this.save();
+    return { ids };
+  }
+
   advanceTime(ms: number): void {
     this.core.state.clockSkewMs += ms;
     this.save();
@@ -246,6 +326,14 @@ export class Admin implements AdminApi {
 
   requests(): RequestRec[] {
     return structuredClone(this.core.state.requests);
+  }
+
+  recorded(): RecordedRequest[] {
+    return this.recorder.list();
+  }
+
+  clearRecorded(): void {
+    this.recorder.clear();
   }
 
   ledger(): Ledger {
@@ -294,10 +382,12 @@ export class Admin implements AdminApi {
     if (ctx.method === 'GET' && p === '/requests') return send(this.requests());
     if (ctx.method === 'GET' && p === '/ledger') return send(this.ledger());
     if (ctx.method === 'GET' && p === '/uploads') return send(this.uploads());
+    if (ctx.method === 'GET' && p === '/recorded') return send(this.recorded());
     if (ctx.method === 'GET' && p === '/faults/stats') return send(this.faults.stats());
     if (ctx.method === 'POST') {
       if (p === '/faults') return send(this.faults.set(body));
       if (p === '/faults/clear') return send(this.faults.clear());
+      if (p === '/recorded/clear') return send(this.clearRecorded());
       if (p === '/faults/fail-next') {
         const path =
           typeof body.pathRegex === 'string'
@@ -320,6 +410,14 @@ export class Admin implements AdminApi {
           ),
         );
       if (p === '/advance-time') return send(this.advanceTime(Number(body.ms)));
+      if (p === '/seed-tasks')
+        return send(
+          this.seedTasks({
+            count: Number(body.count),
+            ...(typeof body.owner === 'string' ? { owner: body.owner } : {}),
+            ...(typeof body.namePrefix === 'string' ? { namePrefix: body.namePrefix } : {}),
+          }),
+        );
       if (p === '/synthetic-result')
         return send(this.addSyntheticResult(Number(body.taskId), Number(body.size)));
     }

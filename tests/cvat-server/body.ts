@@ -42,6 +42,7 @@ export async function readJson(ctx: Ctx): Promise<Record<string, unknown>> {
       ],
     });
   }
+  if (ctx.recorded) ctx.recorded.json = value;
   return value as Record<string, unknown>;
 }
 
@@ -70,7 +71,9 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
   }
   let failure: Error | null = null;
   parser.on('field', (name, value) => fields.set(name, [...(fields.get(name) ?? []), value]));
+  const files: Array<{ field: string; filename: string }> = [];
   parser.on('file', (name, stream, info) => {
+    files.push({ field: name, filename: info.filename ?? '' });
     const write = sink(name, info.filename ?? '', stream).catch((err: unknown) => {
       failure ??= err as Error;
       stream.resume();
@@ -84,6 +87,7 @@ export async function readMultipart(ctx: Ctx, sink: FileSink): Promise<Multipart
   ctx.body().pipe(parser);
   await finished;
   await Promise.all(writes);
+  if (ctx.recorded) ctx.recorded.form = { fields: Object.fromEntries(fields), files };
   if (failure) throw failure;
   return { fields, truncated: ctx.bodyTruncated };
 }

@@ -10,7 +10,25 @@ export interface FaultSettings {
   retryAfterSeconds?: number;
   resetRate?: number;
   latencyMs?: number;
+  /** Each request on its own: n parallel requests get n times this. */
   bandwidthBytesPerSec?: number;
+  /**
+   * One link shared by every request, each direction on its own (a lab behind a VPN): parallel
+   * requests share it. Network emulation, not CVAT behaviour.
+   */
+  linkBytesPerSec?: number;
+}
+
+/** A shared link in one direction: bytes queue behind each other at `rate` bytes per second. */
+class Link {
+  private freeAt = 0;
+  constructor(readonly rate: number) {}
+  /** Milliseconds until `bytes` handed over now have passed the link. */
+  reserve(bytes: number): number {
+    const now = performance.now();
+    this.freeAt = Math.max(now, this.freeAt) + (bytes / this.rate) * 1000;
+    return this.freeAt - now;
+  }
 }
 
 /** `header`: the request carries this header (e.g. 'upload-multiple'), whatever its value. */
@@ -35,7 +53,15 @@ export interface FaultStats {
   byMethod: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
-  log: Array<{ method: string; path: string; status: number; bytesIn: number }>;
+  /** startedAt/endedAt: epoch ms when the request arrived and when its response closed. */
+  log: Array<{
+    method: string;
+    path: string;
+    status: number;
+    bytesIn: number;
+    startedAt: number;
+    endedAt: number;
+  }>;
 }
 
 /** What an observer sees: a request arriving, or its answer's last byte handed to the socket. */
@@ -68,13 +94,18 @@ export class Faults implements FaultController {
 
   constructor(private readonly rng: Rng) {}
 
+  private link: { in: Link; out: Link } | null = null;
+
   set(opts: FaultSettings): void {
     this.settings = { ...this.settings, ...opts };
+    const rate = this.settings.linkBytesPerSec;
+    this.link = rate ? { in: new Link(rate), out: new Link(rate) } : null;
   }
 
   clear(): void {
     this.settings = {};
     this.scripted = [];
+    this.link = null;
   }
 
   failNext(f: ScriptedFault): void {
@@ -115,6 +146,7 @@ export class Faults implements FaultController {
     this.counters.byMethod[ctx.method] = (this.counters.byMethod[ctx.method] ?? 0) + 1;
     ctx.hooks.onBytesIn = (n) => (this.counters.bytesIn += n);
     ctx.hooks.onBytesOut = (n) => (this.counters.bytesOut += n);
+    const startedAt = Date.now();
     const id = this.counters.requests;
     this.emit(ctx, id, 'request');
     ctx.res.once('finish', () => this.emit(ctx, id, 'answered'));
@@ -125,6 +157,8 @@ export class Faults implements FaultController {
         path: ctx.path,
         status: ctx.status,
         bytesIn: ctx.bytesIn,
+        startedAt,
+        endedAt: Date.now(),
       });
       if (this.counters.log.length > LOG_LIMIT)
         this.counters.log.splice(0, this.counters.log.length - LOG_LIMIT);
@@ -142,6 +176,8 @@ export class Faults implements FaultController {
   async apply(ctx: Ctx): Promise<boolean> {
     const s = this.settings;
     if (s.bandwidthBytesPerSec) ctx.hooks.bandwidth = s.bandwidthBytesPerSec;
+    const link = this.link;
+    if (link) ctx.hooks.linkDelay = (dir, bytes) => link[dir].reserve(bytes);
     const index = this.scripted.findIndex((f) => f.remaining > 0 && this.matches(f, ctx));
     const f = index >= 0 ? this.scripted[index] : undefined;
     if (f) {

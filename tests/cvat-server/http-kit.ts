@@ -34,17 +34,28 @@ export const textError = (status: number, text: string): HttpError =>
 export const notFound = (model: string): HttpError =>
   detail(404, `No ${model} matches the given query.`);
 
+/** What the body parsers report to the recorder (see recorder.ts). */
+export interface RecordedBody {
+  json?: unknown;
+  form?: { fields: Record<string, string[]>; files: Array<{ field: string; filename: string }> };
+}
+
 export interface SessionInfo {
   kind: 'token' | 'pat' | 'session' | 'basic';
   patId?: number;
   readOnly?: boolean;
 }
 
+/** A shared link's delays below this are carried over to the next chunk instead of slept. */
+const LINK_MIN_PAUSE_MS = 4;
+
 /** Hooks the fault layer installs on a request before it is dispatched. */
 export interface WireHooks {
   requestResetAfter?: number; // destroy the socket once this many body bytes arrived
   responseResetAfter?: number; // destroy the socket once this many body bytes were sent
   bandwidth?: number; // bytes per second, both directions
+  /** ms to hold `bytes` on a link shared with other requests (FaultSettings.linkBytesPerSec). */
+  linkDelay?(dir: 'in' | 'out', bytes: number): number;
   onBytesIn?(n: number): void;
   onBytesOut?(n: number): void;
 }
@@ -63,6 +74,8 @@ export class Ctx {
   /** True when the body ended early: client abort or injected reset. */
   bodyTruncated = false;
   status = 0;
+  /** Set by the test-only recorder; body parsers add what they read. */
+  recorded?: RecordedBody;
   private bodyStream: Readable | undefined;
 
   constructor(
@@ -148,6 +161,15 @@ export class Ctx {
       if (bw && bw > 0) {
         hold();
         setTimeout(release, (data.length / bw) * 1000);
+      }
+      if (this.hooks.linkDelay && data.length > 0) {
+        // The link's clock keeps the rate; pausing only past a few ms keeps timer overhead on
+        // small reads from slowing the link below its rate.
+        const wait = this.hooks.linkDelay('in', data.length);
+        if (wait > LINK_MIN_PAUSE_MS) {
+          hold();
+          setTimeout(release, wait);
+        }
       }
     });
     req.on('end', () => finish(false));
@@ -250,6 +272,17 @@ export class Ctx {
 
   /** Returns false when the connection is gone (client left or an injected reset fired). */
   private async writeOut(chunk: Buffer): Promise<boolean> {
+    const linkDelay = this.hooks.linkDelay;
+    if (linkDelay) {
+      // Slices of 64 KiB so that parallel responses interleave on the shared link.
+      for (let i = 0; i < chunk.length; i += 65536) {
+        const part = chunk.subarray(i, i + 65536);
+        const wait = linkDelay('out', part.length);
+        if (wait > LINK_MIN_PAUSE_MS) await sleep(wait);
+        if (!(await this.writeSlice(part))) return false;
+      }
+      return !this.socketDead;
+    }
     const bw = this.hooks.bandwidth;
     if (bw && bw > 0) {
       // Pace in slices of ~50 ms so a throttled client sees bytes trickle in.

@@ -16,6 +16,10 @@ import { Router } from './router.js';
 import { Auth, negotiate } from './auth.js';
 import { registerOrgRoutes } from './orgs.js';
 import { registerTaskRoutes } from './tasks.js';
+import { registerTaskDataRoutes } from './task-data.js';
+import { registerAnnotationEditRoutes } from './annotations-edit.js';
+import { registerValidationLayoutRoutes } from './validation-layout.js';
+import { registerJobDataRoutes } from './job-data.js';
 import { Tus } from './tus.js';
 import { Requests } from './requests.js';
 import { DataUpload } from './data-upload.js';
@@ -25,6 +29,7 @@ import { EXPORTERS, IMPORTERS } from './formats.js';
 import { Faults } from './faults.js';
 import type { FaultController } from './faults.js';
 import { Admin } from './admin.js';
+import { Recorder } from './recorder.js';
 import type { AdminApi, TestUser } from './admin.js';
 import { makeCertificates } from './certs.js';
 import type { CertificateSpec, TestCertificates } from './certs.js';
@@ -37,6 +42,7 @@ export type {
   WireEvent,
 } from './faults.js';
 export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
+export type { RecordedRequest } from './recorder.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
 export { createMisbehavingProxy } from './proxy.js';
@@ -102,12 +108,17 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
   const exportsApi = new Exports(core, requests);
   const faults = new Faults(createRng(options.seed === undefined ? undefined : options.seed + 1));
   let baseUrl = '';
-  const admin = new Admin(core, auth, exportsApi, faults, () => baseUrl);
+  const recorder = new Recorder();
+  const admin = new Admin(core, auth, exportsApi, faults, recorder, () => baseUrl);
   if (store.fresh) bootstrap(admin);
 
   auth.register(router);
   registerOrgRoutes(core, router);
   registerTaskRoutes(core, router, requests);
+  registerTaskDataRoutes(core, router);
+  registerAnnotationEditRoutes(core, router);
+  registerValidationLayoutRoutes(core, router);
+  registerJobDataRoutes(core, router);
   new DataUpload(core, tus, requests).register(router);
   exportsApi.register(router);
   new Imports(core, tus, requests, exportsApi).register(router);
@@ -136,6 +147,7 @@ export async function startCvatServer(options: CvatServerOptions = {}): Promise<
     void (async () => {
       try {
         if (ctx.path.startsWith('/_test/')) return await admin.handle(ctx);
+        recorder.begin(ctx);
         faults.track(ctx);
         if (!(await faults.apply(ctx))) return;
         await router.dispatch(ctx, pipeline);

@@ -415,6 +415,33 @@ describe('faults', () => {
     s.faults.clear();
   });
 
+  it('a shared link caps parallel requests together, a per-request cap does not', async () => {
+    const taskId = await createTask(s);
+    const { resultUrl } = s.admin.addSyntheticResult(taskId, 200_000);
+    const both = async (): Promise<number> => {
+      const t0 = Date.now();
+      const sizes = await Promise.all(
+        [0, 1].map(async () => {
+          const r = await fetch(resultUrl, {
+            headers: { Authorization: `Bearer ${s.users.alice.token}` },
+          });
+          return (await r.arrayBuffer()).byteLength;
+        }),
+      );
+      expect(sizes).toEqual([200_000, 200_000]);
+      return Date.now() - t0;
+    };
+    s.faults.set({ bandwidthBytesPerSec: 1_000_000 });
+    const perRequest = await both();
+    s.faults.clear();
+    s.faults.set({ linkBytesPerSec: 1_000_000 });
+    const shared = await both();
+    s.faults.clear();
+    // 400 kB over one 1 MB/s link take >= 400 ms; each on its own 1 MB/s, about 200 ms.
+    expect(shared).toBeGreaterThanOrEqual(380);
+    expect(perRequest).toBeLessThan(shared);
+  });
+
   it('resetRate resets connections; the pattern is reproducible with a seed', async () => {
     const run = async (seed: number) => {
       const srv = await startCvatServer({ seed });

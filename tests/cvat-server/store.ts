@@ -137,6 +137,8 @@ export interface DataRec {
   originalChunkType: string;
   compressedChunkType: string;
   frames: FrameRec[];
+  /** PATCH …/data/meta deleted_frames (task frame numbers), as stored by CVAT. */
+  deletedFrames?: number[];
 }
 
 export interface TaskRec {

@@ -10,6 +10,7 @@ import type { Errors } from './validate.js';
 import { choice, int, isUrl, parseLabels, storage, str } from './validate.js';
 import { canSee, inScope, resolveOrg, scopeOrgId } from './orgs.js';
 import { readJson } from './body.js';
+import { applyTaskPatch } from './task-edit.js';
 import type { ListSpec } from './lists.js';
 import { sendList } from './lists.js';
 import { jobRead, labelRead, projectRead, projectStatus, taskRead, taskStatus } from './views.js';
@@ -22,8 +23,12 @@ export function emptyAnnotations(): Annotations {
   return { version: 0, tags: [], shapes: [], tracks: [] };
 }
 
-function taskVisible(core: Core, userId: number, t: TaskRec): boolean {
-  const jobAssignees = core.jobsOf(t.id).map((j) => j.assigneeId);
+function taskVisible(
+  core: Core,
+  userId: number,
+  t: TaskRec,
+  jobAssignees: Array<number | null> = core.jobsOf(t.id).map((j) => j.assigneeId),
+): boolean {
   return canSee(core, userId, {
     orgId: t.orgId,
     ownerId: t.ownerId,
@@ -278,8 +283,19 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
   // ---- tasks ----
   router.add('GET', /^\/api\/tasks$/, async (ctx) => {
     const scope = resolveOrg(core, ctx);
+    // CVAT filters visibility in one SQL query (cvat/apps/engine/permissions.py,
+    // TaskPermission.filter: owner, assignee or a job's assignee); job assignees are gathered
+    // once here so that a list over many tasks is not quadratic in the number of jobs.
+    const assignees = new Map<number, Array<number | null>>();
+    for (const j of state.jobs) {
+      const list = assignees.get(j.taskId);
+      if (list) list.push(j.assigneeId);
+      else assignees.set(j.taskId, [j.assigneeId]);
+    }
     const rows = state.tasks.filter(
-      (t) => inScope(scope, t.orgId) && taskVisible(core, Number(ctx.userId), t),
+      (t) =>
+        inScope(scope, t.orgId) &&
+        taskVisible(core, Number(ctx.userId), t, assignees.get(t.id) ?? []),
     );
     await sendList(ctx, rows, taskSpec, (t) => taskRead(core, ctx, t));
   });
@@ -370,31 +386,11 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       return ctx.sendEmpty(204);
     }
     if (ctx.method === 'PATCH') {
-      const body = await readJson(ctx);
-      const e: Errors = {};
-      const name = str(e, body, 'name', { max: 256, blank: false });
-      const bugTracker = str(e, body, 'bug_tracker', { max: 2000 });
-      if (bugTracker && !isUrl(bugTracker)) e.bug_tracker = ['Enter a valid URL.'];
-      const subset = str(e, body, 'subset', { max: 64 });
-      const assigneeId = userField(core, e, body, 'assignee_id');
-      const ownerId = userField(core, e, body, 'owner_id');
-      const dst = storage(core, e, body, 'target_storage');
-      const src = storage(core, e, body, 'source_storage');
-      if (Object.keys(e).length) throw new HttpError(400, e);
-      const now = core.now();
-      if (name !== undefined) t.name = name;
-      if (bugTracker !== undefined) t.bugTracker = bugTracker;
-      if (subset !== undefined) t.subset = subset;
-      if (ownerId !== undefined && ownerId !== null) t.ownerId = ownerId;
-      if (assigneeId !== undefined && assigneeId !== t.assigneeId) {
-        t.assigneeId = assigneeId;
-        t.assigneeUpdatedDate = now;
-      }
-      if (dst) t.targetStorage = dst;
-      if (src) t.sourceStorage = src;
-      if (body.labels !== undefined && t.projectId === null)
-        t.labels = patchLabels(core, t.labels, body.labels);
-      t.updatedDate = now;
+      // TaskWriteSerializer.validate/update (cvat/apps/engine/serializers.py): see task-edit.ts.
+      applyTaskPatch(core, t, await readJson(ctx), {
+        patchLabels: (current, raw) => patchLabels(core, current, raw),
+        userField: (errors, body, key) => userField(core, errors, body, key),
+      });
       await core.store.save();
     }
     await ctx.sendJson(200, taskRead(core, ctx, t));
@@ -406,30 +402,6 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
       ? `action=create&target=task&target_id=${t.id}`
       : `create:task-${t.id}`;
     await requests.taskStatus(ctx, id);
-  });
-
-  router.add('GET', /^\/api\/tasks\/(?<id>\d+)\/data\/meta$/, async (ctx) => {
-    const t = taskAccess(core, ctx, Number(ctx.params.id));
-    const d = t.data;
-    if (!d || d.size === 0) throw textError(404, 'Task has no data');
-    await ctx.sendJson(200, {
-      chunks_updated_date: new Date(t.updatedDate).toISOString(),
-      chunk_size: d.chunkSize,
-      size: d.size,
-      image_quality: d.imageQuality,
-      start_frame: d.startFrame,
-      stop_frame: d.stopFrame,
-      frame_filter: d.frameFilter,
-      frames: d.frames.map((f) => ({
-        width: f.width,
-        height: f.height,
-        name: f.name,
-        related_files: 0,
-        has_related_context: false,
-      })),
-      deleted_frames: [],
-      included_frames: null,
-    });
   });
 
   // ---- jobs ----

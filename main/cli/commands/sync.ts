@@ -48,7 +48,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 function printSummary(ctx: CliContext, s: SyncOnceSummary): void {
   ctx.out.record({ type: 'summary', ...s }, () => {
     const lines = [
-      `${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}: ${s.uploadedFiles} file${s.uploadedFiles === 1 ? '' : 's'} uploaded, ${s.alreadyUploaded} already in CVAT, ${s.failedFiles} failed, ${s.pendingFiles} not uploaded, ${s.ignored} ignored.`,
+      `${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}: ${s.uploadedFiles} file${s.uploadedFiles === 1 ? '' : 's'} uploaded, ${s.alreadyUploaded} already in CVAT${s.adoptedFiles ? `, ${s.adoptedFiles} found in existing tasks (not uploaded again)` : ''}, ${s.failedFiles} failed, ${s.pendingFiles} not uploaded, ${s.ignored} ignored.`,
     ];
     if (s.tasks.length) {
       lines.push(

@@ -26,10 +26,17 @@ export interface PreviewOptions {
   cap?: number;
 }
 
-export async function previewFolder(
+export interface FolderWalk {
+  files: PlanFile[];
+  ignored: IgnoredFile[];
+  truncated: boolean;
+}
+
+/** Every file the rule takes (and each one it ignores, with the reason), into memory. */
+export async function walkRule(
   rule: FolderRule,
-  options: PreviewOptions,
-): Promise<FolderPreview> {
+  options: { fs?: WatchFs; cap?: number; operation?: string } = {},
+): Promise<FolderWalk> {
   const fs = options.fs ?? nodeWatchFs;
   const cap = options.cap ?? 20_000;
   let real: string;
@@ -40,7 +47,7 @@ export async function previewFolder(
     throw new SyncError(`${rule.path} is not a folder that can be read: ${(e as Error).message}`, {
       code: 'folder-missing',
       kind: 'item',
-      operation: 'preview folder',
+      operation: options.operation ?? 'preview folder',
       hint: 'Check the path, and that the drive or share is mounted.',
     });
   }
@@ -87,6 +94,17 @@ export async function previewFolder(
     // Depth-first in name order, like the scanner.
     stack.push(...listing.subdirs.sort((a, b) => (a.rel < b.rel ? 1 : -1)));
   }
+  return { files, ignored, truncated };
+}
+
+export async function previewFolder(
+  rule: FolderRule,
+  options: PreviewOptions,
+): Promise<FolderPreview> {
+  const walkOptions: { fs?: WatchFs; cap?: number } = {};
+  if (options.fs) walkOptions.fs = options.fs;
+  if (options.cap !== undefined) walkOptions.cap = options.cap;
+  const { files, ignored, truncated } = await walkRule(rule, walkOptions);
   const now = options.clock.now();
   const groups = groupForPlanning(rule.split, files, [], { now, settleMs: 0, flush: true });
   const names = new Set<string>();

@@ -1,9 +1,7 @@
 // The local files a batch sends are re-checked right before (and after) sending: a file that
-// changed since it was planned must never reach CVAT in its changed state.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+// changed since it was planned must never reach CVAT in its changed state. Size and mtime are
+// looked at here; content is hashed as it streams into the request (the file is read once).
 import { stat } from 'node:fs/promises';
-import type { AbortSignalLike } from '../../core/signal.js';
 
 export interface FileStat {
   size: number;
@@ -13,7 +11,6 @@ export interface FileStat {
 export interface FileProbe {
   /** null when the file is gone or unreadable. */
   stat(path: string): Promise<FileStat | null>;
-  sha256(path: string, signal?: AbortSignalLike): Promise<string>;
 }
 
 export const nodeFileProbe: FileProbe = {
@@ -24,15 +21,6 @@ export const nodeFileProbe: FileProbe = {
     } catch {
       return null;
     }
-  },
-  async sha256(path, signal) {
-    const hash = createHash('sha256');
-    const stream = createReadStream(path, {
-      highWaterMark: 1 << 20,
-      ...(signal ? { signal: signal as AbortSignal } : {}),
-    });
-    for await (const chunk of stream) hash.update(chunk as Buffer);
-    return hash.digest('hex');
   },
 };
 

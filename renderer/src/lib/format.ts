@@ -63,3 +63,8 @@ const STAGES: Record<string, string> = {
 export function describeStage(stage: string): string {
   return STAGES[stage] ?? stage.replace(/-/g, ' ');
 }
+
+/** Every count the UI shows in words: "1 task", "2 tasks", "1,024 files". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
+}

@@ -6,6 +6,7 @@ import type {
   FolderRule,
   IgnoredFile,
   Result,
+  VerifyReport,
   SyncBridge,
 } from '../../../preload/contract.js';
 
@@ -38,6 +39,10 @@ export class FoldersState {
   ignored = $state<Record<number, IgnoredFile[] | undefined>>({});
 
   constructor(private readonly bridge: SyncBridge) {}
+
+  verify(id: number): Promise<Result<VerifyReport>> {
+    return this.bridge.verifyFolder({ id });
+  }
 
   async load(): Promise<void> {
     const r = await this.bridge.listFolders();

@@ -2,17 +2,25 @@
 // viewport are fetched (100 rows each), previews only for visible rows, a few at a time.
 import { SvelteMap } from 'svelte/reactivity';
 import type {
+  AnnotationCounts,
   BackupRequest,
   ContractError,
   ExportRequest,
   FormatList,
   ProjectSummary,
+  PushAnnotationsRequest,
   Result,
   SyncBridge,
+  TaskEdit,
+  TaskFrames,
+  TaskLabel,
   TaskQuery,
   TaskStatus,
   TaskSummary,
   Transfer,
+  UserSummary,
+  ValidationLayoutInfo,
+  VerifyReport,
 } from '../../../preload/contract.js';
 
 export const PAGE_SIZE = 100;
@@ -189,6 +197,67 @@ export class TasksState {
 
   openInCvat(taskId: number): Promise<Result<string>> {
     return this.bridge.openInCvat({ taskId });
+  }
+
+  searchUsers(search: string): Promise<Result<UserSummary[]>> {
+    return this.bridge.searchUsers({ search });
+  }
+
+  listTaskLabels(taskId: number): Promise<Result<TaskLabel[]>> {
+    return this.bridge.listTaskLabels({ taskId });
+  }
+
+  pullAnnotations(taskId: number): Promise<Result<{ path: string; counts: AnnotationCounts }>> {
+    return this.bridge.pullAnnotations({ taskId });
+  }
+
+  pushAnnotations(req: PushAnnotationsRequest): Promise<Result<AnnotationCounts>> {
+    return this.bridge.pushAnnotations(req);
+  }
+
+  taskFrames(taskId: number): Promise<Result<TaskFrames>> {
+    return this.bridge.getTaskFrames({ taskId });
+  }
+
+  frame(
+    taskId: number,
+    frame: number,
+    quality: 'compressed' | 'original',
+  ): Promise<Result<string>> {
+    return this.bridge.getFrame({ taskId, frame, quality });
+  }
+
+  setDeletedFrames(
+    taskId: number,
+    change: { delete?: number[]; restore?: number[] },
+  ): Promise<Result<TaskFrames>> {
+    return this.bridge.setDeletedFrames({ taskId, ...change });
+  }
+
+  validationLayout(taskId: number): Promise<Result<ValidationLayoutInfo>> {
+    return this.bridge.getValidationLayout({ taskId });
+  }
+
+  shuffleHoneypots(taskId: number): Promise<Result<ValidationLayoutInfo>> {
+    return this.bridge.updateValidationLayout({ taskId, shuffleHoneypots: true });
+  }
+
+  verifyTask(taskId: number): Promise<Result<VerifyReport>> {
+    return this.bridge.verifyTask({ taskId });
+  }
+
+  /** PATCHes the task; the row shows the server's answer at once, the page refetches. */
+  async editTask(edit: TaskEdit): Promise<Result<TaskSummary>> {
+    const r = await this.bridge.editTask(edit);
+    if (r.ok) {
+      for (const page of this.#pages.values()) {
+        const i = page.rows.findIndex((t) => t.id === r.value.id);
+        if (i >= 0) page.rows[i] = r.value;
+      }
+      this.#generation += 1;
+      this.setRange(this.#range.start, this.#range.end);
+    }
+    return r;
   }
 
   async deleteTasks(ids: number[]): Promise<Result<{ deleted: number[] }>> {

@@ -239,16 +239,21 @@ export class FakeCvat implements CvatApi {
     taskId: number,
     files: UploadFile[],
     options: BulkCallbacks = {},
-  ): Promise<void> {
+  ): Promise<{ sha256: string[] }> {
     this.calls.push(`uploadMultiple ${files.map((f) => f.name).join(',')}`);
     const t = this.requireTask(taskId);
+    const sha256: string[] = [];
     const append = (list: UploadFile[]): void => {
       // The body arrived whole (CVAT acts on nothing less: PROTOCOL.md §4.3).
       options.onBodySent?.();
       // TaskViewSet.append_files registers every name in one transaction first: a name already
       // in the task is an IntegrityError, a bare 500, and nothing of the request is stored.
       if (list.some((f) => t.files.has(f.name))) throw httpStatus(500, 'upload files');
-      for (const f of list) t.files.set(f.name, readFileSync(f.path));
+      for (const f of list) {
+        const bytes = readFileSync(f.path);
+        sha256.push(createHash('sha256').update(bytes).digest('hex'));
+        t.files.set(f.name, bytes);
+      }
     };
     for (const f of files) await options.throttle?.take(f.size, options.signal);
     // 'mid': the connection broke before the body went out whole, so nothing is stored.
@@ -263,6 +268,7 @@ export class FakeCvat implements CvatApi {
       files.reduce((s, f) => s + f.size, 0),
       files.reduce((s, f) => s + f.size, 0),
     );
+    return { sha256 };
   }
 
   async uploadFinish(

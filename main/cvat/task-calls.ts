@@ -1,0 +1,315 @@
+// The task sub-resources beyond create/list/delete: partial update, users for the assignee
+// picker, labels, data meta and frames, annotations and the validation layout. Every answer is
+// validated; CVAT's refusals reach the caller as SyncErrors carrying CVAT's own message.
+import type { AbortSignalLike } from '../core/signal.js';
+import type { z } from 'zod';
+import type { CvatTask, CvatUser } from './api.js';
+import type { Transport } from './http.js';
+import { taskSchema } from './schemas.js';
+import type { labeledDataSchema } from './task-api-schemas.js';
+import {
+  annotationsReadSchema,
+  dataMetaSchema,
+  labelsPageSchema,
+  usersPageSchema,
+  validationLayoutSchema,
+} from './task-api-schemas.js';
+
+/** PatchedTaskWriteRequest (schema.yml): only the fields this app edits. */
+export interface TaskPatch {
+  name?: string;
+  assignee_id?: number | null;
+  subset?: string;
+  project_id?: number;
+  bug_tracker?: string;
+  labels?: LabelPatch[];
+}
+
+/** PatchedLabelRequest: with id an existing label (renamed, or deleted: true), without a new one. */
+export interface LabelPatch {
+  id?: number;
+  name?: string;
+  color?: string;
+  deleted?: boolean;
+  attributes?: Array<{
+    name: string;
+    mutable?: boolean;
+    input_type: string;
+    default_value?: string;
+    values: string[];
+  }>;
+}
+
+export type CvatLabel = z.output<typeof labelsPageSchema>['results'][number];
+export type DataMeta = z.output<typeof dataMetaSchema>;
+export type LabeledData = z.output<typeof labeledDataSchema>;
+export type AnnotationsRead = z.output<typeof annotationsReadSchema>;
+export type ValidationLayout = z.output<typeof validationLayoutSchema>;
+export type FrameQuality = 'compressed' | 'original';
+export type AnnotationAction = 'create' | 'update' | 'delete';
+
+export interface Media {
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+export interface ValidationLayoutPatch {
+  disabled_frames?: number[];
+  frame_selection_method?: 'random_uniform' | 'random_per_job' | 'manual';
+  honeypot_real_frames?: number[];
+}
+
+export interface CvatTaskApi {
+  updateTask(id: number, patch: TaskPatch, signal?: AbortSignalLike): Promise<CvatTask>;
+  /** Users matching `search` (username, first or last name), at most `limit`. */
+  searchUsers(search: string, limit?: number, signal?: AbortSignalLike): Promise<CvatUser[]>;
+  labels(
+    of: { taskId: number } | { projectId: number },
+    signal?: AbortSignalLike,
+  ): Promise<CvatLabel[]>;
+  dataMeta(taskId: number, signal?: AbortSignalLike): Promise<DataMeta>;
+  setDeletedFrames(taskId: number, frames: number[], signal?: AbortSignalLike): Promise<DataMeta>;
+  frame(
+    taskId: number,
+    number: number,
+    quality: FrameQuality,
+    signal?: AbortSignalLike,
+  ): Promise<Media>;
+  chunk(
+    taskId: number,
+    index: number,
+    quality: FrameQuality,
+    signal?: AbortSignalLike,
+  ): Promise<Media>;
+  annotations(taskId: number, signal?: AbortSignalLike): Promise<AnnotationsRead>;
+  /** PUT: the task's annotations become exactly `data`. */
+  replaceAnnotations(
+    taskId: number,
+    data: LabeledData,
+    signal?: AbortSignalLike,
+  ): Promise<AnnotationsRead>;
+  /** PATCH ?action=create|update|delete. */
+  patchAnnotations(
+    taskId: number,
+    action: AnnotationAction,
+    data: LabeledData,
+    signal?: AbortSignalLike,
+  ): Promise<AnnotationsRead>;
+  validationLayout(taskId: number, signal?: AbortSignalLike): Promise<ValidationLayout>;
+  patchValidationLayout(
+    taskId: number,
+    patch: ValidationLayoutPatch,
+    signal?: AbortSignalLike,
+  ): Promise<ValidationLayout>;
+}
+
+const sig = (signal: AbortSignalLike | undefined) => (signal ? { signal } : {});
+
+export class TaskCalls implements CvatTaskApi {
+  constructor(private readonly transport: Transport) {}
+
+  updateTask(id: number, patch: TaskPatch, signal?: AbortSignalLike): Promise<CvatTask> {
+    return this.transport.json(
+      {
+        operation: `update task ${id}`,
+        method: 'PATCH',
+        path: `/api/tasks/${id}`,
+        json: patch,
+        ...sig(signal),
+      },
+      taskSchema,
+    );
+  }
+
+  async searchUsers(search: string, limit = 20, signal?: AbortSignalLike): Promise<CvatUser[]> {
+    const page = await this.transport.json(
+      {
+        operation: 'search users',
+        method: 'GET',
+        path: '/api/users',
+        query: { search: search || undefined, page_size: limit, sort: 'username' },
+        ...sig(signal),
+      },
+      usersPageSchema,
+    );
+    return page.results;
+  }
+
+  async labels(
+    of: { taskId: number } | { projectId: number },
+    signal?: AbortSignalLike,
+  ): Promise<CvatLabel[]> {
+    const query = 'taskId' in of ? { task_id: of.taskId } : { project_id: of.projectId };
+    const out: CvatLabel[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.transport.json(
+        {
+          operation: 'list labels',
+          method: 'GET',
+          path: '/api/labels',
+          query: { ...query, page, page_size: 100 },
+          ...sig(signal),
+        },
+        labelsPageSchema,
+      );
+      out.push(...r.results);
+      if (!r.next || r.results.length === 0) return out;
+    }
+  }
+
+  dataMeta(taskId: number, signal?: AbortSignalLike): Promise<DataMeta> {
+    return this.transport.json(
+      {
+        operation: `get data meta of task ${taskId}`,
+        method: 'GET',
+        path: `/api/tasks/${taskId}/data/meta`,
+        ...sig(signal),
+      },
+      dataMetaSchema,
+    );
+  }
+
+  setDeletedFrames(taskId: number, frames: number[], signal?: AbortSignalLike): Promise<DataMeta> {
+    return this.transport.json(
+      {
+        operation: `update deleted frames of task ${taskId}`,
+        method: 'PATCH',
+        path: `/api/tasks/${taskId}/data/meta`,
+        json: { deleted_frames: [...new Set(frames)].sort((a, b) => a - b) },
+        ...sig(signal),
+      },
+      dataMetaSchema,
+    );
+  }
+
+  frame(
+    taskId: number,
+    number: number,
+    quality: FrameQuality,
+    signal?: AbortSignalLike,
+  ): Promise<Media> {
+    return this.media(
+      `get frame ${number} of task ${taskId}`,
+      taskId,
+      { type: 'frame', number, quality },
+      signal,
+    );
+  }
+
+  chunk(
+    taskId: number,
+    index: number,
+    quality: FrameQuality,
+    signal?: AbortSignalLike,
+  ): Promise<Media> {
+    return this.media(
+      `get chunk ${index} of task ${taskId}`,
+      taskId,
+      { type: 'chunk', number: index, quality },
+      signal,
+    );
+  }
+
+  annotations(taskId: number, signal?: AbortSignalLike): Promise<AnnotationsRead> {
+    return this.transport.json(
+      {
+        operation: `get annotations of task ${taskId}`,
+        method: 'GET',
+        path: `/api/tasks/${taskId}/annotations`,
+        ...sig(signal),
+      },
+      annotationsReadSchema,
+    );
+  }
+
+  replaceAnnotations(
+    taskId: number,
+    data: LabeledData,
+    signal?: AbortSignalLike,
+  ): Promise<AnnotationsRead> {
+    return this.transport.json(
+      {
+        operation: `replace annotations of task ${taskId}`,
+        method: 'PUT',
+        path: `/api/tasks/${taskId}/annotations`,
+        json: data,
+        ...sig(signal),
+      },
+      annotationsReadSchema,
+    );
+  }
+
+  patchAnnotations(
+    taskId: number,
+    action: AnnotationAction,
+    data: LabeledData,
+    signal?: AbortSignalLike,
+  ): Promise<AnnotationsRead> {
+    return this.transport.json(
+      {
+        operation: `${action} annotations of task ${taskId}`,
+        method: 'PATCH',
+        path: `/api/tasks/${taskId}/annotations`,
+        query: { action },
+        json: data,
+        ...sig(signal),
+      },
+      annotationsReadSchema,
+    );
+  }
+
+  validationLayout(taskId: number, signal?: AbortSignalLike): Promise<ValidationLayout> {
+    return this.transport.json(
+      {
+        operation: `get validation layout of task ${taskId}`,
+        method: 'GET',
+        path: `/api/tasks/${taskId}/validation_layout`,
+        ...sig(signal),
+      },
+      validationLayoutSchema,
+    );
+  }
+
+  patchValidationLayout(
+    taskId: number,
+    patch: ValidationLayoutPatch,
+    signal?: AbortSignalLike,
+  ): Promise<ValidationLayout> {
+    return this.transport.json(
+      {
+        operation: `update validation layout of task ${taskId}`,
+        method: 'PATCH',
+        path: `/api/tasks/${taskId}/validation_layout`,
+        json: patch,
+        ...sig(signal),
+      },
+      validationLayoutSchema,
+    );
+  }
+
+  private async media(
+    operation: string,
+    taskId: number,
+    query: { type: 'frame' | 'chunk'; number: number; quality: FrameQuality },
+    signal?: AbortSignalLike,
+  ): Promise<Media> {
+    const open = await this.transport.open({
+      operation,
+      method: 'GET',
+      path: `/api/tasks/${taskId}/data`,
+      query,
+      ...sig(signal),
+    });
+    try {
+      const bytes = new Uint8Array(await open.response.arrayBuffer());
+      return {
+        contentType: open.response.headers.get('content-type') ?? 'application/octet-stream',
+        bytes,
+      };
+    } catch (e) {
+      throw this.transport.failure(operation, open.url, open.guard, e);
+    } finally {
+      open.guard.dispose();
+    }
+  }
+}

@@ -1,0 +1,249 @@
+// Rebuild after the data folder was lost: a folder added again with "adopt existing" plans its
+// batches as usual, but each new batch is held (paused) until the server was asked whether a
+// task with the same name already holds exactly the planned files. A full match (name, frame
+// names and count) is recorded as done with that task; no task of that name lets the batch
+// upload; anything in between fails the batch with what matched and what did not, for the user
+// to decide (Retry uploads it as a new task). Nothing is guessed.
+import { isSyncError } from '../../core/errors.js';
+import type { ErrorInfo } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { isSoloKind, mediaKindOf } from '../../core/media.js';
+import type { Clock } from '../../core/clock.js';
+import type { CvatApi, CvatTask, DataRequest } from '../../cvat/api.js';
+import type { DataMeta } from '../../cvat/task-calls.js';
+import type { BatchFileRow, BatchRepo, BatchRow } from '../../journal/batch-repo.js';
+import type { SettingsRepo } from '../../journal/settings-repo.js';
+import type { BatchSink } from './batch-sink.js';
+
+const FLAG = (folderId: number) => `folder:${folderId}:adopt-existing`;
+const PENDING = (folderId: number) => `folder:${folderId}:adopt-pending`;
+const ADOPTED = (folderId: number) => `folder:${folderId}:adopted`;
+
+export type AdoptDecision =
+  | { kind: 'adopt'; task: CvatTask; meta: DataMeta }
+  | { kind: 'upload' }
+  | { kind: 'partial'; message: string };
+
+export interface Candidate {
+  task: CvatTask;
+  /** null when the task has no readable media (data/meta failed). */
+  meta: DataMeta | null;
+}
+
+/** How many frames CVAT keeps of `n` files with the upload's range and step. */
+function expectedFrames(n: number, data: DataRequest): number {
+  const start = data.start_frame ?? 0;
+  const stop = Math.min(typeof data.stop_frame === 'number' ? data.stop_frame : n - 1, n - 1);
+  const step = Number(/step\s*=\s*(\d+)/.exec(data.frame_filter ?? '')?.[1] ?? 1) || 1;
+  if (stop < start) return 0;
+  return Math.floor((stop - start) / step) + 1;
+}
+
+const list = (names: string[], max = 5) =>
+  names.length <= max
+    ? names.join(', ')
+    : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+
+/** Pure: the decision for one planned batch, given the tasks of the same name on the server. */
+export function decide(
+  batch: Pick<BatchRow, 'name' | 'data'>,
+  files: Pick<BatchFileRow, 'uploadName' | 'relPath'>[],
+  candidates: Candidate[],
+): AdoptDecision {
+  if (candidates.length === 0) return { kind: 'upload' };
+  const data = batch.data as DataRequest;
+  const planned = files.map((f) => f.uploadName);
+  const solo = files.length === 1 && files[0] && isSoloKind(mediaKindOf(files[0].relPath));
+  const reasons: string[] = [];
+  const matches: Candidate[] = [];
+  for (const c of candidates) {
+    const id = `task #${c.task.id}`;
+    if (!c.meta || c.meta.size === 0) {
+      reasons.push(`${id} has no media`);
+      continue;
+    }
+    const names = c.meta.frames.map((f) => f.name);
+    if (solo) {
+      const kind = mediaKindOf(files[0]?.relPath ?? '');
+      if (kind !== 'video' && kind !== 'audio') {
+        reasons.push(
+          `${id}: the frames of an archive or PDF cannot be compared with the file without unpacking it`,
+        );
+        continue;
+      }
+      if (names.length === 1 && names[0] === planned[0]) matches.push(c);
+      else reasons.push(`${id} holds ${list(names)}, not ${planned[0] ?? ''}`);
+      continue;
+    }
+    const want = new Set(planned);
+    const have = new Set(names);
+    const lacking = planned.filter((n) => !have.has(n));
+    const extra = names.filter((n) => !want.has(n));
+    const ranged =
+      data.start_frame !== undefined || data.stop_frame !== undefined || !!data.frame_filter;
+    const count = ranged ? expectedFrames(planned.length, data) : planned.length;
+    const fits = ranged ? extra.length === 0 : lacking.length === 0 && extra.length === 0;
+    if (fits && names.length === count) {
+      matches.push(c);
+      continue;
+    }
+    const parts = [
+      `${id} has ${names.length} frames for ${planned.length} planned files`,
+      `${planned.length - lacking.length} match`,
+    ];
+    if (!ranged && lacking.length) parts.push(`not in the task: ${list(lacking)}`);
+    if (extra.length) parts.push(`not in the folder: ${list(extra)}`);
+    reasons.push(parts.join('; '));
+  }
+  const only = matches.length === 1 ? matches[0] : undefined;
+  if (only?.meta) return { kind: 'adopt', task: only.task, meta: only.meta };
+  if (matches.length > 1)
+    return {
+      kind: 'partial',
+      message: `Tasks ${matches.map((m) => `#${m.task.id}`).join(', ')} on the server are all named “${batch.name}” and match the plan: which one is this folder's is not guessed.`,
+    };
+  return {
+    kind: 'partial',
+    message: `A task named “${batch.name}” is on the server but does not match the plan: ${reasons.join('. ')}.`,
+  };
+}
+
+export interface AdopterOptions {
+  batches: BatchRepo;
+  settings: SettingsRepo;
+  clock: Clock;
+  logger: Logger;
+  api: () => CvatApi | null;
+  /** A decision was recorded: wake the engine, follow the batch, tell the user. */
+  onDecided: (folderId: number, batch: BatchRow, decision: AdoptDecision) => void;
+}
+
+export class Adopter {
+  private running = new Map<number, Promise<void>>();
+
+  constructor(private readonly o: AdopterOptions) {}
+
+  isEnabled(folderId: number): boolean {
+    return this.o.settings.get<boolean>(FLAG(folderId)) === true;
+  }
+
+  setEnabled(folderId: number, on: boolean): void {
+    if (on) this.o.settings.set(FLAG(folderId), true);
+    else this.o.settings.delete(FLAG(folderId));
+  }
+
+  /** The planner's sink, holding each new batch of an adopting folder until it was checked. */
+  wrap(sink: BatchSink): BatchSink {
+    return {
+      ...sink,
+      insertPlanned: (b) => {
+        const id = sink.insertPlanned(b);
+        if (b.folderId === null || !this.isEnabled(b.folderId)) return id;
+        const row = this.o.batches.get(id);
+        if (row?.state === 'planned' && !row.paused && row.taskId === null) {
+          this.o.batches.setPaused(id, true);
+          const pending = this.pending(b.folderId);
+          if (!pending.includes(id)) this.o.settings.set(PENDING(b.folderId), [...pending, id]);
+        }
+        return id;
+      },
+    };
+  }
+
+  /** Batches of the folder recorded as done with a task already on the server. */
+  adopted(folderId: number): number[] {
+    return this.o.settings.get<number[]>(ADOPTED(folderId)) ?? [];
+  }
+
+  pending(folderId: number): number[] {
+    return this.o.settings.get<number[]>(PENDING(folderId)) ?? [];
+  }
+
+  /** Checks every held batch of the folder (one pass at a time per folder). */
+  run(folderId: number): Promise<void> {
+    const prev = this.running.get(folderId) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.pass(folderId))
+      .catch((e: unknown) => {
+        this.o.logger.warn('adopting existing tasks failed', { folderId, error: String(e) });
+      });
+    this.running.set(folderId, next);
+    return next;
+  }
+
+  private async pass(folderId: number): Promise<void> {
+    const api = this.o.api();
+    if (!api) return; // signed out: the batches stay held until the next pass
+    for (const id of this.pending(folderId)) {
+      const batch = this.o.batches.get(id);
+      if (!batch || batch.state !== 'planned') {
+        this.forget(folderId, id);
+        continue;
+      }
+      let decision: AdoptDecision;
+      try {
+        decision = decide(batch, this.o.batches.files(id), await candidatesOf(api, batch.name));
+      } catch (e) {
+        // Unreachable or refused: keep holding, the next pass asks again.
+        this.o.logger.warn('cannot check the server for an existing task', {
+          batchId: id,
+          error: String(e),
+        });
+        return;
+      }
+      this.record(batch, decision);
+      this.forget(folderId, id);
+      this.o.onDecided(folderId, this.o.batches.get(id) ?? batch, decision);
+    }
+  }
+
+  private record(batch: BatchRow, d: AdoptDecision): void {
+    const now = this.o.clock.now();
+    if (d.kind === 'adopt' && batch.folderId !== null) {
+      this.o.settings.set(ADOPTED(batch.folderId), [...this.adopted(batch.folderId), batch.id]);
+      this.o.batches.transition(batch.id, 'planned', 'done', {
+        taskId: d.task.id,
+        filesDone: batch.filesTotal,
+        bytesDone: batch.bytesTotal,
+        taskSize: d.meta.size,
+        jobCount: d.task.jobs.count,
+        finishedAt: now,
+      });
+    } else if (d.kind === 'partial') {
+      const error: ErrorInfo = {
+        code: 'adopt-mismatch',
+        kind: 'item',
+        message: d.message,
+        retryable: false,
+        hint: 'Retry to upload these files as a new task, or fix the task in CVAT (or rename this folder’s task) and add the folder again.',
+      };
+      this.o.batches.transition(batch.id, 'planned', 'failed', { lastError: error });
+    }
+    this.o.batches.setPaused(batch.id, false);
+  }
+
+  private forget(folderId: number, id: number): void {
+    this.o.settings.set(
+      PENDING(folderId),
+      this.pending(folderId).filter((x) => x !== id),
+    );
+  }
+}
+
+async function candidatesOf(api: CvatApi, name: string): Promise<Candidate[]> {
+  const tasks = await api.findTasksByName(name);
+  const calls = api.taskApi?.();
+  const out: Candidate[] = [];
+  for (const task of tasks) {
+    let meta: DataMeta | null = null;
+    if (calls && task.data !== null) {
+      try {
+        meta = await calls.dataMeta(task.id);
+      } catch (e) {
+        if (!isSyncError(e) || e.status === undefined || e.status < 400 || e.status >= 500) throw e;
+      }
+    }
+    out.push({ task, meta });
+  }
+  return out;
+}
