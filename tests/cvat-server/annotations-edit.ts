@@ -72,7 +72,15 @@ export function registerAnnotationEditRoutes(core: Core, router: Router): void {
       throw listError("Please specify a correct 'action' for the request");
     const incoming = validate(await readJson(ctx));
     const current = t.annotations as unknown as Record<Kind, Item[]> & { version: number };
-    const withId = (o: Item): Item => ({ ...o, id: core.store.nextId('shape') });
+    // A track's shapes are rows of their own (TrackedShape in cvat/apps/engine/models.py), so
+    // each gets an id too, as fixture annotations.json shows.
+    const withId = (o: Item): Item => ({
+      ...o,
+      id: core.store.nextId('shape'),
+      ...(Array.isArray(o.shapes)
+        ? { shapes: (o.shapes as Item[]).map((x) => ({ ...x, id: core.store.nextId('shape') })) }
+        : {}),
+    });
     const next: Record<Kind, Item[]> = { tags: [], shapes: [], tracks: [] };
     // put_task_data / patch_task_data answer the objects they applied (with their ids).
     const applied: Record<Kind, Item[]> = { tags: [], shapes: [], tracks: [] };

@@ -241,6 +241,37 @@ for (const version of ['2.73.0', '2.80.0']) {
       expect(shapeDiff(ours, cvat)).toEqual([]);
     });
 
+    it('a track put into a task comes back with its shapes (fixture annotations.json, job 18)', async () => {
+      const id = await createTask(s, { name: 'tracked' });
+      expect((await attachImages(s, id, images(2))).status).toBe('finished');
+      const labelId = (await get(`/api/labels?task_id=${id}`)).results as Json[];
+      const label = (labelId[0] as JsonObject).id as number;
+      const box = (frame: number) => ({
+        type: 'rectangle',
+        frame,
+        points: [1, 1, 4, 4],
+        occluded: false,
+        outside: false,
+        z_order: 0,
+        rotation: 0,
+        attributes: [],
+      });
+      const body = {
+        version: 0,
+        tags: [],
+        shapes: [],
+        tracks: [{ frame: 0, label_id: label, group: 0, shapes: [box(0), box(1)], attributes: [] }],
+      };
+      const put = await call(s, 'PUT', `/api/tasks/${id}/annotations`, { body });
+      expect(put.status).toBe(200);
+      const ours = await get(`/api/tasks/${id}/annotations`);
+      const tracks = ours.tracks as JsonObject[];
+      expect(tracks.length).toBe(1);
+      expect((tracks[0]!.shapes as Json[]).length).toBe(2);
+      const cvat = fixtureObjects('annotations.json').find((o) => o.where === 'job.18')!.value;
+      expect(shapeDiff(tracks[0]!, (cvat.tracks as JsonObject[])[0]!)).toEqual([]);
+    });
+
     it('a user (fixture users) and an access token (fixture access_tokens)', async () => {
       const user = fixtureObjects('users.json')[0]!.value;
       expectShape('user', await get('/api/users/self'), user, { nullable: ['last_login'] });

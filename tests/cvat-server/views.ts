@@ -268,10 +268,32 @@ export function requestRead(core: Core, ctx: Ctx, r: RequestRec): Record<string,
   };
 }
 
+/** A stored track as PUT/PATCH or an import left it; keys as in fixture annotations.json. */
+interface TrackIn {
+  id?: number;
+  frame: number;
+  label_id: number;
+  group?: number;
+  source?: string;
+  attributes?: unknown[];
+  shapes?: Array<{
+    id?: number;
+    type: string;
+    frame: number;
+    occluded?: boolean;
+    outside?: boolean;
+    z_order?: number;
+    rotation?: number;
+    points: number[];
+    attributes?: unknown[];
+  }>;
+}
+
 /**
  * GET .../annotations with every key CVAT sends (fixture annotations.json): shapes carry group,
  * source, occluded, outside, z_order, rotation, score and elements; tags an id, group and
- * source; `intervals` (audio annotations) is always present, empty here.
+ * source; tracks keep their
+ * shapes; `intervals` (audio annotations) is always present, empty here.
  */
 export function annotationsRead(
   a: Annotations,
@@ -307,7 +329,29 @@ export function annotationsRead(
         elements: [],
         score: 1,
       })),
-    tracks: [],
+    tracks: a.tracks
+      .map((t) => t as TrackIn)
+      .filter((t) => inRange(t.frame))
+      .map((t) => ({
+        id: t.id ?? null,
+        frame: t.frame,
+        label_id: t.label_id,
+        group: t.group ?? 0,
+        source: t.source ?? 'manual',
+        shapes: (t.shapes ?? []).map((x) => ({
+          id: x.id ?? null,
+          type: x.type,
+          frame: x.frame,
+          occluded: x.occluded ?? false,
+          outside: x.outside ?? false,
+          z_order: x.z_order ?? 0,
+          rotation: x.rotation ?? 0,
+          points: x.points,
+          attributes: x.attributes ?? [],
+        })),
+        attributes: t.attributes ?? [],
+        elements: [],
+      })),
     intervals: [],
   };
 }
