@@ -36,7 +36,14 @@ export interface SyncOnceSummary {
   failedFiles: number;
   pendingFiles: number;
   ignored: number;
+  /** Every file not in CVAT after the run (ignored or failed), with its reason. */
+  leftOut: IgnoredFile[];
+  /** How many of them were left out for a problem, not by the user's own choice. */
+  leftOutProblems: number;
 }
+
+/** Left out on purpose (the rule, hidden or partial files, content already uploaded). */
+const BY_CHOICE = new Set(['excluded', 'not-included', 'hidden', 'partial-download', 'duplicate']);
 
 export interface FolderServiceOptions {
   db: Db | null;
@@ -334,6 +341,10 @@ export class FolderService {
       ignored: 0,
       failed: 0,
     };
+    const rows = this.files?.ignored(folderId, 10_000) ?? [];
+    const leftOut = rows
+      .map((f) => ({ path: f.relPath, reason: describeIgnore(f.reason ?? 'unknown', f.detail) }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const uploadedFiles = batches
       .filter((b) => b.state === 'done')
       .reduce((s, b) => s + b.filesTotal, 0);
@@ -358,6 +369,8 @@ export class FolderService {
       failedFiles: Math.max(counts.failed, failedBatchFiles),
       pendingFiles: Math.max(counts.pending, openFiles),
       ignored: counts.ignored,
+      leftOut,
+      leftOutProblems: rows.filter((r) => !BY_CHOICE.has(r.reason ?? '')).length,
     };
   }
 
