@@ -342,9 +342,23 @@ export class FolderService {
       failed: 0,
     };
     const rows = this.files?.ignored(folderId, 10_000) ?? [];
-    const leftOut = rows
-      .map((f) => ({ path: f.relPath, reason: describeIgnore(f.reason ?? 'unknown', f.detail) }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // A failed batch's files are left out too, with the batch's error as their reason.
+    const failedBatchRows = batches
+      .filter((b) => b.state === 'failed')
+      .flatMap((b) =>
+        (this.o.batchRepo?.files(b.id) ?? []).map((f) => ({
+          path: f.relPath,
+          reason: `its task failed: ${b.lastError?.message ?? 'unknown error'}`,
+        })),
+      );
+    const listed = new Set(rows.map((r) => r.relPath));
+    const leftOut = [
+      ...rows.map((f) => ({
+        path: f.relPath,
+        reason: describeIgnore(f.reason ?? 'unknown', f.detail),
+      })),
+      ...failedBatchRows.filter((f) => !listed.has(f.path)),
+    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const uploadedFiles = batches
       .filter((b) => b.state === 'done')
       .reduce((s, b) => s + b.filesTotal, 0);
@@ -370,7 +384,9 @@ export class FolderService {
       pendingFiles: Math.max(counts.pending, openFiles),
       ignored: counts.ignored,
       leftOut,
-      leftOutProblems: rows.filter((r) => !BY_CHOICE.has(r.reason ?? '')).length,
+      leftOutProblems:
+        rows.filter((r) => !BY_CHOICE.has(r.reason ?? '')).length +
+        failedBatchRows.filter((f) => !listed.has(f.path)).length,
     };
   }
 

@@ -98,3 +98,33 @@ it('keeps unreadable files out, uploads every good one exactly once and names ea
   expect(remote.map((f) => f.sha256).sort()).toEqual(good.map(sha).sort());
   expect(remote.map((f) => f.name).sort()).toEqual([...good].sort());
 });
+
+it('names every file of a task CVAT failed, with CVAT’s reason, and exits 1', async () => {
+  // Bytes with no known signature are not kept out locally yet: CVAT (PIL) fails the task.
+  const media = join(work, 'noise');
+  mkdirSync(media);
+  for (let i = 0; i < 3; i++) writeFileSync(join(media, `ok_${i}.png`), makePng(4, 4, 200 + i));
+  writeFileSync(join(media, 'random.jpg'), createHash('sha512').update('noise').digest());
+  const run = await runCli(
+    ['sync', media, '--once', '--labels', join(work, 'labels.json'), '--settle', '0.2', '--json'],
+    {
+      env: {
+        CVAT_SYNC_HOME: join(work, 'home-noise'),
+        CVAT_SERVER: server.url,
+        CVAT_ACCESS_TOKEN: server.users.alice.token,
+      },
+    },
+  );
+  expect(run.code).toBe(1);
+  const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as {
+    leftOut: Array<{ path: string; reason: string }>;
+  };
+  expect(summary.leftOut.map((f) => f.path)).toEqual([
+    'ok_0.png',
+    'ok_1.png',
+    'ok_2.png',
+    'random.jpg',
+  ]);
+  for (const f of summary.leftOut)
+    expect(f.reason).toMatch(/^its task failed: .*cannot identify image file .*random\.jpg/);
+});

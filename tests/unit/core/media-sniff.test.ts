@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32, mediaSniffer, sniffBytes } from '../../../main/core/media-sniff.js';
+import { describeIgnore, isScanReason } from '../../../main/core/ignore-reason.js';
 import { makePng } from '../../cvat-server/media.js';
 
 function box(type: string, body: Buffer | number): Buffer {
@@ -146,5 +147,14 @@ describe('media sniffer', () => {
   it('leaves types it does not check alone', () => {
     expect(sniffBytes('a.heic', noise(100))).toBeNull();
     expect(sniffBytes('a.mkv', noise(100))).toBeNull();
+  });
+
+  it('keeps a sniff verdict until the file changes (a rescan does not reset it)', () => {
+    expect(isScanReason('unreadable')).toBe(false);
+    expect(isScanReason('wrong-type')).toBe(false);
+    expect(isScanReason('empty')).toBe(true);
+    expect(describeIgnore('wrong-type', 'the content is PDF, not what .png promises')).toBe(
+      'content does not match the name: the content is PDF, not what .png promises',
+    );
   });
 });
