@@ -16,7 +16,9 @@ export type IgnoreReason =
   | 'permission-denied'
   | 'duplicate'
   | 'cancelled'
-  | 'read-error';
+  | 'read-error'
+  | 'unreadable'
+  | 'wrong-type';
 
 export interface IgnoreVerdict {
   reason: IgnoreReason;
@@ -25,7 +27,14 @@ export interface IgnoreVerdict {
 
 /** Reasons the scanner derives from the path, the rule and a stat: recomputed on every scan. */
 export function isScanReason(reason: string | null): boolean {
-  return reason !== null && reason !== 'duplicate' && reason !== 'cancelled';
+  return (
+    reason !== null &&
+    reason !== 'duplicate' &&
+    reason !== 'cancelled' &&
+    // Found by reading the bytes (media-sniff): stays until the file changes.
+    reason !== 'unreadable' &&
+    reason !== 'wrong-type'
+  );
 }
 
 const LABELS: Record<IgnoreReason, string> = {
@@ -45,6 +54,8 @@ const LABELS: Record<IgnoreReason, string> = {
   duplicate: 'duplicate content',
   cancelled: 'upload cancelled',
   'read-error': 'read error',
+  unreadable: 'cannot be opened (CVAT would fail its whole task)',
+  'wrong-type': 'content does not match the name',
 };
 
 /** "unsupported type: .txt" — the label, then the specifics when they add something. */

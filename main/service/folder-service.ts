@@ -46,7 +46,14 @@ export interface SyncOnceSummary {
   failedFiles: number;
   pendingFiles: number;
   ignored: number;
+  /** Every file not in CVAT after the run (ignored or failed), with its reason. */
+  leftOut: IgnoredFile[];
+  /** How many of them were left out for a problem, not by the user's own choice. */
+  leftOutProblems: number;
 }
+
+/** Left out on purpose (the rule, hidden or partial files, content already uploaded). */
+const BY_CHOICE = new Set(['excluded', 'not-included', 'hidden', 'partial-download', 'duplicate']);
 
 export interface FolderServiceOptions {
   db: Db | null;
@@ -424,6 +431,24 @@ export class FolderService {
       failed: 0,
     };
     const adopted = new Set(this.adopter?.adopted(folderId) ?? []);
+    const rows = this.files?.ignored(folderId, 10_000) ?? [];
+    // A failed batch's files are left out too, with the batch's error as their reason.
+    const failedBatchRows = batches
+      .filter((b) => b.state === 'failed')
+      .flatMap((b) =>
+        (this.o.batchRepo?.files(b.id) ?? []).map((f) => ({
+          path: f.relPath,
+          reason: `its task failed: ${b.lastError?.message ?? 'unknown error'}`,
+        })),
+      );
+    const listed = new Set(rows.map((r) => r.relPath));
+    const leftOut = [
+      ...rows.map((f) => ({
+        path: f.relPath,
+        reason: describeIgnore(f.reason ?? 'unknown', f.detail),
+      })),
+      ...failedBatchRows.filter((f) => !listed.has(f.path)),
+    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const uploadedFiles = batches
       .filter((b) => b.state === 'done' && !adopted.has(b.id))
       .reduce((s, b) => s + b.filesTotal, 0);
@@ -452,6 +477,10 @@ export class FolderService {
       failedFiles: Math.max(counts.failed, failedBatchFiles),
       pendingFiles: Math.max(counts.pending, openFiles),
       ignored: counts.ignored,
+      leftOut,
+      leftOutProblems:
+        rows.filter((r) => !BY_CHOICE.has(r.reason ?? '')).length +
+        failedBatchRows.filter((f) => !listed.has(f.path)).length,
     };
   }
 

@@ -10,11 +10,14 @@ export async function sha256File(
   path: string,
   size: number,
   signal?: AbortSignalLike,
+  /** Sees every chunk too (the media sniffer rides on the same read). */
+  onChunk?: (chunk: Uint8Array) => void,
 ): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.readStream(path, size)) {
     if (signal?.aborted) throw abortError();
     hash.update(chunk);
+    onChunk?.(chunk);
   }
   return hash.digest('hex');
 }

@@ -9,6 +9,7 @@ import type { FileStore } from './file-store.js';
 import type { WatchFs } from './fs-port.js';
 import { errorCode } from './fs-port.js';
 import { sha256File } from './hasher.js';
+import { mediaSniffer } from '../core/media-sniff.js';
 import { fieldsOf } from './reconcile.js';
 
 export interface GateTarget {
@@ -101,9 +102,10 @@ export class StabilityGate {
       }
     }
     let sha: string;
+    const sniffer = mediaSniffer(row.relPath, row.size);
     try {
       // Opening the file to hash it is the readability probe (EACCES; EBUSY for Windows locks).
-      sha = await sha256File(this.fs, path, row.size, signal);
+      sha = await sha256File(this.fs, path, row.size, signal, (c) => sniffer.push(c));
     } catch (e) {
       const code = errorCode(e);
       if (code === 'ENOENT') return { ...base, missingSince: now(), lastSeenAt: now() };
@@ -134,6 +136,20 @@ export class StabilityGate {
       const changed = after === 'denied' ? {} : { size: after.size, mtimeMs: after.mtimeMs };
       return { ...base, ...changed, changedAt: now(), lastSeenAt: now() };
     }
+    // A file CVAT cannot open would fail its whole task: keep it out, with the reason. Only
+    // bytes that name a format (wrong type, broken or truncated structure) are enforced so far:
+    // content with no known signature still goes to CVAT (placeholder test fixtures rely on it).
+    const bad = sniffer.finish();
+    if (bad?.evidence === 'signature')
+      return {
+        ...base,
+        state: 'ignored',
+        sha256: null,
+        reason: bad.reason,
+        detail: bad.detail,
+        batchId: null,
+        lastSeenAt: now(),
+      };
     return { ...base, state: 'stable', sha256: sha, reason: null, detail: null, lastSeenAt: now() };
   }
 

@@ -63,6 +63,15 @@ function printSummary(ctx: CliContext, s: SyncOnceSummary): void {
         ),
       );
     }
+    if (s.leftOut.length) {
+      lines.push(`Left out (${s.leftOut.length}):`);
+      lines.push(
+        table(
+          ['FILE', 'REASON'],
+          s.leftOut.map((f) => [f.path, f.reason]),
+        ),
+      );
+    }
     return lines.join('\n');
   });
 }
@@ -95,7 +104,9 @@ export async function syncOnce(
     stopProgress();
   }
   printSummary(ctx, summary);
-  return summary.failedFiles === 0 && summary.pendingFiles === 0 ? EXIT.ok : EXIT.itemsFailed;
+  const allIn =
+    summary.failedFiles === 0 && summary.pendingFiles === 0 && summary.leftOutProblems === 0;
+  return allIn ? EXIT.ok : EXIT.itemsFailed;
 }
 
 export async function watch(ctx: CliContext, dir: string, flags: RuleFlags): Promise<ExitCode> {
