@@ -12,6 +12,7 @@ import { HttpError, listError } from './http-kit.js';
 import type { Router } from './router.js';
 import type { Annotations, Shape } from './store.js';
 import { readJson } from './body.js';
+import { legacyAnnotationsRqId, legacyImportPoll } from './legacy-imports.js';
 import { taskAccess } from './tasks.js';
 
 const SHAPE_TYPES = [
@@ -67,6 +68,11 @@ function validate(body: Record<string, unknown>): Record<Kind, Item[]> {
 export function registerAnnotationEditRoutes(core: Core, router: Router): void {
   router.add(['PUT', 'PATCH'], /^\/api\/tasks\/(?<id>\d+)\/annotations\/?$/, async (ctx) => {
     const t = taskAccess(core, ctx, Number(ctx.params.id));
+    // Before 2.16 a PUT with ?format= is the repeated request of a file import, not JSON.
+    if (ctx.method === 'PUT' && ctx.query.get('format') !== null && !core.atLeast('2.16')) {
+      await ctx.drain();
+      return legacyImportPoll(core, ctx, legacyAnnotationsRqId('task', t.id), 'annotations');
+    }
     const action = ctx.query.get('action');
     if (ctx.method === 'PATCH' && !['create', 'update', 'delete'].includes(action ?? ''))
       throw listError("Please specify a correct 'action' for the request");

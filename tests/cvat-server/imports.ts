@@ -17,7 +17,7 @@ import { UPLOAD_ID, mediaPath, nameAllowed } from './tus.js';
 import type { Annotations, LabelRec, RequestRec, Shape, TaskRec, UploadRec } from './store.js';
 import { importer } from './formats.js';
 import { hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
-import { legacyImportPoll } from './legacy-imports.js';
+import { legacyAnnotationsRqId, legacyImportPoll } from './legacy-imports.js';
 import { emptyAnnotations, jobAccess, taskAccess } from './tasks.js';
 import { resolveOrg, scopeOrgId } from './orgs.js';
 import { defaultStorage, parseLabels } from './validate.js';
@@ -542,7 +542,7 @@ export class Imports {
             if (core.atLeast('2.16') || !ctx.query.get('format'))
               throw detail(405, 'Method "PUT" not allowed.');
             await ctx.drain();
-            const rqId = `action=import&target=${target}&target_id=${jobId ?? task.id}&subresource=annotations`;
+            const rqId = legacyAnnotationsRqId(target, jobId ?? task.id);
             return legacyImportPoll(core, ctx, rqId, 'annotations');
           }
           if (ctx.method === 'GET') {

@@ -9,6 +9,11 @@ import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { HttpError, fieldErrors } from './http-kit.js';
 
+/** The id CVAT's old `_import_annotations` gives the import job of a task or a job. */
+export function legacyAnnotationsRqId(target: 'task' | 'job', id: number): string {
+  return `action=import&target=${target}&target_id=${id}&subresource=annotations`;
+}
+
 export async function legacyImportPoll(
   core: Core,
   ctx: Ctx,
