@@ -52,8 +52,19 @@ export interface SyncOnceSummary {
   leftOutProblems: number;
 }
 
-/** Left out on purpose (the rule, hidden or partial files, content already uploaded). */
-const BY_CHOICE = new Set(['excluded', 'not-included', 'hidden', 'partial-download', 'duplicate']);
+/**
+ * Left out on purpose: the rule, hidden or partial files, content already uploaded, files that
+ * are not media at all (a README beside the images), uploads the user cancelled.
+ */
+const BY_CHOICE = new Set([
+  'excluded',
+  'not-included',
+  'hidden',
+  'partial-download',
+  'duplicate',
+  'unsupported-type',
+  'cancelled',
+]);
 
 export interface FolderServiceOptions {
   db: Db | null;
