@@ -31,11 +31,20 @@ for (const [sub, count] of [
       makePng(320, 240, seed++),
     );
 }
-// One short clip: an MP4 header and padding. The bundled test server counts a video's frames
-// by its size (64 KiB per frame) and does not decode it, so ten frames' worth is enough.
+// One short clip: the top-level boxes of an MP4 (ftyp, an empty moov, mdat padding), so the
+// local media check passes. The bundled test server counts a video's frames by its size (64 KiB
+// per frame) and does not decode it, so ten frames' worth is enough.
 mkdirSync(join(photos, 'clips'), { recursive: true });
 const clip = Buffer.alloc(10 * 65_536);
-Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d]).copy(clip);
+const box = (at: number, size: number, type: string) => {
+  clip.writeUInt32BE(size, at);
+  clip.write(type, at + 4, 'latin1');
+};
+box(0, 24, 'ftyp');
+clip.write('isom', 8, 'latin1');
+clip.write('isommp41', 16, 'latin1');
+box(24, 8, 'moov');
+box(32, clip.length - 32, 'mdat');
 writeFileSync(join(photos, 'clips', 'walk.mp4'), clip);
 
 const cvat = await startCvatServer({ dataDir: join(work, 'cvat'), processingDelayMs: 300 });
