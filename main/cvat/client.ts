@@ -375,16 +375,10 @@ export class CvatClient implements CvatApi {
       expect: [204, 404],
       ...sig(signal),
     });
+    if (open.response.status === 200) return this.transport.bytes(operation, open);
     try {
-      if (open.response.status !== 200) {
-        await open.response.body?.cancel();
-        return null;
-      }
-      const bytes = new Uint8Array(await open.response.arrayBuffer());
-      return {
-        contentType: open.response.headers.get('content-type') ?? 'application/octet-stream',
-        bytes,
-      };
+      await open.response.body?.cancel();
+      return null;
     } catch (e) {
       throw this.transport.failure(operation, open.url, open.guard, e);
     } finally {

@@ -203,6 +203,24 @@ export class Transport {
     return parseWith(schema, parseJson(reply, spec.operation), spec.operation, reply.url);
   }
 
+  /** Reads an open answer's whole body as bytes, with its content type, then closes it. */
+  async bytes(
+    operation: string,
+    open: OpenReply,
+  ): Promise<{ contentType: string; bytes: Uint8Array }> {
+    try {
+      const bytes = new Uint8Array(await open.response.arrayBuffer());
+      return {
+        contentType: open.response.headers.get('content-type') ?? 'application/octet-stream',
+        bytes,
+      };
+    } catch (e) {
+      throw this.failure(operation, open.url, open.guard, e);
+    } finally {
+      open.guard.dispose();
+    }
+  }
+
   /**
    * An open answer whose body the caller streams; the timeout becomes an idle timeout the
    * caller keeps alive. Transient failures before the headers are retried for GET.

@@ -300,16 +300,6 @@ export class TaskCalls implements CvatTaskApi {
       query,
       ...sig(signal),
     });
-    try {
-      const bytes = new Uint8Array(await open.response.arrayBuffer());
-      return {
-        contentType: open.response.headers.get('content-type') ?? 'application/octet-stream',
-        bytes,
-      };
-    } catch (e) {
-      throw this.transport.failure(operation, open.url, open.guard, e);
-    } finally {
-      open.guard.dispose();
-    }
+    return this.transport.bytes(operation, open);
   }
 }
