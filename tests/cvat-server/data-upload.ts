@@ -19,7 +19,7 @@ import { bool, choice, int, required, str } from './validate.js';
 import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
-import { parseValidationParams } from './validation-layout.js';
+import { parseValidationParams } from './validation-create.js';
 import { taskAccess } from './tasks.js';
 import { noteBytes } from './ledger.js';
 import { DATA_DEFAULT_QUALITY } from './views.js';

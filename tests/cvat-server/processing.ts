@@ -17,8 +17,8 @@ import {
 import { exists, mediaPath } from './tus.js';
 import { openZipMember } from './zip.js';
 import { createRng } from './prng.js';
-import type { PoolPlan, ValidationParams } from './validation-layout.js';
-import { finishValidation, planHoneypots } from './validation-layout.js';
+import type { PoolPlan, ValidationParams } from './validation-create.js';
+import { finishValidation, planHoneypots } from './validation-create.js';
 
 export interface CreateParams {
   imageQuality: number | null;
