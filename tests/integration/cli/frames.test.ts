@@ -169,7 +169,7 @@ describe('cvat-sync tasks validation on a task with honeypots', () => {
       env,
     });
     expect(notPool.code).toBe(2);
-    expect(notPool.stderr).toContain(`Frames 0 are not validation frames of task #${id}`);
+    expect(notPool.stderr).toContain(`Frame 0 is not a validation frame of task #${id}`);
     expect(notPool.stderr).toContain(
       `Its validation frames: ${before.validation_frames.join(', ')}`,
     );
