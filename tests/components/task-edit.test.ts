@@ -182,7 +182,9 @@ describe('validation layout in the task details', () => {
     ]);
     await userEvent.click(within(cell).getByRole('button', { name: 'Shuffle honeypots' }));
     expect(fake.callsOf('updateValidationLayout')).toEqual([{ taskId: 1, shuffleHoneypots: true }]);
-    await userEvent.click(within(cell).getByRole('button', { name: 'Disable frame 8' }));
+    const disable8 = within(cell).getByRole('button', { name: 'Disable frame 8' });
+    await waitFor(() => expect(disable8).toBeEnabled()); // the shuffle has answered
+    await userEvent.click(disable8);
     expect(fake.callsOf('updateValidationLayout')).toEqual([
       { taskId: 1, shuffleHoneypots: true },
       { taskId: 1, disableFrames: [8] },
