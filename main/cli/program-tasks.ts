@@ -41,7 +41,10 @@ export function addTaskCommands(program: Command): void {
     .option('--name <name>', 'new name')
     .option('--assignee <user>', 'user name of the new assignee ("none" to unassign)')
     .option('--subset <subset>', 'subset, e.g. train, validation, test ("" to clear)')
-    .option('--project <id>', 'move the task into this project (its labels must exist there)')
+    .option(
+      '--project <id>',
+      'move the task into this project (its labels must exist there); CVAT has no way out of a project',
+    )
     .option('--bug-tracker <url>', 'issue tracker link')
     .option('--add-label <name>', 'add a label (task without a project; repeatable)', collect)
     .option('--rename-label <old=new>', 'rename a label (repeatable)', collect)
