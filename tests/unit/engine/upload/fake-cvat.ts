@@ -4,9 +4,9 @@
 // points: before an operation, after it took effect, or in the middle of it.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { abortError } from '../../../main/core/clock.js';
-import { SyncError } from '../../../main/core/errors.js';
-import type { AbortSignalLike } from '../../../main/core/signal.js';
+import { abortError } from '../../../../main/core/clock.js';
+import { SyncError } from '../../../../main/core/errors.js';
+import type { AbortSignalLike } from '../../../../main/core/signal.js';
 import type {
   CvatApi,
   CvatRequest,
@@ -20,7 +20,7 @@ import type {
   TusUploadOptions,
   TusUploadResult,
   UploadFile,
-} from '../../../main/cvat/api.js';
+} from '../../../../main/cvat/api.js';
 
 export type FaultOp =
   | 'createTask'

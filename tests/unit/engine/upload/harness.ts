@@ -3,13 +3,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../../../main/core/clock.js';
-import { openJournal } from '../../../main/journal/database.js';
-import type { Db } from '../../../main/journal/database.js';
-import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
-import { UploadEngine } from '../../../main/engine/upload/upload-engine.js';
-import type { UploadEngineOptions } from '../../../main/engine/upload/upload-engine.js';
-import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
+import { FakeClock } from '../../../../main/core/clock.js';
+import { openJournal } from '../../../../main/journal/database.js';
+import type { Db } from '../../../../main/journal/database.js';
+import type { NewBatchFile } from '../../../../main/journal/batch-repo.js';
+import { UploadEngine } from '../../../../main/engine/upload/upload-engine.js';
+import type { UploadEngineOptions } from '../../../../main/engine/upload/upload-engine.js';
+import type { NewUploadBatch } from '../../../../main/engine/upload/types.js';
 import { FakeCvat } from './fake-cvat.js';
 
 export interface Harness {

@@ -1,6 +1,6 @@
 // An in-memory stand-in for the parts of CvatApi the results engine uses. Each behaviour the
 // engine must cope with (broken connections, no Range, expiry, failed requests) is a switch.
-import { SyncError } from '../../../main/core/errors.js';
+import { SyncError } from '../../../../main/core/errors.js';
 import type {
   CvatApi,
   CvatRequest,
@@ -13,7 +13,7 @@ import type {
   TransferCallbacks,
   TusUploadOptions,
   UploadFile,
-} from '../../../main/cvat/api.js';
+} from '../../../../main/cvat/api.js';
 
 export interface FakeResult {
   bytes: Uint8Array;

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AutoExportRule } from '../../../preload/contract.js';
-import { FakeClock } from '../../../main/core/clock.js';
-import type { FolderAutoExport } from '../../../main/engine/results/auto-exporter.js';
-import { ResultsEngine } from '../../../main/engine/results/results-engine.js';
+import type { AutoExportRule } from '../../../../preload/contract.js';
+import { FakeClock } from '../../../../main/core/clock.js';
+import type { FolderAutoExport } from '../../../../main/engine/results/auto-exporter.js';
+import { ResultsEngine } from '../../../../main/engine/results/results-engine.js';
 import { FakeResultsApi } from './fake-api.js';
 import type { TempJournal } from './helpers.js';
 import { tempJournal } from './helpers.js';
