@@ -3,14 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../../../main/core/clock.js';
-import { openJournal } from '../../../main/journal/database.js';
-import type { Db } from '../../../main/journal/database.js';
-import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
-import { UploadEngine } from '../../../main/engine/upload/upload-engine.js';
-import type { UploadEngineOptions } from '../../../main/engine/upload/upload-engine.js';
-import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
-import { FakeCvat } from './fake-cvat.js';
+import { FakeClock } from '../../../../main/core/clock.js';
+import { openJournal } from '../../../../main/journal/database.js';
+import type { Db } from '../../../../main/journal/database.js';
+import type { NewBatchFile } from '../../../../main/journal/batch-repo.js';
+import { UploadEngine } from '../../../../main/engine/upload/upload-engine.js';
+import type { UploadEngineOptions } from '../../../../main/engine/upload/upload-engine.js';
+import type { NewUploadBatch } from '../../../../main/engine/upload/types.js';
+import { FakeCvat } from '../fake-cvat.js';
 
 export interface Harness {
   dir: string;
@@ -36,7 +36,8 @@ export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harne
   const dir = mkdtempSync(join(tmpdir(), 'engine-upload-'));
   mkdirSync(join(dir, 'media'));
   const db = openJournal(join(dir, 'journal.db'));
-  const clock = new FakeClock();
+  // A test that shares the clock with another engine passes its own.
+  const clock = overrides.clock instanceof FakeClock ? overrides.clock : new FakeClock();
   const cvat = new FakeCvat();
   let seed = 1;
   const random = (): number => {

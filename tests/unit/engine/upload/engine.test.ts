@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActivityRepo } from '../../../main/journal/activity-repo.js';
-import { DiscardRepo } from '../../../main/journal/discard-repo.js';
-import { UploadRepo } from '../../../main/journal/upload-repo.js';
-import type { UploadEvents } from '../../../main/engine/upload/upload-engine.js';
-import { httpStatus, networkReset } from './fake-cvat.js';
+import { ActivityRepo } from '../../../../main/journal/activity-repo.js';
+import { DiscardRepo } from '../../../../main/journal/discard-repo.js';
+import { UploadRepo } from '../../../../main/journal/upload-repo.js';
+import type { UploadEvents } from '../../../../main/engine/upload/upload-engine.js';
+import { httpStatus, networkReset } from '../fake-cvat.js';
 import { makeHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -199,7 +199,8 @@ describe('upload engine: recovery from the journal after a crash at each step', 
 
 describe('upload engine: failures', () => {
   // Behaviour changed: the old test expected a new task, assuming CVAT appends what arrived of a
-  // cut body. CVAT acts on no request whose body did not arrive whole (PROTOCOL.md §4.3).
+  // cut body. CVAT acts on no request whose body did not arrive whole: Django parses the whole
+  // multipart body before the view runs.
   it('sends a bulk request cut before its body went out whole again into the same task', async () => {
     h = makeHarness();
     const id = mixed('cams');

@@ -1,14 +1,14 @@
 // What the service relies on: the injected bandwidth limit, activity events that carry their
 // stored entry, batches bound to their server (and organization), and old servers' task status.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AbortSignalLike } from '../../../main/core/signal.js';
-import type { Throttle } from '../../../main/cvat/api.js';
-import type { UploadActivity } from '../../../main/engine/upload/upload-engine.js';
-import { ActivityRepo } from '../../../main/journal/activity-repo.js';
-import { DiscardRepo } from '../../../main/journal/discard-repo.js';
-import { FolderRepo } from '../../../main/journal/folder-repo.js';
-import type { FolderRule } from '../../../preload/contract.js';
-import { FakeCvat, httpStatus } from './fake-cvat.js';
+import type { AbortSignalLike } from '../../../../main/core/signal.js';
+import type { Throttle } from '../../../../main/cvat/api.js';
+import type { UploadActivity } from '../../../../main/engine/upload/upload-engine.js';
+import { ActivityRepo } from '../../../../main/journal/activity-repo.js';
+import { DiscardRepo } from '../../../../main/journal/discard-repo.js';
+import { FolderRepo } from '../../../../main/journal/folder-repo.js';
+import type { FolderRule } from '../../../../preload/contract.js';
+import { FakeCvat, httpStatus } from '../fake-cvat.js';
 import { makeHarness } from './harness.js';
 import type { Harness } from './harness.js';
 

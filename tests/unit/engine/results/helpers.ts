@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FakeClock } from '../../../main/core/clock.js';
-import type { Db } from '../../../main/journal/database.js';
-import { openJournal } from '../../../main/journal/database.js';
-import type { TransferRow } from '../../../main/journal/download-repo.js';
-import type { ResultsEngine } from '../../../main/engine/results/results-engine.js';
+import type { FakeClock } from '../../../../main/core/clock.js';
+import type { Db } from '../../../../main/journal/database.js';
+import { openJournal } from '../../../../main/journal/database.js';
+import type { TransferRow } from '../../../../main/journal/download-repo.js';
+import type { ResultsEngine } from '../../../../main/engine/results/results-engine.js';
 
 export interface TempJournal {
   dir: string;

@@ -4,8 +4,8 @@ import {
   collisionName,
   safeFilename,
   splitExtension,
-} from '../../../main/core/safe-filename.js';
-import { dispositionFilename } from '../../../main/cvat/content-disposition.js';
+} from '../../../../main/core/safe-filename.js';
+import { dispositionFilename } from '../../../../main/cvat/content-disposition.js';
 
 /** The path a server-proposed name takes: header → raw name (client) → safe name (results engine). */
 const fromHeader = (header: string, fallback = 'fallback.zip'): string =>

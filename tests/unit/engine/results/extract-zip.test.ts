@@ -3,9 +3,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SyncError } from '../../../main/core/errors.js';
-import { extractZip, unsafeEntryReason } from '../../../main/engine/results/extract-zip.js';
-import type { ExtractLimits } from '../../../main/engine/results/extract-zip.js';
+import { SyncError } from '../../../../main/core/errors.js';
+import { extractZip, unsafeEntryReason } from '../../../../main/engine/results/extract-zip.js';
+import type { ExtractLimits } from '../../../../main/engine/results/extract-zip.js';
 
 let root: string;
 let dest: string;
