@@ -3,7 +3,7 @@
 // validated; CVAT's refusals reach the caller as SyncErrors carrying CVAT's own message.
 import type { AbortSignalLike } from '../core/signal.js';
 import type { z } from 'zod';
-import type { CvatTask, CvatUser } from './api.js';
+import type { CvatTask, CvatUser, LabelAttributeSpec } from './api.js';
 import type { Transport } from './http.js';
 import { taskSchema } from './schemas.js';
 import type { labeledDataSchema } from './task-api-schemas.js';
@@ -31,13 +31,7 @@ export interface LabelPatch {
   name?: string;
   color?: string;
   deleted?: boolean;
-  attributes?: Array<{
-    name: string;
-    mutable?: boolean;
-    input_type: string;
-    default_value?: string;
-    values: string[];
-  }>;
+  attributes?: LabelAttributeSpec[];
 }
 
 export type CvatLabel = z.output<typeof labelsPageSchema>['results'][number];
@@ -227,16 +221,8 @@ export class TaskCalls implements CvatTaskApi {
     data: LabeledData,
     signal?: AbortSignalLike,
   ): Promise<AnnotationsRead> {
-    return this.transport.json(
-      {
-        operation: `replace annotations of task ${taskId}`,
-        method: 'PUT',
-        path: `/api/tasks/${taskId}/annotations`,
-        json: data,
-        ...sig(signal),
-      },
-      annotationsReadSchema,
-    );
+    const operation = `replace annotations of task ${taskId}`;
+    return this.writeAnnotations(operation, 'PUT', taskId, data, { signal });
   }
 
   patchAnnotations(
@@ -245,17 +231,8 @@ export class TaskCalls implements CvatTaskApi {
     data: LabeledData,
     signal?: AbortSignalLike,
   ): Promise<AnnotationsRead> {
-    return this.transport.json(
-      {
-        operation: `${action} annotations of task ${taskId}`,
-        method: 'PATCH',
-        path: `/api/tasks/${taskId}/annotations`,
-        query: { action },
-        json: data,
-        ...sig(signal),
-      },
-      annotationsReadSchema,
-    );
+    const operation = `${action} annotations of task ${taskId}`;
+    return this.writeAnnotations(operation, 'PATCH', taskId, data, { signal, query: { action } });
   }
 
   validationLayout(taskId: number, signal?: AbortSignalLike): Promise<ValidationLayout> {
@@ -284,6 +261,27 @@ export class TaskCalls implements CvatTaskApi {
         ...sig(signal),
       },
       validationLayoutSchema,
+    );
+  }
+
+  /** PUT replaces all of a task's annotations, PATCH ?action= creates, updates or deletes some. */
+  private writeAnnotations(
+    operation: string,
+    method: 'PUT' | 'PATCH',
+    taskId: number,
+    data: LabeledData,
+    extra: { signal: AbortSignalLike | undefined; query?: { action: AnnotationAction } },
+  ): Promise<AnnotationsRead> {
+    return this.transport.json(
+      {
+        operation,
+        method,
+        path: `/api/tasks/${taskId}/annotations`,
+        ...(extra.query ? { query: extra.query } : {}),
+        json: data,
+        ...sig(extra.signal),
+      },
+      annotationsReadSchema,
     );
   }
 
