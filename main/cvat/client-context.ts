@@ -7,6 +7,7 @@ import type { AbortSignalLike } from '../core/signal.js';
 import type { CvatRequest, ServerVersion } from './api.js';
 import { cancelledError } from './http-errors.js';
 import type { Transport } from './http.js';
+import type { z } from 'zod';
 
 export interface ClientContext {
   readonly server: string;
@@ -54,6 +55,17 @@ export async function poll<T>(
 /** The signal as an optional CallSpec field. */
 export function sig(signal: AbortSignalLike | undefined): { signal?: AbortSignalLike } {
   return signal ? { signal } : {};
+}
+
+/** A GET whose JSON answer is validated with `schema`. */
+export function getJson<T extends z.ZodType>(
+  transport: Transport,
+  operation: string,
+  path: string,
+  schema: T,
+  signal?: AbortSignalLike,
+): Promise<z.output<T>> {
+  return transport.json({ operation, method: 'GET', path, ...sig(signal) }, schema);
 }
 
 /** The clock's time as CVAT writes dates. */

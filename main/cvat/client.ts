@@ -328,14 +328,8 @@ export class CvatClient implements CvatApi {
     return uploads.importBackup(this.context, file, options);
   }
 
-  importAnnotations(
-    taskId: number,
-    file: UploadFile,
-    format: string,
-    mode: 'replace' | 'append',
-    options: ImportOptions,
-  ): Promise<string> {
-    return uploads.importAnnotations(this.context, taskId, file, format, mode, options);
+  importAnnotations(...args: Parameters<CvatApi['importAnnotations']>): Promise<string> {
+    return uploads.importAnnotations(this.context, ...args);
   }
 
   // --- internals --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { SyncError } from '../core/errors.js';
 import { isSyncError } from '../core/errors.js';
 import type { AbortSignalLike } from '../core/signal.js';
 import type { AccessTokenInfo, CvatUser, ServerAbout, ServerVersion } from './api.js';
-import { rehint, sig } from './client-context.js';
+import { getJson, rehint, sig } from './client-context.js';
 import type { Transport } from './http.js';
 import { parseJson } from './http.js';
 import type { ListSpec } from './paging.js';
@@ -64,24 +64,19 @@ export function about(transport: Transport, signal?: AbortSignalLike): Promise<S
 }
 
 export function self(transport: Transport, signal?: AbortSignalLike): Promise<CvatUser> {
-  return transport.json(
-    { operation: 'get current user', method: 'GET', path: '/api/users/self', ...sig(signal) },
-    userSchema,
-  );
+  return getJson(transport, 'get current user', '/api/users/self', userSchema, signal);
 }
 
 export function accessToken(
   transport: Transport,
   signal?: AbortSignalLike,
 ): Promise<AccessTokenInfo> {
-  return transport.json(
-    {
-      operation: 'get access token',
-      method: 'GET',
-      path: '/api/auth/access_tokens/self',
-      ...sig(signal),
-    },
+  return getJson(
+    transport,
+    'get access token',
+    '/api/auth/access_tokens/self',
     accessTokenSchema,
+    signal,
   );
 }
 

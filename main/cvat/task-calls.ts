@@ -4,6 +4,7 @@
 import type { AbortSignalLike } from '../core/signal.js';
 import type { z } from 'zod';
 import type { CvatTask, CvatUser, LabelAttributeSpec } from './api.js';
+import { getJson, sig } from './client-context.js';
 import type { Transport } from './http.js';
 import { taskSchema } from './schemas.js';
 import type { labeledDataSchema } from './task-api-schemas.js';
@@ -97,21 +98,17 @@ export interface CvatTaskApi {
   ): Promise<ValidationLayout>;
 }
 
-const sig = (signal: AbortSignalLike | undefined) => (signal ? { signal } : {});
-
 export class TaskCalls implements CvatTaskApi {
   constructor(private readonly transport: Transport) {}
 
   updateTask(id: number, patch: TaskPatch, signal?: AbortSignalLike): Promise<CvatTask> {
-    return this.transport.json(
-      {
-        operation: `update task ${id}`,
-        method: 'PATCH',
-        path: `/api/tasks/${id}`,
-        json: patch,
-        ...sig(signal),
-      },
+    return this.sendJson(
+      `update task ${id}`,
+      'PATCH',
+      `/api/tasks/${id}`,
+      patch,
       taskSchema,
+      signal,
     );
   }
 
@@ -152,27 +149,22 @@ export class TaskCalls implements CvatTaskApi {
   }
 
   dataMeta(taskId: number, signal?: AbortSignalLike): Promise<DataMeta> {
-    return this.transport.json(
-      {
-        operation: `get data meta of task ${taskId}`,
-        method: 'GET',
-        path: `/api/tasks/${taskId}/data/meta`,
-        ...sig(signal),
-      },
+    return this.getJson(
+      `get data meta of task ${taskId}`,
+      `/api/tasks/${taskId}/data/meta`,
       dataMetaSchema,
+      signal,
     );
   }
 
   setDeletedFrames(taskId: number, frames: number[], signal?: AbortSignalLike): Promise<DataMeta> {
-    return this.transport.json(
-      {
-        operation: `update deleted frames of task ${taskId}`,
-        method: 'PATCH',
-        path: `/api/tasks/${taskId}/data/meta`,
-        json: { deleted_frames: [...new Set(frames)].sort((a, b) => a - b) },
-        ...sig(signal),
-      },
+    return this.sendJson(
+      `update deleted frames of task ${taskId}`,
+      'PATCH',
+      `/api/tasks/${taskId}/data/meta`,
+      { deleted_frames: [...new Set(frames)].sort((a, b) => a - b) },
       dataMetaSchema,
+      signal,
     );
   }
 
@@ -205,14 +197,11 @@ export class TaskCalls implements CvatTaskApi {
   }
 
   annotations(taskId: number, signal?: AbortSignalLike): Promise<AnnotationsRead> {
-    return this.transport.json(
-      {
-        operation: `get annotations of task ${taskId}`,
-        method: 'GET',
-        path: `/api/tasks/${taskId}/annotations`,
-        ...sig(signal),
-      },
+    return this.getJson(
+      `get annotations of task ${taskId}`,
+      `/api/tasks/${taskId}/annotations`,
       annotationsReadSchema,
+      signal,
     );
   }
 
@@ -236,14 +225,11 @@ export class TaskCalls implements CvatTaskApi {
   }
 
   validationLayout(taskId: number, signal?: AbortSignalLike): Promise<ValidationLayout> {
-    return this.transport.json(
-      {
-        operation: `get validation layout of task ${taskId}`,
-        method: 'GET',
-        path: `/api/tasks/${taskId}/validation_layout`,
-        ...sig(signal),
-      },
+    return this.getJson(
+      `get validation layout of task ${taskId}`,
+      `/api/tasks/${taskId}/validation_layout`,
       validationLayoutSchema,
+      signal,
     );
   }
 
@@ -252,16 +238,34 @@ export class TaskCalls implements CvatTaskApi {
     patch: ValidationLayoutPatch,
     signal?: AbortSignalLike,
   ): Promise<ValidationLayout> {
-    return this.transport.json(
-      {
-        operation: `update validation layout of task ${taskId}`,
-        method: 'PATCH',
-        path: `/api/tasks/${taskId}/validation_layout`,
-        json: patch,
-        ...sig(signal),
-      },
+    return this.sendJson(
+      `update validation layout of task ${taskId}`,
+      'PATCH',
+      `/api/tasks/${taskId}/validation_layout`,
+      patch,
       validationLayoutSchema,
+      signal,
     );
+  }
+
+  private getJson<T extends z.ZodType>(
+    operation: string,
+    path: string,
+    schema: T,
+    signal: AbortSignalLike | undefined,
+  ): Promise<z.output<T>> {
+    return getJson(this.transport, operation, path, schema, signal);
+  }
+
+  private sendJson<T extends z.ZodType>(
+    operation: string,
+    method: 'PATCH' | 'PUT',
+    path: string,
+    json: unknown,
+    schema: T,
+    signal: AbortSignalLike | undefined,
+  ): Promise<z.output<T>> {
+    return this.transport.json({ operation, method, path, json, ...sig(signal) }, schema);
   }
 
   /** PUT replaces all of a task's annotations, PATCH ?action= creates, updates or deletes some. */

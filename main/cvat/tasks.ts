@@ -2,7 +2,7 @@
 import type { AbortSignalLike } from '../core/signal.js';
 import type { Logger } from '../core/logger.js';
 import type { CvatJob, CvatTask, Formats, TaskCreateSpec } from './api.js';
-import { sig } from './client-context.js';
+import { getJson, sig } from './client-context.js';
 import type { CallSpec, Transport } from './http.js';
 import { parseJson } from './http.js';
 import { pages } from './paging.js';
@@ -28,10 +28,7 @@ export function getTask(
   id: number,
   signal?: AbortSignalLike,
 ): Promise<CvatTask> {
-  return transport.json(
-    { operation: 'get task', method: 'GET', path: `/api/tasks/${id}`, ...sig(signal) },
-    taskSchema,
-  );
+  return getJson(transport, 'get task', `/api/tasks/${id}`, taskSchema, signal);
 }
 
 export async function findTask(
@@ -114,14 +111,12 @@ export async function listJobs(
 }
 
 export function formats(transport: Transport, signal?: AbortSignalLike): Promise<Formats> {
-  return transport.json(
-    {
-      operation: 'list formats',
-      method: 'GET',
-      path: '/api/server/annotation/formats',
-      ...sig(signal),
-    },
+  return getJson(
+    transport,
+    'list formats',
+    '/api/server/annotation/formats',
     formatsSchema,
+    signal,
   );
 }
 

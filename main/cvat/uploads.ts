@@ -5,6 +5,7 @@ import { SyncError } from '../core/errors.js';
 import type { AbortSignalLike } from '../core/signal.js';
 import type {
   BulkCallbacks,
+  CvatApi,
   DataRequest,
   ImportOptions,
   TaskCreationStatus,
@@ -163,11 +164,7 @@ export async function importBackup(
 
 export async function importAnnotations(
   context: ClientContext,
-  taskId: number,
-  file: UploadFile,
-  format: string,
-  mode: 'replace' | 'append',
-  options: ImportOptions,
+  ...[taskId, file, format, mode, options]: Parameters<CvatApi['importAnnotations']>
 ): Promise<string> {
   return importVia(
     context,
