@@ -9,6 +9,7 @@ import type { CvatApi } from '../cvat/api.js';
 import type { BatchView, UploadEngine, UploadProgress } from '../engine/upload/upload-engine.js';
 import { batchTransferId } from '../engine/upload/upload-engine.js';
 import type { ResultsEngine } from '../engine/results/results-engine.js';
+import { TransferSpeed, etaSeconds } from '../engine/transfer-speed.js';
 import { toContractTransfer } from '../engine/results/transfer-view.js';
 import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
 import type { TransferRepo, TransferRow } from '../journal/download-repo.js';
@@ -29,33 +30,16 @@ export interface TransferSources {
   settingsRepo?: SettingsRepo | null;
 }
 
-interface Speed {
-  at: number;
-  bytes: number;
-  bps: number;
-}
-
 export class TransferService {
-  private readonly speeds = new Map<number, Speed>();
+  private readonly speeds = new Map<number, TransferSpeed>();
 
   constructor(private readonly s: TransferSources) {}
 
-  /** Bytes per second of a running batch, smoothed over progress events. */
+  /** Bytes per second of a running batch, from its progress events (engine/transfer-speed.ts). */
   trackProgress(p: UploadProgress): void {
-    const now = this.s.clock.now();
-    const prev = this.speeds.get(p.batchId);
-    if (!prev || p.bytesDone < prev.bytes) {
-      this.speeds.set(p.batchId, { at: now, bytes: p.bytesDone, bps: 0 });
-      return;
-    }
-    const dt = now - prev.at;
-    if (dt < 200) return;
-    const instant = ((p.bytesDone - prev.bytes) * 1000) / dt;
-    this.speeds.set(p.batchId, {
-      at: now,
-      bytes: p.bytesDone,
-      bps: prev.bps === 0 ? instant : prev.bps * 0.7 + instant * 0.3,
-    });
+    const speed = this.speeds.get(p.batchId);
+    if (speed) speed.sample(p.bytesDone);
+    else this.speeds.set(p.batchId, new TransferSpeed(() => this.s.clock.now(), p.bytesDone));
   }
 
   uploadView(b: BatchView | BatchRow, progress?: UploadProgress): Transfer {
@@ -81,7 +65,6 @@ export class TransferService {
     }
     if (state !== 'active') this.speeds.delete(b.id);
     const speed = state === 'active' ? (this.speeds.get(b.id)?.bps ?? 0) : 0;
-    const left = b.bytesTotal - bytesDone;
     return {
       id: batchTransferId(b.id),
       kind: 'upload',
@@ -94,8 +77,8 @@ export class TransferService {
       bytesTotal: b.bytesTotal,
       filesDone,
       filesTotal: b.filesTotal,
-      speedBps: Math.round(speed),
-      etaSeconds: speed > 0 && left > 0 ? Math.ceil(left / speed) : null,
+      speedBps: speed,
+      etaSeconds: etaSeconds(b.bytesTotal, bytesDone, speed),
       error: b.lastError,
       attempts: b.attempts,
       nextAttemptAt: b.nextAttemptAt,
