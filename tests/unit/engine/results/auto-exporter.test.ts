@@ -4,12 +4,12 @@ import type { AutoExportRule } from '../../../../preload/contract.js';
 import { FakeClock } from '../../../../main/core/clock.js';
 import type { FolderAutoExport } from '../../../../main/engine/results/auto-exporter.js';
 import { ResultsEngine } from '../../../../main/engine/results/results-engine.js';
-import { FakeResultsApi } from './fake-api.js';
+import { FakeCvat } from '../fake-cvat.js';
 import type { TempJournal } from './helpers.js';
 import { tempJournal } from './helpers.js';
 
 let j: TempJournal;
-let api: FakeResultsApi;
+let api: FakeCvat;
 let clock: FakeClock;
 let engine: ResultsEngine;
 let folders: FolderAutoExport[];
@@ -29,7 +29,7 @@ function rule(over: Partial<AutoExportRule> = {}): AutoExportRule {
 beforeEach(async () => {
   j = await tempJournal('auto-');
   dest = join(j.dir, 'results');
-  api = new FakeResultsApi();
+  api = new FakeCvat();
   clock = new FakeClock();
   folders = [];
   // Not started: these tests look at what gets queued, not at the downloads.
@@ -57,7 +57,7 @@ describe('AutoExporter', () => {
 
     expect(await engine.autoExport.checkNow()).toEqual([]);
 
-    Object.assign(api.tasks.get(1)!, { status: 'completed', updated_date: '2026-03-02T00:00:00Z' });
+    Object.assign(api.task(1), { status: 'completed', updated_date: '2026-03-02T00:00:00Z' });
     const first = await engine.autoExport.checkNow();
     expect(
       first.map((t) => [t.targetId, t.subject, t.format, t.origin, t.folderId, t.localPath]),
@@ -69,7 +69,7 @@ describe('AutoExporter', () => {
     expect(await engine.autoExport.checkNow()).toEqual([]);
 
     // Reopened, changed and completed again: a new result is worth fetching.
-    Object.assign(api.tasks.get(1)!, { updated_date: '2026-03-05T00:00:00Z' });
+    Object.assign(api.task(1), { updated_date: '2026-03-05T00:00:00Z' });
     const again = await engine.autoExport.checkNow();
     expect(again).toHaveLength(2);
     expect(engine.list({ origin: 'folder:7' })).toHaveLength(4);
@@ -125,7 +125,7 @@ describe('AutoExporter', () => {
       },
     ];
     expect(await engine.autoExport.checkNow()).toHaveLength(1);
-    Object.assign(api.tasks.get(1)!, { updated_date: 'b' });
+    Object.assign(api.task(1), { updated_date: 'b' });
     await clock.advance(29 * 60_000);
     expect(await engine.autoExport.checkNow()).toEqual([]);
     await clock.advance(60_000);

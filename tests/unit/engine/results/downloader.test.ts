@@ -9,16 +9,16 @@ import type { DownloadParams } from '../../../../main/engine/results/downloader.
 import { downloadToFile } from '../../../../main/engine/results/downloader.js';
 import type { OpenPart } from '../../../../main/engine/results/part-file.js';
 import { openPartFile } from '../../../../main/engine/results/part-file.js';
-import { FakeResultsApi } from './fake-api.js';
+import { FakeCvat } from '../fake-cvat.js';
 
 let dir: string;
-let api: FakeResultsApi;
+let api: FakeCvat;
 let url: string;
 const payload = new Uint8Array(10_000).map((_, i) => (i * 7) % 256);
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dl-'));
-  api = new FakeResultsApi();
+  api = new FakeCvat();
   api.nextResult = { bytes: payload, filename: 'task_1_dataset_coco 1.0.zip' };
   const rq = await api.exportDataset({ kind: 'task', id: 1 }, 'COCO 1.0', false);
   url = (await api.getRequest(rq))?.result_url as string;

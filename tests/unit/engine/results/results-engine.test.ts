@@ -9,12 +9,12 @@ import type { OpenPart } from '../../../../main/engine/results/part-file.js';
 import { openPartFile } from '../../../../main/engine/results/part-file.js';
 import { ActivityRepo } from '../../../../main/journal/activity-repo.js';
 import { TransferRepo } from '../../../../main/journal/download-repo.js';
-import { FakeResultsApi } from './fake-api.js';
+import { FakeCvat } from '../fake-cvat.js';
 import type { TempJournal } from './helpers.js';
 import { settle, tempJournal, until } from './helpers.js';
 
 let j: TempJournal;
-let api: FakeResultsApi;
+let api: FakeCvat;
 let clock: FakeClock;
 let engines: ResultsEngine[];
 let out: string;
@@ -37,7 +37,7 @@ function makeEngine(over: Partial<ResultsEngineOptions> = {}): ResultsEngine {
 beforeEach(async () => {
   j = await tempJournal();
   out = join(j.dir, 'out');
-  api = new FakeResultsApi();
+  api = new FakeCvat();
   api.addTask(1, { updated_date: '2026-02-01T10:00:00.000Z' });
   api.nextResult = { bytes: payload, filename: 'task_1_dataset_coco 1.0.zip' };
   clock = new FakeClock();

@@ -4,7 +4,7 @@ import { ActivityRepo } from '../../../../main/journal/activity-repo.js';
 import { DiscardRepo } from '../../../../main/journal/discard-repo.js';
 import { UploadRepo } from '../../../../main/journal/upload-repo.js';
 import type { UploadEvents } from '../../../../main/engine/upload/upload-engine.js';
-import { httpStatus, networkReset } from './fake-cvat.js';
+import { httpStatus, networkReset } from '../fake-cvat.js';
 import { makeHarness } from './harness.js';
 import type { Harness } from './harness.js';
 

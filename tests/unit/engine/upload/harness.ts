@@ -10,7 +10,7 @@ import type { NewBatchFile } from '../../../../main/journal/batch-repo.js';
 import { UploadEngine } from '../../../../main/engine/upload/upload-engine.js';
 import type { UploadEngineOptions } from '../../../../main/engine/upload/upload-engine.js';
 import type { NewUploadBatch } from '../../../../main/engine/upload/types.js';
-import { FakeCvat } from './fake-cvat.js';
+import { FakeCvat } from '../fake-cvat.js';
 
 export interface Harness {
   dir: string;

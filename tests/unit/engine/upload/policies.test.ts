@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SyncError } from '../../../../main/core/errors.js';
 import { nextBulkGroup } from '../../../../main/engine/upload/bulk-groups.js';
 import { changedSincePlan } from '../../../../main/engine/upload/file-probe.js';
-import { isTusResumeLost, refusedBeforeProcessing } from '../../../../main/engine/upload/outcomes.js';
-import { httpStatus, networkReset } from './fake-cvat.js';
+import {
+  isTusResumeLost,
+  refusedBeforeProcessing,
+} from '../../../../main/engine/upload/outcomes.js';
+import { httpStatus, networkReset } from '../fake-cvat.js';
 
 const sized = (...sizes: number[]) => sizes.map((size, i) => ({ i, size }));
 

@@ -8,7 +8,7 @@ import { ActivityRepo } from '../../../../main/journal/activity-repo.js';
 import { DiscardRepo } from '../../../../main/journal/discard-repo.js';
 import { FolderRepo } from '../../../../main/journal/folder-repo.js';
 import type { FolderRule } from '../../../../preload/contract.js';
-import { FakeCvat, httpStatus } from './fake-cvat.js';
+import { FakeCvat, httpStatus } from '../fake-cvat.js';
 import { makeHarness } from './harness.js';
 import type { Harness } from './harness.js';
 

@@ -1,26 +1,37 @@
-// An in-memory CVAT for the engine's unit tests: the protocol facts the engine relies on
-// (Upload-Multiple registers names once and acts only on a whole body, TUS names are registered at creation, 404 after a finished TUS
+// One in-memory CVAT for the engine's unit tests, uploads and results alike. Longer than ~400
+// lines on purpose: it is the one stand-in for every part of CvatApi the engines use, so what it
+// answers is stated once (its records are held against CVAT's recorded answers in
+// fake-cvat.test.ts).
+// Uploads: the protocol facts the engine relies on (Upload-Multiple registers names once and
+// acts only on a whole body, TUS names are registered at creation, 404 after a finished TUS
 // upload, 409 with the running rq_id on a second Upload-Finish) and scripted faults at exact
 // points: before an operation, after it took effect, or in the middle of it.
+// Results: exports, downloads and imports, each behaviour the engine must cope with (broken
+// connections, no Range, expiry, failed requests) a switch.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { abortError } from '../../../../main/core/clock.js';
-import { SyncError } from '../../../../main/core/errors.js';
-import type { AbortSignalLike } from '../../../../main/core/signal.js';
+import { abortError } from '../../../main/core/clock.js';
+import { SyncError } from '../../../main/core/errors.js';
+import type { AbortSignalLike } from '../../../main/core/signal.js';
 import type {
+  BulkCallbacks,
   CvatApi,
   CvatRequest,
   CvatTask,
   CvatUser,
   DataRequest,
+  DownloadOptions,
+  DownloadResponse,
+  ExportTargetRef,
+  ListQuery,
   Page,
-  TaskCreationStatus,
   TaskCreateSpec,
-  BulkCallbacks,
+  TaskCreationStatus,
+  TransferCallbacks,
   TusUploadOptions,
   TusUploadResult,
   UploadFile,
-} from '../../../../main/cvat/api.js';
+} from '../../../main/cvat/api.js';
 
 export type FaultOp =
   | 'createTask'
@@ -44,6 +55,12 @@ export interface Fault {
   error?: SyncError;
   /** Skip this many matching calls first. */
   skip?: number;
+}
+
+/** What an export produces, to be downloaded from its result_url. */
+export interface FakeResult {
+  bytes: Uint8Array;
+  filename: string | null;
 }
 
 interface FakeUpload {
@@ -105,8 +122,44 @@ export class FakeCvat implements CvatApi {
   forgetFinishedRequests = false;
   /** A server older than 2.16: Upload-Finish answers no rq_id; the task's status tells. */
   legacy = false;
+
+  // ---- results switches
+  /** What export requests produced, by request id (download bodies). */
+  readonly results = new Map<string, FakeResult>();
+  /** What the next export produces. */
+  nextResult: FakeResult = {
+    bytes: new Uint8Array(1000).map((_, i) => i % 251),
+    filename: 'task_1_dataset.zip',
+  };
+  /** Ends the next download bodies after this many bytes with a socket error (one entry per download). */
+  breakAfter: number[] = [];
+  rangeSupport = true;
+  /** Makes the next waitForRequest answer null (the request expired). */
+  expireRequests = 0;
+  /** Makes the next downloads find their request expired: 400 "Unknown export request id", as CVAT. */
+  expireDownloads = 0;
+  /** Makes the next downloads find the request alive but its file gone: 404. */
+  loseFiles = 0;
+  /** Answers downloads of live requests with this 400 (e.g. a result saved to a cloud storage). */
+  refuseDownloadsWith: string | null = null;
+  /** Fails the next export and import requests on the server with this message. */
+  failExportWith: string | null = null;
+  exportCalls: Array<{ target: ExportTargetRef; format: string | null; saveImages: boolean }> = [];
+  downloads: Array<{ url: string; resumeFrom: number; status: number }> = [];
+  imports: Array<{
+    kind: 'backup' | 'annotations';
+    file: UploadFile;
+    resumeUrl: string | null;
+    projectId?: number | null;
+    format?: string;
+    mode?: string;
+  }> = [];
+  /** Fails the next import uploads after onCreated with a network error. */
+  breakImports = 0;
+
   private nextId = 1;
   private nextUpload = 1;
+  private nextRequest = 1;
 
   constructor(
     readonly user: CvatUser = { id: 5, username: 'alice' },
@@ -132,15 +185,57 @@ export class FakeCvat implements CvatApi {
     return b && createHash('sha256').update(b).digest('hex');
   }
 
+  /** Adds a task with media (size 3) under a chosen id, as the results tests start from. */
+  addTask(id: number, patch: Partial<CvatTask> = {}): CvatTask {
+    const task: CvatTask = {
+      id,
+      name: `task ${id}`,
+      url: `${this.server}/api/tasks/${id}`,
+      project_id: null,
+      owner: null,
+      assignee: null,
+      status: 'annotation',
+      size: 3,
+      media_type: 'image',
+      mode: 'annotation',
+      subset: '',
+      bug_tracker: '',
+      segment_size: 0,
+      overlap: 0,
+      data: 1,
+      created_date: '2026-01-01T00:00:00.000Z',
+      updated_date: '2026-01-01T00:00:00.000Z',
+      jobs: { count: 1, completed: 0, validation: 0 },
+      ...patch,
+    };
+    this.tasks.set(id, { task, started: true, files: new Map(), rqId: null });
+    this.nextId = Math.max(this.nextId, id + 1);
+    return task;
+  }
+
+  /** The stored task itself (not a copy): tests change it as the server would. */
+  task(id: number): CvatTask {
+    const t = this.tasks.get(id);
+    if (!t) throw new Error(`fake: no task ${id}`);
+    return t.task;
+  }
+
+  asApi(): CvatApi {
+    return this;
+  }
+
   async about(): Promise<{ name: string; version: string }> {
     return { name: 'fake', version: '2.73.0' };
   }
   async self(): Promise<CvatUser> {
     return this.user;
   }
-  async listTasks(): Promise<Page<CvatTask>> {
-    const results = [...this.tasks.values()].map((t) => t.task);
+  async listTasks(query: ListQuery = {}): Promise<Page<CvatTask>> {
+    const results = this.filterTasks(query);
     return { count: results.length, next: null, previous: null, results };
+  }
+  async *iterateTasks(query: ListQuery = {}): AsyncIterable<CvatTask> {
+    yield* this.filterTasks(query);
   }
   async getTask(id: number): Promise<CvatTask> {
     const t = this.tasks.get(id);
@@ -316,6 +411,11 @@ export class FakeCvat implements CvatApi {
     options: { signal?: AbortSignalLike; onUpdate?: (r: CvatRequest) => void } = {},
   ): Promise<CvatRequest | null> {
     this.calls.push(`waitForRequest ${rqId}`);
+    if (this.expireRequests > 0) {
+      this.expireRequests--;
+      this.requests.delete(rqId);
+      return null;
+    }
     return this.faulted('waitForRequest', options.signal, () => {
       const r = this.requests.get(rqId);
       if (!r) return null;
@@ -338,12 +438,214 @@ export class FakeCvat implements CvatApi {
     });
   }
 
-  // Not used by the upload engine.
+  // ---- results
+
+  async exportDataset(
+    target: ExportTargetRef,
+    format: string,
+    saveImages: boolean,
+  ): Promise<string> {
+    this.exportCalls.push({ target, format, saveImages });
+    if (format === 'Unknown 9.9') {
+      throw new SyncError('export dataset: 400 ["Unknown format specified for the request"]', {
+        code: 'bad-request',
+        kind: 'item',
+        status: 400,
+        operation: 'export dataset',
+      });
+    }
+    return this.newExportRequest('export:dataset', target, format);
+  }
+
+  async exportBackup(target: { kind: 'task' | 'project'; id: number }): Promise<string> {
+    this.exportCalls.push({ target, format: null, saveImages: false });
+    return this.newExportRequest('export:backup', target, null);
+  }
+
+  private newExportRequest(type: string, target: ExportTargetRef, format: string | null): string {
+    const id = `rq-${this.nextRequest++}`;
+    const failed = this.failExportWith !== null;
+    this.requests.set(id, {
+      id,
+      status: failed ? 'failed' : 'finished',
+      message: this.failExportWith ?? '',
+      progress: 1,
+      operation: {
+        type,
+        target: target.kind,
+        task_id: target.kind === 'task' ? target.id : null,
+        project_id: null,
+        job_id: null,
+        format,
+      },
+      created_date: '2026-01-01T00:00:00.000Z',
+      started_date: null,
+      finished_date: null,
+      expiry_date: null,
+      result_url: failed ? null : `${this.server}/api/download?rq_id=${id}`,
+      result_id: null,
+    });
+    if (!failed)
+      this.results.set(id, {
+        bytes: this.nextResult.bytes.slice(),
+        filename: this.nextResult.filename,
+      });
+    return id;
+  }
+
+  async download(url: string, options: DownloadOptions = {}): Promise<DownloadResponse> {
+    const rqId = new URL(url).searchParams.get('rq_id') ?? '';
+    const resumeFrom = options.resumeFrom ?? 0;
+    if (this.expireDownloads > 0) {
+      this.expireDownloads--;
+      this.requests.delete(rqId);
+      this.results.delete(rqId);
+    }
+    const result = this.requests.has(rqId) ? this.results.get(rqId) : undefined;
+    if (!result) {
+      this.downloads.push({ url, resumeFrom, status: 400 });
+      throw new SyncError('download failed: HTTP 400 Bad Request — Unknown export request id', {
+        code: 'bad-request',
+        kind: 'item',
+        status: 400,
+        operation: 'download',
+      });
+    }
+    if (this.refuseDownloadsWith !== null) {
+      this.downloads.push({ url, resumeFrom, status: 400 });
+      throw new SyncError(`download failed: HTTP 400 — ${this.refuseDownloadsWith}`, {
+        code: 'bad-request',
+        kind: 'item',
+        status: 400,
+        operation: 'download',
+      });
+    }
+    if (this.loseFiles > 0) {
+      this.loseFiles--;
+      this.downloads.push({ url, resumeFrom, status: 404 });
+      throw new SyncError('download failed: HTTP 404', {
+        code: 'not-found',
+        kind: 'item',
+        status: 404,
+        operation: 'download',
+      });
+    }
+    const ranged = this.rangeSupport && resumeFrom > 0 && resumeFrom < result.bytes.length;
+    const from = ranged ? resumeFrom : 0;
+    this.downloads.push({ url, resumeFrom, status: ranged ? 206 : 200 });
+    const breakAt = this.breakAfter.shift();
+    const bytes = result.bytes;
+    const body = (async function* () {
+      const chunk = 100;
+      let sent = 0;
+      for (let off = from; off < bytes.length; off += chunk) {
+        const piece = bytes.subarray(off, Math.min(bytes.length, off + chunk));
+        if (breakAt !== undefined && sent + piece.length > breakAt) {
+          if (breakAt > sent) yield piece.subarray(0, breakAt - sent);
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        sent += piece.length;
+        yield piece;
+      }
+    })();
+    return {
+      status: ranged ? 206 : 200,
+      totalBytes: bytes.length,
+      resumed: ranged,
+      filename: result.filename,
+      body,
+    };
+  }
+
+  async importBackup(
+    file: UploadFile,
+    options: TransferCallbacks & {
+      projectId?: number | null;
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
+  ): Promise<string> {
+    this.imports.push({
+      kind: 'backup',
+      file,
+      resumeUrl: options.resumeUrl ?? null,
+      projectId: options.projectId ?? null,
+    });
+    return this.finishImport(file, options, 'import:backup');
+  }
+
+  async importAnnotations(
+    taskId: number,
+    file: UploadFile,
+    format: string,
+    mode: 'replace' | 'append',
+    options: TransferCallbacks & {
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
+  ): Promise<string> {
+    this.imports.push({
+      kind: 'annotations',
+      file,
+      resumeUrl: options.resumeUrl ?? null,
+      format,
+      mode,
+    });
+    return this.finishImport(file, options, 'import:annotations', taskId);
+  }
+
+  private async finishImport(
+    file: UploadFile,
+    options: TransferCallbacks & {
+      resumeUrl?: string | null;
+      onCreated?: TusUploadOptions['onCreated'];
+    },
+    type: string,
+    taskId: number | null = null,
+  ): Promise<string> {
+    if (!options.resumeUrl)
+      await options.onCreated?.(
+        `${this.server}/api/tasks/backup/1_upload-${this.nextRequest++}`,
+        `1_upload-${this.nextRequest - 1}`,
+      );
+    if (this.breakImports > 0) {
+      this.breakImports--;
+      throw new SyncError('PATCH upload: network error', {
+        code: 'network',
+        kind: 'transient',
+        status: 0,
+        operation: 'PATCH upload',
+      });
+    }
+    options.onProgress?.(file.size, file.size);
+    const id = `rq-${this.nextRequest++}`;
+    const newTask = type === 'import:backup' ? 100 + (this.nextRequest - 1) : null;
+    this.requests.set(id, {
+      id,
+      status: this.failExportWith ? 'failed' : 'finished',
+      message: this.failExportWith ?? '',
+      progress: 1,
+      operation: {
+        type,
+        target: 'task',
+        task_id: taskId,
+        project_id: null,
+        job_id: null,
+        format: null,
+      },
+      created_date: '2026-01-01T00:00:00.000Z',
+      started_date: null,
+      finished_date: null,
+      expiry_date: null,
+      result_url: null,
+      result_id: newTask,
+    });
+    return id;
+  }
+
+  // Not used by the engines.
   organizations(): AsyncIterable<never> {
     throw new Error('fake: organizations');
-  }
-  iterateTasks(): AsyncIterable<CvatTask> {
-    throw new Error('fake: iterateTasks');
   }
   listProjects(): never {
     throw new Error('fake: listProjects');
@@ -359,21 +661,6 @@ export class FakeCvat implements CvatApi {
   }
   cancelRequest(): never {
     throw new Error('fake: cancelRequest');
-  }
-  exportDataset(): never {
-    throw new Error('fake: exportDataset');
-  }
-  exportBackup(): never {
-    throw new Error('fake: exportBackup');
-  }
-  download(): never {
-    throw new Error('fake: download');
-  }
-  importBackup(): never {
-    throw new Error('fake: importBackup');
-  }
-  importAnnotations(): never {
-    throw new Error('fake: importAnnotations');
   }
 
   /** Runs `apply` with whatever fault is scripted for this call. */
@@ -409,6 +696,15 @@ export class FakeCvat implements CvatApi {
       if (!signal) return;
       signal.addEventListener('abort', () => reject(abortError()), { once: true });
     });
+  }
+
+  private filterTasks(query: ListQuery): CvatTask[] {
+    let tasks = [...this.tasks.values()].map((t) => t.task);
+    if (typeof query.project_id === 'number')
+      tasks = tasks.filter((t) => t.project_id === query.project_id);
+    const filter = query.filter as { in?: [unknown, number[]] } | undefined;
+    if (filter?.in) tasks = tasks.filter((t) => filter.in?.[1].includes(t.id));
+    return tasks;
   }
 
   private requireTask(id: number): FakeTask {
