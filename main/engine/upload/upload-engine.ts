@@ -22,6 +22,8 @@ import { RequestRepo } from '../../journal/request-repo.js';
 import { UploadRepo } from '../../journal/upload-repo.js';
 import { JobQueue } from '../job-queue.js';
 import type { JobSource, Lane } from '../job-queue.js';
+import { CANDIDATE_STATES, isCandidate, pausedBy } from './batch-eligibility.js';
+import type { QueueState } from './batch-eligibility.js';
 import { BatchRunner } from './batch-runner.js';
 import type { RunnerDeps } from './batch-runner.js';
 import { DiscardJanitor } from './discard-janitor.js';
@@ -29,7 +31,7 @@ import { nodeFileProbe } from './file-probe.js';
 import { SelfIdCache } from './self-id.js';
 import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
 import { batchTransferId } from './upload-events.js';
-import type { BatchView, EngineStatus, PausedBy, UploadEvents } from './upload-events.js';
+import type { BatchView, EngineStatus, UploadEvents } from './upload-events.js';
 import { chunkSizerFor, runnerSettings } from './upload-options.js';
 import type { UploadEngineOptions } from './upload-options.js';
 
@@ -44,18 +46,6 @@ export type {
   UploadEvents,
   UploadProgress,
 } from './upload-events.js';
-
-/** Batch states a runner may still move (failed: only to delete its task on cancel). */
-const CANDIDATE_STATES = [
-  'planned',
-  'creating',
-  'created',
-  'started',
-  'sending',
-  'finishing',
-  'processing',
-  'failed',
-] as const;
 
 export class UploadEngine {
   readonly events = new EventBus<UploadEvents>();
@@ -272,13 +262,17 @@ export class UploadEngine {
 
   /** Batches that may run when their time comes, oldest first. */
   private candidates(): UploadBatch[] {
-    return this.batches.list({ states: [...CANDIDATE_STATES] }).filter((b) => {
-      // A cancel needs the server only to find a creation whose outcome is unknown.
-      if (b.cancelRequested)
-        return b.state !== 'creating' || (this.api !== null && this.belongsTo(b, this.api));
-      if (isTerminal(b.state) || b.replanReason !== null) return false;
-      return this.pausedBy(b) === null;
-    });
+    const q = this.queueState();
+    return this.batches.list({ states: [...CANDIDATE_STATES] }).filter((b) => isCandidate(b, q));
+  }
+
+  private queueState(): QueueState {
+    return {
+      api: this.api,
+      pausedAll: this.lane.paused,
+      pausedFolders: this.pausedFolders,
+      held: this.lane.heldBy() !== null,
+    };
   }
 
   private claim(batchId: number): boolean {
@@ -337,12 +331,6 @@ export class UploadEngine {
     this.emitStatus();
   }
 
-  /** Whether `b` may run on `api`: its server, and its organization when it names one. */
-  private belongsTo(b: UploadBatch, api: CvatApi): boolean {
-    if (b.server === '') return true;
-    return b.server === api.server && (b.org === null || b.org === (api.org ?? ''));
-  }
-
   // ---- plumbing
 
   private runnerDeps(api: CvatApi): RunnerDeps {
@@ -395,21 +383,11 @@ export class UploadEngine {
     this.events.emit('activity', { entry, batchId: b.id });
   }
 
-  private pausedBy(b: UploadBatch): PausedBy {
-    if (b.paused) return 'batch';
-    if (b.folderId !== null && this.pausedFolders.has(b.folderId)) return 'folder';
-    if (this.lane.paused) return 'all';
-    if (this.lane.heldBy() !== null) return 'auth';
-    if (this.api === null) return 'no-api';
-    if (!this.belongsTo(b, this.api)) return 'server';
-    return null;
-  }
-
   private view(b: UploadBatch): BatchView {
     return {
       ...b,
       active: this.lane.isRunning(b.id),
-      pausedBy: isTerminal(b.state) ? null : this.pausedBy(b),
+      pausedBy: isTerminal(b.state) ? null : pausedBy(b, this.queueState()),
     };
   }
 
