@@ -36,7 +36,8 @@ export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harne
   const dir = mkdtempSync(join(tmpdir(), 'engine-upload-'));
   mkdirSync(join(dir, 'media'));
   const db = openJournal(join(dir, 'journal.db'));
-  const clock = new FakeClock();
+  // A test that shares the clock with another engine passes its own.
+  const clock = overrides.clock instanceof FakeClock ? overrides.clock : new FakeClock();
   const cvat = new FakeCvat();
   let seed = 1;
   const random = (): number => {
