@@ -339,7 +339,7 @@ export class FakeCvat implements CvatApi {
     const t = this.requireTask(taskId);
     const sha256: string[] = [];
     const append = (list: UploadFile[]): void => {
-      // The body arrived whole (CVAT acts on nothing less: PROTOCOL.md §4.3).
+      // The body arrived whole (CVAT acts on nothing less: Django parses the whole body first).
       options.onBodySent?.();
       // TaskViewSet.append_files registers every name in one transaction first: a name already
       // in the task is an IntegrityError, a bare 500, and nothing of the request is stored.

@@ -199,7 +199,8 @@ describe('upload engine: recovery from the journal after a crash at each step', 
 
 describe('upload engine: failures', () => {
   // Behaviour changed: the old test expected a new task, assuming CVAT appends what arrived of a
-  // cut body. CVAT acts on no request whose body did not arrive whole (PROTOCOL.md §4.3).
+  // cut body. CVAT acts on no request whose body did not arrive whole: Django parses the whole
+  // multipart body before the view runs.
   it('sends a bulk request cut before its body went out whole again into the same task', async () => {
     h = makeHarness();
     const id = mixed('cams');
