@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { SyncError } from '../core/errors.js';
 import type { CvatApi } from '../cvat/api.js';
 import type { BatchView, UploadEngine, UploadProgress } from '../engine/upload/upload-engine.js';
-import { batchTransferId } from '../engine/upload/upload-engine.js';
+import { batchCounts, batchTransferId } from '../engine/upload/upload-engine.js';
 import type { ResultsEngine } from '../engine/results/results-engine.js';
 import { TransferSpeed, etaSeconds } from '../engine/transfer-speed.js';
 import { toContractTransfer } from '../engine/results/transfer-view.js';
@@ -71,12 +71,7 @@ export class TransferService {
       title: b.name,
       state,
       stage: b.replanReason ? 'waiting-replan' : pausedBy === 'server' ? 'waiting-server' : b.state,
-      folderId: b.folderId,
-      taskId: b.taskId,
-      bytesDone,
-      bytesTotal: b.bytesTotal,
-      filesDone,
-      filesTotal: b.filesTotal,
+      ...batchCounts(b, bytesDone, filesDone),
       speedBps: speed,
       etaSeconds: etaSeconds(b.bytesTotal, bytesDone, speed),
       error: b.lastError,

@@ -30,13 +30,13 @@ import { DiscardJanitor } from './discard-janitor.js';
 import { nodeFileProbe } from './file-probe.js';
 import { SelfIdCache } from './self-id.js';
 import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
-import { batchTransferId } from './upload-events.js';
+import { batchCounts, batchTransferId } from './upload-events.js';
 import type { BatchView, EngineStatus, UploadEvents } from './upload-events.js';
 import { chunkSizerFor, runnerSettings } from './upload-options.js';
 import type { UploadEngineOptions } from './upload-options.js';
 
 export type { UploadEngineOptions } from './upload-options.js';
-export { batchTransferId } from './upload-events.js';
+export { batchCounts, batchTransferId } from './upload-events.js';
 export type {
   BatchView,
   EngineStatus,
@@ -340,15 +340,7 @@ export class UploadEngine {
       selfId: () => this.selfIds.get(api),
       hooks: {
         progress: (b, bytesDone, filesDone) =>
-          this.events.emit('progress', {
-            batchId: b.id,
-            folderId: b.folderId,
-            taskId: b.taskId,
-            bytesDone,
-            bytesTotal: b.bytesTotal,
-            filesDone,
-            filesTotal: b.filesTotal,
-          }),
+          this.events.emit('progress', { batchId: b.id, ...batchCounts(b, bytesDone, filesDone) }),
         changed: (id) => this.emitBatch(id),
         activity: (b, level, kind, message, hint) => this.activity(b, level, kind, message, hint),
         replanNeeded: (b, f, reason) =>

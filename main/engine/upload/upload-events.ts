@@ -22,6 +22,22 @@ export interface UploadProgress {
   filesTotal: number;
 }
 
+/** Where a batch stands, as progress events and the transfers view both show it. */
+export function batchCounts(
+  b: Pick<UploadBatch, 'folderId' | 'taskId' | 'bytesTotal' | 'filesTotal'>,
+  bytesDone: number,
+  filesDone: number,
+): Omit<UploadProgress, 'batchId'> {
+  return {
+    folderId: b.folderId,
+    taskId: b.taskId,
+    bytesDone,
+    bytesTotal: b.bytesTotal,
+    filesDone,
+    filesTotal: b.filesTotal,
+  };
+}
+
 /** An entry the engine wrote to the activity log, as stored (null batchId: about the queue). */
 export interface UploadActivity {
   entry: ActivityRow;
