@@ -38,7 +38,7 @@ export class BatchRunner {
   ) {
     this.d = deps;
     this.actions = {
-      d: deps,
+      deps,
       signal,
       restart: (b, reason) => this.restart(b, reason),
       replan: (b, f, reason) => this.replan(b, f, reason),

@@ -10,76 +10,80 @@ import { requireTask } from './task-lookup.js';
 import type { UploadBatch } from './types.js';
 
 export async function sendBulk(
-  r: RunnerActions,
+  runner: RunnerActions,
   b: UploadBatch,
   group: BatchFileRow[],
   checked: GroupCheck,
 ): Promise<Step | 'too-large'> {
   const taskId = requireTask(b);
   const changed = await checked.result;
-  if (changed !== null) return r.replan(b, changed.file, changed.reason);
+  if (changed !== null) return runner.replan(b, changed.file, changed.reason);
   const bytes = group.reduce((s, f) => s + f.size, 0);
-  const partId = r.d.uploads.bulkBegin(
+  const partId = runner.deps.uploads.bulkBegin(
     b.id,
     taskId,
     group.map((f) => f.id),
     bytes,
   );
-  const before = r.sent(b.id);
+  const before = runner.sent(b.id);
   let sent: { sha256: string[] };
   let sentWhole = false;
   try {
-    sent = await r.d.api.uploadMultiple(
+    sent = await runner.deps.api.uploadMultiple(
       taskId,
       group.map((f) => ({ path: f.absPath, name: f.uploadName, size: f.size })),
       {
-        signal: r.signal,
-        throttle: r.d.throttle,
+        signal: runner.signal,
+        throttle: runner.deps.throttle,
         imageQuality: b.data.image_quality ?? 70,
-        onProgress: (done) => r.d.hooks.progress(b, before.bytes + done, before.files),
+        onProgress: (done) => runner.deps.hooks.progress(b, before.bytes + done, before.files),
         onBodySent: () => {
           sentWhole = true;
-          r.d.uploads.bulkBodySent(partId);
+          runner.deps.uploads.bulkBodySent(partId);
         },
       },
     );
   } catch (e) {
     // Aborted: the part stays open; its body_sent_at tells the next run what CVAT can have.
     if (isCancelled(e)) throw e;
-    return bulkFailed(r, b, partId, sentWhole, toSyncError(e, 'Upload-Multiple'));
+    return bulkFailed(runner, b, partId, sentWhole, toSyncError(e, 'Upload-Multiple'));
   }
   // The bytes are read once, as they stream out, so a file changed in place (same size and
   // mtime) shows only now, with its changed bytes already stored in the task. The part stays
   // open and re-planning discards the task: Upload-Finish is never called on those bytes, and
   // a crash before the re-plan is recorded finds the open part and discards the task as well.
-  const altered = r.d.settings.verifyHash ? contentChanged(group, sent.sha256) : null;
+  const altered = runner.deps.settings.verifyHash ? contentChanged(group, sent.sha256) : null;
   if (altered !== null)
-    return r.replan(b, altered, 'its content changed after it was planned (seen while sending)');
-  const after = await firstChanged(r.d.probe, group);
-  if (after !== null) return r.replan(b, after.file, after.reason);
-  r.d.uploads.bulkDone(partId);
-  r.d.hooks.progress(b, before.bytes + bytes, before.files + group.length);
+    return runner.replan(
+      b,
+      altered,
+      'its content changed after it was planned (seen while sending)',
+    );
+  const after = await firstChanged(runner.deps.probe, group);
+  if (after !== null) return runner.replan(b, after.file, after.reason);
+  runner.deps.uploads.bulkDone(partId);
+  runner.deps.hooks.progress(b, before.bytes + bytes, before.files + group.length);
   return 'continue';
 }
 
 /** What a failed Upload-Multiple request leaves behind, and what to do about it. */
 function bulkFailed(
-  r: RunnerActions,
+  runner: RunnerActions,
   b: UploadBatch,
   partId: number,
   sentWhole: boolean,
   err: SyncError,
 ): Step | 'too-large' {
   if (refusedBeforeProcessing(err)) {
-    r.d.uploads.bulkForget(partId);
+    runner.deps.uploads.bulkForget(partId);
     if (err.status === 413) return 'too-large';
     throw err;
   }
   if (err.status !== undefined && err.status >= 400 && err.status < 500) {
     // Refused by validation (DataSerializer) before anything was stored: the same request
     // would be refused again, and so would a new task's. The batch stops and says why.
-    r.d.uploads.bulkForget(partId);
-    return r.fail(
+    runner.deps.uploads.bulkForget(partId);
+    return runner.fail(
       b,
       'bulk-refused',
       `CVAT refused the Upload-Multiple request of "${b.name}" (${err.message}); sending it again would fail the same way`,

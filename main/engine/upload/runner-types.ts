@@ -68,7 +68,7 @@ export type Step = 'continue' | 'stop' | 'restarted';
 
 /** The runner's shared steps, as the step modules (TUS, bulk, processing) call them. */
 export interface RunnerActions {
-  readonly d: RunnerDeps;
+  readonly deps: RunnerDeps;
   readonly signal: AbortSignal;
   /** Discards the task and plans the batch again (only where the task's state is unknowable). */
   restart(b: UploadBatch, reason: string): Step;
