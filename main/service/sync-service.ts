@@ -52,7 +52,7 @@ import type { Connection } from './connection.js';
 import { toContractError } from './contract-schemas.js';
 import { writeDebugArchive } from './debug-archive.js';
 import type { EngineLock } from './engine-lock.js';
-import type { FolderService } from './folder-service.js';
+import type { Folders } from '../engine/folders/folders.js';
 import type { EventListener, SyncService } from './host.js';
 import { ProgressThrottle } from './progress-throttle.js';
 import { StatusThrottle } from './status-throttle.js';
@@ -88,7 +88,7 @@ export interface ServiceParts {
   /** null = read-only: another engine holds the data folder. */
   lock: EngineLock | null;
   throttle: TokenBucket;
-  folders: FolderService;
+  folders: Folders;
   transfers: TransferService;
   chooseFolder?: (() => Promise<string | null>) | undefined;
   openExternal?: ((url: string) => void) | undefined;
@@ -146,7 +146,7 @@ export class SyncServiceImpl implements SyncService {
     return this.parts.connection;
   }
 
-  get folderService(): FolderService {
+  get folderService(): Folders {
     return this.parts.folders;
   }
 

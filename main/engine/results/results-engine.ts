@@ -15,9 +15,7 @@ import type { BackoffPolicy } from '../../core/retry.js';
 import { retryDelay } from '../../core/retry.js';
 import type { CvatApi, Throttle } from '../../cvat/api.js';
 import type { ActivityLevel, ActivityRow } from '../../journal/activity-repo.js';
-import { ActivityRepo } from '../../journal/activity-repo.js';
-import { AutoExportRepo } from '../../journal/auto-export-repo.js';
-import type { Db } from '../../journal/database.js';
+import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type {
   NewTransfer,
   ResultsState,
@@ -25,7 +23,9 @@ import type {
   TransferPatch,
   TransferRow,
 } from '../../journal/download-repo.js';
-import { FINAL_STATES, RUNNING_STATES, TransferRepo } from '../../journal/download-repo.js';
+import type { TransferRepo } from '../../journal/download-repo.js';
+import { FINAL_STATES, RUNNING_STATES } from '../../journal/download-repo.js';
+import type { Journal } from '../../journal/journal.js';
 import type { FolderAutoExport } from './auto-exporter.js';
 import { AutoExporter } from './auto-exporter.js';
 import { runDownloadJob } from './download-job.js';
@@ -43,7 +43,7 @@ export type ResultsEvents = {
 };
 
 export interface ResultsEngineOptions {
-  db: Db;
+  journal: Pick<Journal, 'db' | 'transfers' | 'activity' | 'autoExports'>;
   api: CvatApi | null;
   clock: Clock;
   /** [0,1): backoff jitter and temp names. */
@@ -143,13 +143,13 @@ export class ResultsEngine {
   private idSeq = 0;
 
   constructor(private readonly options: ResultsEngineOptions) {
-    this.repo = new TransferRepo(options.db);
-    this.activity = new ActivityRepo(options.db);
+    this.repo = options.journal.transfers;
+    this.activity = options.journal.activity;
     this.logger = options.logger ?? silentLogger;
     this.api = options.api;
     this.autoExport = new AutoExporter({
-      db: options.db,
-      repo: new AutoExportRepo(options.db),
+      db: options.journal.db,
+      repo: options.journal.autoExports,
       clock: options.clock,
       logger: this.logger,
       api: () => this.api,

@@ -20,6 +20,7 @@ import type { UploadBatch, UploadBatchRepo } from './types.js';
 import type { DiscardRepo, DiscardRow } from '../../journal/discard-repo.js';
 import type { RequestRepo } from '../../journal/request-repo.js';
 import type { UploadRepo } from '../../journal/upload-repo.js';
+import type { EngineJournal } from '../engine-journal.js';
 import { nextBulkGroup } from './bulk-groups.js';
 import { settleOpenPart } from './open-bulk-part.js';
 import { gaveUpMessage, restartDelay } from './restart-policy.js';
@@ -67,6 +68,8 @@ export interface RunnerHooks {
 
 export interface RunnerDeps {
   api: CvatApi;
+  /** Whole-operation transactions: a batch done or cancelled together with its files. */
+  journal: Pick<EngineJournal, 'completeBatch' | 'cancelBatch'>;
   batches: UploadBatchRepo;
   uploads: UploadRepo;
   requests: RequestRepo;
@@ -654,13 +657,11 @@ export class BatchRunner {
   }
 
   private done(b: UploadBatch, from: BatchState, task: CvatTask): Step {
-    const ok = this.d.batches.transition(b.id, from, 'done', {
-      taskSize: task.size,
-      jobCount: task.jobs.count,
-      finishedAt: this.d.clock.now(),
-      lastError: null,
-      nextAttemptAt: null,
-    });
+    const ok = this.d.journal.completeBatch(
+      b.id,
+      { id: task.id, size: task.size, jobCount: task.jobs.count },
+      from,
+    );
     if (ok) {
       this.d.hooks.activity(
         b,
@@ -704,7 +705,7 @@ export class BatchRunner {
     // A creation whose outcome we never learned may have left a task: find it to delete it.
     const extra =
       b.state === 'creating' ? (await findOurTasks(this.d, b, this.signal)).map((t) => t.id) : [];
-    if (this.d.batches.finishCancel(b.id, b.state, extra)) {
+    if (this.d.journal.cancelBatch(b.id, b.state, extra)) {
       this.d.hooks.activity(b, 'info', 'batch-cancelled', `"${b.name}" cancelled`);
     }
     this.d.hooks.changed(b.id);

@@ -12,17 +12,16 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { DEFAULT_BACKOFF, retryDelay } from '../../core/retry.js';
 import type { BackoffPolicy } from '../../core/retry.js';
-import type { CvatApi, DataRequest, Throttle } from '../../cvat/api.js';
-import { ActivityRepo } from '../../journal/activity-repo.js';
+import type { CvatApi, Throttle } from '../../cvat/api.js';
 import type { ActivityLevel, ActivityRow } from '../../journal/activity-repo.js';
-import { BatchRepo } from '../../journal/batch-repo.js';
 import type { BatchFilter } from '../../journal/batch-repo.js';
-import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
-import type { Db } from '../../journal/database.js';
-import { DiscardRepo } from '../../journal/discard-repo.js';
+import type { UploadBatch, UploadBatchRepo } from './types.js';
+import type { ActivityRepo } from '../../journal/activity-repo.js';
+import type { DiscardRepo } from '../../journal/discard-repo.js';
+import type { RequestRepo } from '../../journal/request-repo.js';
+import type { UploadRepo } from '../../journal/upload-repo.js';
+import type { EngineJournal } from '../engine-journal.js';
 import type { DiscardRow } from '../../journal/discard-repo.js';
-import { RequestRepo } from '../../journal/request-repo.js';
-import { UploadRepo } from '../../journal/upload-repo.js';
 import { BatchRunner, deleteDiscards } from './batch-runner.js';
 import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
 import { nodeFileProbe } from './file-probe.js';
@@ -35,7 +34,7 @@ import type { FileProbe } from './file-probe.js';
 const MiB = 1024 * 1024;
 
 export interface UploadEngineOptions {
-  db: Db;
+  journal: EngineJournal;
   /** null until the user has signed in. */
   api: CvatApi | null;
   clock: Clock;
@@ -144,6 +143,7 @@ interface Running {
 export class UploadEngine {
   readonly events = new EventBus<UploadEvents>();
   readonly batches: UploadBatchRepo;
+  private readonly journal: EngineJournal;
   private readonly uploads: UploadRepo;
   private readonly requests: RequestRepo;
   private readonly discards: DiscardRepo;
@@ -179,11 +179,12 @@ export class UploadEngine {
     this.logger = opts.logger ?? silentLogger;
     this.probe = opts.probe ?? nodeFileProbe;
     this.api = opts.api;
-    this.batches = new BatchRepo<BatchTaskSpec, DataRequest>(opts.db, opts.clock);
-    this.uploads = new UploadRepo(opts.db, opts.clock);
-    this.requests = new RequestRepo(opts.db, opts.clock);
-    this.discards = new DiscardRepo(opts.db, opts.clock);
-    this.activityLog = new ActivityRepo(opts.db);
+    this.journal = opts.journal;
+    this.batches = opts.journal.batches;
+    this.uploads = opts.journal.uploads;
+    this.requests = opts.journal.requests;
+    this.discards = opts.journal.discards;
+    this.activityLog = opts.journal.activity;
     this.throttle = opts.throttle;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
     this.pausedAll = opts.paused ?? false;
@@ -537,6 +538,7 @@ export class UploadEngine {
   private runnerDeps(api: CvatApi): RunnerDeps {
     return {
       api,
+      journal: this.journal,
       batches: this.batches,
       uploads: this.uploads,
       requests: this.requests,

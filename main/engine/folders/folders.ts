@@ -1,77 +1,47 @@
-// Sync folders as the UI and the CLI see them: saved rules (FolderRepo), the running watch/plan
-// machinery (FolderSync) for the signed-in server, and the ad-hoc folders of `sync --once` and
-// `watch`. Folders belong to a server: only the current server's folders run.
-import type { FolderInfo, FolderPreview, FolderRule, IgnoredFile } from '../../preload/contract.js';
-import { isTerminal } from '../core/batch-state.js';
-import type { Clock } from '../core/clock.js';
-import { SyncError } from '../core/errors.js';
-import { describeIgnore } from '../core/ignore-reason.js';
-import type { Logger } from '../core/logger.js';
-import { FolderSync, folderInfoOf } from '../engine/planner/folder-sync.js';
-import type { FolderAutoExport } from '../engine/results/auto-exporter.js';
-import { previewFolder } from '../engine/planner/preview.js';
-import { assertValidRule } from '../engine/planner/rule-validation.js';
-import type { UploadEngine } from '../engine/upload/upload-engine.js';
-import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
-import type { Db } from '../journal/database.js';
-import { FileRepo } from '../journal/file-repo.js';
-import type { FolderRow } from '../journal/folder-repo.js';
-import { FolderRepo } from '../journal/folder-repo.js';
+// Sync folders as the UI and the CLI see them: saved rules (the journal's folders), the running
+// watch/plan machinery (FolderSync) for the signed-in server, and the ad-hoc folders of
+// `sync --once` and `watch`. Folders belong to a server: only the current server's folders run.
 import { resolve } from 'node:path';
-import type { AbortSignalLike } from '../core/signal.js';
-import type { VerifySource } from '../engine/verify/verify.js';
-import { Adopter } from '../engine/planner/adopter.js';
-import type { AdoptDecision } from '../engine/planner/adopter.js';
-import { batchRepoSink } from '../engine/planner/batch-sink.js';
-import type { BatchTaskSpec } from '../engine/planner/task-spec.js';
-import type { CvatApi, DataRequest } from '../cvat/api.js';
-import { SettingsRepo } from '../journal/settings-repo.js';
+import type {
+  FolderInfo,
+  FolderPreview,
+  FolderRule,
+  IgnoredFile,
+} from '../../../preload/contract.js';
+import { isTerminal } from '../../core/batch-state.js';
+import type { Clock } from '../../core/clock.js';
+import { SyncError } from '../../core/errors.js';
+import { describeIgnore } from '../../core/ignore-reason.js';
+import type { Logger } from '../../core/logger.js';
+import type { AbortSignalLike } from '../../core/signal.js';
+import type { CvatApi } from '../../cvat/api.js';
+import type { BatchRow } from '../../journal/batch-repo.js';
+import type { FileRepo } from '../../journal/file-repo.js';
+import type { FolderRepo, FolderRow } from '../../journal/folder-repo.js';
+import type { WatchFs } from '../../watch/fs-port.js';
+import type { EngineJournal } from '../engine-journal.js';
+import { Adopter } from '../planner/adopter.js';
+import type { AdoptDecision } from '../planner/adopter.js';
+import { previewFolder } from '../planner/preview.js';
+import { assertValidRule } from '../planner/rule-validation.js';
+import type { FolderAutoExport } from '../results/auto-exporter.js';
+import type { UploadEngine } from '../upload/upload-engine.js';
+import type { VerifySource } from '../verify/verify.js';
+import { FolderSync, folderInfoOf } from './folder-sync.js';
+import { summarizeSyncOnce } from './sync-once-summary.js';
+import type { SyncOnceSummary } from './sync-once-summary.js';
 
-export interface SyncOnceTask {
-  batchId: number;
-  taskId: number | null;
-  name: string;
-  files: number;
-  state: string;
-  error: string | null;
-}
+export type { SyncOnceSummary, SyncOnceTask } from './sync-once-summary.js';
 
-export interface SyncOnceSummary {
-  folderId: number;
-  tasks: SyncOnceTask[];
-  uploadedFiles: number;
-  /** Files of tasks already on the server, recorded as done without uploading (--adopt-existing). */
-  adoptedFiles: number;
-  alreadyUploaded: number;
-  failedFiles: number;
-  pendingFiles: number;
-  ignored: number;
-  /** Every file not in CVAT after the run (ignored or failed), with its reason. */
-  leftOut: IgnoredFile[];
-  /** How many of them were left out for a problem, not by the user's own choice. */
-  leftOutProblems: number;
-}
-
-/**
- * Left out on purpose: the rule, hidden or partial files, content already uploaded, files that
- * are not media at all (a README beside the images), uploads the user cancelled.
- */
-const BY_CHOICE = new Set([
-  'excluded',
-  'not-included',
-  'hidden',
-  'partial-download',
-  'duplicate',
-  'unsupported-type',
-  'cancelled',
-]);
-
-export interface FolderServiceOptions {
-  db: Db | null;
+export interface FoldersOptions {
+  /** null: no journal in the data folder yet (a read-only view). */
+  journal: EngineJournal | null;
   clock: Clock;
   logger: Logger;
+  /** The filesystem the watcher, scanner, gate and planner read. */
+  fs?: WatchFs;
+  /** null when this process does not run the engine (read-only view). */
   uploads: UploadEngine | null;
-  batchRepo: BatchRepo | null;
   emit: (f: FolderInfo) => void;
   /** The signed-in server, for adopting tasks already there (null when signed out). */
   api?: () => CvatApi | null;
@@ -81,7 +51,7 @@ export interface FolderServiceOptions {
 
 const NO_HEALTH = { state: 'paused' as const, message: null, fix: null };
 
-export class FolderService {
+export class Folders {
   private readonly repo: FolderRepo | null;
   private readonly files: FileRepo | null;
   private sync: FolderSync | null = null;
@@ -91,25 +61,23 @@ export class FolderService {
 
   private readonly adopter: Adopter | null;
 
-  constructor(private readonly o: FolderServiceOptions) {
-    this.repo = o.db ? new FolderRepo(o.db, o.clock) : null;
-    this.files = o.db ? new FileRepo(o.db) : null;
-    this.adopter =
-      o.db && o.batchRepo
-        ? new Adopter({
-            batches: o.batchRepo,
-            settings: new SettingsRepo(o.db),
-            clock: o.clock,
-            logger: o.logger,
-            api: o.api ?? (() => null),
-            onDecided: (folderId, batch, decision) => {
-              if (decision.kind === 'adopt') this.batchSettled(folderId);
-              else this.o.uploads?.wake();
-              this.o.onAdoptDecision?.(folderId, batch, decision);
-              this.push(folderId);
-            },
-          })
-        : null;
+  constructor(private readonly o: FoldersOptions) {
+    this.repo = o.journal?.folders ?? null;
+    this.files = o.journal?.files ?? null;
+    this.adopter = o.journal
+      ? new Adopter({
+          journal: o.journal,
+          clock: o.clock,
+          logger: o.logger,
+          api: o.api ?? (() => null),
+          onDecided: (folderId, batch, decision) => {
+            if (decision.kind === 'adopt') this.batchFinished(folderId);
+            else this.o.uploads?.wake();
+            this.o.onAdoptDecision?.(folderId, batch, decision);
+            this.push(folderId);
+          },
+        })
+      : null;
   }
 
   /** Held batches of adopting folders are checked against the server (after planning, sign-in). */
@@ -143,22 +111,19 @@ export class FolderService {
     await this.sync?.stop();
     this.sync = null;
     this.server = server;
-    if (!this.o.db || server === null) return;
+    if (!this.o.journal || server === null) return;
+    const adopter = this.adopter;
     const sync = new FolderSync({
-      db: this.o.db,
+      journal: this.o.journal,
       clock: this.o.clock,
       logger: this.o.logger,
       server,
-      ...(this.adopter && this.o.batchRepo
-        ? {
-            batches: this.adopter.wrap(
-              batchRepoSink(this.o.batchRepo as BatchRepo<BatchTaskSpec, DataRequest>),
-            ),
-          }
-        : {}),
+      ...(this.o.fs ? { fs: this.o.fs } : {}),
+      ...(adopter ? { onPlanned: (batchId, folderId) => adopter.hold(batchId, folderId) } : {}),
     });
     sync.events.on('health', ({ folderId }) => this.push(folderId));
     sync.events.on('counts', ({ folderId }) => this.push(folderId));
+    // A plan wakes the upload queue directly.
     sync.events.on('planned', ({ folderId }) => {
       this.o.uploads?.wake();
       this.adoptPending(folderId);
@@ -179,19 +144,22 @@ export class FolderService {
     await this.sync?.stop();
   }
 
-  /** A batch needs re-planning (a file changed after planning): the folder's next pass does it. */
-  replanNeeded(folderId: number | null): void {
-    if (folderId !== null) this.sync?.rescan(folderId);
-  }
-
-  /** The upload engine finished or cancelled a batch: its files follow now (and counts go out). */
-  batchSettled(folderId: number | null): void {
+  /**
+   * A file of a planned batch changed after planning and the upload engine parked the batch: a
+   * targeted pass re-plans the folder's parked batches from their own files (no scan).
+   */
+  replanParked(folderId: number | null): void {
     if (folderId === null || !this.sync) return;
     this.sync
-      .followBatches(folderId)
+      .replanParked(folderId)
       .catch((e: unknown) =>
-        this.o.logger.warn('following a finished batch failed', { folderId, error: String(e) }),
+        this.o.logger.warn('re-planning a parked batch failed', { folderId, error: String(e) }),
       );
+  }
+
+  /** A batch of the folder finished or was cancelled (its files already follow): new counts out. */
+  batchFinished(folderId: number | null): void {
+    if (folderId !== null) this.sync?.countsChanged(folderId);
   }
 
   /** Id, path, health and pause of each saved folder: the status snapshot's cheap view (no counts). */
@@ -284,10 +252,10 @@ export class FolderService {
 
   /** taskId -> the sync folder whose batch created it (for the task list's "local folder"). */
   localFolderLookup(): (taskId: number) => { folderId: number; path: string } | null {
-    if (!this.o.batchRepo || !this.repo) return () => null;
+    if (!this.o.journal || !this.repo) return () => null;
     const paths = new Map(this.repo.list().map((f) => [f.id, f.rule.path]));
     const byTask = new Map<number, { folderId: number; path: string }>();
-    for (const b of this.o.batchRepo.list()) {
+    for (const b of this.o.journal.batches.list()) {
       if (b.taskId === null || b.folderId === null) continue;
       const path = paths.get(b.folderId);
       if (path !== undefined) byTask.set(b.taskId, { folderId: b.folderId, path });
@@ -300,32 +268,37 @@ export class FolderService {
     const row =
       which.path !== undefined ? this.rowByPath(which.path) : this.requireRow(which.id ?? 0);
     const id = row.id;
-    const batches = this.o.batchRepo?.list({ folderId: id }) ?? [];
+    const batches = this.o.journal?.batches.list({ folderId: id }) ?? [];
     return {
       folderId: id,
       rule: row.rule,
-      batches: batches.map((batch) => ({ batch, files: this.o.batchRepo?.files(batch.id) ?? [] })),
+      batches: batches.map((batch) => ({
+        batch,
+        files: this.o.journal?.batches.files(batch.id) ?? [],
+      })),
     };
   }
 
   /** The batch that created `taskId`, for verifying one task; null when this app did not. */
   verifySourceOfTask(taskId: number): VerifySource | null {
-    const batch = this.o.batchRepo?.list().find((b) => b.taskId === taskId && b.state === 'done');
-    if (!batch || !this.o.batchRepo) return null;
+    const batch = this.o.journal?.batches
+      .list()
+      .find((b) => b.taskId === taskId && b.state === 'done');
+    if (!batch || !this.o.journal) return null;
     return {
       folderId: batch.folderId,
       rule: null,
-      batches: [{ batch, files: this.o.batchRepo.files(batch.id) }],
+      batches: [{ batch, files: this.o.journal.batches.files(batch.id) }],
     };
   }
 
   /** Auto-export rules of the current server's folders, with the tasks their batches created. */
   autoExports(): FolderAutoExport[] {
-    if (!this.repo || !this.o.batchRepo || this.server === null) return [];
+    if (!this.repo || !this.o.journal || this.server === null) return [];
     const out: FolderAutoExport[] = [];
     for (const f of this.repo.list({ server: this.server, savedOnly: true })) {
       if (!f.rule.autoExport) continue;
-      const taskIds = this.o.batchRepo
+      const taskIds = this.o.journal.batches
         .list({ folderId: f.id, states: ['done'] })
         .map((b) => b.taskId)
         .filter((t): t is number => t !== null);
@@ -354,8 +327,6 @@ export class FolderService {
     uploads.start();
     uploads.wake();
     await this.waitForBatches(row.id, signal);
-    // The upload engine's outcome flows back into the file rows on the next pass.
-    await sync.step(row.id);
     return this.summary(row.id, before);
   }
 
@@ -392,7 +363,9 @@ export class FolderService {
   }
 
   private batchesOf(folderId: number): BatchRow[] {
-    return this.o.uploads?.listBatches({ folderId }) ?? this.o.batchRepo?.list({ folderId }) ?? [];
+    return (
+      this.o.uploads?.listBatches({ folderId }) ?? this.o.journal?.batches.list({ folderId }) ?? []
+    );
   }
 
   private async waitForBatches(folderId: number, signal?: AbortSignalLike): Promise<void> {
@@ -419,8 +392,8 @@ export class FolderService {
         });
       }
       if (open.every((b) => b.replanReason !== null)) {
-        // Files changed after planning: let the folder re-plan them, then continue.
-        await this.sync?.step(folderId);
+        // Files changed after planning: re-plan those batches from their files, then continue.
+        await this.sync?.replanParked(folderId);
       }
       const idle = uploads.idle();
       const aborted = new Promise<void>((resolve) =>
@@ -433,66 +406,14 @@ export class FolderService {
   }
 
   private summary(folderId: number, doneBefore: Set<number>): SyncOnceSummary {
-    const batches = this.batchesOf(folderId).filter((b) => !doneBefore.has(b.id));
-    const counts = this.files?.counts(folderId) ?? {
-      files: 0,
-      uploaded: 0,
-      pending: 0,
-      ignored: 0,
-      failed: 0,
-    };
-    const adopted = new Set(this.adopter?.adopted(folderId) ?? []);
-    const rows = this.files?.ignored(folderId, 10_000) ?? [];
-    // A failed batch's files are left out too, with the batch's error as their reason.
-    const failedBatchRows = batches
-      .filter((b) => b.state === 'failed')
-      .flatMap((b) =>
-        (this.o.batchRepo?.files(b.id) ?? []).map((f) => ({
-          path: f.relPath,
-          reason: `its task failed: ${b.lastError?.message ?? 'unknown error'}`,
-        })),
-      );
-    const listed = new Set(rows.map((r) => r.relPath));
-    const leftOut = [
-      ...rows.map((f) => ({
-        path: f.relPath,
-        reason: describeIgnore(f.reason ?? 'unknown', f.detail),
-      })),
-      ...failedBatchRows.filter((f) => !listed.has(f.path)),
-    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const uploadedFiles = batches
-      .filter((b) => b.state === 'done' && !adopted.has(b.id))
-      .reduce((s, b) => s + b.filesTotal, 0);
-    const adoptedFiles = batches
-      .filter((b) => b.state === 'done' && adopted.has(b.id))
-      .reduce((s, b) => s + b.filesTotal, 0);
-    const failedBatchFiles = batches
-      .filter((b) => b.state === 'failed')
-      .reduce((s, b) => s + b.filesTotal, 0);
-    const openFiles = batches
-      .filter((b) => !isTerminal(b.state))
-      .reduce((s, b) => s + b.filesTotal, 0);
-    return {
+    return summarizeSyncOnce({
+      batches: this.batchesOf(folderId).filter((b) => !doneBefore.has(b.id)),
+      counts: this.files?.counts(folderId) ?? null,
+      ignored: this.files?.ignored(folderId, 10_000) ?? [],
+      adopted: new Set(this.adopter?.adopted(folderId) ?? []),
+      filesOf: (batchId) => this.o.journal?.batches.files(batchId) ?? [],
       folderId,
-      tasks: batches.map((b) => ({
-        batchId: b.id,
-        taskId: b.taskId,
-        name: b.name,
-        files: b.filesTotal,
-        state: b.state,
-        error: b.lastError?.message ?? null,
-      })),
-      uploadedFiles,
-      adoptedFiles,
-      alreadyUploaded: Math.max(0, counts.uploaded - uploadedFiles - adoptedFiles),
-      failedFiles: Math.max(counts.failed, failedBatchFiles),
-      pendingFiles: Math.max(counts.pending, openFiles),
-      ignored: counts.ignored,
-      leftOut,
-      leftOutProblems:
-        rows.filter((r) => !BY_CHOICE.has(r.reason ?? '')).length +
-        failedBatchRows.filter((f) => !listed.has(f.path)).length,
-    };
+    });
   }
 
   private infoOf(row: FolderRow): FolderInfo {
