@@ -215,7 +215,9 @@ export class FolderRunner {
       root: rule.path,
       settleMs: rule.settleSeconds * 1000,
     });
-    await this.sync.planner.replanParked(this.row);
+    const replanned = await this.sync.planner.replanParked(this.row);
+    if (replanned.length)
+      this.sync.events.emit('replanned', { folderId: this.row.id, batchIds: replanned });
     const planned = this.sync.planner.plan(this.row, { flush: o.flush ?? false });
     if (planned.length)
       this.sync.events.emit('planned', { folderId: this.row.id, batches: planned });

@@ -27,6 +27,8 @@ export interface FolderSyncEvents extends Record<string, unknown> {
   counts: { folderId: number; counts: FileCounts };
   planned: { folderId: number; batches: PlannedBatch[] };
   scanned: { folderId: number; at: number; outcome: ScanOutcome };
+  /** Parked batches that got their new file list (or were cancelled for lack of files). */
+  replanned: { folderId: number; batchIds: number[] };
 }
 
 export interface FolderSyncOptions {

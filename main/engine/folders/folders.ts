@@ -10,10 +10,8 @@ import type {
 } from '../../../preload/contract.js';
 import { isTerminal } from '../../core/batch-state.js';
 import type { Clock } from '../../core/clock.js';
-import { SyncError } from '../../core/errors.js';
 import { describeIgnore } from '../../core/ignore-reason.js';
 import type { Logger } from '../../core/logger.js';
-import type { AbortSignalLike } from '../../core/signal.js';
 import type { CvatApi } from '../../cvat/api.js';
 import type { BatchRow } from '../../journal/batch-repo.js';
 import type { FileRepo } from '../../journal/file-repo.js';
@@ -27,11 +25,18 @@ import { assertValidRule } from '../planner/rule-validation.js';
 import type { FolderAutoExport } from '../results/auto-exporter.js';
 import type { UploadEngine } from '../upload/upload-engine.js';
 import type { VerifySource } from '../verify/verify.js';
+import { folderErrors } from './folder-errors.js';
 import { FolderSync, folderInfoOf } from './folder-sync.js';
-import { summarizeSyncOnce } from './sync-once-summary.js';
-import type { SyncOnceSummary } from './sync-once-summary.js';
+import {
+  autoExportsOf,
+  localFolderLookup,
+  verifySourceOfFolder,
+  verifySourceOfTask,
+} from './folder-lookups.js';
+import { summarizeSyncOnce, waitForBatches } from './sync-once.js';
+import type { SyncOnceSummary } from './sync-once.js';
 
-export type { SyncOnceSummary, SyncOnceTask } from './sync-once-summary.js';
+export type { SyncOnceSummary, SyncOnceTask } from './sync-once.js';
 
 export interface FoldersOptions {
   /** null: no journal in the data folder yet (a read-only view). */
@@ -123,7 +128,8 @@ export class Folders {
     });
     sync.events.on('health', ({ folderId }) => this.push(folderId));
     sync.events.on('counts', ({ folderId }) => this.push(folderId));
-    // A plan wakes the upload queue directly.
+    // A plan (or a re-plan) wakes the upload queue directly.
+    sync.events.on('replanned', () => this.o.uploads?.wake());
     sync.events.on('planned', ({ folderId }) => {
       this.o.uploads?.wake();
       this.adoptPending(folderId);
@@ -185,12 +191,7 @@ export class Folders {
     const existing = repo.findByPath(server, rule.path);
     let row: FolderRow;
     if (existing?.saved) {
-      throw new SyncError(`${rule.path} is already sync folder #${existing.id}.`, {
-        code: 'folder-exists',
-        kind: 'item',
-        operation: 'add folder',
-        hint: 'Change its rule instead, or remove it first.',
-      });
+      throw folderErrors.exists(rule.path, existing.id);
     } else if (existing) {
       // An ad-hoc folder of `sync --once` becomes a saved one, keeping what it uploaded.
       repo.update(existing.id, rule);
@@ -252,59 +253,24 @@ export class Folders {
 
   /** taskId -> the sync folder whose batch created it (for the task list's "local folder"). */
   localFolderLookup(): (taskId: number) => { folderId: number; path: string } | null {
-    if (!this.o.journal || !this.repo) return () => null;
-    const paths = new Map(this.repo.list().map((f) => [f.id, f.rule.path]));
-    const byTask = new Map<number, { folderId: number; path: string }>();
-    for (const b of this.o.journal.batches.list()) {
-      if (b.taskId === null || b.folderId === null) continue;
-      const path = paths.get(b.folderId);
-      if (path !== undefined) byTask.set(b.taskId, { folderId: b.folderId, path });
-    }
-    return (taskId) => byTask.get(taskId) ?? null;
+    return localFolderLookup(this.o.journal);
   }
 
   /** A folder's rule and batches with their files, for verify (by id, or by path). */
   verifySource(which: { id?: number; path?: string }): VerifySource {
     const row =
       which.path !== undefined ? this.rowByPath(which.path) : this.requireRow(which.id ?? 0);
-    const id = row.id;
-    const batches = this.o.journal?.batches.list({ folderId: id }) ?? [];
-    return {
-      folderId: id,
-      rule: row.rule,
-      batches: batches.map((batch) => ({
-        batch,
-        files: this.o.journal?.batches.files(batch.id) ?? [],
-      })),
-    };
+    return verifySourceOfFolder(this.o.journal, row);
   }
 
   /** The batch that created `taskId`, for verifying one task; null when this app did not. */
   verifySourceOfTask(taskId: number): VerifySource | null {
-    const batch = this.o.journal?.batches
-      .list()
-      .find((b) => b.taskId === taskId && b.state === 'done');
-    if (!batch || !this.o.journal) return null;
-    return {
-      folderId: batch.folderId,
-      rule: null,
-      batches: [{ batch, files: this.o.journal.batches.files(batch.id) }],
-    };
+    return verifySourceOfTask(this.o.journal, taskId);
   }
 
   /** Auto-export rules of the current server's folders, with the tasks their batches created. */
   autoExports(): FolderAutoExport[] {
-    if (!this.repo || !this.o.journal || this.server === null) return [];
-    const out: FolderAutoExport[] = [];
-    for (const f of this.repo.list({ server: this.server, savedOnly: true })) {
-      if (!f.rule.autoExport) continue;
-      const taskIds = this.o.journal.batches
-        .list({ folderId: f.id, states: ['done'] })
-        .map((b) => b.taskId)
-        .filter((t): t is number => t !== null);
-      out.push({ folderId: f.id, rule: f.rule.autoExport, taskIds });
-    }
-    return out;
+    return this.server === null ? [] : autoExportsOf(this.o.journal, this.server);
   }
 
   /**
@@ -326,7 +292,13 @@ export class Folders {
     await this.adoptionSettled(row.id);
     uploads.start();
     uploads.wake();
-    await this.waitForBatches(row.id, signal);
+    await waitForBatches({
+      uploads,
+      open: () => this.batchesOf(row.id).filter((b) => !isTerminal(b.state)),
+      replanParked: () => sync.replanParked(row.id),
+      clock: this.o.clock,
+      ...(signal ? { signal } : {}),
+    });
     return this.summary(row.id, before);
   }
 
@@ -366,43 +338,6 @@ export class Folders {
     return (
       this.o.uploads?.listBatches({ folderId }) ?? this.o.journal?.batches.list({ folderId }) ?? []
     );
-  }
-
-  private async waitForBatches(folderId: number, signal?: AbortSignalLike): Promise<void> {
-    const uploads = this.o.uploads;
-    if (!uploads) return;
-    for (;;) {
-      if (signal?.aborted) return;
-      const open = this.batchesOf(folderId).filter((b) => !isTerminal(b.state));
-      if (open.length === 0) return;
-      if (uploads.status().paused) {
-        throw new SyncError('Uploads are paused (Pause all); nothing is sent until they resume.', {
-          code: 'paused',
-          kind: 'fatal',
-          hint: 'Run `cvat-sync resume` (or Resume in the app or the daemon’s web page), then run the command again.',
-        });
-      }
-      const auth = uploads.status().authError;
-      if (auth) {
-        throw new SyncError(auth.message, {
-          code: auth.code,
-          kind: 'fatal',
-          ...(auth.hint ? { hint: auth.hint } : {}),
-          ...(auth.status !== undefined ? { status: auth.status } : {}),
-        });
-      }
-      if (open.every((b) => b.replanReason !== null)) {
-        // Files changed after planning: re-plan those batches from their files, then continue.
-        await this.sync?.replanParked(folderId);
-      }
-      const idle = uploads.idle();
-      const aborted = new Promise<void>((resolve) =>
-        signal?.addEventListener('abort', () => resolve(), { once: true }),
-      );
-      await Promise.race([idle, aborted]);
-      // idle() also resolves while a retry waits for its time: look again after a short pause.
-      await this.o.clock.sleep(500).catch(() => undefined);
-    }
   }
 
   private summary(folderId: number, doneBefore: Set<number>): SyncOnceSummary {
@@ -462,53 +397,29 @@ export class Folders {
     const row =
       rows.find((r) => r.server === this.server && resolve(r.rule.path) === wanted) ??
       rows.find((r) => resolve(r.rule.path) === wanted);
-    if (!row)
-      throw new SyncError(`${wanted} is not a sync folder of this app.`, {
-        code: 'not-found',
-        kind: 'item',
-        operation: 'find folder',
-        hint: 'Verify checks folders this app synced (`cvat-sync folders ls`, or a folder of `cvat-sync sync --once`).',
-      });
+    if (!row) throw folderErrors.notAtPath(wanted);
     return row;
   }
 
   private requireRow(id: number): FolderRow {
     const row = this.repo?.get(id);
     if (!row) {
-      throw new SyncError(`No sync folder #${id}.`, {
-        code: 'not-found',
-        kind: 'item',
-        operation: 'find folder',
-        hint: 'List them with `cvat-sync folders ls`.',
-      });
+      throw folderErrors.notFound(id);
     }
     return row;
   }
 
   private writable(): { repo: FolderRepo; server: string } {
-    if (!this.repo)
-      throw new SyncError('No journal: this view of the data folder is read-only.', {
-        code: 'read-only',
-        kind: 'fatal',
-      });
+    if (!this.repo) throw folderErrors.noJournal();
     if (this.server === null) {
-      throw new SyncError('Sign in first: a sync folder belongs to a CVAT server.', {
-        code: 'signed-out',
-        kind: 'fatal',
-        operation: 'add folder',
-        hint: 'Run `cvat-sync login` (or pass --server with CVAT_ACCESS_TOKEN).',
-      });
+      throw folderErrors.signedOut();
     }
     return { repo: this.repo, server: this.server };
   }
 
   private runtime(): { sync: FolderSync; uploads: UploadEngine } {
     this.writable();
-    if (!this.sync || !this.o.uploads)
-      throw new SyncError('The engine is not running in this process.', {
-        code: 'read-only',
-        kind: 'fatal',
-      });
+    if (!this.sync || !this.o.uploads) throw folderErrors.engineNotHere();
     return { sync: this.sync, uploads: this.o.uploads };
   }
 }

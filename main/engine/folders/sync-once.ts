@@ -1,10 +1,14 @@
-// What `cvat-sync sync DIR --once` reports: the tasks of this run, how many files went up, were
+// `cvat-sync sync DIR --once`: waiting for the run's batches, then what it reports: the tasks of this run, how many files went up, were
 // adopted, already uploaded, failed or left out, and why each left-out file was left out.
 import type { IgnoredFile } from '../../../preload/contract.js';
 import { isTerminal } from '../../core/batch-state.js';
+import type { Clock } from '../../core/clock.js';
+import { SyncError } from '../../core/errors.js';
+import type { AbortSignalLike } from '../../core/signal.js';
 import { describeIgnore } from '../../core/ignore-reason.js';
 import type { BatchFileRow, BatchRow } from '../../journal/batch-repo.js';
 import type { FileCounts, FileRow } from '../../journal/file-repo.js';
+import type { UploadEngine } from '../upload/upload-engine.js';
 
 export interface SyncOnceTask {
   batchId: number;
@@ -111,4 +115,51 @@ export function summarizeSyncOnce(input: SyncOnceInput): SyncOnceSummary {
       rows.filter((r) => !BY_CHOICE.has(r.reason ?? '')).length +
       failedBatchRows.filter((f) => !listed.has(f.path)).length,
   };
+}
+
+export interface SyncOnceRun {
+  uploads: UploadEngine;
+  /** The folder's batches not yet done, failed or cancelled. */
+  open: () => BatchRow[];
+  /** A targeted pass over the folder's parked batches (files changed after planning). */
+  replanParked: () => Promise<unknown>;
+  clock: Clock;
+  signal?: AbortSignalLike;
+}
+
+/** Waits until every batch of the run is terminal; a pause or a rejected sign-in ends it early. */
+export async function waitForBatches(run: SyncOnceRun): Promise<void> {
+  const { uploads, signal } = run;
+  for (;;) {
+    if (signal?.aborted) return;
+    const open = run.open();
+    if (open.length === 0) return;
+    if (uploads.status().paused) {
+      throw new SyncError('Uploads are paused (Pause all); nothing is sent until they resume.', {
+        code: 'paused',
+        kind: 'fatal',
+        hint: 'Run `cvat-sync resume` (or Resume in the app or the daemon’s web page), then run the command again.',
+      });
+    }
+    const auth = uploads.status().authError;
+    if (auth) {
+      throw new SyncError(auth.message, {
+        code: auth.code,
+        kind: 'fatal',
+        ...(auth.hint ? { hint: auth.hint } : {}),
+        ...(auth.status !== undefined ? { status: auth.status } : {}),
+      });
+    }
+    if (open.every((b) => b.replanReason !== null)) {
+      // Files changed after planning: re-plan those batches from their files, then continue.
+      await run.replanParked();
+    }
+    const idle = uploads.idle();
+    const aborted = new Promise<void>((resolve) =>
+      signal?.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    await Promise.race([idle, aborted]);
+    // idle() also resolves while a retry waits for its time: look again after a short pause.
+    await run.clock.sleep(500).catch(() => undefined);
+  }
 }
