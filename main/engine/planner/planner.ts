@@ -1,6 +1,7 @@
-// Stable files -> task batches (ARCHITECTURE.md § Data flow, step 3). Decisions are the pure
-// functions of core/split-policy and core/name-template; this class reads and writes the journal
-// around them, in one transaction per planning pass, and hands batches to the upload engine.
+// Stable files -> task batches. Decisions are the pure functions of core/split-policy and
+// core/name-template; this class reads the folder's candidates from the journal page by page and
+// records each group through Journal.planBatch, one transaction per chunk of whole groups, where
+// the upload engine finds them.
 import { basename } from 'node:path';
 import type { FolderRule } from '../../../preload/contract.js';
 import type { Clock } from '../../core/clock.js';
