@@ -21,7 +21,7 @@ import type { SettingsRepo } from '../journal/settings-repo.js';
 import type { Connection } from './connection.js';
 import { toContractError } from './contract-schemas.js';
 import type { EngineLock } from './engine-lock.js';
-import type { FolderService } from './folder-service.js';
+import type { Folders } from '../engine/folders/folders.js';
 import type { EventListener, SecretStore } from './host.js';
 import type { Network } from './network.js';
 import { SettingsKeeper } from './settings-keeper.js';
@@ -44,7 +44,7 @@ export interface ServiceParts {
   /** null = read-only: another engine holds the data folder. */
   lock: EngineLock | null;
   throttle: TokenBucket;
-  folders: FolderService;
+  folders: Folders;
   transfers: TransferService;
   chooseFolder?: (() => Promise<string | null>) | undefined;
   openExternal?: ((url: string) => void) | undefined;

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { ActivityRepo } from '../journal/activity-repo.js';
 import type { Connection } from './connection.js';
 import { writeDebugArchive } from './debug-archive.js';
-import type { FolderService } from './folder-service.js';
+import type { Folders } from '../engine/folders/folders.js';
 import type { TransferService } from './transfer-service.js';
 
 export interface DebugSources {
@@ -13,7 +13,7 @@ export interface DebugSources {
   clock: Clock;
   connection: Connection;
   activityRepo: ActivityRepo | null;
-  folders: FolderService;
+  folders: Folders;
   transfers: TransferService;
 }
 

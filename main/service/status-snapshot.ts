@@ -16,7 +16,7 @@ import type { AdoptDecision } from '../engine/planner/adopter.js';
 import type { ActivityLevel, ActivityRepo, ActivityRow } from '../journal/activity-repo.js';
 import type { BatchRow } from '../journal/batch-repo.js';
 import type { Connection } from './connection.js';
-import type { FolderService } from './folder-service.js';
+import type { Folders } from '../engine/folders/folders.js';
 import { ProgressThrottle } from './progress-throttle.js';
 import { StatusThrottle } from './status-throttle.js';
 import type { TransferService } from './transfer-service.js';
@@ -36,7 +36,7 @@ export interface StatusSources {
   logger: Logger;
   connection: Connection;
   activityRepo: ActivityRepo | null;
-  folders: FolderService;
+  folders: Folders;
   transfers: TransferService;
   /** Read-only services record no activity: the journal belongs to another engine. */
   readOnly: () => boolean;

@@ -37,7 +37,7 @@ import type { NetStack } from '../cvat/net-stack.js';
 import type { PinnedCertificate } from '../cvat/tls-trust.js';
 import type { Connection } from './connection.js';
 import type { ServiceParts } from './contract-base.js';
-import type { FolderService } from './folder-service.js';
+import type { Folders } from '../engine/folders/folders.js';
 import { FolderAndTransferCalls } from './folder-transfer-calls.js';
 import type { SyncService } from './host.js';
 import { TasksService } from './tasks-service.js';
@@ -72,7 +72,7 @@ export class SyncServiceImpl extends FolderAndTransferCalls implements SyncServi
     return this.parts.connection;
   }
 
-  get folderService(): FolderService {
+  get folderService(): Folders {
     return this.parts.folders;
   }
 

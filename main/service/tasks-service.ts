@@ -28,7 +28,7 @@ import type { CvatApi, Formats } from '../cvat/api.js';
 import { verifyFolder } from '../engine/verify/verify.js';
 import { pullAnnotations, pushAnnotations } from './annotations.js';
 import type { Connection } from './connection.js';
-import type { FolderService } from './folder-service.js';
+import type { Folders } from '../engine/folders/folders.js';
 import type { StatusReporter } from './status-snapshot.js';
 import { closeMatches } from './suggest.js';
 import { editTask, listTaskLabels, searchUsers, taskApiOf } from './task-edit.js';
@@ -40,7 +40,7 @@ import { updateValidationLayout, validationLayout } from './validation.js';
 export interface TasksServiceParts {
   clock: Clock;
   connection: Connection;
-  folders: FolderService;
+  folders: Folders;
   transfers: TransferService;
   reporter: StatusReporter;
   /** Where exports, backups and pulled annotations go unless the call names a place. */

@@ -5,7 +5,6 @@
 import type { Transfer, TransferQuery, TransferState } from '../../preload/contract.js';
 import type { Clock } from '../core/clock.js';
 import { SyncError } from '../core/errors.js';
-import type { CvatApi } from '../cvat/api.js';
 import type { BatchView, UploadEngine, UploadProgress } from '../engine/upload/upload-engine.js';
 import { batchCounts, batchTransferId } from '../engine/upload/upload-engine.js';
 import type { ResultsEngine } from '../engine/results/results-engine.js';
@@ -207,11 +206,6 @@ export class TransferService {
 
   setConcurrency(n: number): void {
     this.s.uploads?.setConcurrency(n);
-  }
-
-  async setApi(api: CvatApi | null): Promise<void> {
-    this.s.uploads?.setApi(api);
-    await this.s.results?.setApi(api);
   }
 
   start(): void {

@@ -72,8 +72,8 @@ export class ResultsEngine {
   private idSeq = 0;
 
   constructor(private readonly options: ResultsEngineOptions) {
-    this.repo = new TransferRepo(options.db);
-    this.activity = new ActivityRepo(options.db);
+    this.repo = options.journal.transfers;
+    this.activity = options.journal.activity;
     this.logger = options.logger ?? silentLogger;
     this.api = options.api;
     const queue = options.queue ?? new JobQueue(options.clock);
@@ -84,8 +84,8 @@ export class ResultsEngine {
       random: options.random,
     });
     this.autoExport = new AutoExporter({
-      db: options.db,
-      repo: new AutoExportRepo(options.db),
+      db: options.journal.db,
+      repo: options.journal.autoExports,
       clock: options.clock,
       logger: this.logger,
       api: () => this.api,

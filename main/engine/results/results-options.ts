@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { BackoffPolicy } from '../../core/retry.js';
 import type { CvatApi, Throttle } from '../../cvat/api.js';
 import type { ActivityRow } from '../../journal/activity-repo.js';
-import type { Db } from '../../journal/database.js';
+import type { Journal } from '../../journal/journal.js';
 import type { TransferRow } from '../../journal/download-repo.js';
 import type { JobQueue } from '../job-queue.js';
 import type { FolderAutoExport } from './auto-exporter.js';
@@ -18,7 +18,7 @@ export type ResultsEvents = {
 };
 
 export interface ResultsEngineOptions {
-  db: Db;
+  journal: Pick<Journal, 'db' | 'transfers' | 'activity' | 'autoExports'>;
   api: CvatApi | null;
   clock: Clock;
   /** [0,1): backoff jitter and temp names. */

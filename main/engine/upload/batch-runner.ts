@@ -236,13 +236,11 @@ export class BatchRunner {
   // ---- done
 
   private done(b: UploadBatch, from: BatchState, task: CvatTask): Step {
-    const ok = this.d.batches.transition(b.id, from, 'done', {
-      taskSize: task.size,
-      jobCount: task.jobs.count,
-      finishedAt: this.d.clock.now(),
-      lastError: null,
-      nextAttemptAt: null,
-    });
+    const ok = this.d.journal.completeBatch(
+      b.id,
+      { id: task.id, size: task.size, jobCount: task.jobs.count },
+      from,
+    );
     if (ok) {
       this.d.hooks.activity(
         b,
@@ -274,7 +272,7 @@ export class BatchRunner {
     // A creation whose outcome we never learned may have left a task: find it to delete it.
     const extra =
       b.state === 'creating' ? (await findOurTasks(this.d, b, this.signal)).map((t) => t.id) : [];
-    if (this.d.batches.finishCancel(b.id, b.state, extra)) {
+    if (this.d.journal.cancelBatch(b.id, b.state, extra)) {
       this.d.hooks.activity(b, 'info', 'batch-cancelled', `"${b.name}" cancelled`);
     }
     this.d.hooks.changed(b.id);

@@ -11,6 +11,7 @@ import type { UploadRepo } from '../../journal/upload-repo.js';
 import type { FileProbe } from './file-probe.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { UploadBatch, UploadBatchRepo } from './types.js';
+import type { EngineJournal } from '../engine-journal.js';
 
 export interface RunnerSettings {
   chunkSize: number;
@@ -46,6 +47,8 @@ export interface RunnerHooks {
 
 export interface RunnerDeps {
   api: CvatApi;
+  /** Whole-operation transactions: a batch done or cancelled together with its files. */
+  journal: Pick<EngineJournal, 'completeBatch' | 'cancelBatch'>;
   batches: UploadBatchRepo;
   uploads: UploadRepo;
   requests: RequestRepo;

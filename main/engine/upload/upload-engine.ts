@@ -13,13 +13,13 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { DEFAULT_BACKOFF } from '../../core/retry.js';
 import type { CvatApi, DataRequest } from '../../cvat/api.js';
-import { ActivityRepo } from '../../journal/activity-repo.js';
+import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type { ActivityLevel } from '../../journal/activity-repo.js';
-import { BatchRepo } from '../../journal/batch-repo.js';
 import type { BatchFilter } from '../../journal/batch-repo.js';
-import { DiscardRepo } from '../../journal/discard-repo.js';
-import { RequestRepo } from '../../journal/request-repo.js';
-import { UploadRepo } from '../../journal/upload-repo.js';
+import type { DiscardRepo } from '../../journal/discard-repo.js';
+import type { RequestRepo } from '../../journal/request-repo.js';
+import type { UploadRepo } from '../../journal/upload-repo.js';
+import type { EngineJournal } from '../engine-journal.js';
 import { JobQueue } from '../job-queue.js';
 import type { JobSource, Lane } from '../job-queue.js';
 import { CANDIDATE_STATES, isCandidate, pausedBy } from './batch-eligibility.js';
@@ -50,6 +50,7 @@ export type {
 export class UploadEngine {
   readonly events = new EventBus<UploadEvents>();
   readonly batches: UploadBatchRepo;
+  private readonly journal: EngineJournal;
   private readonly uploads: UploadRepo;
   private readonly requests: RequestRepo;
   private readonly discards: DiscardRepo;
@@ -68,13 +69,15 @@ export class UploadEngine {
     this.clock = opts.clock;
     this.logger = opts.logger ?? silentLogger;
     this.api = opts.api;
-    this.batches = new BatchRepo<BatchTaskSpec, DataRequest>(opts.db, opts.clock);
-    this.uploads = new UploadRepo(opts.db, opts.clock);
-    this.requests = new RequestRepo(opts.db, opts.clock);
-    this.discards = new DiscardRepo(opts.db, opts.clock);
-    this.activityLog = new ActivityRepo(opts.db);
+    this.journal = opts.journal;
+    this.batches = opts.journal.batches;
+    this.uploads = opts.journal.uploads;
+    this.requests = opts.journal.requests;
+    this.discards = opts.journal.discards;
+    this.activityLog = opts.journal.activity;
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
     this.runnerBase = {
+      journal: this.journal,
       batches: this.batches,
       uploads: this.uploads,
       requests: this.requests,

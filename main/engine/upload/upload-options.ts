@@ -5,7 +5,7 @@ import type { ChunkSizerOptions } from '../../core/chunk-sizer.js';
 import type { Logger } from '../../core/logger.js';
 import type { BackoffPolicy } from '../../core/retry.js';
 import type { CvatApi, Throttle } from '../../cvat/api.js';
-import type { Db } from '../../journal/database.js';
+import type { EngineJournal } from '../engine-journal.js';
 import type { JobQueue } from '../job-queue.js';
 import type { RunnerSettings } from './batch-runner.js';
 import type { FileProbe } from './file-probe.js';
@@ -15,7 +15,7 @@ import type { RestartPolicy } from './restart-policy.js';
 const MiB = 1024 * 1024;
 
 export interface UploadEngineOptions {
-  db: Db;
+  journal: EngineJournal;
   /** null until the user has signed in. */
   api: CvatApi | null;
   clock: Clock;

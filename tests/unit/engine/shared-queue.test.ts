@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { FakeClock } from '../../../main/core/clock.js';
 import { JobQueue } from '../../../main/engine/job-queue.js';
+import { Journal } from '../../../main/journal/journal.js';
 import { ResultsEngine } from '../../../main/engine/results/results-engine.js';
 import { settle, until } from './results/helpers.js';
 import { httpStatus } from './fake-cvat.js';
@@ -26,7 +27,7 @@ it('a 401 of an upload holds the results transfers too, until new credentials', 
   const downloads = join(h.dir, 'out');
   mkdirSync(downloads);
   results = new ResultsEngine({
-    db: h.db,
+    journal: new Journal(h.db, clock),
     api: h.cvat,
     clock,
     random: () => 0.5,

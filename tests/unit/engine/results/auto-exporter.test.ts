@@ -7,6 +7,7 @@ import { ResultsEngine } from '../../../../main/engine/results/results-engine.js
 import { FakeCvat } from '../fake-cvat.js';
 import type { TempJournal } from './helpers.js';
 import { tempJournal } from './helpers.js';
+import { Journal } from '../../../../main/journal/journal.js';
 
 let j: TempJournal;
 let api: FakeCvat;
@@ -34,7 +35,7 @@ beforeEach(async () => {
   folders = [];
   // Not started: these tests look at what gets queued, not at the downloads.
   engine = new ResultsEngine({
-    db: j.db,
+    journal: new Journal(j.db, clock),
     api: api.asApi(),
     clock,
     random: () => 0.25,
@@ -138,7 +139,7 @@ describe('AutoExporter', () => {
     api.addTask(1, { status: 'completed' });
     folders = [{ folderId: 3, rule: rule({ backup: false }), taskIds: [1] }];
     const fresh = new ResultsEngine({
-      db: j.db,
+      journal: new Journal(j.db, clock),
       api: null,
       clock,
       random: () => 0.75,

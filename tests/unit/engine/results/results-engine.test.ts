@@ -12,6 +12,7 @@ import { TransferRepo } from '../../../../main/journal/download-repo.js';
 import { FakeCvat } from '../fake-cvat.js';
 import type { TempJournal } from './helpers.js';
 import { settle, tempJournal, until } from './helpers.js';
+import { Journal } from '../../../../main/journal/journal.js';
 
 let j: TempJournal;
 let api: FakeCvat;
@@ -22,7 +23,7 @@ const payload = new Uint8Array(20_000).map((_, i) => (i * 13) % 256);
 
 function makeEngine(over: Partial<ResultsEngineOptions> = {}): ResultsEngine {
   const engine = new ResultsEngine({
-    db: j.db,
+    journal: new Journal(j.db, clock),
     api: api.asApi(),
     clock,
     random: () => 0.5,

@@ -11,6 +11,7 @@ import { UploadEngine } from '../../../../main/engine/upload/upload-engine.js';
 import type { UploadEngineOptions } from '../../../../main/engine/upload/upload-engine.js';
 import type { NewUploadBatch } from '../../../../main/engine/upload/types.js';
 import { FakeCvat } from '../fake-cvat.js';
+import { Journal } from '../../../../main/journal/journal.js';
 
 export interface Harness {
   dir: string;
@@ -46,7 +47,7 @@ export function makeHarness(overrides: Partial<UploadEngineOptions> = {}): Harne
   };
   const build = (o: Partial<UploadEngineOptions>): UploadEngine =>
     new UploadEngine({
-      db,
+      journal: new Journal(db, clock),
       api: cvat,
       clock,
       random,

@@ -3,7 +3,7 @@ import {
   renderTaskName,
   templateProblem,
   uniqueTaskName,
-} from '../../../main/core/name-template.js';
+} from '../../../../main/core/name-template.js';
 
 const at = new Date(2026, 7, 20, 9, 5).getTime();
 const vars = { folder: 'cams', subfolder: 'day1', file: 'a.mp4', index: 7, at };

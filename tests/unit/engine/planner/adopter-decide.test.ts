@@ -1,9 +1,9 @@
 // The adopt decision for one planned batch: a full match only when name, frame names and count
 // fit; a near match says what matched and what did not; nothing is guessed.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../../main/engine/planner/adopter.js';
-import type { Candidate } from '../../../main/engine/planner/adopter.js';
-import type { CvatTask } from '../../../main/cvat/api.js';
+import { decide } from '../../../../main/engine/planner/adopter.js';
+import type { Candidate } from '../../../../main/engine/planner/adopter.js';
+import type { CvatTask } from '../../../../main/cvat/api.js';
 
 const task = (id: number): CvatTask =>
   ({ id, name: 'set', data: 1, jobs: { count: 1, completed: 0, validation: 0 } }) as CvatTask;

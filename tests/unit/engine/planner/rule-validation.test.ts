@@ -2,15 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FolderRule } from '../../../preload/contract.js';
-import { FakeClock } from '../../../main/core/clock.js';
-import { isSyncError } from '../../../main/core/errors.js';
+import type { FolderRule } from '../../../../preload/contract.js';
+import { FakeClock } from '../../../../main/core/clock.js';
+import { isSyncError } from '../../../../main/core/errors.js';
 import {
   assertValidRule,
   validateFolderRule,
-} from '../../../main/engine/planner/rule-validation.js';
-import { openJournal } from '../../../main/journal/database.js';
-import { FolderRepo, folderRuleToRow, rowToFolderRule } from '../../../main/journal/folder-repo.js';
+} from '../../../../main/engine/planner/rule-validation.js';
+import { openJournal } from '../../../../main/journal/database.js';
+import {
+  FolderRepo,
+  folderRuleToRow,
+  rowToFolderRule,
+} from '../../../../main/journal/folder-repo.js';
 
 function rule(over: Partial<FolderRule> = {}): FolderRule {
   return {

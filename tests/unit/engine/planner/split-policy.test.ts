@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { uniqueTaskNames } from '../../../main/core/file-name.js';
-import { mediaKindOf } from '../../../main/core/media.js';
-import type { PlanFile } from '../../../main/core/split-policy.js';
-import { groupForPlanning, parseSplit } from '../../../main/core/split-policy.js';
+import { uniqueTaskNames } from '../../../../main/core/file-name.js';
+import { mediaKindOf } from '../../../../main/core/media.js';
+import type { PlanFile } from '../../../../main/core/split-policy.js';
+import { groupForPlanning, parseSplit } from '../../../../main/core/split-policy.js';
 
 const T = 1_000_000;
 function f(relPath: string, changedAt = T): PlanFile {
