@@ -32,19 +32,19 @@ export interface TransferSources {
 export class TransferService {
   private readonly speeds = new Map<number, TransferSpeed>();
 
-  constructor(private readonly s: TransferSources) {}
+  constructor(private readonly sources: TransferSources) {}
 
   /** Bytes per second of a running batch, from its progress events (engine/transfer-speed.ts). */
   trackProgress(p: UploadProgress): void {
     const speed = this.speeds.get(p.batchId);
     if (speed) speed.sample(p.bytesDone);
-    else this.speeds.set(p.batchId, new TransferSpeed(() => this.s.clock.now(), p.bytesDone));
+    else this.speeds.set(p.batchId, new TransferSpeed(() => this.sources.clock.now(), p.bytesDone));
   }
 
   uploadView(b: BatchView | BatchRow, progress?: UploadProgress): Transfer {
     const active = 'active' in b ? b.active : false;
     const pausedBy = 'pausedBy' in b ? b.pausedBy : b.paused ? 'batch' : null;
-    const now = this.s.clock.now();
+    const now = this.sources.clock.now();
     const bytesDone = progress?.bytesDone ?? b.bytesDone;
     const filesDone = progress?.filesDone ?? b.filesDone;
     let state: TransferState;
@@ -90,7 +90,9 @@ export class TransferService {
   }
 
   resultsView(row: TransferRow): Transfer {
-    return this.s.results ? this.s.results.view(row) : toContractTransfer(row, this.s.clock.now());
+    return this.sources.results
+      ? this.sources.results.view(row)
+      : toContractTransfer(row, this.sources.clock.now());
   }
 
   list(q: TransferQuery): Transfer[] {
@@ -98,7 +100,7 @@ export class TransferService {
     const kinds = q.kinds;
     const out: Transfer[] = [];
     if (!kinds || kinds.includes('upload')) {
-      const batches = this.s.uploads?.listBatches() ?? this.s.batchRepo?.list() ?? [];
+      const batches = this.sources.uploads?.listBatches() ?? this.sources.batchRepo?.list() ?? [];
       for (const b of batches) out.push(this.uploadView(b));
     }
     const resultKinds = (kinds ?? ['download', 'restore', 'import']).filter(
@@ -106,8 +108,8 @@ export class TransferService {
     ) as TransferRow['kind'][];
     if (resultKinds.length) {
       const rows =
-        this.s.results?.list({ kinds: resultKinds, limit: 10_000 }) ??
-        this.s.transferRepo?.list({ kinds: resultKinds, limit: 10_000 }) ??
+        this.sources.results?.list({ kinds: resultKinds, limit: 10_000 }) ??
+        this.sources.transferRepo?.list({ kinds: resultKinds, limit: 10_000 }) ??
         [];
       for (const r of rows) out.push(this.resultsView(r));
     }
@@ -121,10 +123,10 @@ export class TransferService {
   get(id: string): Transfer {
     const batchId = this.batchId(id);
     if (batchId !== null) {
-      const b = this.s.uploads?.getBatch(batchId) ?? this.s.batchRepo?.get(batchId);
+      const b = this.sources.uploads?.getBatch(batchId) ?? this.sources.batchRepo?.get(batchId);
       if (b) return this.uploadView(b);
     } else {
-      const row = this.s.results?.get(id) ?? this.s.transferRepo?.get(id) ?? null;
+      const row = this.sources.results?.get(id) ?? this.sources.transferRepo?.get(id) ?? null;
       if (row) return this.resultsView(row);
     }
     throw notFound(id);
@@ -193,7 +195,7 @@ export class TransferService {
 
   /** Pauses or resumes both queues; the choice is kept for the next start. */
   async setPaused(paused: boolean): Promise<void> {
-    if (this.s.settingsRepo) saveQueuePaused(this.s.settingsRepo, paused);
+    if (this.sources.settingsRepo) saveQueuePaused(this.sources.settingsRepo, paused);
     if (paused) this.uploads().pauseAll();
     else this.uploads().resumeAll();
     await this.results().setPaused(paused);
@@ -201,16 +203,18 @@ export class TransferService {
 
   /** Read-only (no engine here): the saved "pause all", which the next engine starts with. */
   paused(): boolean {
-    return this.s.uploads?.status().paused ?? loadQueuePaused(this.s.settingsRepo ?? null);
+    return (
+      this.sources.uploads?.status().paused ?? loadQueuePaused(this.sources.settingsRepo ?? null)
+    );
   }
 
   setConcurrency(n: number): void {
-    this.s.uploads?.setConcurrency(n);
+    this.sources.uploads?.setConcurrency(n);
   }
 
   start(): void {
-    this.s.uploads?.start();
-    this.s.results?.start();
+    this.sources.uploads?.start();
+    this.sources.results?.start();
   }
 
   /** Only the results queue: one-shot exports and imports must not start pending uploads. */
@@ -237,7 +241,7 @@ export class TransferService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.s.uploads?.stop(), this.s.results?.stop()]);
+    await Promise.all([this.sources.uploads?.stop(), this.sources.results?.stop()]);
   }
 
   private batchId(id: string): number | null {
@@ -248,13 +252,13 @@ export class TransferService {
   }
 
   private uploads(): UploadEngine {
-    if (!this.s.uploads) throw readOnly();
-    return this.s.uploads;
+    if (!this.sources.uploads) throw readOnly();
+    return this.sources.uploads;
   }
 
   private results(): ResultsEngine {
-    if (!this.s.results) throw readOnly();
-    return this.s.results;
+    if (!this.sources.results) throw readOnly();
+    return this.sources.results;
   }
 }
 

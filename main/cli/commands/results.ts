@@ -1,7 +1,7 @@
 // export, backup, restore, import-annotations: one results transfer each, followed to its end.
 import { existsSync, linkSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Transfer } from '../../../preload/contract.js';
+import type { Result, Transfer } from '../../../preload/contract.js';
 import { SyncError } from '../../core/errors.js';
 import { collisionName } from '../../core/safe-filename.js';
 import type { SyncServiceImpl } from '../../service/sync-service.js';
@@ -129,43 +129,45 @@ function moveWithoutOverwrite(from: string, file: string): string {
 
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
-export async function exportCommand(
+/** Starts an export or backup into -o's folder, follows it, and puts the file where -o says. */
+async function downloadTo(
   ctx: CliContext,
-  id: string,
-  o: { format: string; withImages?: boolean; output?: string },
+  output: string | undefined,
+  start: (service: SyncServiceImpl, dir: string) => Promise<Result<Transfer>>,
 ): Promise<ExitCode> {
-  const target = outputTarget(o.output);
+  const target = outputTarget(output);
   const service = await ctx.service();
   service.transferService.startResults();
-  const started = unwrap(
-    await service.exportDataset({
-      target: { kind: 'task', id: taskId(id) },
-      format: o.format,
-      withImages: Boolean(o.withImages),
-      destination: target.dir,
-    }),
-  );
+  const started = unwrap(await start(service, target.dir));
   const t = await follow(ctx, service, started, publishAt(target.file));
   if (t.state !== 'done') return finish(ctx, t, {}, '');
   const path = t.destination ?? '';
   return finish(ctx, t, { path }, path);
 }
 
-export async function backupCommand(
+export function exportCommand(
+  ctx: CliContext,
+  id: string,
+  o: { format: string; withImages?: boolean; output?: string },
+): Promise<ExitCode> {
+  return downloadTo(ctx, o.output, (service, destination) =>
+    service.exportDataset({
+      target: { kind: 'task', id: taskId(id) },
+      format: o.format,
+      withImages: Boolean(o.withImages),
+      destination,
+    }),
+  );
+}
+
+export function backupCommand(
   ctx: CliContext,
   id: string,
   o: { output?: string },
 ): Promise<ExitCode> {
-  const target = outputTarget(o.output);
-  const service = await ctx.service();
-  service.transferService.startResults();
-  const started = unwrap(
-    await service.backup({ target: { kind: 'task', id: taskId(id) }, destination: target.dir }),
+  return downloadTo(ctx, o.output, (service, destination) =>
+    service.backup({ target: { kind: 'task', id: taskId(id) }, destination }),
   );
-  const t = await follow(ctx, service, started, publishAt(target.file));
-  if (t.state !== 'done') return finish(ctx, t, {}, '');
-  const path = t.destination ?? '';
-  return finish(ctx, t, { path }, path);
 }
 
 export async function restoreCommand(
