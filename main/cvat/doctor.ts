@@ -7,6 +7,7 @@
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { DoctorFinding } from '../model/index.js';
 import type { CvatAuth } from './api.js';
 import { CVAT_ACCEPT, authorizationHeader, normaliseServer } from './http.js';
 import { isSyncError } from '../core/errors.js';
@@ -22,13 +23,7 @@ import { defaultNetStack } from './net-stack.js';
 import type { NetStack } from './net-stack.js';
 import { parseVersion, tusChunkLimit, versionAtLeast } from './version.js';
 
-export interface DoctorFinding {
-  id: string;
-  title: string;
-  status: 'ok' | 'warn' | 'fail' | 'skipped';
-  detail: string;
-  fix?: string;
-}
+export type { DoctorFinding };
 
 export interface DoctorOptions {
   server: string;

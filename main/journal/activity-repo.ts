@@ -1,30 +1,16 @@
+import type { ActivityEntry, ActivityLevel, ActivityQuery } from '../model/index.js';
 import type { Db } from './database.js';
 
-export type ActivityLevel = 'info' | 'warn' | 'error';
+export type { ActivityLevel };
 
-export interface ActivityRow {
-  id: number;
-  at: number;
-  level: ActivityLevel;
-  kind: string;
-  message: string;
-  hint: string | null;
-  folderId: number | null;
-  taskId: number | null;
-  transferId: string | null;
-}
+/** A stored entry is the model's ActivityEntry. */
+export type ActivityRow = ActivityEntry;
 
 export type NewActivity = Omit<ActivityRow, 'id' | 'hint' | 'folderId' | 'taskId' | 'transferId'> &
   Partial<Pick<ActivityRow, 'hint' | 'folderId' | 'taskId' | 'transferId'>>;
 
-export interface ActivityFilter {
-  levels?: ActivityLevel[];
-  kind?: string | null;
-  search?: string | null;
-  folderId?: number | null;
-  beforeId?: number | null;
-  limit?: number;
-}
+/** What list() filters on is the model's ActivityQuery. */
+export type ActivityFilter = ActivityQuery;
 
 interface RawRow {
   id: number;

@@ -5,6 +5,7 @@
 // the queue until new credentials arrive (setApi) or resumeQueue().
 import { isAbsolute } from 'node:path';
 import type { Transfer } from '../../../preload/contract.js';
+import type { ImportAnnotationsRequest, RestoreRequest } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import { SyncError, errorInfo, toSyncError } from '../../core/errors.js';
@@ -87,17 +88,7 @@ export interface BackupRequest {
   extract?: boolean;
 }
 
-export interface RestoreRequest {
-  path: string;
-  projectId?: number | null;
-}
-
-export interface ImportAnnotationsRequest {
-  taskId: number;
-  path: string;
-  format: string;
-  mode: 'replace' | 'append';
-}
+export type { ImportAnnotationsRequest, RestoreRequest };
 
 /** Who asked for an export: the user, or an auto-export scope (with its sync folder). */
 export interface ExportOrigin {

@@ -15,6 +15,7 @@ import type { BackoffPolicy } from '../../core/retry.js';
 import type { CvatApi, DataRequest, Throttle } from '../../cvat/api.js';
 import { ActivityRepo } from '../../journal/activity-repo.js';
 import type { ActivityLevel, ActivityRow } from '../../journal/activity-repo.js';
+import type { TransferCounts } from '../../model/index.js';
 import { BatchRepo } from '../../journal/batch-repo.js';
 import type { BatchFilter } from '../../journal/batch-repo.js';
 import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
@@ -88,14 +89,10 @@ export interface BatchView extends UploadBatch {
   pausedBy: PausedBy;
 }
 
-export interface UploadProgress {
+export interface UploadProgress extends TransferCounts {
   batchId: number;
   folderId: number | null;
   taskId: number | null;
-  bytesDone: number;
-  bytesTotal: number;
-  filesDone: number;
-  filesTotal: number;
 }
 
 /** An entry the engine wrote to the activity log, as stored (null batchId: about the queue). */
