@@ -9,7 +9,13 @@ import type {
   SyncBridge,
   SyncEvents,
 } from '../../../preload/contract.js';
-import { EVENT_NAMES, EVENTS_PATH, METHOD_NAMES, RPC_PATH, SESSION_PATH } from '../../../preload/contract.js';
+import {
+  EVENT_NAMES,
+  EVENTS_PATH,
+  METHOD_NAMES,
+  RPC_PATH,
+  SESSION_PATH,
+} from '../../../preload/contract.js';
 
 declare global {
   interface Window {
