@@ -12,17 +12,12 @@ export type NewActivity = Omit<ActivityRow, 'id' | 'hint' | 'folderId' | 'taskId
 /** What list() filters on is the model's ActivityQuery. */
 export type ActivityFilter = ActivityQuery;
 
-interface RawRow {
-  id: number;
-  at: number;
-  level: ActivityLevel;
-  kind: string;
-  message: string;
-  hint: string | null;
+/** The row as SQLite returns it: the entry with its ids in snake case. */
+type RawRow = Omit<ActivityEntry, 'folderId' | 'taskId' | 'transferId'> & {
   folder_id: number | null;
   task_id: number | null;
   transfer_id: string | null;
-}
+};
 
 /** Append-only log of what happened; bounded by prune(). */
 export class ActivityRepo {
