@@ -13,7 +13,9 @@ import type {
   SignInRequest,
   TaskEdit,
   TaskQuery,
+  TransferKind,
   TransferQuery,
+  TransferState,
 } from '../main/model/index.js';
 import { normalizeServerUrl } from '../main/service/server-url.js';
 
@@ -117,17 +119,27 @@ export const taskEdit = z.strictObject({
     .optional(),
 });
 
-const transferKind = z.enum(['upload', 'download', 'restore', 'import']);
-const transferState = z.enum([
-  'queued',
-  'active',
-  'processing',
-  'paused',
-  'waiting-retry',
-  'done',
-  'failed',
-  'cancelled',
-]);
+// `satisfies Record<…, true>` makes each list exactly the model's union: none missing, none extra.
+const transferKinds = {
+  upload: true,
+  download: true,
+  restore: true,
+  import: true,
+} satisfies Record<TransferKind, true>;
+const transferStates = {
+  queued: true,
+  active: true,
+  processing: true,
+  paused: true,
+  'waiting-retry': true,
+  done: true,
+  failed: true,
+  cancelled: true,
+} satisfies Record<TransferState, true>;
+export const TRANSFER_KINDS = Object.keys(transferKinds) as [TransferKind, ...TransferKind[]];
+export const TRANSFER_STATES = Object.keys(transferStates) as [TransferState, ...TransferState[]];
+const transferKind = z.enum(TRANSFER_KINDS);
+const transferState = z.enum(TRANSFER_STATES);
 export const transferId = z.strictObject({ id: z.string().min(1).max(200) });
 
 export const transferQuery = z

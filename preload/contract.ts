@@ -38,6 +38,7 @@ import type {
 import * as arg from './contract-args.js';
 
 export type * from '../main/model/index.js';
+export { TRANSFER_KINDS, TRANSFER_STATES } from './contract-args.js';
 export { DEFAULT_TEMPLATES } from '../main/core/name-template.js';
 export {
   folderRuleProblems,
