@@ -44,6 +44,12 @@ function layerRule(layer) {
     },
     { group: ['**/renderer/**'], message: 'The Node side never imports the renderer.' },
   ];
+  if (!['service', 'app', 'cli'].includes(layer))
+    patterns.push({
+      group: ['**/preload/**'],
+      message:
+        'Below main/service the domain types come from main/model; the contract is for the transports.',
+    });
   if (layer === 'model')
     patterns.push({
       regex: '^(?!\\./)',

@@ -2,7 +2,7 @@
 // functions of core/split-policy and core/name-template; this class reads and writes the journal
 // around them, in one transaction per planning pass, and hands batches to the upload engine.
 import { basename } from 'node:path';
-import type { FolderRule } from '../../../preload/contract.js';
+import type { FolderRule } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { uniqueTaskNames } from '../../core/file-name.js';
 import { renderTaskName, uniqueTaskName } from '../../core/name-template.js';

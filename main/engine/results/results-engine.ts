@@ -4,8 +4,7 @@
 // the transfer with the server's message, transient ones retry with backoff, fatal ones hold
 // the queue until new credentials arrive (setApi) or resumeQueue().
 import { isAbsolute } from 'node:path';
-import type { Transfer } from '../../../preload/contract.js';
-import type { ImportAnnotationsRequest, RestoreRequest } from '../../model/index.js';
+import type { ImportAnnotationsRequest, RestoreRequest, Transfer } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import { SyncError, errorInfo, toSyncError } from '../../core/errors.js';

@@ -1,12 +1,7 @@
 // Proof that a folder is in CVAT, with the normal API only (no admin rights): for each task the
 // folder produced, GET …/data/meta gives the frame names, the deleted frames and the image sizes
 // CVAT reports; they are compared with the journal's batch files and with the folder on disk.
-import type {
-  FolderRule,
-  VerifyEntry,
-  VerifyReport,
-  VerifyTaskResult,
-} from '../../../preload/contract.js';
+import type { FolderRule, VerifyEntry, VerifyReport, VerifyTaskResult } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { errorInfo, isSyncError } from '../../core/errors.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';

@@ -105,6 +105,19 @@ describe('layer rules', () => {
     }
   });
 
+  it('keeps the contract out of the layers below main/service', async () => {
+    const engine = await ruleIds(
+      "import type { FolderRule } from '../../../preload/contract.js';\nexport type R = FolderRule;\n",
+      'main/engine/planner/probe.ts',
+    );
+    expect(engine.some((m) => m.includes('come from main/model'))).toBe(true);
+    const service = await ruleIds(
+      "import type { FolderRule } from '../../preload/contract.js';\nexport type R = FolderRule;\n",
+      'main/service/probe.ts',
+    );
+    expect(service.filter((m) => m.includes('no-restricted-imports'))).toEqual([]);
+  });
+
   it('keeps the preload to electron and the contract, and the contract to pure code', async () => {
     const preload = await ruleIds(
       "import { x } from '../main/core/clock.js';\nexport const y = x;\n",
