@@ -1,4 +1,4 @@
-// Layer rules of docs ARCHITECTURE.md, enforced here rather than by good intentions.
+// The layers of main/ and who may import what, enforced here rather than by good intentions.
 // model <- core <- cvat, journal, watch <- engine <- service <- app (electron) | cli
 // main/model holds the domain types only: every layer and the contract may import it, it imports
 // nothing outside itself, and the renderer sees it only through the contract (type imports).

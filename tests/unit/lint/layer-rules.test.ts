@@ -1,4 +1,4 @@
-// The layer rules of ARCHITECTURE.md are enforced by lint; these tests prove a forbidden
+// The layer rules of eslint.config.js are enforced by lint; these tests prove a forbidden
 // import really fails, so the rules cannot silently rot.
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
