@@ -70,6 +70,18 @@ function layerRule(layer) {
   return { group: undefined, patterns };
 }
 
+/** What any renderer file may not import (the renderer is a browser page). */
+const rendererPatterns = [
+  {
+    group: ['**/main/**', 'electron', 'node:*'],
+    message: 'The renderer talks to main only through src/lib/api.ts.',
+  },
+  {
+    group: ['**/preload/*', '!**/preload/contract.js', '!**/preload/contract'],
+    message: 'The renderer reaches main only through preload/contract.ts.',
+  },
+];
+
 const deterministic = {
   'no-restricted-properties': [
     'error',
@@ -183,16 +195,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              group: ['**/main/**', 'electron', 'node:*'],
-              message: 'The renderer talks to main only through src/lib/api.ts.',
-            },
-            {
-              group: ['**/preload/*', '!**/preload/contract.js', '!**/preload/contract'],
-              message: 'The renderer reaches main only through preload/contract.ts.',
-            },
-          ],
+          patterns: rendererPatterns,
         },
       ],
     },
@@ -207,14 +210,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            {
-              group: ['**/main/**', 'electron', 'node:*'],
-              message: 'The renderer talks to main only through src/lib/api.ts.',
-            },
-            {
-              group: ['**/preload/*', '!**/preload/contract.js', '!**/preload/contract'],
-              message: 'The renderer reaches main only through preload/contract.ts.',
-            },
+            ...rendererPatterns,
             {
               group: ['**/preload/contract*'],
               allowTypeImports: true,
