@@ -1,6 +1,7 @@
 // Server doctor: checks the whole path from this machine to CVAT, including the reverse proxy in
 // front of it, and names the fix for each problem. The checks are a table (doctor-checks.ts) run
 // here in order over one probe transport (doctor-transport.ts); the probes touch no real data.
+import type { DoctorFinding } from '../model/index.js';
 import type { CvatAuth } from './api.js';
 import { DOCTOR_CHECKS } from './doctor-checks.js';
 import type { DoctorRun } from './doctor-checks.js';
@@ -8,13 +9,7 @@ import { ProbeTransport } from './doctor-transport.js';
 import { normaliseServer } from './http.js';
 import type { NetStack } from './net-stack.js';
 
-export interface DoctorFinding {
-  id: string;
-  title: string;
-  status: 'ok' | 'warn' | 'fail' | 'skipped';
-  detail: string;
-  fix?: string;
-}
+export type { DoctorFinding };
 
 export interface DoctorOptions {
   server: string;

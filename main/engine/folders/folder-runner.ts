@@ -1,7 +1,7 @@
 // One sync folder's loop: OS watcher (a hint) -> scan (the truth) -> stability gate -> planner,
 // one pass at a time. It sleeps on the injected Clock until the next thing is due: a settle
 // window ending, a periodic full scan, a hint from the watcher, or a wake from outside.
-import type { FolderHealth } from '../../../preload/contract.js';
+import type { FolderHealth } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import type { EventBus } from '../../core/event-bus.js';
 import type { Logger } from '../../core/logger.js';

@@ -3,7 +3,7 @@
 // records each group through Journal.planBatch, one transaction per chunk of whole groups, where
 // the upload engine finds them.
 import { basename } from 'node:path';
-import type { FolderRule } from '../../../preload/contract.js';
+import type { FolderRule } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { uniqueTaskNames } from '../../core/file-name.js';
 import { renderTaskName } from '../../core/name-template.js';

@@ -4,7 +4,7 @@
 // the transfer with the server's message, transient ones retry with backoff, fatal ones hold
 // the queue until new credentials arrive (setApi) or resumeQueue(). The scheduling itself
 // (wake loop, cap, hold, retry delay) is a lane of the engine's JobQueue (engine/job-queue.ts).
-import type { Transfer } from '../../../preload/contract.js';
+import type { Transfer } from '../../model/index.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import { SyncError, errorInfo } from '../../core/errors.js';
 import { EventBus } from '../../core/event-bus.js';

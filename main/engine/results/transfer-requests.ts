@@ -3,6 +3,7 @@
 import { isAbsolute } from 'node:path';
 import { SyncError } from '../../core/errors.js';
 import type { NewTransfer } from '../../journal/download-repo.js';
+import type { ImportAnnotationsRequest, RestoreRequest } from '../../model/index.js';
 
 export interface ExportDatasetRequest {
   target: { kind: 'task' | 'project' | 'job'; id: number };
@@ -20,17 +21,7 @@ export interface BackupRequest {
   extract?: boolean;
 }
 
-export interface RestoreRequest {
-  path: string;
-  projectId?: number | null;
-}
-
-export interface ImportAnnotationsRequest {
-  taskId: number;
-  path: string;
-  format: string;
-  mode: 'replace' | 'append';
-}
+export type { ImportAnnotationsRequest, RestoreRequest };
 
 /** Who asked for an export: the user, or an auto-export scope (with its sync folder). */
 export interface ExportOrigin {

@@ -1,6 +1,6 @@
 // A journal row as the UI contract's Transfer.
 import { basename } from 'node:path';
-import type { Transfer, TransferState } from '../../../preload/contract.js';
+import type { Transfer, TransferState } from '../../model/index.js';
 import type { TransferRow } from '../../journal/download-repo.js';
 import { etaSeconds } from '../transfer-speed.js';
 import { describeTarget } from './download-job.js';

@@ -7,7 +7,7 @@ import type {
   VerifyEntry,
   VerifyReport,
   VerifyTaskResult,
-} from '../../../preload/contract.js';
+} from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { errorInfo, isSyncError } from '../../core/errors.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';

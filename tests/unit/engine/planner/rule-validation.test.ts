@@ -10,11 +10,14 @@ import {
   validateFolderRule,
 } from '../../../../main/engine/planner/rule-validation.js';
 import { openJournal } from '../../../../main/journal/database.js';
+import { parseMethodArg } from '../../../../main/service/contract-schemas.js';
+import type { FolderFormFields } from '../../../../renderer/src/lib/folder-form.js';
 import {
-  FolderRepo,
-  folderRuleToRow,
-  rowToFolderRule,
-} from '../../../../main/journal/folder-repo.js';
+  fieldsFromRule,
+  formProblems,
+  ruleFromFields,
+} from '../../../../renderer/src/lib/folder-form.js';
+import { FolderRepo, folderRuleToRow, rowToFolderRule } from '../../../../main/journal/folder-repo.js';
 
 function rule(over: Partial<FolderRule> = {}): FolderRule {
   return {
@@ -104,6 +107,168 @@ describe('FolderRule validation', () => {
       expect((e as Error).message).toContain('absolute');
       expect((e as Error).message).toContain('settle time');
     }
+  });
+});
+
+describe('FolderRule bounds', () => {
+  const autoExport = {
+    formats: ['COCO 1.0'],
+    withImages: false,
+    backup: false,
+    destination: '/out',
+    trigger: 'schedule' as const,
+    intervalMinutes: 60,
+  };
+
+  it('takes CVAT’s and the product’s bounds', () => {
+    const fields = (r: FolderRule): string[] => validateFolderRule(r).map((p) => p.field);
+    // Files per task: a whole number from 1 to 100 000.
+    expect(fields(rule({ split: { kind: 'count', count: 100_000 } }))).toEqual([]);
+    expect(fields(rule({ split: { kind: 'count', count: 100_001 } }))).toEqual(['split']);
+    expect(fields(rule({ split: { kind: 'count', count: 2.5 } }))).toEqual(['split']);
+    // Settle window: 0 s to one day.
+    expect(fields(rule({ settleSeconds: 0 }))).toEqual([]);
+    expect(fields(rule({ settleSeconds: 86_401 }))).toEqual(['settleSeconds']);
+    // CVAT's integer fields stop at 2^31 - 1 (its serializers' max_value).
+    expect(fields(rule({ taskOptions: { imageQuality: 70, segmentSize: 2 ** 31 } }))).toEqual([
+      'taskOptions.segmentSize',
+    ]);
+    expect(
+      fields(rule({ taskOptions: { imageQuality: 70, startFrame: 9, stopFrame: 3 } })),
+    ).toEqual(['taskOptions.stopFrame']);
+    expect(fields(rule({ taskOptions: { imageQuality: 101 } }))).toEqual([
+      'taskOptions.imageQuality',
+    ]);
+    // CVAT's label names: 1 to 64 characters, not blank.
+    expect(
+      fields(rule({ target: { kind: 'labels', labels: [{ name: 'x'.repeat(65) }] } })),
+    ).toEqual(['target']);
+    expect(fields(rule({ target: { kind: 'labels', labels: [{ name: '  ' }] } }))).toEqual([
+      'target',
+    ]);
+    // Auto-export: every 1 minute to a year, a format or the backup, an absolute destination.
+    expect(fields(rule({ autoExport: { ...autoExport, intervalMinutes: 1 } }))).toEqual([]);
+    expect(fields(rule({ autoExport: { ...autoExport, intervalMinutes: 0 } }))).toEqual([
+      'autoExport',
+    ]);
+    expect(fields(rule({ autoExport: { ...autoExport, formats: [] } }))).toEqual(['autoExport']);
+    expect(fields(rule({ autoExport: { ...autoExport, formats: [], backup: true } }))).toEqual([]);
+    expect(fields(rule({ autoExport: { ...autoExport, destination: 'out' } }))).toEqual([
+      'autoExport',
+    ]);
+    expect(fields(rule({ autoExport: { ...autoExport, destination: '  ' } }))).toEqual([
+      'autoExport',
+    ]);
+  });
+
+  // The editor builds the rule from its fields and checks it with the same schema; these are the
+  // values on which the editor, the contract and the planner used to disagree.
+  it('is refused by the folder editor exactly when the service refuses it', () => {
+    const base = (): FolderFormFields => fieldsFromRule(rule());
+    const edits: Array<[string, (f: FolderFormFields) => void]> = [
+      ['nothing changed', () => {}],
+      ['a relative path', (f) => void (f.rule.path = 'data/cams')],
+      ['a blank path', (f) => void (f.rule.path = '   ')],
+      [
+        '0 files per task (the editor used to send 1)',
+        (f) => {
+          f.splitKind = 'count';
+          f.splitCount = 0;
+        },
+      ],
+      [
+        'an empty files-per-task field',
+        (f) => {
+          f.splitKind = 'count';
+          f.splitCount = null;
+        },
+      ],
+      [
+        '2.5 files per task (the editor used to round down)',
+        (f) => {
+          f.splitKind = 'count';
+          f.splitCount = 2.5;
+        },
+      ],
+      [
+        '100 001 files per task',
+        (f) => {
+          f.splitKind = 'count';
+          f.splitCount = 100_001;
+        },
+      ],
+      ['a settle window over a day', (f) => void (f.rule.settleSeconds = 86_401)],
+      ['a negative settle window', (f) => void (f.rule.settleSeconds = -1)],
+      ['0.3 MiB as the largest file (whole bytes)', (f) => void (f.maxFileMiB = 0.3)],
+      ['a negative largest file', (f) => void (f.maxFileMiB = -2)],
+      ['a project not chosen', (f) => void (f.targetKind = 'project')],
+      [
+        'a chosen project',
+        (f) => {
+          f.targetKind = 'project';
+          f.projectId = 4;
+        },
+      ],
+      ['no labels', (f) => void (f.labels = [])],
+      ['a label twice', (f) => void (f.labels = [{ name: 'a' }, { name: 'a' }])],
+      ['an unknown name placeholder', (f) => void (f.rule.nameTemplate = '{cam}')],
+      ['a bad exclude pattern', (f) => void (f.excludeText = '**/*.jpg\n[abc')],
+      [
+        'stop before start',
+        (f) => {
+          f.rule.taskOptions = { imageQuality: 70, startFrame: 10, stopFrame: 2 };
+        },
+      ],
+      [
+        'an empty image quality field',
+        (f) => {
+          f.rule.taskOptions = { imageQuality: null as unknown as number };
+        },
+      ],
+      [
+        'auto-export every minute (the editor used to ask for 5)',
+        (f) => {
+          f.autoExport = { ...autoExport, intervalMinutes: 1 };
+        },
+      ],
+      [
+        'auto-export every 2.5 minutes',
+        (f) => {
+          f.autoExport = { ...autoExport, intervalMinutes: 2.5 };
+        },
+      ],
+      [
+        'auto-export of nothing (the service used to take it)',
+        (f) => {
+          f.autoExport = { ...autoExport, formats: [] };
+        },
+      ],
+      [
+        'auto-export to a relative folder',
+        (f) => {
+          f.autoExport = { ...autoExport, destination: 'results' };
+        },
+      ],
+    ];
+    const verdicts = edits.map(([what, edit]) => {
+      const fields = base();
+      edit(fields);
+      const candidate = ruleFromFields(fields);
+      const editor = formProblems(fields).length === 0;
+      const service = parseMethodArg('addFolder', candidate).ok;
+      const planner = validateFolderRule(candidate).length === 0;
+      return { what, editor, service, planner };
+    });
+    for (const v of verdicts) {
+      expect(v.service, v.what).toBe(v.editor);
+      expect(v.planner, v.what).toBe(v.editor);
+    }
+    expect(verdicts.filter((v) => v.editor).map((v) => v.what)).toEqual([
+      'nothing changed',
+      '0.3 MiB as the largest file (whole bytes)',
+      'a chosen project',
+      'auto-export every minute (the editor used to ask for 5)',
+    ]);
   });
 });
 
