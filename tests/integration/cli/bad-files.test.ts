@@ -99,12 +99,13 @@ it('keeps unreadable files out, uploads every good one exactly once and names ea
   expect(remote.map((f) => f.name).sort()).toEqual([...good].sort());
 });
 
-it('names every file of a task CVAT failed, with CVAT’s reason, and exits 1', async () => {
-  // Bytes with no known signature are not kept out locally yet: CVAT (PIL) fails the task.
+it('keeps random bytes named .jpg out locally (no signature at all), so their task does not fail', async () => {
   const media = join(work, 'noise');
   mkdirSync(media);
   for (let i = 0; i < 3; i++) writeFileSync(join(media, `ok_${i}.png`), makePng(4, 4, 200 + i));
-  writeFileSync(join(media, 'random.jpg'), createHash('sha512').update('noise').digest());
+  const noise = createHash('sha512').update('noise').digest();
+  writeFileSync(join(media, 'random.jpg'), noise);
+  const before = new Set(server.admin.tasks().map((t) => t.id));
   const run = await runCli(
     ['sync', media, '--once', '--labels', join(work, 'labels.json'), '--settle', '0.2', '--json'],
     {
@@ -117,14 +118,24 @@ it('names every file of a task CVAT failed, with CVAT’s reason, and exits 1', 
   );
   expect(run.code).toBe(1);
   const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as {
+    uploadedFiles: number;
+    failedFiles: number;
     leftOut: Array<{ path: string; reason: string }>;
   };
-  expect(summary.leftOut.map((f) => f.path)).toEqual([
+  expect(summary.uploadedFiles).toBe(3);
+  expect(summary.failedFiles).toBe(0);
+  const hex = Array.from(noise.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  expect(summary.leftOut).toEqual([
+    {
+      path: 'random.jpg',
+      reason: `cannot be opened (CVAT would fail its whole task): not a JPEG file (it starts with ${hex})`,
+    },
+  ]);
+  const created = server.admin.tasks().filter((t) => !before.has(t.id));
+  expect(created.map((t) => t.size)).toEqual([3]);
+  expect(server.admin.taskFiles(created[0]?.id ?? -1).map((f) => f.name)).toEqual([
     'ok_0.png',
     'ok_1.png',
     'ok_2.png',
-    'random.jpg',
   ]);
-  for (const f of summary.leftOut)
-    expect(f.reason).toMatch(/^its task failed: .*cannot identify image file .*random\.jpg/);
 });
