@@ -15,6 +15,7 @@ import type { UploadEngine } from '../engine/upload/upload-engine.js';
 import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
 import type { Db } from '../journal/database.js';
 import { FileRepo } from '../journal/file-repo.js';
+import type { FileRow } from '../journal/file-repo.js';
 import type { FolderRow } from '../journal/folder-repo.js';
 import { FolderRepo } from '../journal/folder-repo.js';
 import { resolve } from 'node:path';
@@ -50,6 +51,16 @@ export interface SyncOnceSummary {
   leftOut: IgnoredFile[];
   /** How many of them were left out for a problem, not by the user's own choice. */
   leftOutProblems: number;
+}
+
+/** A present file not yet uploaded, ignored or failed (the files table's "pending"). */
+function isPendingRow(r: FileRow): boolean {
+  return (
+    r.missingSince === null &&
+    r.state !== 'uploaded' &&
+    r.state !== 'ignored' &&
+    r.state !== 'failed'
+  );
 }
 
 /**
@@ -469,6 +480,10 @@ export class FolderService {
     const failedBatchFiles = batches
       .filter((b) => b.state === 'failed')
       .reduce((s, b) => s + b.filesTotal, 0);
+    // A failed batch's files stay 'planned' in the files table: counted as failed, not pending too.
+    const failedStillPending = batches
+      .filter((b) => b.state === 'failed')
+      .reduce((s, b) => s + (this.files?.ofBatch(b.id) ?? []).filter(isPendingRow).length, 0);
     const openFiles = batches
       .filter((b) => !isTerminal(b.state))
       .reduce((s, b) => s + b.filesTotal, 0);
@@ -486,7 +501,7 @@ export class FolderService {
       adoptedFiles,
       alreadyUploaded: Math.max(0, counts.uploaded - uploadedFiles - adoptedFiles),
       failedFiles: Math.max(counts.failed, failedBatchFiles),
-      pendingFiles: Math.max(counts.pending, openFiles),
+      pendingFiles: Math.max(counts.pending - failedStillPending, openFiles),
       ignored: counts.ignored,
       leftOut,
       leftOutProblems:

@@ -1,6 +1,10 @@
 // The planner's only door into the upload engine's batches (journal/batch-repo.ts).
 import type { DataRequest } from '../../cvat/api.js';
-import type { BatchRepo, NewBatch as GenericNewBatch } from '../../journal/batch-repo.js';
+import type {
+  BatchFileRow,
+  BatchRepo,
+  NewBatch as GenericNewBatch,
+} from '../../journal/batch-repo.js';
 import type { BatchTaskSpec } from './task-spec.js';
 
 export type NewBatch = GenericNewBatch<BatchTaskSpec, DataRequest>;
@@ -14,6 +18,8 @@ export interface BatchSink {
   replan(id: number, b: Omit<NewBatch, 'folderId' | 'key'>): boolean;
   /** A parked batch left with no file: cancel it. */
   cancelPlanned(id: number): boolean;
+  /** The batch's files as the engine last recorded them (skip marks included). */
+  files(id: number): BatchFileRow[];
 }
 
 export function batchRepoSink(repo: BatchRepo<BatchTaskSpec, DataRequest>): BatchSink {
@@ -26,5 +32,6 @@ export function batchRepoSink(repo: BatchRepo<BatchTaskSpec, DataRequest>): Batc
         .map((b) => b.id),
     replan: (id, b) => repo.replan(id, b),
     cancelPlanned: (id) => repo.finishCancel(id, 'planned'),
+    files: (id) => repo.files(id),
   };
 }

@@ -32,6 +32,7 @@ import { errorCode, nodeWatchFs } from '../../watch/fs-port.js';
 import { absPath } from '../../watch/stability-gate.js';
 import type { BatchSink } from './batch-sink.js';
 import { batchRepoSink } from './batch-sink.js';
+import { unreadableOf } from '../upload/replan-without.js';
 import type { BatchTaskSpec } from './task-spec.js';
 import { dataRequestOf, targetKeyOf, taskSpecOf } from './task-spec.js';
 
@@ -259,6 +260,9 @@ export class Planner {
   /** One parked batch; true when it was re-planned (or cancelled for lack of files). */
   async replan(folder: FolderRow, batchId: number): Promise<boolean> {
     const now = this.o.clock.now();
+    // Files CVAT could not open (it failed the batch's task naming them) are set aside first.
+    for (const bad of unreadableOf(this.sink.files(batchId)))
+      this.files.setIgnored(bad.fileId, 'unreadable', bad.message);
     for (const row of this.files.ofBatch(batchId)) {
       if (row.state !== 'planned') continue;
       const st = await this.statOrNull(absPath(folder.rule.path, row.relPath));

@@ -25,6 +25,7 @@ import { settleOpenPart } from './open-bulk-part.js';
 import { gaveUpMessage, restartDelay } from './restart-policy.js';
 import type { RestartPolicy } from './restart-policy.js';
 import { changedSincePlan } from './file-probe.js';
+import { fileNamedBy, restartWithout } from './replan-without.js';
 import type { FileProbe } from './file-probe.js';
 import {
   isCancelled,
@@ -619,6 +620,17 @@ export class BatchRunner {
   }
 
   private processingFailed(b: UploadBatch, message: string): Step {
+    const bad = fileNamedBy(message, this.d.batches.files(b.id));
+    if (bad && restartWithout(this.d.batches, b, bad, message)) {
+      this.d.hooks.activity(
+        b,
+        'warn',
+        'batch-replan',
+        `CVAT could not open ${bad.relPath} (${message}): task ${b.taskId ?? '?'} is deleted and the other files of "${b.name}" go into a new task without it`,
+      );
+      this.d.hooks.replanNeeded(b, bad, 'CVAT cannot open it');
+      return 'stop';
+    }
     const error: ErrorInfo = {
       code: 'processing-failed',
       kind: 'item',
