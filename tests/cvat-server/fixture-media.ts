@@ -89,6 +89,12 @@ export function mp4Around(payload: Uint8Array): Buffer {
   return Buffer.concat([MP4_HEAD, mdat, payload]);
 }
 
+/** The start of an MP4 whose `mdat` box runs to the end of the file (box size 0), for big files. */
+export function mp4HeadToEnd(): Buffer {
+  const mdat = Buffer.from('\0\0\0\0mdat', 'latin1');
+  return Buffer.concat([MP4_HEAD, mdat]);
+}
+
 /** An MP4 of exactly `size` bytes whose mdat is random (distinct files, real container). */
 export function randomMp4(size: number, random: (n: number) => Buffer): Buffer {
   return mp4Around(random(Math.max(0, size - MP4_HEAD_BYTES)));

@@ -52,6 +52,7 @@ export {
   mp4WithTag,
   mp4Around,
   randomMp4,
+  mp4HeadToEnd,
   MP4_HEAD_BYTES,
 } from './fixture-media.js';
 export { createMisbehavingProxy } from './proxy.js';

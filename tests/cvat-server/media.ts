@@ -153,6 +153,49 @@ function jpegOpen(head: Buffer): ImageSize | null {
 
 const HEAD_BYTES = 64 * 1024;
 
+/** Top-level box types FFmpeg's mov demuxer recognises a QuickTime/MP4 file by. */
+const BMFF_BOXES = new Set(['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot', 'uuid']);
+
+/**
+ * Whether PyAV (FFmpeg) can open the file as a video: CVAT's VideoReader (media_extractors.py)
+ * opens it with av.open, which fails with InvalidDataError when no demuxer recognises the bytes,
+ * and for an MP4/MOV when no `moov` box (the index) is found among the top-level boxes.
+ * Streams are not decoded here (frames are counted by size).
+ */
+export async function videoOpens(path: string, size: number): Promise<boolean> {
+  const head = await readHead(path, 4096);
+  const at = (i: number, text: string): boolean =>
+    head.toString('latin1', i, i + text.length) === text;
+  if (head.length >= 8 && BMFF_BOXES.has(head.toString('latin1', 4, 8))) return hasMoov(path, size);
+  if (at(0, 'RIFF') && at(8, 'AVI ')) return true;
+  if (head.readUInt32BE(0) === 0x1a45dfa3) return true; // EBML: Matroska, WebM
+  if (at(0, 'OggS') || at(0, 'FLV')) return true;
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x000001ba) return true; // MPEG program stream
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x3026b275) return true; // ASF (WMV)
+  if (head[0] === 0x47 && (head.length <= 188 || head[188] === 0x47)) return true; // MPEG-TS
+  return false;
+}
+
+async function hasMoov(path: string, size: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(16);
+    for (let pos = 0; pos + 8 <= size;) {
+      await fh.read(header, 0, 16, pos);
+      const type = header.toString('latin1', 4, 8);
+      if (type === 'moov') return true;
+      const small = header.readUInt32BE(0);
+      const boxSize =
+        small === 1 ? Number(header.readBigUInt64BE(8)) : small === 0 ? size - pos : small;
+      if (boxSize < 8) return false;
+      pos += boxSize;
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function readHead(path: string, bytes = HEAD_BYTES): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {

@@ -51,7 +51,7 @@ describe('upload pipeline on CVAT 2.15', () => {
     expect(polled.length).toBeGreaterThan(0);
   });
 
-  it('fails the batch with CVAT’s message when processing fails', async () => {
+  it('a file CVAT cannot open (named in its failure) parks the batch to be planned again without it', async () => {
     const good = writeImage(ws, 'bad/one.png', 1);
     // Not an image at all, under an image's name: the server cannot decode it.
     const broken = writeImage(ws, 'bad/two.png', 2);
@@ -66,7 +66,13 @@ describe('upload pipeline on CVAT 2.15', () => {
     ws.engine.start();
     await ws.engine.idle();
     const b = ws.engine.batches.get(id);
-    expect(b).toMatchObject({ state: 'failed', lastError: { code: 'processing-failed' } });
-    expect(b?.lastError?.message).toMatch(/cannot identify image file/);
+    // Not failed: the task CVAT failed is queued for deletion and the batch waits for the planner.
+    expect(b).toMatchObject({ state: 'planned', taskId: null, discardedTasks: 1 });
+    expect(b?.replanReason).toBe('bad/two.png: CVAT cannot open it');
+    const skipped = ws.engine.batches.files(id).find((f) => f.relPath === 'bad/two.png');
+    expect(skipped).toMatchObject({ state: 'skipped' });
+    expect(skipped?.skipReason).toMatch(
+      /^unreadable: .*cannot identify image file '.*\/raw\/two\.png'$/,
+    );
   });
 });
