@@ -257,3 +257,35 @@ it('fails a task whose error names no file of the batch, as before, and counts i
     },
   ]);
 });
+
+it('folders preview reads the media as the sync would and shows what it would leave out, and why', async () => {
+  const media = join(work, 'preview');
+  mkdirSync(media);
+  writeFileSync(join(media, 'good.png'), makePng(3, 3, 500));
+  writeFileSync(join(media, 'noise.jpg'), Buffer.from('plain text, not a JPEG'));
+  writeFileSync(join(media, 'document.png'), Buffer.from('%PDF-1.4\n%%EOF\n'));
+  const env = { CVAT_SYNC_HOME: join(work, 'home-preview') };
+  const args = ['folders', 'preview', media, '--labels', join(work, 'labels.json')];
+  const json = await runCli([...args, '--json'], { env });
+  expect(json.code).toBe(0);
+  const p = jsonLines(json.stdout).find((l) => l.type === 'preview') as {
+    tasks: Array<{ files: number }>;
+    ignored: Array<{ path: string; reason: string }>;
+  };
+  expect(p.tasks.map((t) => t.files)).toEqual([1]);
+  expect(p.ignored).toEqual([
+    {
+      path: 'document.png',
+      reason: 'content does not match the name: the content is PDF, not what .png promises',
+    },
+    {
+      path: 'noise.jpg',
+      reason:
+        'cannot be opened (CVAT would fail its whole task): not a JPEG file (it starts with 70 6c 61 69)',
+    },
+  ]);
+  const human = await runCli(args, { env });
+  expect(human.stdout).toMatch(
+    /Ignored \(2\):\n {2}document\.png: content does not match[^\n]*\n {2}noise\.jpg: cannot be opened/,
+  );
+});
