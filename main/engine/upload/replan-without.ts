@@ -44,14 +44,14 @@ export function restartWithout(
   bad: BatchFileRow,
   message: string,
 ): boolean {
-  const restarted = batches.restart(batch.id, 'processing', {
+  // One transaction: a crash in between can never leave the batch to be re-planned with the
+  // file CVAT could not open still in it.
+  return batches.restart(batch.id, 'processing', {
     reason: `CVAT could not open ${bad.relPath}`,
     countRestart: false,
     replanReason: `${bad.relPath}: CVAT cannot open it`,
+    skip: { fileRowId: bad.id, reason: `${UNREADABLE_SKIP}${message}` },
   });
-  // After the restart every sent file is pending again, so the skip mark takes.
-  if (restarted) batches.skipFile(bad.id, `${UNREADABLE_SKIP}${message}`);
-  return restarted;
 }
 
 /** Files of a parked batch that CVAT could not open: their files-table ids and CVAT's message. */
