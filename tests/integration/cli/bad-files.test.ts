@@ -212,6 +212,18 @@ it('re-plans a batch CVAT failed for a file it names, without that file, until t
   expect(stored.map((f) => f.sha256).sort()).toEqual(good.map(sha).sort());
   const live = server.admin.tasks().filter((t) => !known.has(t.id));
   expect(live.map((t) => t.id)).toEqual([last?.taskId]);
+  // Each round is in the activity log: which file, CVAT's message, and that the task is deleted.
+  const activity = await runCli(['activity', '--kind', 'batch-replan', '--json'], {
+    env: { CVAT_SYNC_HOME: join(work, 'home-replan') },
+  });
+  const entries = jsonLines(activity.stdout).map((l) => String(l.message));
+  expect(entries).toHaveLength(2);
+  for (const [i, name] of ['bad_a.jpg', 'bad_b.jpg'].entries())
+    expect(entries.find((m) => m.includes(name))).toMatch(
+      new RegExp(
+        `^CVAT could not open ${name.replace('.', '\\.')} \\(PIL\\.UnidentifiedImageError: .*\\): task ${rounds[i]?.taskId} is deleted`,
+      ),
+    );
 });
 
 it('fails a task whose error names no file of the batch, as before, and counts its files once', async () => {
