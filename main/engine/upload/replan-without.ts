@@ -36,7 +36,8 @@ export function fileNamedBy(message: string, files: BatchFileRow[]): BatchFileRo
 
 /**
  * Starts `batch` (in 'processing', its task failed) over without `bad`; false when the batch
- * moved meanwhile. The task goes to the discard queue with the restart.
+ * moved meanwhile or no planner can re-plan it. The task goes to the discard queue with the
+ * restart.
  */
 export function restartWithout(
   batches: UploadBatchRepo,
@@ -44,6 +45,9 @@ export function restartWithout(
   bad: BatchFileRow,
   message: string,
 ): boolean {
+  // Only the folder planner re-plans a batch: one with no folder (or a file it did not plan)
+  // would wait for it for ever, so it fails as before.
+  if (batch.folderId === null || bad.fileId === null) return false;
   // One transaction: a crash in between can never leave the batch to be re-planned with the
   // file CVAT could not open still in it.
   return batches.restart(batch.id, 'processing', {

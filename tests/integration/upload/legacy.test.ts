@@ -51,6 +51,24 @@ describe('upload pipeline on CVAT 2.15', () => {
     expect(polled.length).toBeGreaterThan(0);
   });
 
+  it('fails a batch no planner can re-plan (its file has no planner row) with CVAT’s message', async () => {
+    const good = writeImage(ws, 'alone/one.png', 1);
+    const broken = writeImage(ws, 'alone/two.png', 2);
+    const bytes = randomBytes(broken.size);
+    writeFileSync(broken.absPath, bytes);
+    const planned = {
+      ...broken,
+      mtimeMs: statSync(broken.absPath).mtimeMs,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    const id = ws.engine.batches.insertPlanned(plan('old-alone', [good, planned]));
+    ws.engine.start();
+    await ws.engine.idle();
+    const b = ws.engine.batches.get(id);
+    expect(b).toMatchObject({ state: 'failed', lastError: { code: 'processing-failed' } });
+    expect(b?.lastError?.message).toMatch(/cannot identify image file/);
+  });
+
   it('a file CVAT cannot open (named in its failure) parks the batch to be planned again without it', async () => {
     const good = writeImage(ws, 'bad/one.png', 1);
     // Not an image at all, under an image's name: the server cannot decode it.
@@ -59,6 +77,8 @@ describe('upload pipeline on CVAT 2.15', () => {
     writeFileSync(broken.absPath, bytes);
     const planned = {
       ...broken,
+      // A folder's batch: the planner's row of the file, which the re-plan sets aside.
+      fileId: 7,
       mtimeMs: statSync(broken.absPath).mtimeMs,
       sha256: createHash('sha256').update(bytes).digest('hex'),
     };
