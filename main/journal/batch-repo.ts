@@ -412,6 +412,8 @@ export class BatchRepo<Task = unknown, Data = unknown> {
       resetHistory?: boolean;
       /** No new task before this time (the spacing of restarts). */
       notBefore?: number | null;
+      /** A file left out of the next attempt, marked skipped with this reason (same transaction). */
+      skip?: { fileRowId: number; reason: string };
     },
   ): boolean {
     if (!canTransition(from, 'planned'))
@@ -442,6 +444,7 @@ export class BatchRepo<Task = unknown, Data = unknown> {
         )
         .run(id);
       this.db.prepare('UPDATE batch_files SET bulk_part_id = NULL WHERE batch_id = ?').run(id);
+      if (why.skip) this.skipFile(why.skip.fileRowId, why.skip.reason);
       this.db.prepare('DELETE FROM bulk_parts WHERE batch_id = ?').run(id);
       this.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(id);
       return this.setWhere(

@@ -136,11 +136,10 @@ export class StabilityGate {
       const changed = after === 'denied' ? {} : { size: after.size, mtimeMs: after.mtimeMs };
       return { ...base, ...changed, changedAt: now(), lastSeenAt: now() };
     }
-    // A file CVAT cannot open would fail its whole task: keep it out, with the reason. Only
-    // bytes that name a format (wrong type, broken or truncated structure) are enforced so far:
-    // content with no known signature still goes to CVAT (placeholder test fixtures rely on it).
+    // A file CVAT cannot open would fail its whole task: keep it out, with the reason (content
+    // of another type, no known signature at all, or a broken or truncated structure).
     const bad = sniffer.finish();
-    if (bad?.evidence === 'signature')
+    if (bad)
       return {
         ...base,
         state: 'ignored',

@@ -18,6 +18,7 @@ import { CvatClient } from '../../main/cvat/client.js';
 import { systemClock } from '../../main/service/system-clock.js';
 import { startCvatServer } from '../cvat-server/index.js';
 import { paddedPng, writeRandom } from './lib/media.js';
+import { mp4HeadToEnd } from '../cvat-server/fixture-media.js';
 import { measuredRun } from './lib/measured-run.js';
 import type { MeasuredRun } from './lib/measured-run.js';
 import { ensurePythonTools } from './lib/python-tools.js';
@@ -134,7 +135,7 @@ try {
       const dir = join(work, 'media', 'b-video');
       await mkdir(dir, { recursive: true });
       const video = join(dir, 'clip.mp4');
-      await writeRandom(video, sizes.videoBytes);
+      await writeRandom(video, sizes.videoBytes, mp4HeadToEnd());
       const title = `one ${(sizes.videoBytes / MiB).toFixed(0)} MiB video`;
       try {
         const ours = await oursSync('b', dir, 1);

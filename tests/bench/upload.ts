@@ -26,6 +26,7 @@ import { systemClock } from '../../main/service/system-clock.js';
 import type { NewUploadBatch } from '../../main/engine/upload/types.js';
 import { startCvatServer } from '../cvat-server/index.js';
 import { paddedPng, writeRandom } from './lib/media.js';
+import { mp4HeadToEnd } from '../cvat-server/fixture-media.js';
 import { BenchReport } from './lib/results.js';
 
 const MiB = 1024 * 1024;
@@ -60,7 +61,7 @@ try {
   // ---- (a), (c): one big file
   const big = join(dir, 'media', 'big.mp4');
   await mkdir(dirname(big), { recursive: true });
-  await writeRandom(big, bigBytes);
+  await writeRandom(big, bigBytes, mp4HeadToEnd());
   const rawBig = await rawPut(sink.url, [big]);
   const clientBig = await clientOnly(async (api, taskId) => {
     await api.tusUpload({

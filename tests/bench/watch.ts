@@ -26,6 +26,7 @@ import type { WatcherFactory } from '../../main/watch/folder-watcher.js';
 import { chokidarWatcherFactory } from '../../main/watch/folder-watcher.js';
 import { nodeWatchFs } from '../../main/watch/fs-port.js';
 import { Scanner } from '../../main/watch/scanner.js';
+import { jpegWithTag } from '../cvat-server/fixture-media.js';
 import type { WatcherKind } from '../../main/watch/watcher-choice.js';
 import { BenchReport } from './lib/results.js';
 
@@ -61,7 +62,10 @@ function buildTree(root: string): void {
   for (const rel of leaves) mkdirSync(join(root, rel), { recursive: true });
   for (let i = 0; i < FILES; i++) {
     const rel = leaves[i % DIRS] as string;
-    writeFileSync(join(root, rel, `img${String(i).padStart(7, '0')}.jpg`), `file ${i}`);
+    writeFileSync(
+      join(root, rel, `img${String(i).padStart(7, '0')}.jpg`),
+      jpegWithTag(`file ${i}`),
+    );
   }
 }
 
@@ -231,7 +235,7 @@ async function measure(kind: WatcherKind, root: string): Promise<void> {
       const top = dir.split('/')[0] as string;
       const before = batches;
       const written = performance.now();
-      writeFileSync(join(root, dir, `new-${kind}-${i}.jpg`), `new ${i} ${written}`);
+      writeFileSync(join(root, dir, `new-${kind}-${i}.jpg`), jpegWithTag(`new ${i} ${written}`));
       for (let w = 0; w < 400 && batches === before; w++)
         await new Promise((r) => setTimeout(r, 25));
       const at = [...plannedAt.entries()]

@@ -45,6 +45,16 @@ export type { AdminApi, TestUser, StoredFile, TaskRecord } from './admin.js';
 export type { RecordedRequest } from './recorder.js';
 export { syntheticSha256, syntheticStream } from './exports.js';
 export { makePng } from './media.js';
+export {
+  mediaFixture,
+  jpegWithTag,
+  pngWithTag,
+  mp4WithTag,
+  mp4Around,
+  randomMp4,
+  mp4HeadToEnd,
+  MP4_HEAD_BYTES,
+} from './fixture-media.js';
 export { createMisbehavingProxy } from './proxy.js';
 export { makeCertificates } from './certs.js';
 export type { CertificateSpec, TestCertificates } from './certs.js';

@@ -46,32 +46,8 @@ export interface ImageSize {
 /** Reads width/height from an image header; null when the bytes are not a recognisable image. */
 export function imageSize(head: Buffer, name: string): ImageSize | null {
   const ext = name.toLowerCase().split('.').pop() ?? '';
-  if (
-    head.length >= 24 &&
-    head.readUInt32BE(0) === 0x89504e47 &&
-    head.toString('ascii', 12, 16) === 'IHDR'
-  ) {
-    return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
-  }
-  if (head.length >= 4 && head[0] === 0xff && head[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 < head.length) {
-      if (head[i] !== 0xff) return null;
-      const marker = head[i + 1] ?? 0;
-      const len = head.readUInt16BE(i + 2);
-      if (
-        marker >= 0xc0 &&
-        marker <= 0xcf &&
-        marker !== 0xc4 &&
-        marker !== 0xc8 &&
-        marker !== 0xcc
-      ) {
-        return { height: head.readUInt16BE(i + 5), width: head.readUInt16BE(i + 7) };
-      }
-      i += 2 + len;
-    }
-    return null;
-  }
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47) return pngOpen(head);
+  if (head.length >= 4 && head[0] === 0xff && head[1] === 0xd8) return jpegOpen(head);
   if (head.length >= 10 && head.toString('ascii', 0, 3) === 'GIF')
     return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
   if (head.length >= 26 && head.toString('ascii', 0, 2) === 'BM')
@@ -116,7 +92,111 @@ export function imageSize(head: Buffer, name: string): ImageSize | null {
   return head.length > 0 ? { width: 1, height: 1 } : null;
 }
 
-export async function readHead(path: string, bytes = 64 * 1024): Promise<Buffer> {
+/**
+ * PIL's PngImageFile._open: chunks are read from the signature up to the first IDAT (the image
+ * data is decoded lazily, later). A chunk header missing (the file cut after IHDR), an IHDR with
+ * a wrong checksum or no IHDR first make Image.open fail: UnidentifiedImageError. A file cut
+ * inside IDAT opens, and CVAT decodes it anyway: its cvat/apps/engine/media_extractors.py sets
+ * ImageFile.LOAD_TRUNCATED_IMAGES = True. Chunks beyond the head read are taken on trust.
+ */
+function pngOpen(head: Buffer): ImageSize | null {
+  if (head.length < 33 || head.readUInt32BE(4) !== 0x0d0a1a0a) return null;
+  if (head.readUInt32BE(8) !== 13 || head.toString('ascii', 12, 16) !== 'IHDR') return null;
+  if (crc32(head.subarray(12, 29)) >>> 0 !== head.readUInt32BE(29)) return null;
+  const size = { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
+  let i = 33;
+  for (;;) {
+    if (i >= head.length && head.length === HEAD_BYTES) return size;
+    if (i + 8 > head.length) return null;
+    if (head.toString('ascii', i + 4, i + 8) === 'IDAT') return size;
+    i += 12 + head.readUInt32BE(i);
+  }
+}
+
+/** JPEG frame markers (SOF0..SOF15 without DHT, JPG and DAC). */
+function isFrameMarker(m: number): boolean {
+  return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+}
+
+/**
+ * PIL's JpegImageFile._open: markers are read from SOI to the start of scan (SOS). Bytes other
+ * than 0xFF between segments are skipped; 0xFF followed by a byte that is no marker ("no marker
+ * found"), the end of the file before SOS, or SOS before a frame header make Image.open fail:
+ * UnidentifiedImageError. Segments beyond the head read are taken on trust.
+ */
+function jpegOpen(head: Buffer): ImageSize | null {
+  let size: ImageSize | null = null;
+  let i = 2;
+  for (;;) {
+    if (i + 2 > head.length) return head.length === HEAD_BYTES ? size : null;
+    if (head[i] !== 0xff) {
+      i += 1;
+      continue;
+    }
+    const marker = head[i + 1] ?? 0;
+    if (marker === 0xff || marker === 0x00) {
+      i += 1;
+      continue;
+    }
+    if (marker < 0xc0) return null;
+    if (marker === 0xda) return size;
+    if (marker === 0xd8 || marker === 0xd9 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    if (i + 4 > head.length) return head.length === HEAD_BYTES ? size : null;
+    if (isFrameMarker(marker) && i + 9 <= head.length)
+      size = { height: head.readUInt16BE(i + 5), width: head.readUInt16BE(i + 7) };
+    i += 2 + head.readUInt16BE(i + 2);
+  }
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/** Top-level box types FFmpeg's mov demuxer recognises a QuickTime/MP4 file by. */
+const BMFF_BOXES = new Set(['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot', 'uuid']);
+
+/**
+ * Whether PyAV (FFmpeg) can open the file as a video: CVAT's VideoReader (media_extractors.py)
+ * opens it with av.open, which fails with InvalidDataError when no demuxer recognises the bytes,
+ * and for an MP4/MOV when no `moov` box (the index) is found among the top-level boxes.
+ * Streams are not decoded here (frames are counted by size).
+ */
+export async function videoOpens(path: string, size: number): Promise<boolean> {
+  const head = await readHead(path, 4096);
+  const at = (i: number, text: string): boolean =>
+    head.toString('latin1', i, i + text.length) === text;
+  if (head.length >= 8 && BMFF_BOXES.has(head.toString('latin1', 4, 8))) return hasMoov(path, size);
+  if (at(0, 'RIFF') && at(8, 'AVI ')) return true;
+  if (head.readUInt32BE(0) === 0x1a45dfa3) return true; // EBML: Matroska, WebM
+  if (at(0, 'OggS') || at(0, 'FLV')) return true;
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x000001ba) return true; // MPEG program stream
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x3026b275) return true; // ASF (WMV)
+  if (head[0] === 0x47 && (head.length <= 188 || head[188] === 0x47)) return true; // MPEG-TS
+  return false;
+}
+
+async function hasMoov(path: string, size: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(16);
+    for (let pos = 0; pos + 8 <= size;) {
+      await fh.read(header, 0, 16, pos);
+      const type = header.toString('latin1', 4, 8);
+      if (type === 'moov') return true;
+      const small = header.readUInt32BE(0);
+      const boxSize =
+        small === 1 ? Number(header.readBigUInt64BE(8)) : small === 0 ? size - pos : small;
+      if (boxSize < 8) return false;
+      pos += boxSize;
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function readHead(path: string, bytes = HEAD_BYTES): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(bytes);

@@ -13,6 +13,7 @@ import {
   readHead,
   streamHead,
   videoFrameCount,
+  videoOpens,
 } from './media.js';
 import { exists, mediaPath } from './tus.js';
 import { openZipMember } from './zip.js';
@@ -183,6 +184,10 @@ export async function processTask(
     const file = source[0] as string;
     const bytes = await fileSize(mediaPath(core, task.id, file));
     if (bytes === 0) throw new Error(`ValueError: The '${file}' file is empty`);
+    if (kind === 'video' && !(await videoOpens(mediaPath(core, task.id, file), bytes)))
+      throw new Error(
+        `av.error.InvalidDataError: [Errno 1094995529] Invalid data found when processing input: '/home/django/data/data/${data.id}/raw/${file}'`,
+      );
     const count = videoFrameCount(bytes);
     frames = Array.from({ length: count }, (_, i) => ({
       name: `frame_${String(i).padStart(6, '0')}`,

@@ -3,7 +3,7 @@
 // JSON type per key, nested objects included. At 2.80 the fixture is adjusted by the differences
 // the cvat-sdk 2.80 models show (tests/ground-truth/cvat-2.80.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCvatServer } from './index.js';
+import { mp4Around, startCvatServer } from './index.js';
 import type { CvatTestServer } from './index.js';
 import { attachImages, call, createTask, images, waitRequest } from './test-helpers.js';
 import type { Json, JsonObject } from '../ground-truth/fixtures.js';
@@ -52,7 +52,7 @@ async function videoTask(s: CvatTestServer, body: Record<string, unknown> = {}):
   const data = `/api/tasks/${id}/data/`;
   await call(s, 'POST', data, { headers: { 'Upload-Start': 'true' }, body: {} });
   const fd = new FormData();
-  fd.append('client_files[0]', new Blob([new Uint8Array(300_000)]), 'clip.mp4');
+  fd.append('client_files[0]', new Blob([mp4Around(Buffer.alloc(300_000))]), 'clip.mp4');
   const m = await call(s, 'POST', data, { headers: { 'Upload-Multiple': 'true' }, form: fd });
   expect(m.status).toBe(200);
   const f = await call(s, 'POST', data, {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer, makePng } from './index.js';
 import type { CvatTestServer } from './index.js';
 import { attachImages, call, createTask, form, images, waitRequest } from './test-helpers.js';
+import { mp4Around } from './fixture-media.js';
 
 const { jpegjs, PNG } = createRequire(import.meta.url)('playwright-core/lib/utilsBundle') as {
   jpegjs: { decode(b: Buffer): { width: number; height: number } };
@@ -161,8 +162,9 @@ describe('image task', () => {
 });
 
 describe('video task', () => {
-  const bytes = Buffer.alloc(65536 * 5 + 10);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+  const pattern = Buffer.alloc(65536 * 5 + 10);
+  for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7) & 0xff;
+  const bytes = mp4Around(pattern);
   it('frames are PNGs of the meta size; chunks are the slices of the stored file', async () => {
     const id = await videoTask(bytes, { chunk_size: 4 });
     const meta = JSON.parse((await get(`/api/tasks/${id}/data/meta`)).body.toString());
@@ -179,7 +181,7 @@ describe('video task', () => {
   });
 
   it('with zip chunks, compressed frames are JPEGs', async () => {
-    const id = await videoTask(Buffer.alloc(1000, 3), { use_zip_chunks: true });
+    const id = await videoTask(mp4Around(Buffer.alloc(1000, 3)), { use_zip_chunks: true });
     const f = await get(`/api/tasks/${id}/data?type=frame&number=0`);
     expect(f.type).toBe('image/jpeg');
     const c = await get(`/api/tasks/${id}/data?type=chunk&number=0`);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from './index.js';
 import type { CvatTestServer } from './index.js';
 import { attachImages, call, createTask } from './test-helpers.js';
+import { mp4Around } from './fixture-media.js';
 
 let s: CvatTestServer;
 beforeAll(async () => {
@@ -338,7 +339,7 @@ describe('preview (§10.3)', () => {
 
   it('204 + Preference-Applied for media without a decodable frame when Prefer: handling=empty', async () => {
     const id = await createTask(s, { name: 'video preview' });
-    await attachImages(s, id, [{ name: 'clip.mp4', data: Buffer.alloc(70_000, 1) }]);
+    await attachImages(s, id, [{ name: 'clip.mp4', data: mp4Around(Buffer.alloc(70_000, 1)) }]);
     const r = await call(s, 'GET', `/api/tasks/${id}/preview`, {
       headers: { Prefer: 'handling=empty' },
     });

@@ -2,7 +2,7 @@
 // Upload-Finish 202/409/400, single request, media rules at processing time, request records.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCvatServer, makePng } from './index.js';
+import { startCvatServer, makePng, mp4Around, MP4_HEAD_BYTES } from './index.js';
 import type { CvatTestServer } from './index.js';
 import {
   attachImages,
@@ -386,6 +386,23 @@ describe('processing (§4.7) and requests (§7)', () => {
         { image_quality: 70 },
         /^ValueError: Only one .*2 video\(s\)/,
       ],
+      // PyAV cannot open bytes no demuxer knows, nor an MP4 without its moov box.
+      [
+        [{ name: 'noise.mp4', data: Buffer.alloc(3000, 9) }],
+        { image_quality: 70 },
+        /^av\.error\.InvalidDataError: \[Errno 1094995529\] Invalid data found when processing input: '\/home\/django\/data\/data\/\d+\/raw\/noise\.mp4'$/,
+      ],
+      [
+        [{ name: 'unfinished.mp4', data: withoutMoov(mp4Around(Buffer.alloc(3000, 9))) }],
+        { image_quality: 70 },
+        /^av\.error\.InvalidDataError: .*unfinished\.mp4'$/,
+      ],
+      // PIL reads PNG chunk headers up to IDAT when it opens a file: one cut after IHDR fails.
+      [
+        [{ name: 'cut.png', data: makePng(4, 4, 1).subarray(0, 33) }],
+        { image_quality: 70 },
+        /^PIL\.UnidentifiedImageError: cannot identify image file '\/home\/django\/data\/data\/\d+\/raw\/cut\.png'$/,
+      ],
       [
         [{ name: 'readme.txt', data: Buffer.from('x') }],
         { image_quality: 70 },
@@ -410,6 +427,13 @@ describe('processing (§4.7) and requests (§7)', () => {
     }
   });
 
+  it('opens a PNG cut inside its image data, as CVAT does (PIL loads truncated images there)', async () => {
+    const png = makePng(40, 40, 5);
+    const r = await attach([{ name: 'half.png', data: png.subarray(0, png.length - 40) }]);
+    expect(r.r.status).toBe('finished');
+    expect((await call(s, 'GET', `/api/tasks/${r.id}`)).json()).toMatchObject({ size: 1 });
+  });
+
   it('sizes: images = count, zip = image members, video = ceil(bytes / 64 KiB) frames', async () => {
     const zip = zipOf({
       'a/1.png': makePng(5, 5, 1),
@@ -424,10 +448,13 @@ describe('processing (§4.7) and requests (§7)', () => {
       media_type: 'image',
       mode: 'annotation',
     });
-    const v = await attach([{ name: 'clip.mp4', data: Buffer.alloc(65536 * 3 + 1, 2) }], {
-      image_quality: 70,
-      use_zip_chunks: true,
-    });
+    const v = await attach(
+      [{ name: 'clip.mp4', data: mp4Around(Buffer.alloc(65536 * 3 + 1, 2)) }],
+      {
+        image_quality: 70,
+        use_zip_chunks: true,
+      },
+    );
     const t = (await call(s, 'GET', `/api/tasks/${v.id}`)).json();
     expect(t).toMatchObject({
       size: 4,
@@ -542,3 +569,8 @@ describe('processing (§4.7) and requests (§7)', () => {
     }
   });
 });
+
+/** The ftyp and mdat of an MP4 from mp4Around(), without the moov box between them. */
+function withoutMoov(mp4: Buffer): Buffer {
+  return Buffer.concat([mp4.subarray(0, 24), mp4.subarray(MP4_HEAD_BYTES - 8)]);
+}

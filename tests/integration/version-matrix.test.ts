@@ -20,7 +20,7 @@ import { openJournal } from '../../main/journal/database.js';
 import type { Db } from '../../main/journal/database.js';
 import { FolderRepo } from '../../main/journal/folder-repo.js';
 import { systemClock } from '../../main/service/system-clock.js';
-import { makePng, startCvatServer } from '../cvat-server/index.js';
+import { makePng, randomMp4, startCvatServer } from '../cvat-server/index.js';
 import type { CvatTestServer } from '../cvat-server/index.js';
 import { Journal } from '../../main/journal/journal.js';
 
@@ -114,7 +114,7 @@ describe.each(VERSIONS)('CVAT %s (%s auth)', (version, authKind) => {
     mkdirSync(join(media, 'cams'), { recursive: true });
     for (let i = 0; i < IMAGES; i++)
       writeFileSync(join(media, 'cams', `img_${i}.png`), makePng(24 + i, 16, i + 1));
-    writeFileSync(join(media, 'ride.mp4'), randomBytes(VIDEO_BYTES));
+    writeFileSync(join(media, 'ride.mp4'), randomMp4(VIDEO_BYTES, randomBytes));
     const folderId = new FolderRepo(db, systemClock).insert(rule(media), {
       server: client.server,
     }).id;

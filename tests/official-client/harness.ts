@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makePng } from '../cvat-server/index.js';
+import { makePng, mp4HeadToEnd } from '../cvat-server/index.js';
 import type {
   CvatTestServer,
   RecordedRequest,
@@ -211,6 +211,8 @@ export function writeBigVideo(path: string, extra = 4097): LocalFile {
     let written = 0;
     for (let i = 0; written < total; i++) {
       for (let j = 0; j < block.length; j += 4) block.writeUInt32LE((i * 2654435761 + j) >>> 0, j);
+      // A real container start: CVAT (PyAV) cannot open a video without one.
+      if (i === 0) mp4HeadToEnd().copy(block);
       const part = block.subarray(0, Math.min(block.length, total - written));
       writeSync(fd, part);
       hash.update(part);

@@ -347,6 +347,7 @@ export class Folders {
       ignored: this.files?.ignored(folderId, 10_000) ?? [],
       adopted: new Set(this.adopter?.adopted(folderId) ?? []),
       filesOf: (batchId) => this.o.journal?.batches.files(batchId) ?? [],
+      fileRowsOf: (batchId) => this.files?.ofBatch(batchId) ?? [],
       folderId,
     });
   }

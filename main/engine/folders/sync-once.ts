@@ -59,6 +59,18 @@ export interface SyncOnceInput {
   /** Batches recorded as done with a task already on the server. */
   adopted: ReadonlySet<number>;
   filesOf: (batchId: number) => BatchFileRow[];
+  /** The files table's rows of a batch (their state, not the engine's). */
+  fileRowsOf: (batchId: number) => FileRow[];
+}
+
+/** A present file not yet uploaded, ignored or failed (the files table's "pending"). */
+function isPendingRow(r: FileRow): boolean {
+  return (
+    r.missingSince === null &&
+    r.state !== 'uploaded' &&
+    r.state !== 'ignored' &&
+    r.state !== 'failed'
+  );
 }
 
 export function summarizeSyncOnce(input: SyncOnceInput): SyncOnceSummary {
@@ -91,6 +103,10 @@ export function summarizeSyncOnce(input: SyncOnceInput): SyncOnceSummary {
   const failedBatchFiles = batches
     .filter((b) => b.state === 'failed')
     .reduce((s, b) => s + b.filesTotal, 0);
+  // A failed batch's files stay 'planned' in the files table: counted as failed, not pending too.
+  const failedStillPending = batches
+    .filter((b) => b.state === 'failed')
+    .reduce((s, b) => s + input.fileRowsOf(b.id).filter(isPendingRow).length, 0);
   const openFiles = batches
     .filter((b) => !isTerminal(b.state))
     .reduce((s, b) => s + b.filesTotal, 0);
@@ -108,7 +124,7 @@ export function summarizeSyncOnce(input: SyncOnceInput): SyncOnceSummary {
     adoptedFiles,
     alreadyUploaded: Math.max(0, counts.uploaded - uploadedFiles - adoptedFiles),
     failedFiles: Math.max(counts.failed, failedBatchFiles),
-    pendingFiles: Math.max(counts.pending, openFiles),
+    pendingFiles: Math.max(counts.pending - failedStillPending, openFiles),
     ignored: counts.ignored,
     leftOut,
     leftOutProblems:

@@ -24,6 +24,7 @@ import type { WatchFs } from '../../watch/fs-port.js';
 import { errorCode, nodeWatchFs } from '../../watch/fs-port.js';
 import { absPath } from '../../watch/stability-gate.js';
 import type { EngineJournal } from '../engine-journal.js';
+import { unreadableOf } from '../upload/replan-without.js';
 import { dataRequestOf, targetKeyOf, taskSpecOf } from './task-spec.js';
 
 export interface PlannedBatch {
@@ -210,6 +211,9 @@ export class Planner {
   /** One parked batch; true when it was re-planned (or cancelled for lack of files). */
   async replan(folder: FolderRow, batchId: number): Promise<boolean> {
     const now = this.o.clock.now();
+    // Files CVAT could not open (it failed the batch's task naming them) are set aside first.
+    for (const bad of unreadableOf(this.journal.batches.files(batchId)))
+      this.journal.files.setIgnored(bad.fileId, 'unreadable', bad.message);
     for (const row of this.journal.files.ofBatch(batchId)) {
       if (row.state !== 'planned') continue;
       const st = await this.statOrNull(absPath(folder.rule.path, row.relPath));

@@ -1,5 +1,7 @@
 // What a rule would make of a folder right now, without touching the journal: a walk into
-// memory (capped), the same grouping and names the planner uses, and every ignored file.
+// memory (capped), the same media check the stability gate runs (so a file CVAT could not open
+// is shown as left out, with the reason), the same grouping and names the planner uses, and
+// every ignored file.
 import type {
   FolderPreview,
   FolderRule,
@@ -10,6 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { SyncError } from '../../core/errors.js';
 import { describeIgnore } from '../../core/ignore-reason.js';
 import { mediaKindOf } from '../../core/media.js';
+import { mediaSniffer } from '../../core/media-sniff.js';
 import { uniqueTaskName } from '../../core/name-template.js';
 import type { PlanFile } from '../../core/split-policy.js';
 import { groupForPlanning } from '../../core/split-policy.js';
@@ -17,6 +20,7 @@ import { compileFilter } from '../../watch/filter.js';
 import type { WatchFs } from '../../watch/fs-port.js';
 import { nodeWatchFs } from '../../watch/fs-port.js';
 import { DirWalker } from '../../watch/scanner.js';
+import { absPath } from '../../watch/stability-gate.js';
 import { nameFor } from './planner.js';
 
 export interface PreviewOptions {
@@ -104,7 +108,9 @@ export async function previewFolder(
   const walkOptions: { fs?: WatchFs; cap?: number } = {};
   if (options.fs) walkOptions.fs = options.fs;
   if (options.cap !== undefined) walkOptions.cap = options.cap;
-  const { files, ignored, truncated } = await walkRule(rule, walkOptions);
+  const walk = await walkRule(rule, walkOptions);
+  const { ignored, truncated } = walk;
+  const files = await keepOpenable(rule.path, walk.files, ignored, options.fs ?? nodeWatchFs);
   const now = options.clock.now();
   const groups = groupForPlanning(rule.split, files, [], { now, settleMs: 0, flush: true });
   const names = new Set<string>();
@@ -122,4 +128,45 @@ export async function previewFolder(
   });
   ignored.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { tasks, ignored, truncated };
+}
+
+const SNIFF_CONCURRENCY = 4;
+
+/**
+ * The files CVAT can open; each other one goes to `ignored` with the reason. Every image and
+ * video is read once, as the stability gate reads it before planning.
+ */
+async function keepOpenable(
+  root: string,
+  files: PlanFile[],
+  ignored: IgnoredFile[],
+  fs: WatchFs,
+): Promise<PlanFile[]> {
+  const bad = new Set<PlanFile>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const f = files[next++] as PlanFile;
+      if (f.kind !== 'image' && f.kind !== 'video') continue;
+      const sniffer = mediaSniffer(f.relPath, f.size);
+      try {
+        for await (const chunk of fs.readStream(absPath(root, f.relPath), f.size))
+          sniffer.push(chunk);
+      } catch (e) {
+        bad.add(f);
+        ignored.push({
+          path: f.relPath,
+          reason: describeIgnore('read-error', (e as Error).message),
+        });
+        continue;
+      }
+      const verdict = sniffer.finish();
+      if (verdict) {
+        bad.add(f);
+        ignored.push({ path: f.relPath, reason: describeIgnore(verdict.reason, verdict.detail) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: SNIFF_CONCURRENCY }, worker));
+  return files.filter((f) => !bad.has(f));
 }

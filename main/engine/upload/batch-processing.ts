@@ -6,6 +6,7 @@ import type { DataRequest } from '../../cvat/api.js';
 import type { RunnerActions, Step } from './runner-types.js';
 import { CREATE_OPERATION, findCreateRequest, requireTask } from './task-lookup.js';
 import type { UploadBatch } from './types.js';
+import { fileNamedBy, restartWithout } from './replan-without.js';
 
 export async function finishUpload(runner: RunnerActions, b: UploadBatch): Promise<Step> {
   const taskId = requireTask(b);
@@ -70,6 +71,17 @@ async function processLegacy(runner: RunnerActions, b: UploadBatch, taskId: numb
 }
 
 function processingFailed(runner: RunnerActions, b: UploadBatch, message: string): Step {
+  const bad = fileNamedBy(message, runner.deps.batches.files(b.id));
+  if (bad && restartWithout(runner.deps.batches, b, bad, message)) {
+    runner.deps.hooks.activity(
+      b,
+      'warn',
+      'batch-replan',
+      `CVAT could not open ${bad.relPath} (${message}): task ${b.taskId ?? '?'} is deleted and the other files of "${b.name}" go into a new task without it`,
+    );
+    runner.deps.hooks.replanNeeded(b, bad, 'CVAT cannot open it');
+    return 'stop';
+  }
   const error: ErrorInfo = {
     code: 'processing-failed',
     kind: 'item',

@@ -20,12 +20,16 @@ export function paddedPng(seed: number, size: number): Buffer {
   return Buffer.concat([png.subarray(0, png.length - 12), head, type, body, crc, iend]);
 }
 
-/** `bytes` random bytes written to `path` (fresh first bytes per 16 MiB block: nothing repeats). */
-export async function writeRandom(path: string, bytes: number): Promise<void> {
+/**
+ * `bytes` bytes written to `path`: `head` first, then random bytes (fresh first bytes per 16 MiB
+ * block: nothing repeats).
+ */
+export async function writeRandom(path: string, bytes: number, head?: Buffer): Promise<void> {
   const out = createWriteStream(path);
   const block = randomBytes(16 * MiB);
   for (let done = 0; done < bytes; done += block.length) {
     randomBytes(64).copy(block);
+    if (done === 0 && head) head.copy(block);
     const part = block.subarray(0, Math.min(block.length, bytes - done));
     if (!out.write(Buffer.from(part))) await new Promise<void>((r) => out.once('drain', () => r()));
   }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makePng, startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
@@ -99,12 +100,13 @@ it('keeps unreadable files out, uploads every good one exactly once and names ea
   expect(remote.map((f) => f.name).sort()).toEqual([...good].sort());
 });
 
-it('names every file of a task CVAT failed, with CVAT’s reason, and exits 1', async () => {
-  // Bytes with no known signature are not kept out locally yet: CVAT (PIL) fails the task.
+it('keeps random bytes named .jpg out locally (no signature at all), so their task does not fail', async () => {
   const media = join(work, 'noise');
   mkdirSync(media);
   for (let i = 0; i < 3; i++) writeFileSync(join(media, `ok_${i}.png`), makePng(4, 4, 200 + i));
-  writeFileSync(join(media, 'random.jpg'), createHash('sha512').update('noise').digest());
+  const noise = createHash('sha512').update('noise').digest();
+  writeFileSync(join(media, 'random.jpg'), noise);
+  const before = new Set(server.admin.tasks().map((t) => t.id));
   const run = await runCli(
     ['sync', media, '--once', '--labels', join(work, 'labels.json'), '--settle', '0.2', '--json'],
     {
@@ -117,14 +119,185 @@ it('names every file of a task CVAT failed, with CVAT’s reason, and exits 1', 
   );
   expect(run.code).toBe(1);
   const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as {
+    uploadedFiles: number;
+    failedFiles: number;
     leftOut: Array<{ path: string; reason: string }>;
   };
-  expect(summary.leftOut.map((f) => f.path)).toEqual([
+  expect(summary.uploadedFiles).toBe(3);
+  expect(summary.failedFiles).toBe(0);
+  const hex = Array.from(noise.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  expect(summary.leftOut).toEqual([
+    {
+      path: 'random.jpg',
+      reason: `cannot be opened (CVAT would fail its whole task): not a JPEG file (it starts with ${hex})`,
+    },
+  ]);
+  const created = server.admin.tasks().filter((t) => !before.has(t.id));
+  expect(created.map((t) => t.size)).toEqual([3]);
+  expect(server.admin.taskFiles(created[0]?.id ?? -1).map((f) => f.name)).toEqual([
     'ok_0.png',
     'ok_1.png',
     'ok_2.png',
-    'random.jpg',
   ]);
+});
+
+/** A JPEG whose start and frame header are sound (the local check passes) and whose rest is not. */
+function jpegBrokenAfterFrame(tail: number[]): Buffer {
+  const sof = [0xff, 0xc0, 0, 11, 8, 0, 2, 0, 2, 1, 1, 0x11, 0];
+  return Buffer.from([0xff, 0xd8, ...sof, ...tail]);
+}
+
+it('re-plans a batch CVAT failed for a file it names, without that file, until the task is made', async () => {
+  const media = join(work, 'replan');
+  mkdirSync(media);
+  const good: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const name = `frame_${String(i).padStart(2, '0')}.png`;
+    writeFileSync(join(media, name), makePng(5, 4, 300 + i));
+    good.push(name);
+  }
+  // PIL's Image.open reads JPEG markers up to the start of scan: 0xFF 0x20 is no marker, and a
+  // file that ends after its frame header never reaches one. Both fail CVAT's task, one a time.
+  writeFileSync(join(media, 'bad_a.jpg'), jpegBrokenAfterFrame([0xff, 0x20, 1, 2, 3]));
+  writeFileSync(join(media, 'bad_b.jpg'), jpegBrokenAfterFrame([]));
+  const known = new Set(server.admin.ledger().tasks.map((t) => t.taskId));
+  const run = await runCli(
+    ['sync', media, '--once', '--labels', join(work, 'labels.json'), '--settle', '0.2', '--json'],
+    {
+      env: {
+        CVAT_SYNC_HOME: join(work, 'home-replan'),
+        CVAT_SERVER: server.url,
+        CVAT_ACCESS_TOKEN: server.users.alice.token,
+      },
+    },
+  );
+  expect(run.code).toBe(1);
+  const lines = jsonLines(run.stdout);
+  const summary = lines.find((l) => l.type === 'summary') as {
+    uploadedFiles: number;
+    failedFiles: number;
+    pendingFiles: number;
+    leftOut: Array<{ path: string; reason: string }>;
+    tasks: Array<{ state: string; files: number }>;
+  };
+  expect(summary.uploadedFiles).toBe(12);
+  expect(summary.failedFiles).toBe(0);
+  expect(summary.pendingFiles).toBe(0);
+  expect(summary.tasks).toMatchObject([{ state: 'done', files: 12 }]);
+  expect(summary.leftOut.map((f) => f.path)).toEqual(['bad_a.jpg', 'bad_b.jpg']);
   for (const f of summary.leftOut)
-    expect(f.reason).toMatch(/^its task failed: .*cannot identify image file .*random\.jpg/);
+    expect(f.reason).toMatch(
+      new RegExp(
+        `^cannot be opened .*: PIL\\.UnidentifiedImageError: cannot identify image file '.*/raw/${f.path.replace('.', '\\.')}'$`,
+      ),
+    );
+
+  // The server's ledger: three tasks were made, one per round; the two CVAT failed were deleted.
+  const rounds = server.admin.ledger().tasks.filter((t) => !known.has(t.taskId));
+  expect(rounds).toHaveLength(3);
+  expect(rounds.slice(0, 2).every((t) => t.deletedAt !== null)).toBe(true);
+  const [last] = rounds.slice(2);
+  expect(last?.deletedAt).toBeNull();
+  expect(Object.keys(last?.files ?? {}).sort()).toEqual(good);
+  // The second round went without bad_a, the last without both: never the same failing set.
+  expect(Object.keys(rounds[0]?.files ?? {})).toContain('bad_a.jpg');
+  expect(Object.keys(rounds[1]?.files ?? {})).not.toContain('bad_a.jpg');
+  expect(Object.keys(rounds[1]?.files ?? {})).toContain('bad_b.jpg');
+  // Every good file is stored in the one task left, byte-identical, exactly once.
+  const sha = (name: string): string =>
+    createHash('sha256')
+      .update(readFileSync(join(media, name)))
+      .digest('hex');
+  const stored = server.admin.taskFiles(last?.taskId ?? -1);
+  expect(stored.map((f) => f.sha256).sort()).toEqual(good.map(sha).sort());
+  const live = server.admin.tasks().filter((t) => !known.has(t.id));
+  expect(live.map((t) => t.id)).toEqual([last?.taskId]);
+  // Each round is in the activity log: which file, CVAT's message, and that the task is deleted.
+  const activity = await runCli(['activity', '--kind', 'batch-replan', '--json'], {
+    env: { CVAT_SYNC_HOME: join(work, 'home-replan') },
+  });
+  const entries = jsonLines(activity.stdout).map((l) => String(l.message));
+  expect(entries).toHaveLength(2);
+  for (const [i, name] of ['bad_a.jpg', 'bad_b.jpg'].entries())
+    expect(entries.find((m) => m.includes(name))).toMatch(
+      new RegExp(
+        `^CVAT could not open ${name.replace('.', '\\.')} \\(PIL\\.UnidentifiedImageError: .*\\): task ${rounds[i]?.taskId} is deleted`,
+      ),
+    );
+});
+
+it('fails a task whose error names no file of the batch, as before, and counts its files once', async () => {
+  const media = join(work, 'zipped');
+  mkdirSync(media);
+  for (let i = 0; i < 2; i++) writeFileSync(join(media, `ok_${i}.png`), makePng(4, 4, 400 + i));
+  // A PNG member cut right after its IHDR chunk: PIL cannot identify it (it reads chunk headers
+  // up to IDAT when it opens a file). CVAT names the member, not a file the app sent.
+  const cut = makePng(6, 6, 7).subarray(0, 33);
+  writeFileSync(join(media, 'frames.zip'), zipSync({ 'f/0.png': cut }, { level: 0 }));
+  const run = await runCli(
+    ['sync', media, '--once', '--labels', join(work, 'labels.json'), '--settle', '0.2', '--json'],
+    {
+      env: {
+        CVAT_SYNC_HOME: join(work, 'home-zipped'),
+        CVAT_SERVER: server.url,
+        CVAT_ACCESS_TOKEN: server.users.alice.token,
+      },
+    },
+  );
+  expect(run.code).toBe(1);
+  const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as {
+    uploadedFiles: number;
+    failedFiles: number;
+    pendingFiles: number;
+    leftOut: Array<{ path: string; reason: string }>;
+    tasks: Array<{ state: string; files: number }>;
+  };
+  expect(summary.tasks.map((t) => [t.state, t.files]).sort()).toEqual([
+    ['done', 2],
+    ['failed', 1],
+  ]);
+  expect(summary.uploadedFiles).toBe(2);
+  expect(summary.failedFiles).toBe(1);
+  // The failed task's file is failed, not also "not uploaded".
+  expect(summary.pendingFiles).toBe(0);
+  expect(summary.leftOut).toEqual([
+    {
+      path: 'frames.zip',
+      reason: expect.stringMatching(
+        /^its task failed: .*PIL\.UnidentifiedImageError: cannot identify image file 'f\/0\.png'$/,
+      ),
+    },
+  ]);
+});
+
+it('folders preview reads the media as the sync would and shows what it would leave out, and why', async () => {
+  const media = join(work, 'preview');
+  mkdirSync(media);
+  writeFileSync(join(media, 'good.png'), makePng(3, 3, 500));
+  writeFileSync(join(media, 'noise.jpg'), Buffer.from('plain text, not a JPEG'));
+  writeFileSync(join(media, 'document.png'), Buffer.from('%PDF-1.4\n%%EOF\n'));
+  const env = { CVAT_SYNC_HOME: join(work, 'home-preview') };
+  const args = ['folders', 'preview', media, '--labels', join(work, 'labels.json')];
+  const json = await runCli([...args, '--json'], { env });
+  expect(json.code).toBe(0);
+  const p = jsonLines(json.stdout).find((l) => l.type === 'preview') as {
+    tasks: Array<{ files: number }>;
+    ignored: Array<{ path: string; reason: string }>;
+  };
+  expect(p.tasks.map((t) => t.files)).toEqual([1]);
+  expect(p.ignored).toEqual([
+    {
+      path: 'document.png',
+      reason: 'content does not match the name: the content is PDF, not what .png promises',
+    },
+    {
+      path: 'noise.jpg',
+      reason:
+        'cannot be opened (CVAT would fail its whole task): not a JPEG file (it starts with 70 6c 61 69)',
+    },
+  ]);
+  const human = await runCli(args, { env });
+  expect(human.stdout).toMatch(
+    /Ignored \(2\):\n {2}document\.png: content does not match[^\n]*\n {2}noise\.jpg: cannot be opened/,
+  );
 });

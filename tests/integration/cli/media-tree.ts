@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { makePng } from '../../cvat-server/index.js';
+import { makePng, mp4WithTag } from '../../cvat-server/index.js';
 
 export interface MediaTree {
   root: string;
@@ -20,8 +20,8 @@ export function writeMediaTree(root: string, seed = 1): MediaTree {
   for (let i = 0; i < 3; i++) put(`day1/img_${i}.png`, makePng(8, 8, seed * 100 + i));
   for (let i = 0; i < 2; i++) put(`day2/cam/img_${i}.png`, makePng(8, 8, seed * 100 + 10 + i));
   put('loose.png', makePng(8, 8, seed * 100 + 20));
-  put('clips/a.mp4', Buffer.alloc(3000, seed));
-  put('clips/b.mp4', Buffer.alloc(5000, seed + 1));
+  put('clips/a.mp4', mp4WithTag(`a${seed}`, 3000));
+  put('clips/b.mp4', mp4WithTag(`b${seed}`, 5000));
   put(
     'frames.zip',
     zipSync(

@@ -9,7 +9,7 @@ import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCvatServer } from '../../cvat-server/index.js';
+import { randomMp4, startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import type { CvatAuth, UploadFile } from '../../../main/cvat/api.js';
 import type { CvatClient } from '../../../main/cvat/client.js';
@@ -142,7 +142,7 @@ describe('CVAT 2.39-2.54: 500 for a finished upload', () => {
       const s = await serverAt(v);
       const client = makeClient(s.url, authFor(s, v));
       const t = await startedTask(client);
-      const f = await writeBytes('finished.mp4', randomBytes(5000));
+      const f = await writeBytes('finished.mp4', randomMp4(5000, randomBytes));
       const first = await client.tusUpload({
         target: { kind: 'task-data', taskId: t },
         file: f,
@@ -170,7 +170,7 @@ describe('a HEAD that keeps failing', () => {
     const s = await serverAt('2.73.0');
     const client = makeClient(s.url, authFor(s, '2.73.0'));
     const t = await startedTask(client);
-    const f = await writeBytes('busy.mp4', randomBytes(6000));
+    const f = await writeBytes('busy.mp4', randomMp4(6000, randomBytes));
     const abort = new AbortController();
     let location = '';
     await client

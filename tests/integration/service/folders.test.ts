@@ -13,7 +13,7 @@ import type {
   SyncEvents,
   Transfer,
 } from '../../../preload/contract.js';
-import { makePng, startCvatServer } from '../../cvat-server/index.js';
+import { jpegWithTag, makePng, startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import { MemoryCredentialStore } from '../../../main/service/credential-stores.js';
 import { createSyncService } from '../../../main/service/index.js';
@@ -94,7 +94,7 @@ describe('sync folders through the service', () => {
     // A folder busy with its first pass makes the switch between servers take a while.
     const busy = join(work, 'busy');
     mkdirSync(busy);
-    for (let i = 0; i < 1500; i++) writeFileSync(join(busy, `f${i}.jpg`), `file ${i}`);
+    for (let i = 0; i < 1500; i++) writeFileSync(join(busy, `f${i}.jpg`), jpegWithTag(`file ${i}`));
     expect((await s.addFolder(rule(busy))).ok).toBe(true);
     expect((await s.signOut()).ok).toBe(true);
     expect(await s.addFolder(rule(join(work, 'other')))).toMatchObject({

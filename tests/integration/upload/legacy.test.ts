@@ -51,10 +51,9 @@ describe('upload pipeline on CVAT 2.15', () => {
     expect(polled.length).toBeGreaterThan(0);
   });
 
-  it('fails the batch with CVAT’s message when processing fails', async () => {
-    const good = writeImage(ws, 'bad/one.png', 1);
-    // Not an image at all, under an image's name: the server cannot decode it.
-    const broken = writeImage(ws, 'bad/two.png', 2);
+  it('fails a batch no planner can re-plan (its file has no planner row) with CVAT’s message', async () => {
+    const good = writeImage(ws, 'alone/one.png', 1);
+    const broken = writeImage(ws, 'alone/two.png', 2);
     const bytes = randomBytes(broken.size);
     writeFileSync(broken.absPath, bytes);
     const planned = {
@@ -62,11 +61,38 @@ describe('upload pipeline on CVAT 2.15', () => {
       mtimeMs: statSync(broken.absPath).mtimeMs,
       sha256: createHash('sha256').update(bytes).digest('hex'),
     };
-    const id = ws.engine.batches.insertPlanned(plan('old-broken', [good, planned]));
+    const id = ws.engine.batches.insertPlanned(plan('old-alone', [good, planned]));
     ws.engine.start();
     await ws.engine.idle();
     const b = ws.engine.batches.get(id);
     expect(b).toMatchObject({ state: 'failed', lastError: { code: 'processing-failed' } });
     expect(b?.lastError?.message).toMatch(/cannot identify image file/);
+  });
+
+  it('a file CVAT cannot open (named in its failure) parks the batch to be planned again without it', async () => {
+    const good = writeImage(ws, 'bad/one.png', 1);
+    // Not an image at all, under an image's name: the server cannot decode it.
+    const broken = writeImage(ws, 'bad/two.png', 2);
+    const bytes = randomBytes(broken.size);
+    writeFileSync(broken.absPath, bytes);
+    const planned = {
+      ...broken,
+      // A folder's batch: the planner's row of the file, which the re-plan sets aside.
+      fileId: 7,
+      mtimeMs: statSync(broken.absPath).mtimeMs,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    const id = ws.engine.batches.insertPlanned(plan('old-broken', [good, planned]));
+    ws.engine.start();
+    await ws.engine.idle();
+    const b = ws.engine.batches.get(id);
+    // Not failed: the task CVAT failed is queued for deletion and the batch waits for the planner.
+    expect(b).toMatchObject({ state: 'planned', taskId: null, discardedTasks: 1 });
+    expect(b?.replanReason).toBe('bad/two.png: CVAT cannot open it');
+    const skipped = ws.engine.batches.files(id).find((f) => f.relPath === 'bad/two.png');
+    expect(skipped).toMatchObject({ state: 'skipped' });
+    expect(skipped?.skipReason).toMatch(
+      /^unreadable: .*cannot identify image file '.*\/raw\/two\.png'$/,
+    );
   });
 });

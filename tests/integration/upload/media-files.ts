@@ -4,11 +4,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
+import { randomMp4 } from '../../cvat-server/fixture-media.js';
 import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
 
-/** Random bytes named as a video: the server counts frames by size instead of decoding. */
+/** An MP4 of `size` bytes with random media data: the server counts frames by size. */
 export function writeVideo(ws: { media: string }, rel: string, size: number): NewBatchFile {
-  return writeMedia(ws.media, rel, randomBytes(size));
+  return writeMedia(ws.media, rel, randomMp4(size, randomBytes));
 }
 
 export function writeMedia(root: string, rel: string, bytes: Buffer): NewBatchFile {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Harness } from './harness.js';
 import { makeHarness } from './harness.js';
+import { jpegWithTag } from '../../cvat-server/fixture-media.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -14,11 +15,14 @@ const S = 1000;
 describe('FolderSync on real folders', () => {
   it('never plans a file written slowly in pieces before it is complete', async () => {
     h = makeHarness();
-    h.write('day1/a.jpg', 'part-1;');
+    // A real JPEG arriving in four pieces, as a slow copy writes it.
+    const whole = jpegWithTag('written slowly');
+    const piece = Math.ceil(whole.length / 4);
+    h.write('day1/a.jpg', whole.subarray(0, piece));
     await h.sync.step(h.folderId);
     for (let i = 2; i <= 4; i++) {
       await h.tick(6 * S);
-      appendFileSync(join(h.root, 'day1/a.jpg'), `part-${i};`);
+      appendFileSync(join(h.root, 'day1/a.jpg'), whole.subarray((i - 1) * piece, i * piece));
       await h.tick(6 * S);
       expect(h.planned()).toEqual([]);
       expect(h.state('day1/a.jpg')).toBe('seen');
@@ -28,7 +32,7 @@ describe('FolderSync on real folders', () => {
     const [batch] = h.planned();
     expect(batch?.files).toEqual(['day1/a.jpg']);
     expect(h.batches.files(h.batches.list({ folderId: h.folderId })[0]?.id ?? -1)[0]?.size).toBe(
-      'part-1;part-2;part-3;part-4;'.length,
+      whole.length,
     );
   });
 
@@ -209,14 +213,14 @@ describe('FolderSync on real folders', () => {
   });
 
   it('records hidden files, partial downloads, bad names, empty and too-large files with reasons', async () => {
-    h = makeHarness({ maxFileSizeBytes: 5, exclude: ['skip/**'] });
+    h = makeHarness({ maxFileSizeBytes: 1000, exclude: ['skip/**'] });
     h.write('.hidden.jpg', 'x');
     h.write('video.mp4.part', 'x');
     h.write('~$lock.jpg', 'x');
     h.write('back\\slash.jpg', 'x');
     h.write('new\nline.jpg', 'x');
     h.write('empty.jpg', '');
-    h.write('big.jpg', '123456');
+    h.write('big.jpg', '123456'.repeat(200));
     h.write('skip/a.jpg', 'x');
     h.write('ok.jpg', 'ok');
     await h.syncOnce();
@@ -253,8 +257,8 @@ describe('FolderSync on real folders', () => {
     const after = h.batches.get(batch?.id ?? -1);
     expect(after?.replanReason).toBeNull();
     expect(h.batches.files(after?.id ?? -1).map((f) => [f.relPath, f.size])).toEqual([
-      ['d/a.jpg', 1],
-      ['d/b.jpg', 'b, but longer'.length],
+      ['d/a.jpg', jpegWithTag('a').length],
+      ['d/b.jpg', jpegWithTag('b, but longer').length],
     ]);
     expect(h.planned()).toHaveLength(1);
   });

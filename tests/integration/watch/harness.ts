@@ -12,6 +12,7 @@ import type { Db } from '../../../main/journal/database.js';
 import type { FileRepo } from '../../../main/journal/file-repo.js';
 import type { FolderRepo } from '../../../main/journal/folder-repo.js';
 import { Journal } from '../../../main/journal/journal.js';
+import { mediaFixture } from '../../cvat-server/fixture-media.js';
 
 export const SERVER = 'http://127.0.0.1:9';
 
@@ -44,6 +45,10 @@ export interface Harness {
   batches: EngineJournal['batches'];
   files: FileRepo;
   folders: FolderRepo;
+  /**
+   * Writes a file under the root. A non-empty string for an image or video name becomes a real
+   * file of that type tagged with the string (same string, same bytes); a Buffer is written as is.
+   */
   write(rel: string, content: string | Buffer, mtimeSec?: number): void;
   /** Names and files of every batch planned so far, in order. */
   planned(): Array<{ name: string; key: string; files: string[] }>;
@@ -84,7 +89,8 @@ export function makeHarness(
     write(rel, content, mtimeSec) {
       const abs = join(root, rel);
       mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, content);
+      const media = typeof content === 'string' && content ? mediaFixture(rel, content) : null;
+      writeFileSync(abs, media ?? content);
       if (mtimeSec !== undefined) utimesSync(abs, mtimeSec, mtimeSec);
     },
     planned() {

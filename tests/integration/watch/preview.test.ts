@@ -3,6 +3,9 @@ import { FakeClock } from '../../../main/core/clock.js';
 import { previewFolder } from '../../../main/engine/planner/preview.js';
 import type { Harness } from './harness.js';
 import { makeHarness, rule } from './harness.js';
+import { mediaFixture } from '../../cvat-server/fixture-media.js';
+
+const bytes = (name: string, tag: string): number => mediaFixture(name, tag)?.length ?? -1;
 
 let h: Harness;
 afterEach(async () => {
@@ -18,15 +21,32 @@ describe('previewFolder', () => {
     h.write('clip.mp4', 'vvvv');
     h.write('readme.txt', 't');
     h.write('.DS_Store', 'x');
+    // CVAT could not open these: the preview reads them as the sync would, and leaves them out.
+    h.write('day2/noise.jpg', Buffer.from('not a JPEG at all, just text'));
+    h.write('day2/document.png', Buffer.from('%PDF-1.4\n%%EOF\n'));
     const preview = await previewFolder(rule({ path: h.root }), { clock: new FakeClock() });
     expect(preview).toEqual({
       tasks: [
-        { name: 'media/clip.mp4', files: 1, bytes: 4, media: 'video' },
-        { name: 'media/day1', files: 2, bytes: 5, media: 'images' },
-        { name: 'media/day2', files: 1, bytes: 1, media: 'images' },
+        { name: 'media/clip.mp4', files: 1, bytes: bytes('clip.mp4', 'vvvv'), media: 'video' },
+        {
+          name: 'media/day1',
+          files: 2,
+          bytes: bytes('a.jpg', 'aa') + bytes('b.jpg', 'bbb'),
+          media: 'images',
+        },
+        { name: 'media/day2', files: 1, bytes: bytes('c.png', 'c'), media: 'images' },
       ],
       ignored: [
         { path: '.DS_Store', reason: 'partial download or temporary file: .DS_Store' },
+        {
+          path: 'day2/document.png',
+          reason: 'content does not match the name: the content is PDF, not what .png promises',
+        },
+        {
+          path: 'day2/noise.jpg',
+          reason:
+            'cannot be opened (CVAT would fail its whole task): not a JPEG file (it starts with 6e 6f 74 20)',
+        },
         { path: 'readme.txt', reason: 'unsupported type: .txt' },
       ],
       truncated: false,

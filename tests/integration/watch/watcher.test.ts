@@ -7,6 +7,7 @@ import type { WatcherFactory } from '../../../main/watch/folder-watcher.js';
 import { chokidarWatcherFactory } from '../../../main/watch/folder-watcher.js';
 import type { Harness } from './harness.js';
 import { SERVER, makeHarness, rule } from './harness.js';
+import { jpegWithTag } from '../../cvat-server/fixture-media.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -70,7 +71,7 @@ describe.each(watchers)(
       );
       const adHoc = join(h.dir, 'adhoc');
       mkdirSync(adHoc);
-      writeFileSync(join(adHoc, 'old.jpg'), 'old');
+      writeFileSync(join(adHoc, 'old.jpg'), jpegWithTag('old'));
       const id = h.folders.insert(
         rule({ path: adHoc, settleSeconds: 0.2, split: { kind: 'file' } }),
         {
@@ -94,7 +95,7 @@ describe.each(watchers)(
       );
       await h.sync.watchFolder(id);
       await watching;
-      writeFileSync(join(adHoc, 'new.jpg'), 'new');
+      writeFileSync(join(adHoc, 'new.jpg'), jpegWithTag('new'));
       await got;
       // Found through the watcher's hint, not a reconcile scan (the last one ran at start).
       expect(hints[0]).toBe(adHoc);
