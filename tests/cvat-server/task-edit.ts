@@ -13,6 +13,7 @@
 //   transaction: a refusal changes nothing. project_id: null is not a way out of a project in
 //   CVAT (update() skips None); it is not emulated here.
 import type { Core } from './core.js';
+import { noteTaskRenamed } from './ledger.js';
 import { HttpError, listError } from './http-kit.js';
 import type { LabelRec, TaskRec } from './store.js';
 import type { Errors } from './validate.js';
@@ -54,7 +55,10 @@ export function applyTaskPatch(
       : t.labels;
 
   const now = core.now();
-  if (name !== undefined) t.name = name;
+  if (name !== undefined) {
+    t.name = name;
+    noteTaskRenamed(core, t.id, name);
+  }
   if (bugTracker !== undefined) t.bugTracker = bugTracker;
   if (subset !== undefined) t.subset = subset;
   if (ownerId !== undefined && ownerId !== null) t.ownerId = ownerId;

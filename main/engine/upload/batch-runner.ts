@@ -18,6 +18,7 @@ import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type { BatchFileRow } from '../../journal/batch-repo.js';
 import type { UploadBatch, UploadBatchRepo } from './types.js';
 import type { DiscardRepo, DiscardRow } from '../../journal/discard-repo.js';
+import type { TaskClaimRepo } from '../../journal/claim-repo.js';
 import type { RequestRepo } from '../../journal/request-repo.js';
 import type { UploadRepo } from '../../journal/upload-repo.js';
 import { nextBulkGroup } from './bulk-groups.js';
@@ -25,6 +26,14 @@ import { settleOpenPart } from './open-bulk-part.js';
 import { gaveUpMessage, restartDelay } from './restart-policy.js';
 import type { RestartPolicy } from './restart-policy.js';
 import { changedSincePlan } from './file-probe.js';
+import {
+  createClaimedTask,
+  deletedEntry,
+  findClaimedTasks,
+  renameToDefault,
+  resolveLostCreation,
+  sweepClaim,
+} from './task-claim.js';
 import type { FileProbe } from './file-probe.js';
 import {
   isCancelled,
@@ -44,8 +53,6 @@ export interface RunnerSettings {
    * plan recorded (when it recorded one).
    */
   verifyHash: boolean;
-  /** A task found by name must have been created at most this long before we decided to create it. */
-  clockSkewMs: number;
   /** Pause between two looks at a task whose creation request vanished. */
   recheckDelayMs: number;
   /** Bound and spacing of fresh starts (a new task each). */
@@ -71,6 +78,10 @@ export interface RunnerDeps {
   uploads: UploadRepo;
   requests: RequestRepo;
   discards: DiscardRepo;
+  /** The claim name each batch's task is created under (task-claim.ts). */
+  claims: TaskClaimRepo;
+  /** This journal's agent id, carried by the claim names of its tasks. */
+  agentId: string;
   activity: ActivityRepo;
   clock: Clock;
   probe: FileProbe;
@@ -148,7 +159,16 @@ export class BatchRunner {
 
   private async plan(b: UploadBatch): Promise<Step> {
     // Never a second task for a batch: earlier attempts' tasks go first.
-    await deleteDiscards(this.d.api, this.d.discards, this.d.discards.list(b.id), this.signal);
+    await deleteDiscards(
+      this.d.api,
+      this.d.discards,
+      this.d.discards.list(b.id),
+      this.signal,
+      (row) => {
+        const e = deletedEntry(row);
+        this.d.hooks.activity({ ...b, taskId: row.taskId }, 'info', e.kind, e.message);
+      },
+    );
     // Fresh starts are spaced (restart-policy.ts): the next creation waits for its time.
     if (b.restartNotBefore !== null && b.restartNotBefore > this.d.clock.now()) {
       this.d.batches.update(b.id, 'planned', { nextAttemptAt: b.restartNotBefore });
@@ -182,54 +202,23 @@ export class BatchRunner {
       this.d.hooks.activity(b, 'error', 'batch-failed', error.message);
       return 'stop';
     }
-    // The intent is on disk before the POST: after a crash we look for the task by name.
-    if (
-      !this.d.batches.transition(b.id, 'planned', 'creating', {
-        createStartedAt: this.d.clock.now(),
-        taskId: null,
-      })
-    ) {
-      return 'continue';
-    }
-    const task = await this.d.api.createTask({ ...b.task, name: b.name }, this.signal);
-    if (!this.d.batches.transition(b.id, 'creating', 'created', { taskId: task.id })) {
-      this.d.discards.add(task.id, b.id, 'created for a batch that moved on', b.server);
-      return 'continue';
-    }
-    this.d.hooks.activity(
-      { ...b, taskId: task.id },
-      'info',
-      'task-created',
-      `Task ${task.id} "${b.name}" created`,
-    );
+    // Under this agent's claim name, recorded before the POST (task-claim.ts).
+    await createClaimedTask(this.d, b, this.signal);
     return 'continue';
   }
 
   /** 'creating' found at the start of a step: the POST may or may not have landed. */
   private async adoptOrReplan(b: UploadBatch): Promise<Step> {
-    const ours = await findOurTasks(this.d, b, this.signal);
-    const adopt = ours.reduce<CvatTask | null>(
-      (best, t) => (best === null || t.id > best.id ? t : best),
-      null,
-    );
-    if (adopt === null) return this.cas(b, 'planned');
-    for (const t of ours)
-      if (t.id !== adopt.id)
-        this.d.discards.add(t.id, b.id, 'duplicate creation of a batch task', b.server);
-    if (!this.d.batches.transition(b.id, 'creating', 'created', { taskId: adopt.id }))
-      return 'continue';
-    this.d.hooks.activity(
-      { ...b, taskId: adopt.id },
-      'info',
-      'task-adopted',
-      `Task ${adopt.id} "${b.name}" found and resumed`,
-    );
+    await resolveLostCreation(this.d, b, this.signal);
     return 'continue';
   }
 
   private async start(b: UploadBatch): Promise<Step> {
+    const taskId = requireTask(b);
+    // The claim name gives way to the default name before any data is attached.
+    await renameToDefault(this.d, b, taskId, this.signal);
     // Upload-Start is idempotent until media is attached, so repeating it after a crash is fine.
-    await this.d.api.uploadStart(requireTask(b), this.signal);
+    await this.d.api.uploadStart(taskId, this.signal);
     return this.cas(b, 'started');
   }
 
@@ -653,7 +642,7 @@ export class BatchRunner {
     return this.restart(b, `task ${taskId} has no media and its creation request is gone`);
   }
 
-  private done(b: UploadBatch, from: BatchState, task: CvatTask): Step {
+  private async done(b: UploadBatch, from: BatchState, task: CvatTask): Promise<Step> {
     const ok = this.d.batches.transition(b.id, from, 'done', {
       taskSize: task.size,
       jobCount: task.jobs.count,
@@ -668,6 +657,7 @@ export class BatchRunner {
         'batch-done',
         `Task ${task.id} "${b.name}" is ready: ${task.size} frames, ${task.jobs.count} jobs`,
       );
+      await sweepClaim(this.d, { ...b, taskId: task.id }, this.signal);
     }
     return 'stop';
   }
@@ -702,8 +692,11 @@ export class BatchRunner {
       return;
     }
     // A creation whose outcome we never learned may have left a task: find it to delete it.
+    const claim = b.state === 'creating' ? this.d.claims.get(b.id) : null;
     const extra =
-      b.state === 'creating' ? (await findOurTasks(this.d, b, this.signal)).map((t) => t.id) : [];
+      claim === null
+        ? []
+        : (await findClaimedTasks(this.d, b, claim.claim, this.signal)).map((t) => t.id);
     if (this.d.batches.finishCancel(b.id, b.state, extra)) {
       this.d.hooks.activity(b, 'info', 'batch-cancelled', `"${b.name}" cancelled`);
     }
@@ -778,25 +771,6 @@ function requireTask(b: UploadBatch): number {
   return b.taskId;
 }
 
-/** Tasks that can only be this batch's lost creation: its exact name, our user, no media, unclaimed, recent. */
-async function findOurTasks(
-  d: RunnerDeps,
-  b: UploadBatch,
-  signal: AbortSignal,
-): Promise<CvatTask[]> {
-  const candidates = await d.api.findTasksByName(b.name, signal);
-  const self = await d.selfId();
-  const since = (b.createStartedAt ?? b.createdAt) - d.settings.clockSkewMs;
-  return candidates.filter((t) => {
-    if (t.name !== b.name || t.size > 0) return false;
-    if (self !== null && t.owner !== null && t.owner.id !== self) return false;
-    if (d.batches.claimedBy(t.id, b.server).some((id) => id !== b.id)) return false;
-    if (d.discards.has(t.id, b.server)) return false;
-    const created = Date.parse(t.created_date);
-    return Number.isNaN(created) || created >= since;
-  });
-}
-
 async function findCreateRequest(
   api: CvatApi,
   taskId: number,
@@ -809,12 +783,16 @@ async function findCreateRequest(
   return r?.id ?? null;
 }
 
-/** Deletes tasks queued for deletion; a task already gone counts as deleted. */
+/**
+ * Deletes tasks queued for deletion; a task already gone counts as deleted. Only ids this
+ * journal recorded are ever queued (this agent's tasks). `onDeleted` records each one.
+ */
 export async function deleteDiscards(
   api: CvatApi,
   discards: DiscardRepo,
   rows: DiscardRow[],
   signal: AbortSignal,
+  onDeleted?: (row: DiscardRow) => void,
 ): Promise<void> {
   for (const row of rows) {
     if (signal.aborted) throw abortError();
@@ -827,6 +805,8 @@ export async function deleteDiscards(
         throw e;
       }
     }
+    // Recorded first: a crash in between deletes again (404) and records it again.
+    onDeleted?.(row);
     discards.deleted(row.taskId, row.server);
   }
 }

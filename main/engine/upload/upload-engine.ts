@@ -23,6 +23,8 @@ import { DiscardRepo } from '../../journal/discard-repo.js';
 import type { DiscardRow } from '../../journal/discard-repo.js';
 import { RequestRepo } from '../../journal/request-repo.js';
 import { UploadRepo } from '../../journal/upload-repo.js';
+import { TaskClaimRepo, agentIdOf } from '../../journal/claim-repo.js';
+import { deletedEntry } from './task-claim.js';
 import { BatchRunner, deleteDiscards } from './batch-runner.js';
 import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
 import { nodeFileProbe } from './file-probe.js';
@@ -147,6 +149,9 @@ export class UploadEngine {
   private readonly uploads: UploadRepo;
   private readonly requests: RequestRepo;
   private readonly discards: DiscardRepo;
+  private readonly claims: TaskClaimRepo;
+  /** This journal's agent id (claim names of its tasks; README.md § Several agents, one CVAT). */
+  readonly agentId: string;
   private readonly activityLog: ActivityRepo;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -183,6 +188,8 @@ export class UploadEngine {
     this.uploads = new UploadRepo(opts.db, opts.clock);
     this.requests = new RequestRepo(opts.db, opts.clock);
     this.discards = new DiscardRepo(opts.db, opts.clock);
+    this.claims = new TaskClaimRepo(opts.db, opts.clock);
+    this.agentId = agentIdOf(opts.db);
     this.activityLog = new ActivityRepo(opts.db);
     this.throttle = opts.throttle;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
@@ -202,7 +209,6 @@ export class UploadEngine {
       bulkBatchBytes: opts.bulkBatchBytes ?? 100 * MiB,
       bulkBatchFiles: opts.bulkBatchFiles ?? 1000,
       verifyHash: opts.verifyHash ?? true,
-      clockSkewMs: 60 * 60 * 1000,
       recheckDelayMs: 5_000,
       restart: { ...DEFAULT_RESTART_POLICY, ...opts.restartPolicy },
     };
@@ -474,7 +480,16 @@ export class UploadEngine {
     if (pending.length === 0) return;
     const controller = new AbortController();
     const done = (async () => {
-      await deleteDiscards(api, this.discards, pending, controller.signal);
+      await deleteDiscards(api, this.discards, pending, controller.signal, (row) => {
+        const e = deletedEntry(row);
+        this.activityLog.add({
+          at: this.clock.now(),
+          level: 'info',
+          ...e,
+          taskId: row.taskId,
+          transferId: row.batchId === null ? null : batchTransferId(row.batchId),
+        });
+      });
       this.janitorAttempts = 0;
     })()
       .catch((e: unknown) => {
@@ -541,6 +556,8 @@ export class UploadEngine {
       uploads: this.uploads,
       requests: this.requests,
       discards: this.discards,
+      claims: this.claims,
+      agentId: this.agentId,
       activity: this.activityLog,
       clock: this.clock,
       probe: this.probe,
