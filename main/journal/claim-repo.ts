@@ -2,7 +2,9 @@
 // (migration 0007). Several agents of one account can sync into one CVAT: a task is provably
 // this agent's only by a task id this journal recorded, or by a name carrying this agent's id.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
+import { openJournal } from './database.js';
 import type { Db } from './database.js';
 import { SettingsRepo } from './settings-repo.js';
 
@@ -12,6 +14,20 @@ const AGENT_KEY = 'agent:id';
 export function readAgentId(settings: SettingsRepo): string | null {
   const id = settings.get<string>(AGENT_KEY);
   return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/** The agent id of the journal at `path`, read-only; null when there is none (yet). */
+export function readAgentIdAt(path: string): string | null {
+  if (!existsSync(path)) return null;
+  let db: Db | null = null;
+  try {
+    db = openJournal(path, { readonly: true });
+    return readAgentId(new SettingsRepo(db));
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
 }
 
 /** This journal's agent id: eight random hex digits, created once and kept in its settings. */

@@ -125,6 +125,44 @@ describe('a task is created under this agent’s claim and renamed before data i
     expectForeignUntouched();
   });
 
+  it('a lost creation that lands late is found by its claim when the batch is done, and deleted', async () => {
+    const id = ws.engine.batches.insertPlanned(plan('cams', images('g', 2)));
+    server.faults.failNext({ kind: 'reset-request', afterBytes: 0, ...CREATE });
+    const other = makeClient(server.url, tokenAuth(server));
+    let late: CvatTask | null = null;
+    ws.engine.events.on('batch', (b) => {
+      if (b.id !== id || b.state !== 'sending' || late !== null) return;
+      // As if the first POST had reached CVAT after all, later than the look for its claim.
+      const claim = new TaskClaimRepo(ws.db, systemClock).get(id)?.claim ?? '';
+      late = {} as CvatTask;
+      void other.createTask({ labels: [{ name: 'car' }], name: claim }).then((t) => (late = t));
+    });
+    ws.engine.start();
+    await waitFor(() => late !== null && late.id !== undefined, 20_000, 'the late task');
+    await ws.engine.idle();
+    await waitFor(
+      () => server.admin.tasks().every((t) => t.id !== late?.id),
+      20_000,
+      'the late task deleted',
+    );
+    await ws.engine.idle();
+    const b = ws.engine.batches.get(id);
+    expect(b?.state).toBe('done');
+    // Two tasks of its claim: the batch's, renamed and holding its files, and the late one, gone.
+    expect(ours().map((t) => [t.taskId, t.name, t.deletedAt === null])).toEqual([
+      [b?.taskId, 'cams', true],
+      [(late as CvatTask | null)?.id, ours()[1]?.createdAs, false],
+    ]);
+    expect(server.admin.taskFiles(b?.taskId ?? -1)).toHaveLength(2);
+    expect(kinds()).toContain('task-duplicate');
+    const deleted = new ActivityRepo(ws.db)
+      .list({ limit: 100 })
+      .filter((r) => r.kind === 'task-deleted')
+      .map((r) => r.taskId);
+    expect(deleted).toEqual([(late as CvatTask | null)?.id]);
+    expectForeignUntouched();
+  });
+
   it('the app stops between recording the task id and renaming it: the next run renames, no second task', async () => {
     const id = ws.engine.batches.insertPlanned(plan('cams', images('d', 3)));
     server.faults.failNext({ kind: 'hang', ms: 2_000, ...RENAME });

@@ -24,7 +24,7 @@ import { openJournal } from '../../../main/journal/database.js';
 import type { Db } from '../../../main/journal/database.js';
 import { SettingsRepo } from '../../../main/journal/settings-repo.js';
 import { systemClock } from '../../../main/service/system-clock.js';
-import { spawnCli } from '../cli/run-cli.js';
+import { jsonLines, runCli, spawnCli } from '../cli/run-cli.js';
 
 const AGENTS = 3;
 const SUBFOLDERS = ['day1', 'day2', 'day3'];
@@ -42,8 +42,11 @@ interface Agent {
   id: string | null;
   child: ChildProcess | null;
   runs: number;
+  /** Kills that took, by the moment they were aimed at. */
   kills: KillAt[];
+  /** Moments already aimed at (each once per agent), and the kill in flight. */
   killed: Set<KillAt>;
+  killing: KillAt | null;
   exit: { code: number | null; stdout: string; stderr: string } | null;
 }
 
@@ -87,6 +90,7 @@ function makeAgent(index: number): Agent {
     runs: 0,
     kills: [],
     killed: new Set(),
+    killing: null,
     exit: null,
   };
 }
@@ -144,6 +148,9 @@ function run(a: Agent): Promise<void> {
       child.on('close', (code, signal) => {
         a.child = null;
         if (signal === 'SIGKILL') {
+          // Counted only when the kill took: a process may have been exiting on its own.
+          if (a.killing) a.kills.push(a.killing);
+          a.killing = null;
           setTimeout(start, 50);
           return;
         }
@@ -158,7 +165,7 @@ function run(a: Agent): Promise<void> {
 function kill(a: Agent | undefined, at: KillAt): void {
   if (!a || a.killed.has(at) || a.child === null || a.child.exitCode !== null) return;
   a.killed.add(at);
-  a.kills.push(at);
+  a.killing = at;
   a.child.kill('SIGKILL');
 }
 
@@ -296,6 +303,9 @@ it('three agents of one account, identical folder names, killed along the way: e
     ),
   ];
   console.log(lines.join('\n'));
+  // The identity each agent's tasks were claimed with is the one `status` shows.
+  const status = await runCli(['status', '--json'], { env: env(agents[0]!) });
+  expect(jsonLines(status.stdout)[0]?.agentId).toBe(agents[0]!.id);
   // Guard the harness itself: the folders really are the same names.
   expect(readFileSync(join(agents[0]!.folder, 'day1', 'img-0.png'))).not.toEqual(
     readFileSync(join(agents[1]!.folder, 'day1', 'img-0.png')),
