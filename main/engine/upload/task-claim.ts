@@ -95,7 +95,15 @@ export async function resolveLostCreation(
     null,
   );
   if (adopt === null) {
+    // The creation may still land: an ambiguous event, and the task it may cost.
     d.claims.unseen(b.id);
+    d.batches.countRecovery(b.id, { ambiguous: 1 });
+    d.hooks.activity(
+      b,
+      'warn',
+      'creation-unseen',
+      `"${b.name}": its task creation got no answer and no task of its claim is on the server; it is created again`,
+    );
     return d.batches.transition(b.id, 'creating', 'planned') ? 'planned' : 'moved';
   }
   for (const t of ours)

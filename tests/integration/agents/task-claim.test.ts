@@ -122,6 +122,9 @@ describe('a task is created under this agent’s claim and renamed before data i
     expectDone(id, 'cams');
     expect(kinds()).not.toContain('task-adopted');
     expect(new TaskClaimRepo(ws.db, systemClock).get(id)?.unseenCreations).toBe(1);
+    // Counted as an ambiguous event (the task it may cost) and on the record.
+    expect(ws.engine.batches.get(id)?.ambiguousEvents).toBe(1);
+    expect(kinds()).toContain('creation-unseen');
     expectForeignUntouched();
   });
 
