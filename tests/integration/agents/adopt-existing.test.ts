@@ -26,11 +26,11 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function folder(machine: string, seed: number): string {
+function folder(machine: string, seed: number, sub = 'day1'): string {
   const root = join(work, machine, 'photos');
-  mkdirSync(join(root, 'day1'), { recursive: true });
+  mkdirSync(join(root, sub), { recursive: true });
   for (let i = 0; i < 3; i++)
-    writeFileSync(join(root, 'day1', `img-${i}.png`), makePng(20 + i, 12, seed + i));
+    writeFileSync(join(root, sub, `img-${i}.png`), makePng(20 + i, 12, seed + i));
   return root;
 }
 
@@ -67,4 +67,31 @@ it('a rebuild finds its own task and another agent’s with the same names: refu
   // Nothing created, renamed or deleted.
   expect(server.admin.tasks().map((t) => [t.id, t.name])).toEqual(before);
   expect(server.admin.ledger().tasks.filter((t) => t.deletedAt !== null)).toEqual([]);
+});
+
+it('a task one folder adopted is not adopted again by another folder of the same name', async () => {
+  const tasksBefore = new Set(server.admin.tasks().map((t) => t.id));
+  // A subfolder name of its own: the first test's tasks are on this server too.
+  const first = folder('lab-a', 100, 'day9');
+  const second = folder('lab-b', 200, 'day9'); // also "photos/day9", same file names, other contents
+  expect((await syncOnce(first, join(work, 'home-old'))).code).toBe(0);
+  const [task] = server.admin.tasks().filter((t) => !tasksBefore.has(t.id));
+  expect(task?.name).toBe('photos/day9');
+
+  const home = join(work, 'home-new'); // rebuilt: adopts the first folder's task
+  const adopted = await syncOnce(first, home, ['--adopt-existing']);
+  expect(adopted.code, adopted.stdout).toBe(0);
+  expect(adopted.summary?.uploadedFiles).toBe(0);
+  // The second folder's batch has the same name and frame names, but that task is taken.
+  const other = await syncOnce(second, home, ['--adopt-existing']);
+  expect(other.code, other.stdout).toBe(0);
+  expect(other.summary?.uploadedFiles).toBe(3);
+  const mine = server.admin.tasks().filter((t) => !tasksBefore.has(t.id));
+  expect(mine.map((t) => t.name)).toEqual(['photos/day9', 'photos/day9']);
+  expect(
+    server.admin
+      .taskFiles(task?.id ?? -1)
+      .map((f) => f.name)
+      .sort(),
+  ).toEqual(['img-0.png', 'img-1.png', 'img-2.png']);
 });
