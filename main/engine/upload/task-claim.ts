@@ -38,7 +38,8 @@ type ClaimDeps = Pick<
 
 /**
  * planned -> creating -> created: the claim is on disk before the POST, so after a crash the
- * task is looked for by that name. False when the batch moved on meanwhile.
+ * task is looked for by that name. A task created for a batch that moved on meanwhile is
+ * queued for deletion (its id is ours).
  */
 export async function createClaimedTask(
   d: ClaimDeps,
