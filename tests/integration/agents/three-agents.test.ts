@@ -47,6 +47,8 @@ interface Agent {
   /** Moments already aimed at (each once per agent), and the kill in flight. */
   killed: Set<KillAt>;
   killing: KillAt | null;
+  /** The file rewritten while its batch was on the way, if any. */
+  changedFile: string | null;
   exit: { code: number | null; stdout: string; stderr: string } | null;
 }
 
@@ -91,6 +93,7 @@ function makeAgent(index: number): Agent {
     kills: [],
     killed: new Set(),
     killing: null,
+    changedFile: null,
     exit: null,
   };
 }
@@ -183,18 +186,27 @@ it('three agents of one account, identical folder names, killed along the way: e
   const off = server.faults.observe((e) => {
     const task = /^\/api\/tasks\/(\d+)/.exec(e.path);
     if (e.phase === 'answered' && e.method === 'POST' && /^\/api\/tasks\/?$/.test(e.path)) {
-      // The task just created: the newest ledger entry not seen yet.
-      const entry = server.admin
-        .ledger()
-        .tasks.filter((t) => !seenCreations.has(t.taskId))
-        .at(-1);
-      if (entry) {
+      // The tasks just created: the ledger entries not seen yet.
+      for (const entry of server.admin.ledger().tasks.filter((t) => !seenCreations.has(t.taskId))) {
         seenCreations.add(entry.taskId);
         kill(byTask(entry.taskId), 'created');
       }
-    } else if (e.phase === 'request' && task && e.method === 'PATCH' && !e.path.includes('/data'))
-      kill(byTask(Number(task[1])), 'rename');
-    else if (e.phase === 'request' && task && e.method === 'POST' && e.headers['upload-multiple'])
+    } else if (e.phase === 'request' && task && e.method === 'PATCH' && !e.path.includes('/data')) {
+      const a = byTask(Number(task[1]));
+      // Once per agent, a file of that task changes before its data is sent: the batch is
+      // planned again and the agent deletes its own task (README.md: never another's).
+      if (a && !a.changedFile) {
+        const name = server.admin
+          .ledger()
+          .tasks.find((t) => t.taskId === Number(task[1]))?.createdAs;
+        const subfolder = /^photos\/(\S+) /.exec(name ?? '')?.[1];
+        if (subfolder) {
+          a.changedFile = `${subfolder}/img-0.png`;
+          writeFileSync(join(a.folder, a.changedFile), makePng(40, 30, 90_000 + a.index));
+        }
+      }
+      kill(a, 'rename');
+    } else if (e.phase === 'request' && task && e.method === 'POST' && e.headers['upload-multiple'])
       kill(byTask(Number(task[1])), 'bulk');
   });
   const started = performance.now();
@@ -270,8 +282,16 @@ it('three agents of one account, identical folder names, killed along the way: e
   );
   for (const t of live) expect(t.projectId).toBe(projectId);
 
-  // Each final task holds exactly the files of one agent's subfolder, byte-identical; so every
-  // file of every folder landed exactly once.
+  // Each final task holds exactly the files of one agent's subfolder as they are now (the
+  // rewritten file in its new content), byte-identical; so every file landed exactly once.
+  for (const a of agents)
+    for (const rel of a.files.keys())
+      a.files.set(
+        rel,
+        createHash('sha256')
+          .update(readFileSync(join(a.folder, rel)))
+          .digest('hex'),
+      );
   let landed = 0;
   agents.forEach((a, i) => {
     for (const b of record[i]!.done) {
@@ -291,11 +311,15 @@ it('three agents of one account, identical folder names, killed along the way: e
       2,
     );
 
+  // The rewritten files made agents delete tasks of their own (checked above, per deletion).
+  expect(agents.filter((a) => a.changedFile !== null).length).toBeGreaterThan(0);
+  expect(ledger.filter((t) => t.deletedAt !== null).length).toBeGreaterThan(0);
+
   const lines = [
     `three agents: ${seconds.toFixed(1)} s, ${ledger.length} tasks created, ${ledger.filter((t) => t.deletedAt !== null).length} deleted`,
     ...agents.map(
       (a, i) =>
-        `  agent ${a.index} (${a.id}): ${a.runs} runs, killed at ${a.kills.join(', ')}; adopted ${record[i]!.adopted.length}, deleted ${record[i]!.deleted.length}`,
+        `  agent ${a.index} (${a.id}): ${a.runs} runs, killed at ${a.kills.join(', ')}; adopted ${record[i]!.adopted.length}, deleted ${record[i]!.deleted.length}; rewrote ${a.changedFile ?? 'nothing'}`,
     ),
     ...ledger.map(
       (t) =>
