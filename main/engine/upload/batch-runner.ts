@@ -22,10 +22,6 @@ import type { TaskClaimRepo } from '../../journal/claim-repo.js';
 import type { RequestRepo } from '../../journal/request-repo.js';
 import type { UploadRepo } from '../../journal/upload-repo.js';
 import { nextBulkGroup } from './bulk-groups.js';
-import { settleOpenPart } from './open-bulk-part.js';
-import { gaveUpMessage, restartDelay } from './restart-policy.js';
-import type { RestartPolicy } from './restart-policy.js';
-import { changedSincePlan } from './file-probe.js';
 import {
   createClaimedTask,
   deletedEntry,
@@ -34,6 +30,10 @@ import {
   resolveLostCreation,
   sweepClaim,
 } from './task-claim.js';
+import { settleOpenPart } from './open-bulk-part.js';
+import { gaveUpMessage, restartDelay } from './restart-policy.js';
+import type { RestartPolicy } from './restart-policy.js';
+import { changedSincePlan } from './file-probe.js';
 import type { FileProbe } from './file-probe.js';
 import {
   isCancelled,

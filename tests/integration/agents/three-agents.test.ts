@@ -2,8 +2,9 @@
 // its own data folder, all signed in as the same user, sync three folders with identical
 // subfolder and file names (different contents) into one project at the same time. Each process
 // is SIGKILLed at least twice along the way, at moments chosen from what the server sees (a task
-// creation just answered, a rename on the wire, an Upload-Multiple on the wire), and the first
-// task creations lose their answers; each is restarted until it exits 0. Then, from the test
+// creation just answered, a rename on the wire, an Upload-Multiple on the wire), the first
+// task creations lose their answers, and one file per agent changes before it is sent (its
+// agent deletes that task of its own); each is restarted until it exits 0. Then, from the test
 // server's ledger and store: every file landed exactly once, byte-identical; each final task
 // holds the files of exactly one agent's subfolder; no agent adopted or deleted a task another
 // agent created; no orphan is left; the final names are the default names.
