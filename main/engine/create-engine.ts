@@ -4,7 +4,7 @@
 // files were already settled by the journal in the same transaction (Journal.completeBatch), so
 // all that is left is telling the folder its counts changed. The service only adapts this object
 // to the UI contract.
-import type { FolderInfo } from '../../preload/contract.js';
+import type { FolderInfo } from '../model/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { CvatApi, Throttle } from '../cvat/api.js';

@@ -9,6 +9,7 @@ import { ActivityRepo } from './activity-repo.js';
 import { AutoExportRepo } from './auto-export-repo.js';
 import type { NewBatchFile } from './batch-repo.js';
 import { BatchRepo } from './batch-repo.js';
+import { TaskClaimRepo, agentIdOf } from './claim-repo.js';
 import { ContentLedgerRepo } from './content-ledger-repo.js';
 import type { Db, OpenOptions } from './database.js';
 import { inTransaction, openJournal } from './database.js';
@@ -55,6 +56,7 @@ export class Journal<Task = unknown, Data = unknown> {
   readonly activity: ActivityRepo;
   readonly autoExports: AutoExportRepo;
   readonly batches: BatchRepo<Task, Data>;
+  readonly claims: TaskClaimRepo;
   readonly contentLedger: ContentLedgerRepo;
   readonly discards: DiscardRepo;
   readonly files: FileRepo;
@@ -81,6 +83,7 @@ export class Journal<Task = unknown, Data = unknown> {
     this.activity = new ActivityRepo(db);
     this.autoExports = new AutoExportRepo(db);
     this.batches = new BatchRepo<Task, Data>(db, clock);
+    this.claims = new TaskClaimRepo(db, clock);
     this.contentLedger = new ContentLedgerRepo(db);
     this.discards = new DiscardRepo(db, clock);
     this.files = new FileRepo(db);
@@ -90,6 +93,11 @@ export class Journal<Task = unknown, Data = unknown> {
     this.settings = new SettingsRepo(db);
     this.transfers = new TransferRepo(db);
     this.uploads = new UploadRepo(db, clock);
+  }
+
+  /** This journal's agent id (made on first use, then kept; claim names of its tasks carry it). */
+  agentId(): string {
+    return agentIdOf(this.db, this.settings);
   }
 
   /** Runs `fn` in one transaction (nested calls become savepoints of the outer one). */

@@ -6,7 +6,10 @@ import type { Core } from './core.js';
 
 export interface TaskLedgerEntry {
   taskId: number;
+  /** The task's name now (or when it was deleted): it follows PATCH /api/tasks/{id}. */
   name: string;
+  /** The name the task was created under. */
+  createdAs: string;
   ownerId: number;
   createdAt: number;
   deletedAt: number | null;
@@ -34,6 +37,7 @@ export function noteTaskCreated(
   ledgerOf(core).tasks.push({
     taskId: task.id,
     name: task.name,
+    createdAs: task.name,
     ownerId: task.ownerId,
     createdAt: core.now(),
     deletedAt: null,
@@ -46,6 +50,11 @@ export function noteTaskCreated(
 export function noteTaskDeleted(core: Core, taskId: number): void {
   const entry = ledgerOf(core).tasks.find((t) => t.taskId === taskId);
   if (entry && entry.deletedAt === null) entry.deletedAt = core.now();
+}
+
+export function noteTaskRenamed(core: Core, taskId: number, name: string): void {
+  const entry = ledgerOf(core).tasks.find((t) => t.taskId === taskId);
+  if (entry) entry.name = name;
 }
 
 /** `bytes` of `file` arrived for task `taskId`; `kept` false when the request had no effect. */

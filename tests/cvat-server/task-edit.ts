@@ -15,6 +15,7 @@
 //   Project.objects.get(id=None) after the field checks, an uncaught DoesNotExist that DRF
 //   cannot render (a plain 500), and update() would skip a None project anyway.
 import type { Core } from './core.js';
+import { noteTaskRenamed } from './ledger.js';
 import { HttpError, listError, textError } from './http-kit.js';
 import type { LabelRec, TaskRec } from './store.js';
 import type { Errors } from './validate.js';
@@ -57,7 +58,10 @@ export function applyTaskPatch(
       : t.labels;
 
   const now = core.now();
-  if (name !== undefined) t.name = name;
+  if (name !== undefined) {
+    t.name = name;
+    noteTaskRenamed(core, t.id, name);
+  }
   if (bugTracker !== undefined) t.bugTracker = bugTracker;
   if (subset !== undefined) t.subset = subset;
   if (ownerId !== undefined && ownerId !== null) t.ownerId = ownerId;

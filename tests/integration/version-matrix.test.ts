@@ -154,8 +154,13 @@ describe.each(VERSIONS)('CVAT %s (%s auth)', (version, authKind) => {
     const imageTask = imageBatch?.taskId ?? -1;
     expect(imageBatch?.taskSize).toBe(IMAGES);
     const log = s.faults.stats().log;
-    expect(log.filter((l) => l.method === 'PATCH').length).toBe(
+    const patches = log.filter((l) => l.method === 'PATCH');
+    expect(patches.filter((l) => l.path.includes('/data/')).length).toBe(
       Math.ceil(VIDEO_BYTES / (64 * KiB)),
+    );
+    // The other PATCHes: one rename of each task from its claim to its default name.
+    expect(patches.filter((l) => !l.path.includes('/data/')).map((l) => l.status)).toEqual(
+      batches.map(() => 200),
     );
     const bulk = log.filter(
       (l) => l.method === 'POST' && /\/data\/?$/.test(l.path) && l.status === 200,

@@ -1,9 +1,12 @@
 // Commands that read: tasks ls, tasks rm, formats, status, doctor, plus login and logout.
+import { join } from 'node:path';
 import type { DoctorFinding, TaskStatus, TaskSummary } from '../../../preload/contract.js';
 import type { CvatAuth } from '../../cvat/api.js';
 import { runDoctor } from '../../cvat/doctor.js';
 import { normaliseFingerprint } from '../../cvat/tls-trust.js';
+import { readAgentIdAt } from '../../journal/claim-repo.js';
 import { FileCredentialStore } from '../../service/credential-stores.js';
+import { JOURNAL_FILE } from '../../service/index.js';
 import type { CliContext } from '../context.js';
 import { unwrap } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -105,9 +108,11 @@ export async function status(ctx: CliContext): Promise<ExitCode> {
   const client = await ctx.client({ write: false });
   const s = unwrap(await client.api.getStatus());
   const transfers = unwrap(await client.api.listTransfers({ limit: 50 }));
-  ctx.out.record({ type: 'status', ...s, transfers }, () => {
+  const agentId = readAgentIdAt(join(ctx.dataDir, JOURNAL_FILE));
+  ctx.out.record({ type: 'status', ...s, agentId, transfers }, () => {
     const c = s.connection;
     const lines = [
+      `Agent: ${agentId ?? 'none yet (its id is made on the first sync)'}`,
       `Connection: ${c.state}${c.server ? ` to ${c.server}` : ''}${c.username ? ` as ${c.username}` : ''}${c.serverVersion ? ` (CVAT ${c.serverVersion})` : ''}${c.org ? `, org ${c.org}` : ''}`,
       `Queue: ${s.paused ? 'paused, ' : ''}${s.totals.active} active, ${s.totals.queued} queued, ${s.totals.failed} failed${s.totals.bytesTotal ? `, ${formatBytes(s.totals.bytesDone)} of ${formatBytes(s.totals.bytesTotal)}` : ''}`,
       `Folders: ${s.folders.length === 0 ? 'none' : ''}`,
@@ -146,6 +151,19 @@ const MARK: Record<DoctorFinding['status'], string> = {
   skipped: 'skip',
 };
 
+/** This data folder's agent identity: how its tasks are told from other agents' (README.md). */
+function agentFinding(agentId: string | null): DoctorFinding {
+  return {
+    id: 'agent',
+    title: 'Agent identity',
+    status: 'ok',
+    detail:
+      agentId === null
+        ? 'none yet: it is made on the first sync'
+        : `${agentId}: a task being created is named "<name> ‹cvat-sync ${agentId}-<batch>›" until it gets its default name`,
+  };
+}
+
 export async function doctor(ctx: CliContext): Promise<ExitCode> {
   // The doctor runs on the raw credentials, not through a sign-in: a refused token is one of
   // the findings, not a reason to stop.
@@ -171,7 +189,10 @@ export async function doctor(ctx: CliContext): Promise<ExitCode> {
   // The same proxy, CA files and trusted certificates as every other command.
   const service = await ctx.service({ mode: 'read-only', offline: true, requireAuth: false });
   const trusted = saved && saved.server === server ? (saved.trusted ?? []) : [];
-  const findings = await runDoctor({ server, auth, org, net: service.networkFor(trusted) });
+  const findings = [
+    ...(await runDoctor({ server, auth, org, net: service.networkFor(trusted) })),
+    agentFinding(readAgentIdAt(join(ctx.dataDir, JOURNAL_FILE))),
+  ];
   for (const f of findings) {
     ctx.out.record(
       { type: 'finding', ...f },

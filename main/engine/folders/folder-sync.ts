@@ -2,7 +2,7 @@
 // stability gate (settle + hash) -> planner (batches). One runner per folder (folder-runner.ts),
 // one pass at a time; all waiting goes through the injected Clock so tests drive the settle
 // logic with a FakeClock.
-import type { FolderHealth, FolderInfo } from '../../../preload/contract.js';
+import type { FolderHealth, FolderInfo } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { SyncError } from '../../core/errors.js';
 import { EventBus } from '../../core/event-bus.js';

@@ -7,7 +7,7 @@ import type {
   FolderPreview,
   FolderRule,
   IgnoredFile,
-} from '../../../preload/contract.js';
+} from '../../model/index.js';
 import { isTerminal } from '../../core/batch-state.js';
 import type { Clock } from '../../core/clock.js';
 import { describeIgnore } from '../../core/ignore-reason.js';

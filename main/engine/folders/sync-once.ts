@@ -1,6 +1,6 @@
 // `cvat-sync sync DIR --once`: waiting for the run's batches, then what it reports: the tasks of this run, how many files went up, were
 // adopted, already uploaded, failed or left out, and why each left-out file was left out.
-import type { IgnoredFile } from '../../../preload/contract.js';
+import type { IgnoredFile } from '../../model/index.js';
 import { isTerminal } from '../../core/batch-state.js';
 import type { Clock } from '../../core/clock.js';
 import { SyncError } from '../../core/errors.js';

@@ -4,6 +4,12 @@
 // names and count) is recorded as done with that task; no task of that name lets the batch
 // upload; anything in between fails the batch with what matched and what did not, for the user
 // to decide (Retry uploads it as a new task). Nothing is guessed.
+//
+// This is the user's explicit choice, and the one place a task is taken by its default name
+// (README.md § Several agents, one CVAT): a task another agent of the same account is still
+// filling has no media or not all of it, so it is refused as a partial match; a task this
+// journal already recorded for another batch is never a candidate.
+
 import { isSyncError } from '../../core/errors.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -182,7 +188,13 @@ export class Adopter {
       }
       let decision: AdoptDecision;
       try {
-        decision = decide(batch, this.batches.files(id), await candidatesOf(api, batch.name));
+        const found = await candidatesOf(api, batch.name);
+        // A task recorded for another batch of this journal (a folder of the same name) is taken.
+        const server = batch.server || api.server;
+        const free = found.filter(
+          (c) => !this.batches.claimedBy(c.task.id, server).some((other) => other !== id),
+        );
+        decision = decide(batch, this.batches.files(id), free);
       } catch (e) {
         // Unreachable or refused: keep holding, the next pass asks again.
         this.o.logger.warn('cannot check the server for an existing task', {

@@ -12,15 +12,15 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { CvatApi } from '../../cvat/api.js';
 import type { ActivityLevel } from '../../journal/activity-repo.js';
-import { ActivityRepo } from '../../journal/activity-repo.js';
-import { AutoExportRepo } from '../../journal/auto-export-repo.js';
+import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type {
   ResultsState,
   TransferFilter,
   TransferPatch,
   TransferRow,
 } from '../../journal/download-repo.js';
-import { FINAL_STATES, RUNNING_STATES, TransferRepo } from '../../journal/download-repo.js';
+import { FINAL_STATES, RUNNING_STATES } from '../../journal/download-repo.js';
+import type { TransferRepo } from '../../journal/download-repo.js';
 import { JobQueue } from '../job-queue.js';
 import type { InterruptReason, JobSource, Lane, RunningJob } from '../job-queue.js';
 import { AutoExporter } from './auto-exporter.js';

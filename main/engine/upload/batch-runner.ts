@@ -21,7 +21,15 @@ import { checkFile } from './plan-checks.js';
 import { gaveUpMessage, restartDelay } from './restart-policy.js';
 import type { RunnerActions, RunnerDeps, Step } from './runner-types.js';
 import { send } from './send-step.js';
-import { deleteDiscards, findOurTasks, requireTask } from './task-lookup.js';
+import { deleteDiscards, requireTask } from './task-lookup.js';
+import {
+  createClaimedTask,
+  deletedEntry,
+  findClaimedTasks,
+  renameToDefault,
+  resolveLostCreation,
+  sweepClaim,
+} from './task-claim.js';
 
 export type { RunnerDeps, RunnerHooks, RunnerSettings } from './runner-types.js';
 export { deleteDiscards } from './task-lookup.js';
@@ -92,7 +100,16 @@ export class BatchRunner {
 
   private async plan(b: UploadBatch): Promise<Step> {
     // Never a second task for a batch: earlier attempts' tasks go first.
-    await deleteDiscards(this.d.api, this.d.discards, this.d.discards.list(b.id), this.signal);
+    await deleteDiscards(
+      this.d.api,
+      this.d.discards,
+      this.d.discards.list(b.id),
+      this.signal,
+      (row) => {
+        const e = deletedEntry(row);
+        this.d.hooks.activity({ ...b, taskId: row.taskId }, 'info', e.kind, e.message);
+      },
+    );
     // Fresh starts are spaced (restart-policy.ts): the next creation waits for its time.
     if (b.restartNotBefore !== null && b.restartNotBefore > this.d.clock.now()) {
       this.d.batches.update(b.id, 'planned', { nextAttemptAt: b.restartNotBefore });
@@ -126,54 +143,23 @@ export class BatchRunner {
       this.d.hooks.activity(b, 'error', 'batch-failed', error.message);
       return 'stop';
     }
-    // The intent is on disk before the POST: after a crash we look for the task by name.
-    if (
-      !this.d.batches.transition(b.id, 'planned', 'creating', {
-        createStartedAt: this.d.clock.now(),
-        taskId: null,
-      })
-    ) {
-      return 'continue';
-    }
-    const task = await this.d.api.createTask({ ...b.task, name: b.name }, this.signal);
-    if (!this.d.batches.transition(b.id, 'creating', 'created', { taskId: task.id })) {
-      this.d.discards.add(task.id, b.id, 'created for a batch that moved on', b.server);
-      return 'continue';
-    }
-    this.d.hooks.activity(
-      { ...b, taskId: task.id },
-      'info',
-      'task-created',
-      `Task ${task.id} "${b.name}" created`,
-    );
+    // Under this agent's claim name, recorded before the POST (task-claim.ts).
+    await createClaimedTask(this.d, b, this.signal);
     return 'continue';
   }
 
   /** 'creating' found at the start of a step: the POST may or may not have landed. */
   private async adoptOrReplan(b: UploadBatch): Promise<Step> {
-    const ours = await findOurTasks(this.d, b, this.signal);
-    const adopt = ours.reduce<CvatTask | null>(
-      (best, t) => (best === null || t.id > best.id ? t : best),
-      null,
-    );
-    if (adopt === null) return this.cas(b, 'planned');
-    for (const t of ours)
-      if (t.id !== adopt.id)
-        this.d.discards.add(t.id, b.id, 'duplicate creation of a batch task', b.server);
-    if (!this.d.batches.transition(b.id, 'creating', 'created', { taskId: adopt.id }))
-      return 'continue';
-    this.d.hooks.activity(
-      { ...b, taskId: adopt.id },
-      'info',
-      'task-adopted',
-      `Task ${adopt.id} "${b.name}" found and resumed`,
-    );
+    await resolveLostCreation(this.d, b, this.signal);
     return 'continue';
   }
 
   private async start(b: UploadBatch): Promise<Step> {
+    const taskId = requireTask(b);
+    // The claim name gives way to the default name before any data is attached.
+    await renameToDefault(this.d, b, taskId, this.signal);
     // Upload-Start is idempotent until media is attached, so repeating it after a crash is fine.
-    await this.d.api.uploadStart(requireTask(b), this.signal);
+    await this.d.api.uploadStart(taskId, this.signal);
     return this.cas(b, 'started');
   }
 
@@ -235,7 +221,7 @@ export class BatchRunner {
 
   // ---- done
 
-  private done(b: UploadBatch, from: BatchState, task: CvatTask): Step {
+  private async done(b: UploadBatch, from: BatchState, task: CvatTask): Promise<Step> {
     const ok = this.d.journal.completeBatch(
       b.id,
       { id: task.id, size: task.size, jobCount: task.jobs.count },
@@ -248,6 +234,7 @@ export class BatchRunner {
         'batch-done',
         `Task ${task.id} "${b.name}" is ready: ${task.size} frames, ${task.jobs.count} jobs`,
       );
+      await sweepClaim(this.d, { ...b, taskId: task.id }, this.signal);
     }
     return 'stop';
   }
@@ -270,8 +257,11 @@ export class BatchRunner {
       return;
     }
     // A creation whose outcome we never learned may have left a task: find it to delete it.
+    const claim = b.state === 'creating' ? this.d.claims.get(b.id) : null;
     const extra =
-      b.state === 'creating' ? (await findOurTasks(this.d, b, this.signal)).map((t) => t.id) : [];
+      claim === null
+        ? []
+        : (await findClaimedTasks(this.d, b, claim.claim, this.signal)).map((t) => t.id);
     if (this.d.journal.cancelBatch(b.id, b.state, extra)) {
       this.d.hooks.activity(b, 'info', 'batch-cancelled', `"${b.name}" cancelled`);
     }

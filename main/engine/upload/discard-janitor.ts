@@ -15,6 +15,8 @@ export interface JanitorDeps {
   hold(error: SyncError): void;
   /** A pass ended: the loop looks again. */
   wake(): void;
+  /** A task was deleted (an activity entry). */
+  deleted?(row: DiscardRow): void;
 }
 
 export class DiscardJanitor {
@@ -45,7 +47,9 @@ export class DiscardJanitor {
     if (pending.length === 0) return;
     const controller = new AbortController();
     const done = (async () => {
-      await deleteDiscards(api, this.deps.discards, pending, controller.signal);
+      await deleteDiscards(api, this.deps.discards, pending, controller.signal, (row) =>
+        this.deps.deleted?.(row),
+      );
       this.attempts = 0;
     })()
       .catch((e: unknown) => {

@@ -12,6 +12,7 @@ import type { FileProbe } from './file-probe.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { UploadBatch, UploadBatchRepo } from './types.js';
 import type { EngineJournal } from '../engine-journal.js';
+import type { TaskClaimRepo } from '../../journal/claim-repo.js';
 
 export interface RunnerSettings {
   chunkSize: number;
@@ -24,8 +25,6 @@ export interface RunnerSettings {
    * plan recorded (when it recorded one).
    */
   verifyHash: boolean;
-  /** A task found by name must have been created at most this long before we decided to create it. */
-  clockSkewMs: number;
   /** Pause between two looks at a task whose creation request vanished. */
   recheckDelayMs: number;
   /** Bound and spacing of fresh starts (a new task each). */
@@ -53,6 +52,10 @@ export interface RunnerDeps {
   uploads: UploadRepo;
   requests: RequestRepo;
   discards: DiscardRepo;
+  /** The claim name each batch's task is created under (task-claim.ts). */
+  claims: TaskClaimRepo;
+  /** This journal's agent id, carried by the claim names of its tasks. */
+  agentId: string;
   activity: ActivityRepo;
   clock: Clock;
   probe: FileProbe;
@@ -79,7 +82,7 @@ export interface RunnerActions {
   replan(b: UploadBatch, f: BatchFileRow, reason: string): Step;
   fail(b: UploadBatch, code: string, message: string, hint?: string): Step;
   verify(b: UploadBatch, f: BatchFileRow): Promise<Step>;
-  done(b: UploadBatch, from: BatchState, task: CvatTask): Step;
+  done(b: UploadBatch, from: BatchState, task: CvatTask): Promise<Step>;
   cas(b: UploadBatch, to: BatchState, patch?: { rqId?: string | null }): Step;
   sent(batchId: number): { files: number; bytes: number };
 }

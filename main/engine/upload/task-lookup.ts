@@ -1,11 +1,10 @@
-// Finding on the server what the journal cannot tell: a batch's lost task creation, the
-// creation request of a task, and deleting discarded tasks.
+// Finding on the server what the journal cannot tell: the creation request of a task; and
+// deleting discarded tasks. A lost task creation is found by its claim name (task-claim.ts).
 import { abortError } from '../../core/clock.js';
 import { errorInfo, toSyncError } from '../../core/errors.js';
-import type { CvatApi, CvatTask } from '../../cvat/api.js';
+import type { CvatApi } from '../../cvat/api.js';
 import type { DiscardRepo, DiscardRow } from '../../journal/discard-repo.js';
 import { isCancelled } from './outcomes.js';
-import type { RunnerDeps } from './runner-types.js';
 import type { UploadBatch } from './types.js';
 
 /** The operation type of a task's creation request. */
@@ -14,25 +13,6 @@ export const CREATE_OPERATION = 'create:task';
 export function requireTask(b: UploadBatch): number {
   if (b.taskId === null) throw new Error(`Batch ${b.id} is ${b.state} without a task id`);
   return b.taskId;
-}
-
-/** Tasks that can only be this batch's lost creation: its exact name, our user, no media, unclaimed, recent. */
-export async function findOurTasks(
-  d: RunnerDeps,
-  b: UploadBatch,
-  signal: AbortSignal,
-): Promise<CvatTask[]> {
-  const candidates = await d.api.findTasksByName(b.name, signal);
-  const self = await d.selfId();
-  const since = (b.createStartedAt ?? b.createdAt) - d.settings.clockSkewMs;
-  return candidates.filter((t) => {
-    if (t.name !== b.name || t.size > 0) return false;
-    if (self !== null && t.owner !== null && t.owner.id !== self) return false;
-    if (d.batches.claimedBy(t.id, b.server).some((id) => id !== b.id)) return false;
-    if (d.discards.has(t.id, b.server)) return false;
-    const created = Date.parse(t.created_date);
-    return Number.isNaN(created) || created >= since;
-  });
 }
 
 export async function findCreateRequest(
@@ -47,12 +27,16 @@ export async function findCreateRequest(
   return r?.id ?? null;
 }
 
-/** Deletes tasks queued for deletion; a task already gone counts as deleted. */
+/**
+ * Deletes tasks queued for deletion; a task already gone counts as deleted. Only ids this
+ * journal recorded are ever queued (this agent's tasks). `onDeleted` records each one.
+ */
 export async function deleteDiscards(
   api: CvatApi,
   discards: DiscardRepo,
   rows: DiscardRow[],
   signal: AbortSignal,
+  onDeleted?: (row: DiscardRow) => void,
 ): Promise<void> {
   for (const row of rows) {
     if (signal.aborted) throw abortError();
@@ -65,6 +49,8 @@ export async function deleteDiscards(
         throw e;
       }
     }
+    // Recorded first: a crash in between deletes again (404) and records it again.
+    onDeleted?.(row);
     discards.deleted(row.taskId, row.server);
   }
 }

@@ -12,7 +12,7 @@ import { EventBus } from '../../core/event-bus.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { DEFAULT_BACKOFF } from '../../core/retry.js';
-import type { CvatApi, DataRequest } from '../../cvat/api.js';
+import type { CvatApi } from '../../cvat/api.js';
 import type { ActivityRepo } from '../../journal/activity-repo.js';
 import type { ActivityLevel } from '../../journal/activity-repo.js';
 import type { BatchFilter } from '../../journal/batch-repo.js';
@@ -27,9 +27,10 @@ import type { QueueState } from './batch-eligibility.js';
 import { BatchRunner } from './batch-runner.js';
 import type { RunnerDeps } from './batch-runner.js';
 import { DiscardJanitor } from './discard-janitor.js';
+import { deletedEntry } from './task-claim.js';
 import { nodeFileProbe } from './file-probe.js';
 import { SelfIdCache } from './self-id.js';
-import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
+import type { UploadBatch, UploadBatchRepo } from './types.js';
 import { batchCounts, batchTransferId } from './upload-events.js';
 import type { BatchView, EngineStatus, UploadEvents } from './upload-events.js';
 import { chunkSizerFor, runnerSettings } from './upload-options.js';
@@ -54,6 +55,8 @@ export class UploadEngine {
   private readonly uploads: UploadRepo;
   private readonly requests: RequestRepo;
   private readonly discards: DiscardRepo;
+  /** This journal's agent id (claim names of its tasks; README.md § Several agents, one CVAT). */
+  readonly agentId: string;
   private readonly activityLog: ActivityRepo;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -74,6 +77,7 @@ export class UploadEngine {
     this.uploads = opts.journal.uploads;
     this.requests = opts.journal.requests;
     this.discards = opts.journal.discards;
+    this.agentId = opts.journal.agentId();
     this.activityLog = opts.journal.activity;
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
     this.runnerBase = {
@@ -82,6 +86,8 @@ export class UploadEngine {
       uploads: this.uploads,
       requests: this.requests,
       discards: this.discards,
+      claims: opts.journal.claims,
+      agentId: this.agentId,
       activity: this.activityLog,
       clock: this.clock,
       probe: opts.probe ?? nodeFileProbe,
@@ -103,6 +109,14 @@ export class UploadEngine {
       retryDelay: (attempt, retryAfterMs) => this.lane.retryDelay(attempt, retryAfterMs),
       hold: (error) => this.lane.hold(error),
       wake: () => this.lane.wake(),
+      deleted: (row) =>
+        this.activityLog.add({
+          at: this.clock.now(),
+          level: 'info',
+          ...deletedEntry(row),
+          taskId: row.taskId,
+          transferId: row.batchId === null ? null : batchTransferId(row.batchId),
+        }),
     });
   }
 

@@ -71,7 +71,6 @@ export function runnerSettings(opts: UploadEngineOptions): RunnerSettings {
     bulkBatchBytes: opts.bulkBatchBytes ?? 100 * MiB,
     bulkBatchFiles: opts.bulkBatchFiles ?? 1000,
     verifyHash: opts.verifyHash ?? true,
-    clockSkewMs: 60 * 60 * 1000,
     recheckDelayMs: 5_000,
     restart: { ...DEFAULT_RESTART_POLICY, ...opts.restartPolicy },
   };

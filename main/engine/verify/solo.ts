@@ -3,7 +3,7 @@
 // or an audio file (whose frames have no names of their own) is in CVAT while any frame is not
 // deleted.
 import { posix } from 'node:path';
-import type { VerifyEntry } from '../../../preload/contract.js';
+import type { VerifyEntry } from '../../model/index.js';
 import { mediaKindOf } from '../../core/media.js';
 import type { DataMeta } from '../../cvat/task-calls.js';
 import type { BatchFileRow } from '../../journal/batch-repo.js';

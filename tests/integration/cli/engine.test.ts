@@ -177,6 +177,7 @@ describe('doctor', () => {
       ['tus-location', 'ok'],
       ['tus-head', 'ok'],
       ['body-limit', 'ok'],
+      ['agent', 'ok'],
     ]);
     expect(r.code).toBe(0);
   });

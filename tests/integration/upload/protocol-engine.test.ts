@@ -103,7 +103,7 @@ describe('CVAT 2.50', () => {
     // One chunk holds the whole file: its PATCH is the last one.
     const { s, w } = await setUp('2.50.0', { chunkSize: 1024 * 1024 });
     const v = w.engine.batches.insertPlanned(plan('last', [writeVideo(w, 'last.mp4', 300_000)]));
-    s.faults.failNext({ kind: 'reset-response', method: 'PATCH', afterBytes: 0 });
+    s.faults.failNext({ kind: 'reset-response', method: 'PATCH', path: '/data/', afterBytes: 0 });
     w.engine.start();
     await idleWithin(w, s, 20_000);
     expectExactlyOnce(s, w.engine, [v]);
@@ -128,9 +128,10 @@ describe('CVAT 2.50: the app stops right after the last chunk reached the server
     });
     w.newEngine({ api: patient, chunkSize: 1024 * 1024 });
     const v = w.engine.batches.insertPlanned(plan('kill', [writeVideo(w, 'kill.mp4', 300_000)]));
-    s.faults.failNext({ kind: 'reset-response', method: 'PATCH', afterBytes: 0 });
+    s.faults.failNext({ kind: 'reset-response', method: 'PATCH', path: '/data/', afterBytes: 0 });
     w.engine.start();
-    const patched = () => s.faults.stats().log.some((l) => l.method === 'PATCH');
+    const patched = () =>
+      s.faults.stats().log.some((l) => l.method === 'PATCH' && l.path.includes('/data/'));
     await waitFor(patched, 20_000, 'the last chunk on the server');
     await w.engine.stop();
     // The journal knows the Location but not the final offset: the same as after a kill.

@@ -32,9 +32,11 @@ import type {
   TusUploadResult,
   UploadFile,
 } from '../../../main/cvat/api.js';
+import type { CvatTaskApi, TaskPatch } from '../../../main/cvat/task-calls.js';
 
 export type FaultOp =
   | 'createTask'
+  | 'renameTask'
   | 'uploadStart'
   | 'tusCreate'
   | 'tusPatch'
@@ -261,6 +263,22 @@ export class FakeCvat implements CvatApi {
       this.tasks.set(t.id, { task: t, started: false, files: new Map(), rqId: null });
       return { ...t };
     });
+  }
+  /** Only the task edit the engine uses: PATCH /api/tasks/{id} with a new name. */
+  taskApi(): CvatTaskApi {
+    const updateTask = async (
+      id: number,
+      patch: TaskPatch,
+      signal?: AbortSignalLike,
+    ): Promise<CvatTask> => {
+      this.calls.push(`renameTask ${id} ${patch.name ?? ''}`);
+      return this.faulted('renameTask', signal, () => {
+        const t = this.requireTask(id);
+        if (patch.name !== undefined) t.task.name = patch.name;
+        return { ...t.task };
+      });
+    };
+    return { updateTask } as unknown as CvatTaskApi;
   }
   async deleteTask(id: number, signal?: AbortSignalLike): Promise<void> {
     this.calls.push(`deleteTask ${id}`);
