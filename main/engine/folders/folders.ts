@@ -2,12 +2,7 @@
 // watch/plan machinery (FolderSync) for the signed-in server, and the ad-hoc folders of
 // `sync --once` and `watch`. Folders belong to a server: only the current server's folders run.
 import { resolve } from 'node:path';
-import type {
-  FolderInfo,
-  FolderPreview,
-  FolderRule,
-  IgnoredFile,
-} from '../../model/index.js';
+import type { FolderInfo, FolderPreview, FolderRule, IgnoredFile } from '../../model/index.js';
 import { isTerminal } from '../../core/batch-state.js';
 import type { Clock } from '../../core/clock.js';
 import { describeIgnore } from '../../core/ignore-reason.js';

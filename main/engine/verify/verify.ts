@@ -2,12 +2,7 @@
 // folder produced, GET …/data/meta gives the frame names, the deleted frames and the image sizes
 // CVAT reports; they are compared with the journal's batch files and with the folder on disk
 // (an archive's members and a PDF's pages in solo.ts).
-import type {
-  FolderRule,
-  VerifyEntry,
-  VerifyReport,
-  VerifyTaskResult,
-} from '../../model/index.js';
+import type { FolderRule, VerifyEntry, VerifyReport, VerifyTaskResult } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { errorInfo, isSyncError } from '../../core/errors.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';

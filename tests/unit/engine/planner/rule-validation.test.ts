@@ -17,7 +17,11 @@ import {
   formProblems,
   ruleFromFields,
 } from '../../../../renderer/src/lib/folder-form.js';
-import { FolderRepo, folderRuleToRow, rowToFolderRule } from '../../../../main/journal/folder-repo.js';
+import {
+  FolderRepo,
+  folderRuleToRow,
+  rowToFolderRule,
+} from '../../../../main/journal/folder-repo.js';
 
 function rule(over: Partial<FolderRule> = {}): FolderRule {
   return {
