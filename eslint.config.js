@@ -1,20 +1,21 @@
 // Layer rules of docs ARCHITECTURE.md, enforced here rather than by good intentions.
-// core <- cvat, journal, watch <- engine <- service <- app (electron) | cli
+// core <- fs (the filesystem port) <- cvat, journal, watch <- engine <- service <- app (electron) | cli
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
-const layers = ['core', 'cvat', 'journal', 'watch', 'engine', 'service', 'app', 'cli'];
+const layers = ['core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service', 'app', 'cli'];
 const allowed = {
   core: [],
-  cvat: ['core'],
+  fs: ['core'],
+  cvat: ['core', 'fs'],
   journal: ['core'],
-  watch: ['core'],
-  engine: ['core', 'cvat', 'journal', 'watch'],
-  service: ['core', 'cvat', 'journal', 'watch', 'engine'],
-  app: ['core', 'cvat', 'journal', 'watch', 'engine', 'service'],
-  cli: ['core', 'cvat', 'journal', 'watch', 'engine', 'service'],
+  watch: ['core', 'fs'],
+  engine: ['core', 'fs', 'cvat', 'journal', 'watch'],
+  service: ['core', 'fs', 'cvat', 'journal', 'watch', 'engine'],
+  app: ['core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
+  cli: ['core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
 };
 
 const nodeBuiltins = [
