@@ -15,8 +15,8 @@ import { FolderRepo } from '../../journal/folder-repo.js';
 import { compileFilter } from '../../watch/filter.js';
 import type { Watcher, WatcherFactory } from '../../watch/folder-watcher.js';
 import { isWatchLimitError } from '../../watch/folder-watcher.js';
-import type { WatchFs } from '../../watch/fs-port.js';
-import { nodeWatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import {
   missingHealth,
   networkFsHint,
@@ -44,7 +44,7 @@ export interface FolderSyncOptions {
   db: Db;
   clock: Clock;
   logger?: Logger;
-  fs?: WatchFs;
+  fs?: FileSystem;
   /**
    * null = no OS watcher at all (scans only); omitted = chosen per folder by size and platform
    * (watch/watcher-choice.ts).
@@ -81,13 +81,13 @@ export class FolderSync {
   readonly planner: Planner;
   readonly scanner: Scanner;
   readonly gate: StabilityGate;
-  readonly fs: WatchFs;
+  readonly fs: FileSystem;
   private started = false;
   /** Folders started one by one (watchFolder), saved or not, besides start()'s saved ones. */
   private readonly watched = new Set<number>();
 
   constructor(readonly options: FolderSyncOptions) {
-    this.fs = options.fs ?? nodeWatchFs;
+    this.fs = options.fs ?? nodeFileSystem;
     this.folders = new FolderRepo(options.db, options.clock);
     this.files = new FileRepo(options.db);
     this.scanner = new Scanner(this.files, this.fs, options.clock);
@@ -482,6 +482,7 @@ class FolderRunner {
     try {
       this.watcher = factory({
         root: rule.path,
+        fs: this.sync.fs,
         polling: rule.polling,
         pollIntervalMs: this.sync.options.pollIntervalMs ?? 2_000,
         ignoreDir: (rel) => filter.dir(rel) !== null,

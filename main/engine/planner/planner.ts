@@ -27,8 +27,9 @@ import { FileRepo } from '../../journal/file-repo.js';
 import type { FolderRow } from '../../journal/folder-repo.js';
 import { FolderRepo } from '../../journal/folder-repo.js';
 import { PlanRepo } from '../../journal/plan-repo.js';
-import type { WatchFs } from '../../watch/fs-port.js';
-import { errorCode, nodeWatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { errorCode } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { absPath } from '../../watch/stability-gate.js';
 import type { BatchSink } from './batch-sink.js';
 import { batchRepoSink } from './batch-sink.js';
@@ -47,7 +48,7 @@ export interface PlannedBatch {
 export interface PlannerOptions {
   db: Db;
   clock: Clock;
-  fs?: WatchFs;
+  fs?: FileSystem;
   batches?: BatchSink;
   /** Candidate rows read per query (default 1000). */
   pageSize?: number;
@@ -106,7 +107,7 @@ export class Planner {
   private readonly plans: PlanRepo;
   private readonly ledger: ContentLedgerRepo;
   private readonly sink: BatchSink;
-  private readonly fs: WatchFs;
+  private readonly fs: FileSystem;
 
   constructor(private readonly o: PlannerOptions) {
     this.files = new FileRepo(o.db);
@@ -115,7 +116,7 @@ export class Planner {
     this.ledger = new ContentLedgerRepo(o.db);
     this.sink =
       o.batches ?? batchRepoSink(new BatchRepo<BatchTaskSpec, DataRequest>(o.db, o.clock));
-    this.fs = o.fs ?? nodeWatchFs;
+    this.fs = o.fs ?? nodeFileSystem;
   }
 
   /**

@@ -14,14 +14,14 @@ import { uniqueTaskName } from '../../core/name-template.js';
 import type { PlanFile } from '../../core/split-policy.js';
 import { groupForPlanning } from '../../core/split-policy.js';
 import { compileFilter } from '../../watch/filter.js';
-import type { WatchFs } from '../../watch/fs-port.js';
-import { nodeWatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { DirWalker } from '../../watch/scanner.js';
 import { nameFor } from './planner.js';
 
 export interface PreviewOptions {
   clock: Clock;
-  fs?: WatchFs;
+  fs?: FileSystem;
   /** Entries looked at before the preview stops (truncated = true). */
   cap?: number;
 }
@@ -35,9 +35,9 @@ export interface FolderWalk {
 /** Every file the rule takes (and each one it ignores, with the reason), into memory. */
 export async function walkRule(
   rule: FolderRule,
-  options: { fs?: WatchFs; cap?: number; operation?: string } = {},
+  options: { fs?: FileSystem; cap?: number; operation?: string } = {},
 ): Promise<FolderWalk> {
-  const fs = options.fs ?? nodeWatchFs;
+  const fs = options.fs ?? nodeFileSystem;
   const cap = options.cap ?? 20_000;
   let real: string;
   try {
@@ -101,7 +101,7 @@ export async function previewFolder(
   rule: FolderRule,
   options: PreviewOptions,
 ): Promise<FolderPreview> {
-  const walkOptions: { fs?: WatchFs; cap?: number } = {};
+  const walkOptions: { fs?: FileSystem; cap?: number } = {};
   if (options.fs) walkOptions.fs = options.fs;
   if (options.cap !== undefined) walkOptions.cap = options.cap;
   const { files, ignored, truncated } = await walkRule(rule, walkOptions);
