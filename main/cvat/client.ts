@@ -38,6 +38,7 @@ import { dispositionFilename } from './content-disposition.js';
 import { badResponse, cancelledError, safeUrl } from './http-errors.js';
 import { Transport, parseJson } from './http.js';
 import type { NetStack } from './net-stack.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { CallSpec, Query } from './http.js';
 import {
   legacyExportRequest,
@@ -89,6 +90,8 @@ export interface CvatClientOptions {
   tusRetryDelays?: readonly number[];
   /** Proxy and certificate trust (default: the environment's HTTPS_PROXY, NO_PROXY, …). */
   net?: NetStack;
+  /** Where uploaded files are read (default: the real disk). */
+  fs?: FileSystem;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -137,6 +140,7 @@ export class CvatClient implements CvatApi {
       retry: options.retry ?? DEFAULT_READ_RETRY,
       explainUnauthorized: (error, signal) => this.explainUnauthorized(error, signal),
       ...(options.net ? { net: options.net } : {}),
+      ...(options.fs ? { fs: options.fs } : {}),
     });
     this.server = this.transport.server;
   }
@@ -423,9 +427,15 @@ export class CvatClient implements CvatApi {
     const operation = `upload ${files.length} files`;
     // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
     // required there (400 without it). cvat-core and cvat-sdk always send it.
-    const body = multipartBody(files, (i) => `client_files[${i}]`, undefined, {
-      image_quality: String(options.imageQuality ?? DEFAULT_IMAGE_QUALITY),
-    });
+    const body = multipartBody(
+      files,
+      (i) => `client_files[${i}]`,
+      undefined,
+      {
+        image_quality: String(options.imageQuality ?? DEFAULT_IMAGE_QUALITY),
+      },
+      this.transport.fs,
+    );
     let done = 0;
     await this.transport.call({
       operation,

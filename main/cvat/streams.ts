@@ -1,23 +1,24 @@
 // Byte streams for transfers: file reading that notices a changed file, and throttling through
 // the shared bucket (async iterables for multipart bodies, a Transform for the TUS stack).
-import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { SyncError } from '../core/errors.js';
 import type { AbortSignalLike } from '../core/signal.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { Throttle } from './api.js';
 
 const READ_CHUNK = 256 * 1024;
 
 /** Exactly `size` bytes of the file; fails with 'file-changed' if it is shorter now. */
 export async function* fileChunks(
+  fs: FileSystem,
   path: string,
   size: number,
   operation: string,
 ): AsyncGenerator<Uint8Array> {
   if (size === 0) return;
   let read = 0;
-  const stream = createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK });
+  const stream = fs.readStream(path, { start: 0, end: size, chunkBytes: READ_CHUNK });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       read += chunk.length;

@@ -7,17 +7,22 @@
 // SyncError the engine can act on. onAfterResponse is also where the new Location is handed
 // to onCreated: tus awaits it before the first PATCH, whereas onUploadUrlAvailable is called
 // without being awaited in 4.3.1.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DefaultHttpStack, Upload } from 'tus-js-client';
-import type { DetailedError, HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import type {
+  DetailedError,
+  HttpRequest,
+  HttpResponse,
+  HttpStack,
+  UploadOptions,
+} from 'tus-js-client';
 import { SyncError, isSyncError, toSyncError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { mimeTypeOf } from '../core/media.js';
 import { parseRetryAfter } from '../core/retry.js';
 import type { AbortSignalLike } from '../core/signal.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { ServerVersion, Throttle, TusUploadOptions, TusUploadResult } from './api.js';
 import { cancelledError, httpError, networkCode, networkError, safeUrl } from './http-errors.js';
 import type { Transport } from './http.js';
@@ -69,7 +74,8 @@ export async function tusUpload(
       hint: 'CVAT does not accept empty files over TUS.',
     });
   }
-  const actual = await stat(file.path).catch((e: unknown) => {
+  const fs = ctx.transport.fs;
+  const actual = await fs.stat(file.path).catch((e: unknown) => {
     throw new SyncError(`${operation}: cannot read ${file.path}: ${(e as Error).message}`, {
       code: 'file-unreadable',
       kind: 'item',
@@ -119,10 +125,9 @@ export async function tusUpload(
       ...extra,
     });
 
-  // tus reads the file through slices it opens by path; this stream only names the file and
-  // pins the upload length to the size we planned with, even if the file grew since.
-  const input = createReadStream(file.path, { start: 0, end: file.size - 1 });
-  input.on('error', () => undefined);
+  // tus asks our reader for each PATCH body: a stream of that byte range, through the port. The
+  // upload's length is the size we planned with, even if the file grew since.
+  const fileReader = rangeReader(fs, file.path, file.size);
 
   // tus-js-client's Node stack spreads these options into http(s).request: our agent carries
   // the proxy and the certificate trust, as for every other request.
@@ -147,7 +152,6 @@ export async function tusUpload(
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      input.destroy();
       fn();
     };
     const onAbort = (): void => {
@@ -155,8 +159,10 @@ export async function tusUpload(
       finish(() => reject(cancelledError(operation)));
     };
 
-    const upload = new Upload(input, {
+    // The input is only handed back to `fileReader`, which knows the file already.
+    const upload = new Upload(Buffer.alloc(0), {
       endpoint,
+      fileReader,
       uploadUrl: options.resumeUrl ?? null,
       metadata: { filename: file.name, filetype: mimeTypeOf(file.name) },
       chunkSize: nextChunk('start'),
@@ -341,6 +347,29 @@ export async function tusUpload(
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     upload.start();
   });
+}
+
+/**
+ * tus-js-client's file source over the FileSystem port: each slice is a stream of its byte
+ * range, opened when tus sends it (a retry re-reads from disk, nothing is buffered here).
+ */
+function rangeReader(
+  fs: FileSystem,
+  path: string,
+  size: number,
+): NonNullable<UploadOptions['fileReader']> {
+  const source = {
+    size,
+    slice(start: number, end: number) {
+      const stop = Math.min(end, size);
+      const value = Object.assign(fs.readStream(path, { start, end: stop }), {
+        size: stop - start,
+      });
+      return Promise.resolve({ value, done: stop >= size });
+    },
+    close: () => undefined,
+  };
+  return { openFile: () => Promise.resolve(source) };
 }
 
 /** Upload-Filename as sent: Django MIME-encodes names outside Latin-1 (=?utf-8?b?...?=). */

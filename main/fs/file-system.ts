@@ -44,10 +44,11 @@ export interface FileHandle {
   close(): Promise<void>;
 }
 
-/** Bytes [start, end) of a file; `end` defaults to the file's end. */
-export interface ByteRange {
-  start: number;
+/** Bytes [start, end) of a file (default: all of it), read `chunkBytes` at a time. */
+export interface ReadStreamOptions {
+  start?: number;
   end?: number;
+  chunkBytes?: number;
 }
 
 /** One non-recursive watch of a directory. */
@@ -67,7 +68,7 @@ export interface FileSystem {
   readText(path: string): Promise<string>;
   open(path: string, mode: OpenMode): Promise<FileHandle>;
   /** A stream of a byte range, read as it is consumed (never the whole file in memory). */
-  readStream(path: string, range?: ByteRange): Readable;
+  readStream(path: string, options?: ReadStreamOptions): Readable;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   /** Replaces an existing file at `to`; a directory only onto an empty one. */
   rename(from: string, to: string): Promise<void>;

@@ -7,12 +7,12 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type {
-  ByteRange,
   DirEntry,
   FileHandle,
   FileStats,
   FileSystem,
   OpenMode,
+  ReadStreamOptions,
   WatchHandle,
 } from './file-system.js';
 
@@ -182,9 +182,10 @@ export class MemoryFileSystem implements FileSystem {
     return this.handleOf(node, mode, path, parent);
   }
 
-  readStream(path: string, range?: ByteRange): Readable {
-    const start = range?.start ?? 0;
-    const end = range?.end;
+  readStream(path: string, options?: ReadStreamOptions): Readable {
+    const start = options?.start ?? 0;
+    const end = options?.end;
+    const chunkBytes = options?.chunkBytes ?? STREAM_CHUNK;
     const open = (): Promise<FileHandle> => this.open(path, 'read');
     return Readable.from(
       (async function* () {
@@ -192,7 +193,7 @@ export class MemoryFileSystem implements FileSystem {
         try {
           let position = start;
           for (;;) {
-            const want = Math.min(STREAM_CHUNK, (end ?? Number.MAX_SAFE_INTEGER) - position);
+            const want = Math.min(chunkBytes, (end ?? Number.MAX_SAFE_INTEGER) - position);
             if (want <= 0) return;
             const buf = Buffer.alloc(want);
             const n = await fh.read(buf, 0, want, position);

@@ -55,9 +55,10 @@ export const nodeFileSystem: FileSystem = {
   realpath: (path) => realpath(path),
   readText: (path) => readFile(path, 'utf8'),
   open: openFile,
-  readStream(path, range) {
-    const start = range?.start ?? 0;
-    const end = range?.end;
+  readStream(path, options) {
+    const start = options?.start ?? 0;
+    const end = options?.end;
+    const chunk = options?.chunkBytes === undefined ? {} : { highWaterMark: options.chunkBytes };
     if (end !== undefined && end <= start) {
       // An empty range still fails for a missing file, as a stream of it would.
       const empty = new Readable({ read: () => undefined });
@@ -70,7 +71,11 @@ export const nodeFileSystem: FileSystem = {
       return empty;
     }
     // createReadStream's `end` is inclusive.
-    return createReadStream(path, end === undefined ? { start } : { start, end: end - 1 });
+    return createReadStream(path, {
+      ...chunk,
+      start,
+      ...(end === undefined ? {} : { end: end - 1 }),
+    });
   },
   mkdir: async (path, options) => {
     await mkdir(path, { recursive: options?.recursive ?? false });

@@ -24,8 +24,8 @@ import { nextBulkGroup } from './bulk-groups.js';
 import { settleOpenPart } from './open-bulk-part.js';
 import { gaveUpMessage, restartDelay } from './restart-policy.js';
 import type { RestartPolicy } from './restart-policy.js';
-import { changedSincePlan } from './file-probe.js';
-import type { FileProbe } from './file-probe.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { changedSincePlan, probeFile } from './file-probe.js';
 import {
   isCancelled,
   isTusNameTaken,
@@ -73,7 +73,8 @@ export interface RunnerDeps {
   discards: DiscardRepo;
   activity: ActivityRepo;
   clock: Clock;
-  probe: FileProbe;
+  /** Where the batch's files are re-checked before and after sending. */
+  fs: FileSystem;
   /** Absent: not limited. */
   throttle: Throttle | undefined;
   settings: RunnerSettings;
@@ -500,7 +501,7 @@ export class BatchRunner {
   private async check(f: BatchFileRow): Promise<string | null> {
     return changedSincePlan(
       { size: f.size, mtimeMs: f.mtimeMs },
-      await this.d.probe.stat(f.absPath),
+      await probeFile(this.d.fs, f.absPath),
     );
   }
 

@@ -25,12 +25,12 @@ import { RequestRepo } from '../../journal/request-repo.js';
 import { UploadRepo } from '../../journal/upload-repo.js';
 import { BatchRunner, deleteDiscards } from './batch-runner.js';
 import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
-import { nodeFileProbe } from './file-probe.js';
 import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
 import { ChunkSizer, DEFAULT_CHUNK_SIZER } from '../../core/chunk-sizer.js';
 import type { ChunkSizerOptions } from '../../core/chunk-sizer.js';
 import type { RestartPolicy } from './restart-policy.js';
-import type { FileProbe } from './file-probe.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 
 const MiB = 1024 * 1024;
 
@@ -42,7 +42,8 @@ export interface UploadEngineOptions {
   /** In [0,1): backoff jitter. */
   random: () => number;
   logger?: Logger;
-  probe?: FileProbe;
+  /** Where planned files are re-checked (default: the real disk). */
+  fs?: FileSystem;
   /** Batches uploading at the same time (default 2). */
   concurrency?: number;
   /**
@@ -151,7 +152,7 @@ export class UploadEngine {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly logger: Logger;
-  private readonly probe: FileProbe;
+  private readonly fs: FileSystem;
   private readonly throttle: Throttle | undefined;
   private readonly settings: RunnerSettings;
   private readonly chunkSizer: ChunkSizer;
@@ -177,7 +178,7 @@ export class UploadEngine {
     this.clock = opts.clock;
     this.random = opts.random;
     this.logger = opts.logger ?? silentLogger;
-    this.probe = opts.probe ?? nodeFileProbe;
+    this.fs = opts.fs ?? nodeFileSystem;
     this.api = opts.api;
     this.batches = new BatchRepo<BatchTaskSpec, DataRequest>(opts.db, opts.clock);
     this.uploads = new UploadRepo(opts.db, opts.clock);
@@ -543,7 +544,7 @@ export class UploadEngine {
       discards: this.discards,
       activity: this.activityLog,
       clock: this.clock,
-      probe: this.probe,
+      fs: this.fs,
       throttle: this.throttle,
       settings: this.settings,
       selfId: () => this.selfId(api),
