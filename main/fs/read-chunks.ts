@@ -1,6 +1,8 @@
-// Whole-file reads in reused buffers, for hashing many files: a big tree reuses a handful of
-// buffers instead of allocating one per file.
-import type { FileSystem } from './file-system.js';
+// Reads built on the port's open/read: whole files in reused buffers, for hashing many files (a
+// big tree reuses a handful of buffers instead of allocating one per file), and byte ranges of an
+// already open file as a stream.
+import { Readable } from 'node:stream';
+import type { FileHandle, FileSystem } from './file-system.js';
 
 const SMALL = 64 * 1024;
 const LARGE = 1024 * 1024;
@@ -43,4 +45,26 @@ export async function* readChunks(
     await fh.close();
     if (free.length < POOL_MAX) free.push(buf);
   }
+}
+
+/** Bytes [start, end) of an open file as a stream of positional reads (the handle stays open). */
+export function handleRangeStream(
+  file: FileHandle,
+  start: number,
+  end: number,
+  chunkBytes = 64 * 1024,
+): Readable {
+  return Readable.from(
+    (async function* () {
+      let position = start;
+      while (position < end) {
+        const buf = Buffer.allocUnsafe(Math.min(chunkBytes, end - position));
+        const n = await file.read(buf, 0, buf.length, position);
+        if (n === 0) return;
+        position += n;
+        yield buf.subarray(0, n);
+      }
+    })(),
+    { objectMode: false },
+  );
 }

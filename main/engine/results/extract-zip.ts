@@ -5,8 +5,7 @@
 // archive with too many entries or more bytes than the cap (a zip bomb), counted as written, not
 // as the headers claim. The files appear only when every entry was written (temp folder, then
 // rename).
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +13,10 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { SyncError } from '../../core/errors.js';
 import { collisionName, splitExtension } from '../../core/safe-filename.js';
-import { errnoOf, fsError } from './fs-errors.js';
+import type { FileHandle, FileSystem } from '../../fs/file-system.js';
+import { errorCode } from '../../fs/file-system.js';
+import { handleRangeStream } from '../../fs/read-chunks.js';
+import { fsError } from './fs-errors.js';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -56,6 +58,7 @@ export function unsafeEntryReason(name: string): string | null {
  * taken). Returns the folder's path.
  */
 export async function extractZip(
+  fs: FileSystem,
   zipPath: string,
   parentDir: string,
   tempTag: string,
@@ -64,21 +67,21 @@ export async function extractZip(
   const base = splitExtension(zipPath.slice(dirname(zipPath).length + 1))[0] || 'archive';
   const temp = join(parentDir, `.${base}.extract-${tempTag}`);
   try {
-    await mkdir(temp, { recursive: true });
+    await fs.mkdir(temp, { recursive: true });
   } catch (e) {
     throw fsError(e, 'extract archive', temp);
   }
   try {
     const caps = {
       maxEntries: limits.maxEntries ?? DEFAULT_MAX_ENTRIES,
-      maxBytes: limits.maxBytes ?? (await defaultMaxBytes(parentDir)),
+      maxBytes: limits.maxBytes ?? (await defaultMaxBytes(fs, parentDir)),
       byDisk: limits.maxBytes === undefined,
     };
-    await unpack(zipPath, temp, caps);
-    return await publishDir(temp, parentDir, base);
+    await unpack(fs, zipPath, temp, caps);
+    return await publishDir(fs, temp, parentDir, base);
   } catch (e) {
     // The temp folder is ours and incomplete: nothing of it may look like a result.
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    await fs.removeTree(temp).catch(() => undefined);
     throw e;
   }
 }
@@ -90,19 +93,74 @@ interface Caps {
   byDisk: boolean;
 }
 
-async function defaultMaxBytes(dir: string): Promise<number> {
-  try {
-    const fs = await statfs(dir);
-    return Math.max(0, Math.min(DEFAULT_MAX_BYTES, fs.bavail * fs.bsize - FREE_SPACE_RESERVE));
-  } catch {
-    return DEFAULT_MAX_BYTES;
+async function defaultMaxBytes(fs: FileSystem, dir: string): Promise<number> {
+  const free = await fs.freeBytes(dir);
+  if (free === null) return DEFAULT_MAX_BYTES;
+  return Math.max(0, Math.min(DEFAULT_MAX_BYTES, free - FREE_SPACE_RESERVE));
+}
+
+/** yauzl's view of the archive: positional reads of one open file of the port. */
+class ZipReader extends yauzl.RandomAccessReader {
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly file: FileHandle) {
+    super();
+  }
+
+  /** Closes the file once, however often yauzl and the caller ask. */
+  shut(): Promise<void> {
+    this.closing ??= this.file.close();
+    return this.closing;
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return handleRangeStream(this.file, start, end);
+  }
+
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (err: Error | null, bytesRead?: number) => void,
+  ): void {
+    const fill = async (): Promise<number> => {
+      let done = 0;
+      while (done < length) {
+        const n = await this.file.read(buffer, offset + done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done;
+    };
+    fill().then(
+      (n) => callback(null, n),
+      (e: unknown) => callback(e as Error),
+    );
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    this.shut().then(
+      () => callback(null),
+      (e: unknown) => callback(e as Error),
+    );
   }
 }
 
-async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> {
-  const zip = await new Promise<ZipFile>((res, rej) =>
-    yauzl.open(
-      zipPath,
+async function openZip(fs: FileSystem, zipPath: string): Promise<ZipFile> {
+  let file: FileHandle;
+  let size: number;
+  try {
+    size = (await fs.stat(zipPath)).size;
+    file = await fs.open(zipPath, 'read');
+  } catch (e) {
+    throw archiveError(e as Error, zipPath);
+  }
+  const reader = new ZipReader(file);
+  return new Promise<ZipFile>((res, rej) =>
+    yauzl.fromRandomAccessReader(
+      reader,
+      size,
       {
         lazyEntries: true,
         autoClose: true,
@@ -110,9 +168,18 @@ async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> 
         validateEntrySizes: true,
         strictFileNames: true,
       },
-      (err, z) => (err || !z ? rej(archiveError(err, zipPath)) : res(z)),
+      (err, z) => {
+        if (err || !z) {
+          void reader.shut().catch(() => undefined);
+          rej(archiveError(err, zipPath));
+        } else res(z);
+      },
     ),
   );
+}
+
+async function unpack(fs: FileSystem, zipPath: string, into: string, caps: Caps): Promise<void> {
+  const zip = await openZip(fs, zipPath);
   try {
     // The central directory's count is known before any byte is written.
     if (zip.entryCount > caps.maxEntries)
@@ -128,7 +195,7 @@ async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> 
           rej(tooBig(`more than ${caps.maxEntries} entries`, caps, 'entries'));
           return;
         }
-        writeEntry(zip, entry, into, caps, written).then(
+        writeEntry(fs, zip, entry, into, caps, written).then(
           () => zip.readEntry(),
           (err: unknown) => rej(err),
         );
@@ -141,6 +208,7 @@ async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> 
 }
 
 async function writeEntry(
+  fs: FileSystem,
   zip: ZipFile,
   entry: Entry,
   into: string,
@@ -157,24 +225,28 @@ async function writeEntry(
   if (rel.startsWith('..') || isAbsolute(rel)) throw unsafe(name, 'resolves outside the folder');
   try {
     if (name.endsWith('/')) {
-      await mkdir(target, { recursive: true });
+      await fs.mkdir(target, { recursive: true });
       return;
     }
-    await mkdir(dirname(target), { recursive: true });
+    await fs.mkdir(dirname(target), { recursive: true });
     const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
       zip.openReadStream(entry, (err, s) => (err || !s ? rej(archiveError(err, name)) : res(s))),
     );
-    // 'wx': two entries with one name, or a path through an existing file, is refused, not merged.
-    await pipeline(
-      stream,
-      countBytes(written, caps, name),
-      createWriteStream(target, { flags: 'wx' }),
-    );
+    // Created new: two entries with one name, or a path through an existing file, is refused,
+    // not merged.
+    const out = await fs.open(target, 'create-new');
+    try {
+      await pipeline(stream, countBytes(written, caps, name), async (source) => {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) await out.write(chunk);
+      });
+    } finally {
+      await out.close();
+    }
   } catch (e) {
     if (e instanceof SyncError) throw e;
-    if (errnoOf(e) === 'EEXIST' || errnoOf(e) === 'ENOTDIR')
+    if (errorCode(e) === 'EEXIST' || errorCode(e) === 'ENOTDIR')
       throw unsafe(name, 'collides with another entry');
-    if (errnoOf(e) === undefined) throw archiveError(e as Error, name);
+    if (errorCode(e) === undefined) throw archiveError(e as Error, name);
     throw fsError(e, 'extract archive', target);
   }
 }
@@ -209,21 +281,26 @@ function tooBig(what: string, caps: Caps, which: 'entries' | 'bytes'): SyncError
   });
 }
 
-async function publishDir(temp: string, parentDir: string, base: string): Promise<string> {
+async function publishDir(
+  fs: FileSystem,
+  temp: string,
+  parentDir: string,
+  base: string,
+): Promise<string> {
   for (let n = 1; ; n++) {
     const final = join(parentDir, collisionName(base, n));
     try {
-      await stat(final);
+      await fs.stat(final);
       continue;
     } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') throw fsError(e, 'extract archive', final);
+      if (errorCode(e) !== 'ENOENT') throw fsError(e, 'extract archive', final);
     }
     try {
-      await rename(temp, final);
+      await fs.rename(temp, final);
       return final;
     } catch (e) {
       // Another folder of that name appeared meanwhile (rename onto a non-empty dir fails).
-      if (errnoOf(e) === 'ENOTEMPTY' || errnoOf(e) === 'EEXIST') continue;
+      if (errorCode(e) === 'ENOTEMPTY' || errorCode(e) === 'EEXIST') continue;
       throw fsError(e, 'extract archive', final);
     }
   }

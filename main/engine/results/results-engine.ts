@@ -31,7 +31,8 @@ import { AutoExporter } from './auto-exporter.js';
 import { runDownloadJob } from './download-job.js';
 import { runImportJob } from './import-job.js';
 import type { JobContext } from './job-context.js';
-import type { OpenPart } from './part-file.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { removePart } from './part-file.js';
 import { titleOf, toContractTransfer } from './transfer-view.js';
 
@@ -63,8 +64,8 @@ export interface ResultsEngineOptions {
   maxRerequests?: number;
   /** Passed to CvatApi.waitForRequest. */
   poll?: { minDelayMs?: number; maxDelayMs?: number };
-  /** How download bytes reach the disk (tests inject a full disk). */
-  openPart?: OpenPart;
+  /** The disk results are written to and imports read from (default: the real one). */
+  fs?: FileSystem;
   /** Sync folders with an auto-export rule, from the folders table and their batches' task ids. */
   folderAutoExports?: () => FolderAutoExport[];
   /** How often auto-export rules are checked (default 60 s). */
@@ -132,6 +133,7 @@ export class ResultsEngine {
   private readonly repo: TransferRepo;
   private readonly activity: ActivityRepo;
   private readonly logger: Logger;
+  private readonly fs: FileSystem;
   private api: CvatApi | null;
   private readonly active = new Map<string, ActiveJob>();
   private started = false;
@@ -146,6 +148,7 @@ export class ResultsEngine {
     this.repo = new TransferRepo(options.db);
     this.activity = new ActivityRepo(options.db);
     this.logger = options.logger ?? silentLogger;
+    this.fs = options.fs ?? nodeFileSystem;
     this.api = options.api;
     this.autoExport = new AutoExporter({
       db: options.db,
@@ -235,7 +238,7 @@ export class ResultsEngine {
     ]);
     if (!row) return this.require(id);
     if (row.partPath !== null && row.finalPath === null)
-      await removePart(row.partPath).catch(() => undefined);
+      await removePart(this.fs, row.partPath).catch(() => undefined);
     return row;
   }
 
@@ -480,7 +483,7 @@ export class ResultsEngine {
       clock,
       signal: job.controller.signal,
       throttle: this.options.throttle,
-      openPart: this.options.openPart,
+      fs: this.fs,
       chunkSize: this.options.chunkSize ?? 16 * 1024 * 1024,
       maxRerequests: this.options.maxRerequests ?? 3,
       poll: this.options.poll ?? {},

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../main/core/errors.js';
 import { extractZip, unsafeEntryReason } from '../../../main/engine/results/extract-zip.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
 import type { ExtractLimits } from '../../../main/engine/results/extract-zip.js';
 
 let root: string;
@@ -31,7 +32,7 @@ async function expectNothingWritten(archives: string[]): Promise<void> {
 }
 
 async function refused(zip: string, limits?: ExtractLimits): Promise<SyncError> {
-  const err = await extractZip(zip, dest, 't1', limits).then(
+  const err = await extractZip(nodeFileSystem, zip, dest, 't1', limits).then(
     () => null,
     (e: unknown) => e,
   );
@@ -46,13 +47,13 @@ describe('extractZip', () => {
       'images/': {},
       'images/a.jpg': strToU8('jpeg bytes'),
     });
-    const first = await extractZip(zip, root, 't1');
+    const first = await extractZip(nodeFileSystem, zip, root, 't1');
     expect(first).toBe(join(root, 'task_1 coco'));
     expect(await readFile(join(first, 'annotations/instances_default.json'), 'utf8')).toBe(
       '{"images":[]}',
     );
     expect(await readFile(join(first, 'images/a.jpg'), 'utf8')).toBe('jpeg bytes');
-    const second = await extractZip(zip, root, 't2');
+    const second = await extractZip(nodeFileSystem, zip, root, 't2');
     expect(second).toBe(join(root, 'task_1 coco (2)'));
     expect((await readdir(root)).sort()).toEqual([
       'task_1 coco',
@@ -146,7 +147,9 @@ describe('extractZip', () => {
       'Refused to extract the archive: it unpacks to 5 entries; the limit is 4 entries.',
     );
     await expectNothingWritten(['many.zip']);
-    expect(await readdir(await extractZip(zip, dest, 't2', { maxEntries: 5 }))).toHaveLength(5);
+    expect(
+      await readdir(await extractZip(nodeFileSystem, zip, dest, 't2', { maxEntries: 5 })),
+    ).toHaveLength(5);
   });
 
   it('refuses a zip bomb: more uncompressed bytes than the cap, counted as written', async () => {
@@ -159,7 +162,7 @@ describe('extractZip', () => {
     );
     expect(err.hint).toMatch(/kept/);
     await expectNothingWritten(['bomb.zip']);
-    const ok = await extractZip(zip, dest, 't2', { maxBytes: 3 * 1024 * 1024 });
+    const ok = await extractZip(nodeFileSystem, zip, dest, 't2', { maxBytes: 3 * 1024 * 1024 });
     expect((await readFile(join(ok, 'c.bin'))).length).toBe(1024 * 1024);
   });
 
