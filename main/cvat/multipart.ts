@@ -1,6 +1,6 @@
 // A multipart/form-data body streamed from disk with an exact Content-Length (CVAT sits behind
-// proxies that dislike chunked uploads). Part names are client_files[i] (PROTOCOL.md §4.4); plain
-// fields ride before the files.
+// proxies that dislike chunked uploads). Part names are client_files[i], as CVAT's web
+// client names them (cvat-core's src/server-proxy.ts); plain fields ride before the files.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FileSystem } from '../fs/file-system.js';
 import { nodeFileSystem } from '../fs/node-file-system.js';

@@ -1,4 +1,5 @@
-// TUS 1.0.0 core-protocol uploads to CVAT with tus-js-client 4.3.1 (PROTOCOL.md §4.3, §6).
+// TUS 1.0.0 core-protocol uploads to CVAT with tus-js-client 4.3.1: one file at a time, no
+// concatenation, as CVAT's web client does (cvat-core's src/server-proxy.ts).
 //
 // tus-js-client would quietly start a new upload when HEAD on a known Location fails; CVAT
 // registers the file name at creation, so that second upload either collides (409) or leaves
@@ -30,7 +31,7 @@ import { decodeHeaderValue } from './mime-header.js';
 import { ThrottleTransform, fileChanged } from './streams.js';
 import { tusChunkLimit, tusGoneAnswers500 } from './version.js';
 
-/** CVAT's web client retries after these delays (PROTOCOL.md §6). */
+/** CVAT's web client retries after these delays (cvat-core's src/server-proxy.ts). */
 export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [
   2_000, 4_000, 8_000, 16_000, 32_000, 64_000,
 ];
@@ -41,7 +42,7 @@ export interface TusContext {
   retryDelays: readonly number[];
   /** Idle timeout of each TUS request (no byte moved for this long). */
   idleTimeoutMs: number;
-  /** The server's version, for the TUS quirks of older releases (PROTOCOL.md §12). */
+  /** The server's version, for the TUS quirks of older releases (see version.ts). */
   serverVersion: ServerVersion | null;
 }
 
