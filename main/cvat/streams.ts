@@ -1,7 +1,9 @@
-// Byte streams for transfers: file reading that notices a changed file, and throttling through
-// the shared bucket (async iterables for multipart bodies, a Transform for the TUS stack).
+// Byte streams for transfers: file reading through the FileSystem port that notices a changed
+// file (multipart bodies, TUS slices), and throttling through the shared bucket (async iterables
+// for multipart bodies, a Transform for the TUS stack).
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import type { UploadOptions } from 'tus-js-client';
 import { SyncError } from '../core/errors.js';
 import type { AbortSignalLike } from '../core/signal.js';
 import type { FileSystem } from '../fs/file-system.js';
@@ -89,4 +91,27 @@ export class ThrottleTransform extends Transform {
       (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
     );
   }
+}
+
+/**
+ * tus-js-client's file source over the FileSystem port: each slice is a stream of its byte
+ * range, opened when tus sends it (a retry re-reads from disk, nothing is buffered here).
+ */
+export function tusFileReader(
+  fs: FileSystem,
+  path: string,
+  size: number,
+): NonNullable<UploadOptions['fileReader']> {
+  const source = {
+    size,
+    slice(start: number, end: number) {
+      const stop = Math.min(end, size);
+      const value = Object.assign(fs.readStream(path, { start, end: stop }), {
+        size: stop - start,
+      });
+      return Promise.resolve({ value, done: stop >= size });
+    },
+    close: () => undefined,
+  };
+  return { openFile: () => Promise.resolve(source) };
 }

@@ -11,24 +11,17 @@
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DefaultHttpStack, Upload } from 'tus-js-client';
-import type {
-  DetailedError,
-  HttpRequest,
-  HttpResponse,
-  HttpStack,
-  UploadOptions,
-} from 'tus-js-client';
+import type { DetailedError, HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
 import { SyncError, isSyncError, toSyncError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { mimeTypeOf } from '../core/media.js';
 import { parseRetryAfter } from '../core/retry.js';
 import type { AbortSignalLike } from '../core/signal.js';
-import type { FileSystem } from '../fs/file-system.js';
 import type { ServerVersion, Throttle, TusUploadOptions, TusUploadResult } from './api.js';
 import { cancelledError, httpError, networkCode, networkError, safeUrl } from './http-errors.js';
 import type { Transport } from './http.js';
 import { decodeHeaderValue } from './mime-header.js';
-import { ThrottleTransform, fileChanged } from './streams.js';
+import { ThrottleTransform, fileChanged, tusFileReader } from './streams.js';
 import { tusChunkLimit, tusGoneAnswers500 } from './version.js';
 
 /** CVAT's web client retries after these delays (cvat-core's src/server-proxy.ts). */
@@ -128,7 +121,7 @@ export async function tusUpload(
 
   // tus asks our reader for each PATCH body: a stream of that byte range, through the port. The
   // upload's length is the size we planned with, even if the file grew since.
-  const fileReader = rangeReader(fs, file.path, file.size);
+  const fileReader = tusFileReader(fs, file.path, file.size);
 
   // tus-js-client's Node stack spreads these options into http(s).request: our agent carries
   // the proxy and the certificate trust, as for every other request.
@@ -348,29 +341,6 @@ export async function tusUpload(
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     upload.start();
   });
-}
-
-/**
- * tus-js-client's file source over the FileSystem port: each slice is a stream of its byte
- * range, opened when tus sends it (a retry re-reads from disk, nothing is buffered here).
- */
-function rangeReader(
-  fs: FileSystem,
-  path: string,
-  size: number,
-): NonNullable<UploadOptions['fileReader']> {
-  const source = {
-    size,
-    slice(start: number, end: number) {
-      const stop = Math.min(end, size);
-      const value = Object.assign(fs.readStream(path, { start, end: stop }), {
-        size: stop - start,
-      });
-      return Promise.resolve({ value, done: stop >= size });
-    },
-    close: () => undefined,
-  };
-  return { openFile: () => Promise.resolve(source) };
 }
 
 /** Upload-Filename as sent: Django MIME-encodes names outside Latin-1 (=?utf-8?b?...?=). */

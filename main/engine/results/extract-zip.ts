@@ -5,18 +5,16 @@
 // archive with too many entries or more bytes than the cap (a zip bomb), counted as written, not
 // as the headers claim. The files appear only when every entry was written (temp folder, then
 // rename).
-import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { SyncError } from '../../core/errors.js';
 import { collisionName, splitExtension } from '../../core/safe-filename.js';
-import type { FileHandle, FileSystem } from '../../fs/file-system.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import { errorCode } from '../../fs/file-system.js';
-import { handleRangeStream } from '../../fs/read-chunks.js';
 import { fsError } from './fs-errors.js';
+import { openZipFile } from './zip-reader.js';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -99,83 +97,12 @@ async function defaultMaxBytes(fs: FileSystem, dir: string): Promise<number> {
   return Math.max(0, Math.min(DEFAULT_MAX_BYTES, free - FREE_SPACE_RESERVE));
 }
 
-/** yauzl's view of the archive: positional reads of one open file of the port. */
-class ZipReader extends yauzl.RandomAccessReader {
-  private closing: Promise<void> | null = null;
-
-  constructor(private readonly file: FileHandle) {
-    super();
-  }
-
-  /** Closes the file once, however often yauzl and the caller ask. */
-  shut(): Promise<void> {
-    this.closing ??= this.file.close();
-    return this.closing;
-  }
-
-  override _readStreamForRange(start: number, end: number): Readable {
-    return handleRangeStream(this.file, start, end);
-  }
-
-  override read(
-    buffer: Buffer,
-    offset: number,
-    length: number,
-    position: number,
-    callback: (err: Error | null, bytesRead?: number) => void,
-  ): void {
-    const fill = async (): Promise<number> => {
-      let done = 0;
-      while (done < length) {
-        const n = await this.file.read(buffer, offset + done, length - done, position + done);
-        if (n === 0) break;
-        done += n;
-      }
-      return done;
-    };
-    fill().then(
-      (n) => callback(null, n),
-      (e: unknown) => callback(e as Error),
-    );
-  }
-
-  override close(callback: (err: Error | null) => void): void {
-    this.shut().then(
-      () => callback(null),
-      (e: unknown) => callback(e as Error),
-    );
-  }
-}
-
 async function openZip(fs: FileSystem, zipPath: string): Promise<ZipFile> {
-  let file: FileHandle;
-  let size: number;
   try {
-    size = (await fs.stat(zipPath)).size;
-    file = await fs.open(zipPath, 'read');
+    return await openZipFile(fs, zipPath);
   } catch (e) {
     throw archiveError(e as Error, zipPath);
   }
-  const reader = new ZipReader(file);
-  return new Promise<ZipFile>((res, rej) =>
-    yauzl.fromRandomAccessReader(
-      reader,
-      size,
-      {
-        lazyEntries: true,
-        autoClose: true,
-        decodeStrings: true,
-        validateEntrySizes: true,
-        strictFileNames: true,
-      },
-      (err, z) => {
-        if (err || !z) {
-          void reader.shut().catch(() => undefined);
-          rej(archiveError(err, zipPath));
-        } else res(z);
-      },
-    ),
-  );
 }
 
 async function unpack(fs: FileSystem, zipPath: string, into: string, caps: Caps): Promise<void> {
