@@ -159,6 +159,9 @@ async function writeEntry(
     const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
       zip.openReadStream(entry, (err, s) => (err || !s ? rej(archiveError(err, name)) : res(s))),
     );
+    // The pipeline takes the first error; an entry whose size lies can report a second one from
+    // yauzl's chain after the pipeline ended, which must not surface as an unhandled error.
+    stream.on('error', () => undefined);
     // Created new: two entries with one name, or a path through an existing file, is refused,
     // not merged.
     const out = await fs.open(target, 'create-new');
