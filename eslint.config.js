@@ -1,21 +1,35 @@
-// Layer rules of docs ARCHITECTURE.md, enforced here rather than by good intentions.
-// core <- fs (the filesystem port) <- cvat, journal, watch <- engine <- service <- app (electron) | cli
+// The layers of main/ and who may import what, enforced here rather than by good intentions.
+// model <- core <- fs (the filesystem port) <- cvat, journal, watch <- engine <- service <- app (electron) | cli
+// main/model holds the domain types only: every layer and the contract may import it, it imports
+// nothing outside itself, and the renderer sees it only through the contract (type imports).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
-const layers = ['core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service', 'app', 'cli'];
+const layers = [
+  'model',
+  'core',
+  'fs',
+  'cvat',
+  'journal',
+  'watch',
+  'engine',
+  'service',
+  'app',
+  'cli',
+];
 const allowed = {
-  core: [],
-  fs: ['core'],
-  cvat: ['core', 'fs'],
-  journal: ['core'],
-  watch: ['core', 'fs'],
-  engine: ['core', 'fs', 'cvat', 'journal', 'watch'],
-  service: ['core', 'fs', 'cvat', 'journal', 'watch', 'engine'],
-  app: ['core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
-  cli: ['core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
+  model: [],
+  core: ['model'],
+  fs: ['model', 'core'],
+  cvat: ['model', 'core', 'fs'],
+  journal: ['model', 'core'],
+  watch: ['model', 'core', 'fs'],
+  engine: ['model', 'core', 'fs', 'cvat', 'journal', 'watch'],
+  service: ['model', 'core', 'fs', 'cvat', 'journal', 'watch', 'engine'],
+  app: ['model', 'core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
+  cli: ['model', 'core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
 };
 
 const nodeBuiltins = [
@@ -42,6 +56,17 @@ function layerRule(layer) {
     },
     { group: ['**/renderer/**'], message: 'The Node side never imports the renderer.' },
   ];
+  if (!['service', 'app', 'cli'].includes(layer))
+    patterns.push({
+      group: ['**/preload/**'],
+      message:
+        'Below main/service the domain types come from main/model; the contract is for the transports.',
+    });
+  if (layer === 'model')
+    patterns.push({
+      regex: '^(?!\\./)',
+      message: 'main/model is types only and imports nothing outside main/model.',
+    });
   if (layer === 'core')
     patterns.push({
       group: nodeBuiltins,
@@ -56,6 +81,18 @@ function layerRule(layer) {
     patterns.push({ group: ['better-sqlite3'], message: 'SQL lives in main/journal only.' });
   return { group: undefined, patterns };
 }
+
+/** What any renderer file may not import (the renderer is a browser page). */
+const rendererPatterns = [
+  {
+    group: ['**/main/**', 'electron', 'node:*'],
+    message: 'The renderer talks to main only through src/lib/api.ts.',
+  },
+  {
+    group: ['**/preload/*', '!**/preload/contract.js', '!**/preload/contract'],
+    message: 'The renderer reaches main only through preload/contract.ts.',
+  },
+];
 
 const deterministic = {
   'no-restricted-properties': [
@@ -112,11 +149,51 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['preload/contract.ts'],
+    // The model's types have no code to import: a sibling may be imported for its types only.
+    files: ['main/model/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['./*'], allowTypeImports: true, message: 'main/model holds types only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract is built from zod, the model and pure checks only: the renderer bundles it.
+    files: ['preload/contract*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['*', '**'], message: 'The contract imports nothing.' }] },
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!zod$|\\./contract|\\.\\./main/model/|\\.\\./main/core/|\\.\\./main/service/server-url\\.js$)',
+              message:
+                'The contract imports only zod, main/model, main/core and the server-URL check.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['preload/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!electron$|\\./contract\\.js$)',
+              message: 'The sandboxed preload imports only electron and the contract.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -130,19 +207,27 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
+          patterns: rendererPatterns,
+        },
+      ],
+    },
+  },
+  {
+    // Views and components use the contract's types; its values (method names, the folder-rule
+    // schema) are for src/lib and the state classes.
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
+    ignores: ['renderer/src/lib/**', 'renderer/src/state/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
           patterns: [
-            {
-              group: ['**/main/**', 'electron', 'node:*'],
-              message: 'The renderer talks to main only through src/lib/api.ts.',
-            },
-            {
-              group: ['**/preload/*', '!**/preload/contract*'],
-              message: 'Import only types from preload/contract.ts.',
-            },
+            ...rendererPatterns,
             {
               group: ['**/preload/contract*'],
               allowTypeImports: true,
-              message: 'Import only *types* from the contract.',
+              message:
+                'Views import only *types* from the contract; values go through src/lib or src/state.',
             },
           ],
         },

@@ -10,7 +10,12 @@ import type {
   Result,
   SyncApi,
 } from '../../preload/contract.js';
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX, METHOD_NAMES } from '../../preload/contract.js';
+import {
+  CONTRACT,
+  IPC_EVENT_CHANNEL,
+  IPC_INVOKE_PREFIX,
+  METHOD_NAMES,
+} from '../../preload/contract.js';
 import { errorInfo } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventListener } from '../service/host.js';
@@ -99,7 +104,12 @@ export function registerIpcHandlers(options: IpcTransportOptions): () => void {
         try {
           const call = service[parsed.method] as (arg: unknown) => Promise<Result<unknown>>;
           const result = await call.call(service, parsed.arg);
-          if (result.ok) options.afterCall?.(parsed.method, result.value);
+          if (result.ok) {
+            // A trail of what the window changed (names only, never arguments), for the log.
+            if (CONTRACT[parsed.method].writes)
+              logger.info('ipc: changed by the window', { method: name });
+            options.afterCall?.(parsed.method, result.value);
+          }
           return result;
         } catch (e) {
           // The service answers with Results; a throw is a defect, reported rather than leaked.

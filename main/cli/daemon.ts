@@ -4,19 +4,21 @@
 // resolves to 127.0.0.1 sends its own Host) and, when it sends Origin, our own origin; RPC and
 // events need the random session token. The browser is never given that token on its command line:
 // it opens a single-use sign-in code (sign-in-codes.ts) that the page trades at SESSION_PATH.
+// The RPC endpoint itself is daemon-rpc.ts; headers, bodies and static files are daemon-http.ts.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { extname, join, sep } from 'node:path';
+import { join } from 'node:path';
 import { EVENTS_PATH, RPC_PATH, SESSION_PATH } from '../../preload/contract.js';
 import type { EventName, SyncEvents } from '../../preload/contract.js';
-import { parseMethodArg, toContractError } from '../service/contract-schemas.js';
+import { toContractError } from '../service/contract-schemas.js';
 import type { CredentialStore, SyncService } from '../service/host.js';
 import { createSyncService } from '../service/index.js';
 import { FileCredentialStore } from '../service/credential-stores.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
+import { readBody, sendJson, sendText, serveStatic, setSecurityHeaders } from './daemon-http.js';
+import { serveRpc } from './daemon-rpc.js';
 import { packageRoot } from './paths.js';
 import { SignInCodes } from './sign-in-codes.js';
 
@@ -46,40 +48,10 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-export const MAX_RPC_BODY_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
-/** Same policy as the desktop window: our own scripts only, no framing, no outside requests. */
-export const DAEMON_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-  "worker-src 'none'",
-].join('; ');
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
+export { DAEMON_CSP, resolveStatic } from './daemon-http.js';
+export { MAX_RPC_BODY_BYTES } from './daemon-rpc.js';
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const ownsService = options.service === undefined;
@@ -128,7 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (url.pathname === `${SESSION_PATH}/link`) return newLink(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendText(res, 405, 'Method not allowed.');
-    return serveStatic(req, res, url.pathname);
+    return serveStatic(rendererDir, req, res, url.pathname);
   }
 
   function authorized(presented: string | null): boolean {
@@ -192,29 +164,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         'Unauthorized: open the web UI with `cvat-sync open` (a single-use sign-in link).',
       );
     }
-    const type = req.headers['content-type'] ?? '';
-    if (!/^application\/json\b/i.test(type))
-      return sendText(res, 415, 'Send the argument as application/json.');
-    const body = await readBody(req, MAX_RPC_BODY_BYTES);
-    if (body === null) return sendText(res, 413, `Request body above ${MAX_RPC_BODY_BYTES} bytes.`);
-    let arg: unknown;
-    try {
-      arg = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
-    } catch {
-      return sendJson(res, 400, {
-        ok: false,
-        error: {
-          code: 'invalid-argument',
-          kind: 'item',
-          message: 'The request body is not JSON.',
-          retryable: false,
-        },
-      });
-    }
-    const call = parseMethodArg(decodeMethodName(method), arg);
-    if (!call.ok) return sendJson(res, call.error.code === 'unknown-method' ? 404 : 400, call);
-    const fn = service[call.method] as (a: unknown) => Promise<unknown>;
-    sendJson(res, 200, await fn.call(service, call.arg));
+    return serveRpc(req, res, method, service);
   }
 
   function events(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -241,31 +191,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       unsubscribe();
       streams.delete(res);
     });
-  }
-
-  function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): void {
-    const file = resolveStatic(rendererDir, pathname);
-    if (file === 'forbidden') return sendText(res, 403, 'Forbidden.');
-    if (file === null) {
-      if (pathname === '/' || pathname === '/index.html') {
-        return sendText(
-          res,
-          404,
-          `The web UI is not built (no ${join(rendererDir, 'index.html')}): run npm run build.`,
-        );
-      }
-      return sendText(res, 404, 'Not found.');
-    }
-    res.writeHead(200, {
-      'Content-Type': MIME[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': String(file.size),
-      'Cache-Control': file.path.endsWith('.html') ? 'no-store' : 'no-cache',
-    });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    createReadStream(file.path).pipe(res);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -307,100 +232,4 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return closing;
     },
   };
-}
-
-/** The method segment decoded; a malformed escape (%E0%A4%A) is just an unknown name, not a crash. */
-function decodeMethodName(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-function setSecurityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', DAEMON_CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(`${text}\n`);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-/** The whole body, or null when it exceeds `limit` (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve(null);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-/**
- * Maps a URL path to a regular file inside `root`, following symlinks only when the target
- * stays inside. null = no such file; 'forbidden' = the path tried to leave the root.
- */
-export function resolveStatic(
-  root: string,
-  pathname: string,
-): { path: string; size: number } | null | 'forbidden' {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return 'forbidden';
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return 'forbidden';
-  const parts = decoded.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..')) return 'forbidden';
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    return null;
-  }
-  const candidate = join(realRoot, ...(parts.length ? parts : ['index.html']));
-  try {
-    const real = realpathSync(candidate);
-    if (real !== realRoot && !real.startsWith(realRoot + sep)) return 'forbidden';
-    const st = statSync(real);
-    if (st.isDirectory()) {
-      const index = join(real, 'index.html');
-      const ist = statSync(index);
-      return ist.isFile() ? { path: index, size: ist.size } : null;
-    }
-    return st.isFile() ? { path: real, size: st.size } : null;
-  } catch {
-    return null;
-  }
 }

@@ -20,8 +20,8 @@ export const DEFAULT_CHUNK_SIZER: ChunkSizerOptions = {
 export class ChunkSizer {
   private size: number;
 
-  constructor(private readonly o: ChunkSizerOptions) {
-    this.size = Math.min(o.minBytes, o.maxBytes);
+  constructor(private readonly options: ChunkSizerOptions) {
+    this.size = Math.min(options.minBytes, options.maxBytes);
   }
 
   /** The size of the next chunk. */
@@ -32,7 +32,7 @@ export class ChunkSizer {
   /** A chunk of `bytes` was acknowledged after `ms`: grow (at most doubling) toward the target. */
   acknowledged(bytes: number, ms: number): number {
     const rate = bytes / Math.max(1, ms);
-    const wanted = rate * this.o.targetMs;
+    const wanted = rate * this.options.targetMs;
     const next = Math.min(this.size * 2, Math.max(this.size / 2, wanted));
     this.size = this.clamp(next);
     return this.size;
@@ -45,7 +45,7 @@ export class ChunkSizer {
   }
 
   private clamp(n: number): number {
-    const lo = Math.min(this.o.minBytes, this.o.maxBytes);
-    return Math.max(lo, Math.min(this.o.maxBytes, Math.floor(n / MiB) * MiB || lo));
+    const lo = Math.min(this.options.minBytes, this.options.maxBytes);
+    return Math.max(lo, Math.min(this.options.maxBytes, Math.floor(n / MiB) * MiB || lo));
   }
 }

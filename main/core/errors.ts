@@ -4,18 +4,9 @@
 //   transient - retry later with backoff (5xx, network, 408/409/423/429)
 export type ErrorKind = 'fatal' | 'item' | 'transient';
 
-/** A server certificate as the trust dialog and `login` show it. */
-export interface CertificateInfo {
-  subject: string;
-  issuer: string;
-  /** ISO 8601. */
-  validFrom: string;
-  validTo: string;
-  /** `SHA256:AB:CD:…`, the form `login --trust-fingerprint` takes. */
-  fingerprint: string;
-  /** The names the certificate is for ("DNS:cvat.lan, IP Address:10.0.0.5"). */
-  altNames: string;
-}
+import type { CertificateInfo, ContractError } from '../model/index.js';
+
+export type { CertificateInfo };
 
 export interface ErrorDetails {
   /** Stable machine-readable code, e.g. 'auth', 'not-found', 'too-large', 'network'. */
@@ -136,15 +127,8 @@ export function isAbortError(e: unknown): boolean {
 }
 
 /** Plain, serialisable shape used on the UI contract and in the journal. */
-export interface ErrorInfo {
-  code: string;
-  kind: ErrorKind;
-  message: string;
-  retryable: boolean;
-  hint?: string;
-  status?: number;
-  certificate?: CertificateInfo;
-}
+/** A SyncError as every boundary carries it: the contract's error shape. */
+export type ErrorInfo = ContractError;
 
 export function errorInfo(e: unknown, operation?: string): ErrorInfo {
   const err = toSyncError(e, operation);

@@ -1,6 +1,7 @@
 // File names as CVAT and the operating systems see them. CVAT keeps only basenames inside a
-// task (PROTOCOL.md §4.7), so files from nested folders must get unique flat names.
-import { extensionOf } from './media.js';
+// task, so files from nested folders must get unique flat names.
+import { cvatMark, firstFreeName, lastExtension } from './unique-name.js';
+import type { Numbering } from './unique-name.js';
 import { utf8Length } from './utf8.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we look for
@@ -17,6 +18,9 @@ export function nameProblem(name: string): string | null {
   if (utf8Length(name) > MAX_NAME_BYTES) return `the name is longer than ${MAX_NAME_BYTES} bytes`;
   return null;
 }
+
+/** How colliding file names inside a task are numbered: "x_2.jpg", CVAT's own rule (unique-name.ts). */
+export const CVAT_FILE_NAMES: Numbering = { mark: cvatMark, split: lastExtension };
 
 export function baseName(relPath: string): string {
   return relPath.slice(relPath.lastIndexOf('/') + 1);
@@ -37,18 +41,8 @@ export function uniqueTaskNames(relPaths: readonly string[]): string[] {
   const taken = new Set<string>();
   return relPaths.map((p) => {
     const base = baseName(p);
-    let name = (counts.get(base.toLowerCase()) ?? 0) > 1 ? p.split('/').join('_') : base;
-    if (taken.has(name.toLowerCase())) {
-      const ext = extensionOf(name);
-      const stem = ext ? name.slice(0, -(ext.length + 1)) : name;
-      for (let i = 2; ; i++) {
-        const candidate = ext ? `${stem}_${i}.${ext}` : `${stem}_${i}`;
-        if (!taken.has(candidate.toLowerCase())) {
-          name = candidate;
-          break;
-        }
-      }
-    }
+    const flat = (counts.get(base.toLowerCase()) ?? 0) > 1 ? p.split('/').join('_') : base;
+    const name = firstFreeName(flat, (c) => taken.has(c.toLowerCase()), CVAT_FILE_NAMES);
     taken.add(name.toLowerCase());
     return name;
   });

@@ -4,10 +4,10 @@ export interface IdSource {
 }
 
 export class CounterIds implements IdSource {
-  private n = 0;
+  private issued = 0;
   constructor(private readonly prefix = 'id') {}
   next(): string {
-    this.n += 1;
-    return `${this.prefix}-${this.n}`;
+    this.issued += 1;
+    return `${this.prefix}-${this.issued}`;
   }
 }

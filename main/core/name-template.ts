@@ -3,6 +3,9 @@
 // task), {index} (count batches: the folder's rolling batch number; otherwise the how-many-th
 // task of that group), {date} and {time} (local planning time, YYYY-MM-DD and HH-MM).
 
+import { copyMark, firstFreeName } from './unique-name.js';
+import type { Numbering } from './unique-name.js';
+
 export type TaskNameKind = 'subfolder' | 'root' | 'file' | 'count';
 
 export const DEFAULT_TEMPLATES: Readonly<Record<TaskNameKind, string>> = {
@@ -65,14 +68,12 @@ export function renderTaskName(
   return truncate(name, MAX_TASK_NAME);
 }
 
+/** Task names are numbered at the end, never past CVAT's length limit (unique-name.ts). */
+const TASK_NAMES: Numbering = { mark: copyMark, maxChars: MAX_TASK_NAME };
+
 /** `name`, or `name (2)`, `name (3)`… — the first that `taken` does not hold. */
 export function uniqueTaskName(name: string, taken: (candidate: string) => boolean): string {
-  if (!taken(name)) return name;
-  for (let i = 2; ; i++) {
-    const suffix = ` (${i})`;
-    const candidate = truncate(name, MAX_TASK_NAME - suffix.length) + suffix;
-    if (!taken(candidate)) return candidate;
-  }
+  return firstFreeName(name, taken, TASK_NAMES);
 }
 
 function truncate(s: string, max: number): string {

@@ -1,6 +1,8 @@
 // File names that come from a server (Content-Disposition, parsed by cvat/content-disposition.ts)
 // are untrusted input: they must not pick the directory we write into, nor produce a name some
 // OS refuses or treats specially.
+import { copyMark, numberedName } from './unique-name.js';
+import type { Numbering } from './unique-name.js';
 import { utf8Length } from './utf8.js';
 
 /** Longest name we produce, in UTF-8 bytes: 255 is the common limit, minus room for " (99)" and ".part". */
@@ -26,11 +28,12 @@ export function safeFilename(raw: string | null | undefined, fallback = 'downloa
   return fb === '' ? 'download' : fb;
 }
 
+/** How downloaded files are numbered when their name is taken (unique-name.ts). */
+export const FILE_COPIES: Numbering = { mark: copyMark, split: splitExtension };
+
 /** `n`-th candidate for a name already taken: 1 → "a.zip", 2 → "a (2).zip", "b.tar.gz" → "b (2).tar.gz". */
 export function collisionName(name: string, n: number): string {
-  if (n <= 1) return name;
-  const [stem, ext] = splitExtension(name);
-  return `${stem} (${n})${ext}`;
+  return numberedName(name, n, FILE_COPIES);
 }
 
 /** Splits "a.b.zip" into ["a.b", ".zip"]; known double extensions stay together; dotfiles have none. */

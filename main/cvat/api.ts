@@ -1,7 +1,9 @@
 // What the rest of the app may ask of a CVAT server. The engine and the service code against
 // this interface; CvatClient (client.ts) implements it over HTTP, validating every response.
 // Field names follow CVAT's JSON (snake_case) so the journal and logs show what the server said.
+import type { z } from 'zod';
 import type { AbortSignalLike } from '../core/signal.js';
+import type { labelAttributeSchema } from './task-api-schemas.js';
 import type { CvatTaskApi } from './task-calls.js';
 
 export type CvatAuth =
@@ -15,7 +17,7 @@ export interface ServerAbout {
   description?: string;
 }
 
-/** The server's version as a comparable triple (PROTOCOL.md §12 picks code paths by it). */
+/** The server's version as a comparable triple; older releases take other code paths. */
 export interface ServerVersion {
   raw: string;
   major: number;
@@ -32,7 +34,7 @@ export interface AccessTokenInfo {
   last_used_date?: string | null;
 }
 
-/** The deprecated task status (servers older than 2.16 have no /api/requests; PROTOCOL.md §7.5). */
+/** The deprecated task status (servers older than 2.16 have no /api/requests). */
 export interface TaskCreationStatus {
   state: 'Queued' | 'Started' | 'Finished' | 'Failed';
   message: string;
@@ -75,16 +77,15 @@ export interface LabelSpec {
   name: string;
   color?: string;
   type?: string;
-  attributes?: Array<{
-    name: string;
-    mutable?: boolean;
-    input_type: string;
-    default_value?: string;
-    values: string[];
-  }>;
+  attributes?: LabelAttributeSpec[];
 }
 
-/** Body of POST /api/tasks (PROTOCOL.md §4.1). Exactly one of labels / project_id. */
+/** A label attribute as it is written: the read schema's fields without the server's id. */
+export type LabelAttributeSpec = Omit<z.input<typeof labelAttributeSchema>, 'id'> & {
+  values: string[];
+};
+
+/** Body of POST /api/tasks. Exactly one of labels / project_id. */
 export interface TaskCreateSpec {
   name: string;
   labels?: LabelSpec[];
@@ -155,7 +156,7 @@ export interface Formats {
   exporters: FormatEntry[];
 }
 
-/** A background request (PROTOCOL.md §7.1). */
+/** A background request (GET /api/requests/{id}, CVAT 2.16 and later). */
 export interface CvatRequest {
   id: string;
   status: 'queued' | 'started' | 'finished' | 'failed';
@@ -177,7 +178,7 @@ export interface CvatRequest {
   result_id: number | null;
 }
 
-/** Upload-Finish options (PROTOCOL.md §4.5). image_quality is always sent; use_cache defaults to true. */
+/** Upload-Finish options (DataRequest). image_quality is always sent; use_cache defaults to true. */
 export interface DataRequest {
   image_quality: number;
   use_zip_chunks?: boolean;
@@ -215,7 +216,7 @@ export interface TransferCallbacks {
 export interface BulkCallbacks extends TransferCallbacks {
   /**
    * The last byte of the body was handed to the network. Until then the server cannot have the
-   * whole body, and CVAT acts on no request whose body did not arrive whole (PROTOCOL.md §4.3).
+   * whole body, and CVAT acts on no request whose body did not arrive whole.
    */
   onBodySent?: () => void;
 }
@@ -248,6 +249,10 @@ export interface TusUploadOptions extends TransferCallbacks {
    */
   adaptChunk?: (event: { bytes: number; ms: number } | 'start' | 'trouble') => number;
 }
+
+/** An upload of a file CVAT imports (backup, annotations): TUS, resumable from resumeUrl. */
+export type ImportOptions = TransferCallbacks &
+  Pick<TusUploadOptions, 'chunkSize' | 'resumeUrl' | 'onCreated'>;
 
 export interface TusUploadResult {
   location: string;
@@ -381,22 +386,13 @@ export interface CvatApi {
   /** Restores a task from a backup file; returns the rq_id whose result_id is the new task. */
   importBackup(
     file: UploadFile,
-    options: TransferCallbacks & {
-      projectId?: number | null;
-      chunkSize: number;
-      resumeUrl?: string | null;
-      onCreated?: TusUploadOptions['onCreated'];
-    },
+    options: ImportOptions & { projectId?: number | null },
   ): Promise<string>;
   importAnnotations(
     taskId: number,
     file: UploadFile,
     format: string,
     mode: 'replace' | 'append',
-    options: TransferCallbacks & {
-      chunkSize: number;
-      resumeUrl?: string | null;
-      onCreated?: TusUploadOptions['onCreated'];
-    },
+    options: ImportOptions,
   ): Promise<string>;
 }

@@ -1,4 +1,4 @@
-// Exports and imports on servers older than 2.16 (PROTOCOL.md §12): no /api/requests, so an export is a GET
+// Exports and imports on servers older than 2.16: no /api/requests, so an export is a GET
 // repeated until 201, then the same URL with action=download. The client hands out a synthetic
 // request id carrying that URL and answers getRequest/waitForRequest for it with a CvatRequest.
 import type { CvatRequest } from './api.js';
@@ -37,14 +37,9 @@ export function legacyExportRequest(
   const targetId = m ? Number(m[2]) : null;
   const what = m?.[3] ?? 'dataset';
   const finished = reply.status === 200 || reply.status === 201;
-  const failed = reply.status >= 400;
   const download = new URL(url);
   download.searchParams.set('action', 'download');
-  return {
-    id,
-    status: failed ? 'failed' : finished ? 'finished' : 'started',
-    message: failed ? bodyExcerpt(reply.text, reply.headers.get('content-type')) : '',
-    progress: null,
+  return requestRecord(id, reply, now, finished, {
     operation: {
       type: `export:${what}`,
       target,
@@ -53,12 +48,30 @@ export function legacyExportRequest(
       job_id: target === 'job' ? targetId : null,
       format: u.searchParams.get('format'),
     },
+    result_url: finished ? download.toString() : null,
+    result_id: null,
+  });
+}
+
+/** A repeat's answer as a request record: failed from 400 on, finished when `finished`. */
+function requestRecord(
+  id: string,
+  reply: Reply,
+  now: string,
+  finished: boolean,
+  outcome: Pick<CvatRequest, 'operation' | 'result_url' | 'result_id'>,
+): CvatRequest {
+  const failed = reply.status >= 400;
+  return {
+    id,
+    status: failed ? 'failed' : finished ? 'finished' : 'started',
+    message: failed ? bodyExcerpt(reply.text, reply.headers.get('content-type')) : '',
+    progress: null,
     created_date: now,
     started_date: null,
     finished_date: finished || failed ? now : null,
     expiry_date: null,
-    result_url: finished ? download.toString() : null,
-    result_id: null,
+    ...outcome,
   };
 }
 
@@ -100,7 +113,6 @@ export function legacyImportRequest(
   // A job it forgot is taken as a new upload without its file.
   if (reply.status === 400 && reply.text.includes(`"${fileField}"`)) return null;
   const finished = reply.status === 201;
-  const failed = reply.status >= 400;
   let resultId: number | null = null;
   if (finished && spec.kind === 'backup') {
     try {
@@ -111,11 +123,7 @@ export function legacyImportRequest(
     }
   }
   const taskId = /\/api\/tasks\/(\d+)\//.exec(spec.path)?.[1];
-  return {
-    id,
-    status: failed ? 'failed' : finished ? 'finished' : 'started',
-    message: failed ? bodyExcerpt(reply.text, reply.headers.get('content-type')) : '',
-    progress: null,
+  return requestRecord(id, reply, now, finished, {
     operation: {
       type: `import:${spec.kind}`,
       target: 'task',
@@ -124,11 +132,7 @@ export function legacyImportRequest(
       job_id: null,
       format: spec.query.format ?? null,
     },
-    created_date: now,
-    started_date: null,
-    finished_date: finished || failed ? now : null,
-    expiry_date: null,
     result_url: null,
     result_id: resultId,
-  };
+  });
 }

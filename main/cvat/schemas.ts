@@ -5,12 +5,14 @@ import type { SyncError } from '../core/errors.js';
 import { badResponse } from './http-errors.js';
 
 const optionalNullable = <T extends z.ZodType>(t: T) => t.nullable().optional();
-/** Absent on some servers or some states; we read it as null. */
-const nullish = <T extends z.ZodType>(t: T) =>
+/** Absent or null on some servers or in some states; read as `fallback`. */
+const nullishOr = <T extends z.ZodType, F>(t: T, fallback: F) =>
   t
     .nullable()
     .optional()
-    .transform((v) => v ?? null);
+    .transform((v) => v ?? fallback);
+/** Absent on some servers or some states; we read it as null. */
+export const nullish = <T extends z.ZodType>(t: T) => nullishOr(t, null);
 
 export const aboutSchema = z.object({
   name: z.string(),
@@ -41,6 +43,8 @@ export const accessTokenSchema = z.object({
 });
 
 const userRef = z.object({ id: z.number().int(), username: z.string() }).nullable();
+/** A user reference some servers leave out: read as null. */
+const optionalUserRef = userRef.optional().transform((v) => v ?? null);
 
 export const taskSchema = z.object({
   id: z.number().int(),
@@ -48,17 +52,12 @@ export const taskSchema = z.object({
   url: z.string(),
   project_id: nullish(z.number().int()),
   project_name: optionalNullable(z.string()),
-  owner: userRef.optional().transform((v) => v ?? null),
-  assignee: userRef.optional().transform((v) => v ?? null),
+  owner: optionalUserRef,
+  assignee: optionalUserRef,
   status: z.enum(['annotation', 'validation', 'completed']),
   // CVAT omits `size` (and image_quality, the chunk fields, data_cloud_storage_id) while the task
   // has no data record: a fresh task, or one whose media never came. No data is no frames.
-  size: z
-    .number()
-    .int()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? 0),
+  size: nullishOr(z.number().int(), 0),
   media_type: z.string().default(''),
   mode: z.string(),
   subset: z.string().default(''),
@@ -142,7 +141,7 @@ export const invitationSchema = z.object({
   created_date: z.string(),
   role: z.string(),
   user: userRef,
-  owner: userRef.optional().transform((v) => v ?? null),
+  owner: optionalUserRef,
   organization: z.number().int(),
   organization_info: z.object({ id: z.number().int(), slug: z.string() }).optional(),
   expired: z.boolean().optional(),
@@ -155,7 +154,7 @@ export const cloudStorageSchema = z.object({
   resource: z.string(),
   display_name: z.string(),
   credentials_type: z.string(),
-  owner: userRef.optional().transform((v) => v ?? null),
+  owner: optionalUserRef,
   organization: nullish(z.number().int()),
   specific_attributes: z.string().default(''),
   description: z.string().default(''),
@@ -236,11 +235,7 @@ export const formatsSchema = z.object({
 export const requestSchema = z.object({
   id: z.string(),
   status: z.enum(['queued', 'started', 'finished', 'failed']),
-  message: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? ''),
+  message: nullishOr(z.string(), ''),
   progress: nullish(z.number()),
   operation: z.object({
     type: z.string(),
@@ -264,11 +259,7 @@ export const loginSchema = z.object({ key: z.string().min(1) });
 
 export const taskStatusSchema = z.object({
   state: z.enum(['Queued', 'Started', 'Finished', 'Failed']),
-  message: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? ''),
+  message: nullishOr(z.string(), ''),
   progress: nullish(z.number()),
 });
 

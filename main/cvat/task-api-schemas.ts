@@ -1,20 +1,15 @@
 // zod schemas of the task sub-resources: labels, users for the assignee picker, data meta,
 // annotations (CVAT's LabeledData, schema.yml) and the validation layout.
 import { z } from 'zod';
-import { userSchema } from './schemas.js';
-
-const nullish = <T extends z.ZodType>(t: T) =>
-  t
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null);
+import { nullish, userSchema } from './schemas.js';
 
 export const usersPageSchema = z.object({
   count: z.number().int(),
   results: z.array(userSchema),
 });
 
-const attributeSchema = z.object({
+/** A label attribute (AttributeRequest, schema.yml); written without `id` (api.ts LabelAttributeSpec). */
+export const labelAttributeSchema = z.object({
   id: z.number().int().optional(),
   name: z.string(),
   mutable: z.boolean().optional(),
@@ -29,7 +24,7 @@ export const labelSchema = z.object({
   name: z.string(),
   color: z.string().default(''),
   type: z.string().default('any'),
-  attributes: z.array(attributeSchema).default([]),
+  attributes: z.array(labelAttributeSchema).default([]),
   parent_id: nullish(z.number().int()),
 });
 

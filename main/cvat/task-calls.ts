@@ -3,7 +3,8 @@
 // validated; CVAT's refusals reach the caller as SyncErrors carrying CVAT's own message.
 import type { AbortSignalLike } from '../core/signal.js';
 import type { z } from 'zod';
-import type { CvatTask, CvatUser } from './api.js';
+import type { CvatTask, CvatUser, LabelAttributeSpec } from './api.js';
+import { getJson, sig } from './client-context.js';
 import type { Transport } from './http.js';
 import { taskSchema } from './schemas.js';
 import type { labeledDataSchema } from './task-api-schemas.js';
@@ -31,13 +32,7 @@ export interface LabelPatch {
   name?: string;
   color?: string;
   deleted?: boolean;
-  attributes?: Array<{
-    name: string;
-    mutable?: boolean;
-    input_type: string;
-    default_value?: string;
-    values: string[];
-  }>;
+  attributes?: LabelAttributeSpec[];
 }
 
 export type CvatLabel = z.output<typeof labelsPageSchema>['results'][number];
@@ -103,21 +98,17 @@ export interface CvatTaskApi {
   ): Promise<ValidationLayout>;
 }
 
-const sig = (signal: AbortSignalLike | undefined) => (signal ? { signal } : {});
-
 export class TaskCalls implements CvatTaskApi {
   constructor(private readonly transport: Transport) {}
 
   updateTask(id: number, patch: TaskPatch, signal?: AbortSignalLike): Promise<CvatTask> {
-    return this.transport.json(
-      {
-        operation: `update task ${id}`,
-        method: 'PATCH',
-        path: `/api/tasks/${id}`,
-        json: patch,
-        ...sig(signal),
-      },
+    return this.sendJson(
+      `update task ${id}`,
+      'PATCH',
+      `/api/tasks/${id}`,
+      patch,
       taskSchema,
+      signal,
     );
   }
 
@@ -158,27 +149,22 @@ export class TaskCalls implements CvatTaskApi {
   }
 
   dataMeta(taskId: number, signal?: AbortSignalLike): Promise<DataMeta> {
-    return this.transport.json(
-      {
-        operation: `get data meta of task ${taskId}`,
-        method: 'GET',
-        path: `/api/tasks/${taskId}/data/meta`,
-        ...sig(signal),
-      },
+    return this.getJson(
+      `get data meta of task ${taskId}`,
+      `/api/tasks/${taskId}/data/meta`,
       dataMetaSchema,
+      signal,
     );
   }
 
   setDeletedFrames(taskId: number, frames: number[], signal?: AbortSignalLike): Promise<DataMeta> {
-    return this.transport.json(
-      {
-        operation: `update deleted frames of task ${taskId}`,
-        method: 'PATCH',
-        path: `/api/tasks/${taskId}/data/meta`,
-        json: { deleted_frames: [...new Set(frames)].sort((a, b) => a - b) },
-        ...sig(signal),
-      },
+    return this.sendJson(
+      `update deleted frames of task ${taskId}`,
+      'PATCH',
+      `/api/tasks/${taskId}/data/meta`,
+      { deleted_frames: [...new Set(frames)].sort((a, b) => a - b) },
       dataMetaSchema,
+      signal,
     );
   }
 
@@ -211,14 +197,11 @@ export class TaskCalls implements CvatTaskApi {
   }
 
   annotations(taskId: number, signal?: AbortSignalLike): Promise<AnnotationsRead> {
-    return this.transport.json(
-      {
-        operation: `get annotations of task ${taskId}`,
-        method: 'GET',
-        path: `/api/tasks/${taskId}/annotations`,
-        ...sig(signal),
-      },
+    return this.getJson(
+      `get annotations of task ${taskId}`,
+      `/api/tasks/${taskId}/annotations`,
       annotationsReadSchema,
+      signal,
     );
   }
 
@@ -227,16 +210,8 @@ export class TaskCalls implements CvatTaskApi {
     data: LabeledData,
     signal?: AbortSignalLike,
   ): Promise<AnnotationsRead> {
-    return this.transport.json(
-      {
-        operation: `replace annotations of task ${taskId}`,
-        method: 'PUT',
-        path: `/api/tasks/${taskId}/annotations`,
-        json: data,
-        ...sig(signal),
-      },
-      annotationsReadSchema,
-    );
+    const operation = `replace annotations of task ${taskId}`;
+    return this.writeAnnotations(operation, 'PUT', taskId, data, { signal });
   }
 
   patchAnnotations(
@@ -245,28 +220,16 @@ export class TaskCalls implements CvatTaskApi {
     data: LabeledData,
     signal?: AbortSignalLike,
   ): Promise<AnnotationsRead> {
-    return this.transport.json(
-      {
-        operation: `${action} annotations of task ${taskId}`,
-        method: 'PATCH',
-        path: `/api/tasks/${taskId}/annotations`,
-        query: { action },
-        json: data,
-        ...sig(signal),
-      },
-      annotationsReadSchema,
-    );
+    const operation = `${action} annotations of task ${taskId}`;
+    return this.writeAnnotations(operation, 'PATCH', taskId, data, { signal, query: { action } });
   }
 
   validationLayout(taskId: number, signal?: AbortSignalLike): Promise<ValidationLayout> {
-    return this.transport.json(
-      {
-        operation: `get validation layout of task ${taskId}`,
-        method: 'GET',
-        path: `/api/tasks/${taskId}/validation_layout`,
-        ...sig(signal),
-      },
+    return this.getJson(
+      `get validation layout of task ${taskId}`,
+      `/api/tasks/${taskId}/validation_layout`,
       validationLayoutSchema,
+      signal,
     );
   }
 
@@ -275,15 +238,54 @@ export class TaskCalls implements CvatTaskApi {
     patch: ValidationLayoutPatch,
     signal?: AbortSignalLike,
   ): Promise<ValidationLayout> {
+    return this.sendJson(
+      `update validation layout of task ${taskId}`,
+      'PATCH',
+      `/api/tasks/${taskId}/validation_layout`,
+      patch,
+      validationLayoutSchema,
+      signal,
+    );
+  }
+
+  private getJson<T extends z.ZodType>(
+    operation: string,
+    path: string,
+    schema: T,
+    signal: AbortSignalLike | undefined,
+  ): Promise<z.output<T>> {
+    return getJson(this.transport, operation, path, schema, signal);
+  }
+
+  private sendJson<T extends z.ZodType>(
+    operation: string,
+    method: 'PATCH' | 'PUT',
+    path: string,
+    json: unknown,
+    schema: T,
+    signal: AbortSignalLike | undefined,
+  ): Promise<z.output<T>> {
+    return this.transport.json({ operation, method, path, json, ...sig(signal) }, schema);
+  }
+
+  /** PUT replaces all of a task's annotations, PATCH ?action= creates, updates or deletes some. */
+  private writeAnnotations(
+    operation: string,
+    method: 'PUT' | 'PATCH',
+    taskId: number,
+    data: LabeledData,
+    extra: { signal: AbortSignalLike | undefined; query?: { action: AnnotationAction } },
+  ): Promise<AnnotationsRead> {
     return this.transport.json(
       {
-        operation: `update validation layout of task ${taskId}`,
-        method: 'PATCH',
-        path: `/api/tasks/${taskId}/validation_layout`,
-        json: patch,
-        ...sig(signal),
+        operation,
+        method,
+        path: `/api/tasks/${taskId}/annotations`,
+        ...(extra.query ? { query: extra.query } : {}),
+        json: data,
+        ...sig(extra.signal),
       },
-      validationLayoutSchema,
+      annotationsReadSchema,
     );
   }
 

@@ -107,17 +107,7 @@ export async function tusUpload(
     req: HttpRequest,
     res: HttpResponse,
     extra: { code?: string; hint?: string } = {},
-  ): SyncError =>
-    httpError({
-      operation: `${operation} (${req.getMethod()})`,
-      url: req.getURL(),
-      status: res.getStatus(),
-      body: res.getBody(),
-      contentType: res.getHeader('Content-Type') ?? null,
-      retryAfter: res.getHeader('Retry-After') ?? null,
-      now: transport.options.clock.now(),
-      ...extra,
-    });
+  ): SyncError => answerError(req, res, operation, transport.options.clock.now(), extra);
 
   // tus asks our reader for each PATCH body: a stream of that byte range, through the port. The
   // upload's length is the size we planned with, even if the file grew since.
@@ -364,22 +354,32 @@ function isNetworkFailure(cause: unknown): boolean {
   return code !== undefined && !/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code);
 }
 
+/** A TUS request's refusal as the SyncError of any other call's HTTP status. */
+function answerError(
+  req: HttpRequest,
+  res: HttpResponse,
+  operation: string,
+  now: number,
+  extra: { code?: string; hint?: string } = {},
+): SyncError {
+  return httpError({
+    operation: `${operation} (${req.getMethod()})`,
+    url: req.getURL(),
+    status: res.getStatus(),
+    body: res.getBody(),
+    contentType: res.getHeader('Content-Type') ?? null,
+    retryAfter: res.getHeader('Retry-After') ?? null,
+    now,
+    ...extra,
+  });
+}
+
 function mapTusError(err: Error, operation: string, now: number): SyncError {
   if (isSyncError(err)) return err;
   const detailed = err as Partial<DetailedError>;
   const res = detailed.originalResponse;
   const req = detailed.originalRequest;
-  if (res && req) {
-    return httpError({
-      operation: `${operation} (${req.getMethod()})`,
-      url: req.getURL(),
-      status: res.getStatus(),
-      body: res.getBody(),
-      contentType: res.getHeader('Content-Type') ?? null,
-      retryAfter: res.getHeader('Retry-After') ?? null,
-      now,
-    });
-  }
+  if (res && req) return answerError(req, res, operation, now);
   const cause = detailed.causingError;
   if (isSyncError(cause)) return cause;
   // HEAD kept answering a transient status until the retries ran out: that status, still

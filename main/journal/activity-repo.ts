@@ -1,42 +1,23 @@
+import type { ActivityEntry, ActivityLevel, ActivityQuery } from '../model/index.js';
 import type { Db } from './database.js';
 
-export type ActivityLevel = 'info' | 'warn' | 'error';
+export type { ActivityLevel };
 
-export interface ActivityRow {
-  id: number;
-  at: number;
-  level: ActivityLevel;
-  kind: string;
-  message: string;
-  hint: string | null;
-  folderId: number | null;
-  taskId: number | null;
-  transferId: string | null;
-}
+/** A stored entry is the model's ActivityEntry. */
+export type ActivityRow = ActivityEntry;
 
 export type NewActivity = Omit<ActivityRow, 'id' | 'hint' | 'folderId' | 'taskId' | 'transferId'> &
   Partial<Pick<ActivityRow, 'hint' | 'folderId' | 'taskId' | 'transferId'>>;
 
-export interface ActivityFilter {
-  levels?: ActivityLevel[];
-  kind?: string | null;
-  search?: string | null;
-  folderId?: number | null;
-  beforeId?: number | null;
-  limit?: number;
-}
+/** What list() filters on is the model's ActivityQuery. */
+export type ActivityFilter = ActivityQuery;
 
-interface RawRow {
-  id: number;
-  at: number;
-  level: ActivityLevel;
-  kind: string;
-  message: string;
-  hint: string | null;
+/** The row as SQLite returns it: the entry with its ids in snake case. */
+type RawRow = Omit<ActivityEntry, 'folderId' | 'taskId' | 'transferId'> & {
   folder_id: number | null;
   task_id: number | null;
   transfer_id: string | null;
-}
+};
 
 /** Append-only log of what happened; bounded by prune(). */
 export class ActivityRepo {

@@ -5,6 +5,8 @@ import type { BatchState } from '../core/batch-state.js';
 import { canTransition } from '../core/batch-state.js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorInfo } from '../core/errors.js';
+import { CVAT_FILE_NAMES } from '../core/file-name.js';
+import { firstFreeName } from '../core/unique-name.js';
 import type { Db } from './database.js';
 import { inTransaction } from './database.js';
 
@@ -563,16 +565,9 @@ export function uniqueUploadNames(names: string[]): string[] {
       taken.add(name);
       return name;
     }
-    const dot = name.lastIndexOf('.');
-    const stem = dot > 0 ? name.slice(0, dot) : name;
-    const ext = dot > 0 ? name.slice(dot) : '';
-    for (let n = 2; ; n++) {
-      const candidate = `${stem}_${n}${ext}`;
-      if (!taken.has(candidate) && !planned.has(candidate)) {
-        taken.add(candidate);
-        return candidate;
-      }
-    }
+    const candidate = firstFreeName(name, (c) => taken.has(c) || planned.has(c), CVAT_FILE_NAMES);
+    taken.add(candidate);
+    return candidate;
   });
 }
 

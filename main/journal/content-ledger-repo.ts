@@ -66,14 +66,6 @@ export class ContentLedgerRepo {
     ).changes;
   }
 
-  /** Copies task ids of finished batches from the upload engine's `batches` table. */
-  followDoneBatches(): number {
-    return this.stmt(
-      `UPDATE content_ledger SET task_id = (SELECT task_id FROM batches b WHERE b.id = content_ledger.batch_id)
-         WHERE task_id IS NULL AND batch_id IN (SELECT id FROM batches WHERE state = 'done' AND task_id IS NOT NULL)`,
-    ).run().changes;
-  }
-
   /** Forgets content of a batch that will not reach the server as planned (re-planning). */
   releaseBatch(batchId: number): number {
     return this.stmt('DELETE FROM content_ledger WHERE batch_id = ? AND task_id IS NULL').run(

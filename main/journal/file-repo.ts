@@ -235,29 +235,11 @@ export class FileRepo {
     ).run(batchId).changes;
   }
 
-  /**
-   * Follows the upload engine's `batches` table: files of done batches become 'uploaded'; files of
-   * cancelled batches are set aside (the user cancelled them) and their batch ids returned.
-   */
-  followBatches(folderId: number): { uploaded: number; cancelledBatches: number[] } {
-    return inTransaction(this.db, () => {
-      const uploaded = this.stmt(
-        `UPDATE files SET state = 'uploaded' WHERE folder_id = ? AND state = 'planned'
-             AND batch_id IN (SELECT id FROM batches WHERE state = 'done')`,
-      ).run(folderId).changes;
-      const cancelledBatches = (
-        this.stmt(
-          `SELECT DISTINCT batch_id AS id FROM files WHERE folder_id = ? AND state = 'planned'
-               AND batch_id IN (SELECT id FROM batches WHERE state = 'cancelled')`,
-        ).all(folderId) as { id: number }[]
-      ).map((r) => r.id);
-      const setAside = this.stmt(
-        "UPDATE files SET state = 'ignored', reason = 'cancelled', detail = ? WHERE batch_id = ? AND state = 'planned'",
-      );
-      for (const id of cancelledBatches)
-        setAside.run(`the batch it was planned in (#${id}) was cancelled`, id);
-      return { uploaded, cancelledBatches };
-    });
+  /** The batch was cancelled: its files still planned are set aside (the user's choice). */
+  setAsideBatch(batchId: number, detail: string): number {
+    return this.stmt(
+      "UPDATE files SET state = 'ignored', reason = 'cancelled', detail = ? WHERE batch_id = ? AND state = 'planned'",
+    ).run(detail, batchId).changes;
   }
 
   counts(folderId: number): FileCounts {

@@ -1,5 +1,5 @@
 // Sync rules (table `folders`) and their mapping to the contract's FolderRule.
-import type { FolderRule, FolderTarget, LabelSpec } from '../../preload/contract.js';
+import type { FolderRule, FolderTarget, LabelSpec } from '../model/index.js';
 import type { Clock } from '../core/clock.js';
 import { formatSplit, parseSplit } from '../core/split-policy.js';
 import type { Db } from './database.js';

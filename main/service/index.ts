@@ -5,21 +5,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceOptions } from './host.js';
 import { TokenBucket } from '../core/token-bucket.js';
-import { ResultsEngine } from '../engine/results/results-engine.js';
-import { UploadEngine } from '../engine/upload/upload-engine.js';
-import { ActivityRepo } from '../journal/activity-repo.js';
-import { BatchRepo } from '../journal/batch-repo.js';
-import { FolderRepo } from '../journal/folder-repo.js';
-import type { Db } from '../journal/database.js';
-import { openJournal } from '../journal/database.js';
-import { TransferRepo } from '../journal/download-repo.js';
-import { SettingsRepo } from '../journal/settings-repo.js';
+import { createEngine } from '../engine/index.js';
+import type { Engine, EngineJournal } from '../engine/index.js';
+import { Journal } from '../journal/journal.js';
 import { Connection } from './connection.js';
 import { prepareDataDir, secureDataDir } from './data-dir.js';
 import { acquireEngineLock } from './engine-lock.js';
 import type { EngineLock } from './engine-lock.js';
 import { createFileLogger } from './file-logger.js';
-import { FolderService } from './folder-service.js';
 import { loadQueuePaused, loadSettings, logsDirOf } from './settings.js';
 import { SyncServiceImpl } from './sync-service.js';
 import { systemClock } from './system-clock.js';
@@ -41,7 +34,7 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
   secureDataDir(dataDir, logger);
 
   let lock: EngineLock | null = null;
-  let db: Db | null = null;
+  let journal: EngineJournal | null = null;
   try {
     const journalPath = join(dataDir, JOURNAL_FILE);
     if (mode === 'engine') {
@@ -50,78 +43,53 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
         options.command ?? `CVAT Sync (${options.host})`,
         clock.now(),
       );
-      db = openJournal(journalPath);
+      journal = Journal.open(journalPath, clock);
     } else if (existsSync(journalPath)) {
-      db = openJournal(journalPath, { readonly: true });
+      journal = Journal.open(journalPath, clock, { readonly: true });
     }
-    const settingsRepo = db ? new SettingsRepo(db) : null;
+    const settingsRepo = journal?.settings ?? null;
     const settings = loadSettings(settingsRepo, dataDir);
     // One limit for uploads and results together: the user's setting bounds their sum.
     const throttle = new TokenBucket(clock, settings.bandwidthLimitBps);
     // Pauses outlive a restart: "pause all" in the settings, a folder's in its row.
     const paused = loadQueuePaused(settingsRepo);
-    const batchRepo = db ? new BatchRepo(db, clock) : null;
-    let folders: FolderService | null = null;
-    const uploads =
-      db && lock
-        ? new UploadEngine({
-            db,
-            api: null,
-            clock,
-            random,
-            logger,
-            concurrency: settings.concurrency,
-            throttle,
-            chunkSize: settings.chunkSizeMiB * 1024 * 1024,
-            ...(options.bulkThreshold ? { bulkThreshold: options.bulkThreshold } : {}),
-            paused,
-            pausedFolders: new FolderRepo(db, clock)
-              .list()
-              .filter((f) => f.paused)
-              .map((f) => f.id),
-          })
-        : null;
-    const results =
-      db && lock
-        ? new ResultsEngine({
-            db,
-            api: null,
-            clock,
-            random,
-            logger,
-            throttle,
-            downloadsDir: settings.downloadsDir,
-            chunkSize: settings.chunkSizeMiB * 1024 * 1024,
-            folderAutoExports: () => folders?.autoExports() ?? [],
-          })
-        : null;
-    const transfers = new TransferService({
-      clock,
-      uploads,
-      results,
-      batchRepo,
-      transferRepo: db ? new TransferRepo(db) : null,
-      settingsRepo,
-    });
     const secrets = options.secrets ?? options.credentials.secrets ?? new MemorySecretStore();
     const proxyPassword = await secrets.load('proxy-password');
     const network = new Network(settings, proxyPassword, options.resolveProxy, options.caFiles);
     const connection = new Connection({ credentials: options.credentials, clock, logger, network });
-    const activityRepo = db ? new ActivityRepo(db) : null;
-    // The folder service reports through the service, which needs it to exist first.
-    const emitFolder: { to: SyncServiceImpl | null } = { to: null };
-    const folderService = new FolderService({
-      db,
+    // The engine reports folders through the service, which needs the engine to exist first.
+    const report: { to: SyncServiceImpl | null } = { to: null };
+    const engine = createEngine({
       clock,
+      random,
+      journal,
       logger,
-      uploads,
-      batchRepo,
-      emit: (f) => emitFolder.to?.pushFolder(f),
-      api: () => connection.api,
-      onAdoptDecision: (folderId, batch, d) => emitFolder.to?.adoptDecided(folderId, batch, d),
+      cvat: () => connection.api,
+      run: lock !== null,
+      throttle,
+      uploads: {
+        concurrency: settings.concurrency,
+        chunkSize: settings.chunkSizeMiB * 1024 * 1024,
+        ...(options.bulkThreshold ? { bulkThreshold: options.bulkThreshold } : {}),
+        paused,
+      },
+      results: {
+        downloadsDir: settings.downloadsDir,
+        chunkSize: settings.chunkSizeMiB * 1024 * 1024,
+      },
+      onFolder: (f) => report.to?.pushFolder(f),
+      onAdoptDecision: (folderId, batch, d) => report.to?.adoptDecided(folderId, batch, d),
     });
-    folders = folderService;
-    const openDb = db;
+    const { uploads, results } = engine;
+    const transfers = new TransferService({
+      clock,
+      uploads,
+      results,
+      batchRepo: journal?.batches ?? null,
+      transferRepo: journal?.transfers ?? null,
+      settingsRepo,
+    });
+    const openJournal = journal;
     const service = new SyncServiceImpl({
       dataDir,
       host: options.host,
@@ -131,24 +99,23 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
       network,
       secrets,
       proxyPasswordSet: proxyPassword !== null,
-      settingsRepo: db ? new SettingsRepo(db) : null,
-      activityRepo,
+      settingsRepo,
+      activityRepo: journal?.activity ?? null,
       lock,
       throttle,
-      folders: folderService,
+      folders: engine.folders,
       transfers,
       chooseFolder: options.chooseFolder,
       openExternal: options.openExternal,
-      closeJournal: () => openDb?.close(),
+      closeJournal: () => openJournal?.close(),
     });
-    emitFolder.to = service;
+    report.to = service;
     if (paused) await results?.setPaused(true);
 
-    wireEngines(service, { uploads, results, transfers, folders: folderService });
+    wireEngines(service, engine, transfers);
     connection.onChange((info, api) => {
-      void transfers.setApi(api);
-      void folderService
-        .setServer(api ? api.server : null)
+      void engine
+        .setApi(api)
         .catch((e: unknown) => logger.error('folders did not start', { error: String(e) }));
       if (info.state === 'auth-failed' && info.error) {
         service.record(
@@ -163,36 +130,26 @@ export async function createSyncService(options: ServiceOptions): Promise<SyncSe
     for (const n of options.startupNotices ?? [])
       service.record(n.level, n.kind, n.message, n.hint ? { hint: n.hint } : {});
     await connection.restore();
-    await folderService.setServer(connection.api?.server ?? null);
-    if (lock && options.autostart !== false) {
-      transfers.start();
-      await folderService.start();
-    }
+    await engine.folders.setServer(connection.api?.server ?? null);
+    if (lock && options.autostart !== false) await engine.start();
     return service;
   } catch (e) {
-    db?.close();
+    journal?.close();
     lock?.release();
     throw e;
   }
 }
 
-/** Engine events -> contract events. */
-function wireEngines(
-  service: SyncServiceImpl,
-  p: {
-    uploads: UploadEngine | null;
-    results: ResultsEngine | null;
-    transfers: TransferService;
-    folders: FolderService;
-  },
-): void {
-  const { uploads, results, transfers, folders } = p;
+/**
+ * Engine events -> contract events (what the UI shows). Nothing here changes the journal: the
+ * engine has already done what a finished batch or a changed file needs.
+ */
+function wireEngines(service: SyncServiceImpl, engine: Engine, transfers: TransferService): void {
+  const { uploads, results } = engine;
   if (uploads) {
     const seenDone = new Set<number>();
     uploads.events.on('batch', (b) => {
       service.pushTransfer(transfers.uploadView(b));
-      // Its files become uploaded (or set aside) now, not at the folder's next scan.
-      if (b.state === 'done' || b.state === 'cancelled') folders.batchSettled(b.folderId);
       if (
         (b.state === 'done' || b.state === 'created') &&
         b.taskId !== null &&
@@ -209,7 +166,6 @@ function wireEngines(
     });
     uploads.events.on('activity', (a) => service.pushActivity(a.entry));
     uploads.events.on('auth-required', () => void service.connection.refresh());
-    uploads.events.on('replan-needed', (r) => folders.replanNeeded(r.folderId));
     uploads.events.on('status', () => service.emitStatus());
   }
   if (results) {

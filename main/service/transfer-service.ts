@@ -5,10 +5,10 @@
 import type { Transfer, TransferQuery, TransferState } from '../../preload/contract.js';
 import type { Clock } from '../core/clock.js';
 import { SyncError } from '../core/errors.js';
-import type { CvatApi } from '../cvat/api.js';
 import type { BatchView, UploadEngine, UploadProgress } from '../engine/upload/upload-engine.js';
-import { batchTransferId } from '../engine/upload/upload-engine.js';
+import { batchCounts, batchTransferId } from '../engine/upload/upload-engine.js';
 import type { ResultsEngine } from '../engine/results/results-engine.js';
+import { TransferSpeed, etaSeconds } from '../engine/transfer-speed.js';
 import { toContractTransfer } from '../engine/results/transfer-view.js';
 import type { BatchRepo, BatchRow } from '../journal/batch-repo.js';
 import type { TransferRepo, TransferRow } from '../journal/download-repo.js';
@@ -29,39 +29,22 @@ export interface TransferSources {
   settingsRepo?: SettingsRepo | null;
 }
 
-interface Speed {
-  at: number;
-  bytes: number;
-  bps: number;
-}
-
 export class TransferService {
-  private readonly speeds = new Map<number, Speed>();
+  private readonly speeds = new Map<number, TransferSpeed>();
 
-  constructor(private readonly s: TransferSources) {}
+  constructor(private readonly sources: TransferSources) {}
 
-  /** Bytes per second of a running batch, smoothed over progress events. */
+  /** Bytes per second of a running batch, from its progress events (engine/transfer-speed.ts). */
   trackProgress(p: UploadProgress): void {
-    const now = this.s.clock.now();
-    const prev = this.speeds.get(p.batchId);
-    if (!prev || p.bytesDone < prev.bytes) {
-      this.speeds.set(p.batchId, { at: now, bytes: p.bytesDone, bps: 0 });
-      return;
-    }
-    const dt = now - prev.at;
-    if (dt < 200) return;
-    const instant = ((p.bytesDone - prev.bytes) * 1000) / dt;
-    this.speeds.set(p.batchId, {
-      at: now,
-      bytes: p.bytesDone,
-      bps: prev.bps === 0 ? instant : prev.bps * 0.7 + instant * 0.3,
-    });
+    const speed = this.speeds.get(p.batchId);
+    if (speed) speed.sample(p.bytesDone);
+    else this.speeds.set(p.batchId, new TransferSpeed(() => this.sources.clock.now(), p.bytesDone));
   }
 
   uploadView(b: BatchView | BatchRow, progress?: UploadProgress): Transfer {
     const active = 'active' in b ? b.active : false;
     const pausedBy = 'pausedBy' in b ? b.pausedBy : b.paused ? 'batch' : null;
-    const now = this.s.clock.now();
+    const now = this.sources.clock.now();
     const bytesDone = progress?.bytesDone ?? b.bytesDone;
     const filesDone = progress?.filesDone ?? b.filesDone;
     let state: TransferState;
@@ -81,21 +64,15 @@ export class TransferService {
     }
     if (state !== 'active') this.speeds.delete(b.id);
     const speed = state === 'active' ? (this.speeds.get(b.id)?.bps ?? 0) : 0;
-    const left = b.bytesTotal - bytesDone;
     return {
       id: batchTransferId(b.id),
       kind: 'upload',
       title: b.name,
       state,
       stage: b.replanReason ? 'waiting-replan' : pausedBy === 'server' ? 'waiting-server' : b.state,
-      folderId: b.folderId,
-      taskId: b.taskId,
-      bytesDone,
-      bytesTotal: b.bytesTotal,
-      filesDone,
-      filesTotal: b.filesTotal,
-      speedBps: Math.round(speed),
-      etaSeconds: speed > 0 && left > 0 ? Math.ceil(left / speed) : null,
+      ...batchCounts(b, bytesDone, filesDone),
+      speedBps: speed,
+      etaSeconds: etaSeconds(b.bytesTotal, bytesDone, speed),
       error: b.lastError,
       attempts: b.attempts,
       nextAttemptAt: b.nextAttemptAt,
@@ -113,7 +90,9 @@ export class TransferService {
   }
 
   resultsView(row: TransferRow): Transfer {
-    return this.s.results ? this.s.results.view(row) : toContractTransfer(row, this.s.clock.now());
+    return this.sources.results
+      ? this.sources.results.view(row)
+      : toContractTransfer(row, this.sources.clock.now());
   }
 
   list(q: TransferQuery): Transfer[] {
@@ -121,7 +100,7 @@ export class TransferService {
     const kinds = q.kinds;
     const out: Transfer[] = [];
     if (!kinds || kinds.includes('upload')) {
-      const batches = this.s.uploads?.listBatches() ?? this.s.batchRepo?.list() ?? [];
+      const batches = this.sources.uploads?.listBatches() ?? this.sources.batchRepo?.list() ?? [];
       for (const b of batches) out.push(this.uploadView(b));
     }
     const resultKinds = (kinds ?? ['download', 'restore', 'import']).filter(
@@ -129,8 +108,8 @@ export class TransferService {
     ) as TransferRow['kind'][];
     if (resultKinds.length) {
       const rows =
-        this.s.results?.list({ kinds: resultKinds, limit: 10_000 }) ??
-        this.s.transferRepo?.list({ kinds: resultKinds, limit: 10_000 }) ??
+        this.sources.results?.list({ kinds: resultKinds, limit: 10_000 }) ??
+        this.sources.transferRepo?.list({ kinds: resultKinds, limit: 10_000 }) ??
         [];
       for (const r of rows) out.push(this.resultsView(r));
     }
@@ -144,10 +123,10 @@ export class TransferService {
   get(id: string): Transfer {
     const batchId = this.batchId(id);
     if (batchId !== null) {
-      const b = this.s.uploads?.getBatch(batchId) ?? this.s.batchRepo?.get(batchId);
+      const b = this.sources.uploads?.getBatch(batchId) ?? this.sources.batchRepo?.get(batchId);
       if (b) return this.uploadView(b);
     } else {
-      const row = this.s.results?.get(id) ?? this.s.transferRepo?.get(id) ?? null;
+      const row = this.sources.results?.get(id) ?? this.sources.transferRepo?.get(id) ?? null;
       if (row) return this.resultsView(row);
     }
     throw notFound(id);
@@ -216,7 +195,7 @@ export class TransferService {
 
   /** Pauses or resumes both queues; the choice is kept for the next start. */
   async setPaused(paused: boolean): Promise<void> {
-    if (this.s.settingsRepo) saveQueuePaused(this.s.settingsRepo, paused);
+    if (this.sources.settingsRepo) saveQueuePaused(this.sources.settingsRepo, paused);
     if (paused) this.uploads().pauseAll();
     else this.uploads().resumeAll();
     await this.results().setPaused(paused);
@@ -224,21 +203,18 @@ export class TransferService {
 
   /** Read-only (no engine here): the saved "pause all", which the next engine starts with. */
   paused(): boolean {
-    return this.s.uploads?.status().paused ?? loadQueuePaused(this.s.settingsRepo ?? null);
+    return (
+      this.sources.uploads?.status().paused ?? loadQueuePaused(this.sources.settingsRepo ?? null)
+    );
   }
 
   setConcurrency(n: number): void {
-    this.s.uploads?.setConcurrency(n);
-  }
-
-  async setApi(api: CvatApi | null): Promise<void> {
-    this.s.uploads?.setApi(api);
-    await this.s.results?.setApi(api);
+    this.sources.uploads?.setConcurrency(n);
   }
 
   start(): void {
-    this.s.uploads?.start();
-    this.s.results?.start();
+    this.sources.uploads?.start();
+    this.sources.results?.start();
   }
 
   /** Only the results queue: one-shot exports and imports must not start pending uploads. */
@@ -265,7 +241,7 @@ export class TransferService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.s.uploads?.stop(), this.s.results?.stop()]);
+    await Promise.all([this.sources.uploads?.stop(), this.sources.results?.stop()]);
   }
 
   private batchId(id: string): number | null {
@@ -276,13 +252,13 @@ export class TransferService {
   }
 
   private uploads(): UploadEngine {
-    if (!this.s.uploads) throw readOnly();
-    return this.s.uploads;
+    if (!this.sources.uploads) throw readOnly();
+    return this.sources.uploads;
   }
 
   private results(): ResultsEngine {
-    if (!this.s.results) throw readOnly();
-    return this.s.results;
+    if (!this.sources.results) throw readOnly();
+    return this.sources.results;
   }
 }
 

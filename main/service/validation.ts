@@ -54,7 +54,9 @@ export async function updateValidationLayout(
     const unknown = arg.disableFrames.filter((f) => !current.validation_frames.includes(f));
     if (unknown.length)
       throw new SyncError(
-        `Frames ${unknown.join(', ')} are not validation frames of task #${arg.taskId}.`,
+        unknown.length === 1
+          ? `Frame ${unknown[0]} is not a validation frame of task #${arg.taskId}.`
+          : `Frames ${unknown.join(', ')} are not validation frames of task #${arg.taskId}.`,
         {
           code: 'usage',
           kind: 'item',

@@ -1,5 +1,5 @@
 // The per-folder health the UI shows (contract FolderHealth), with the exact fix for each problem.
-import type { FolderHealth } from '../../preload/contract.js';
+import type { FolderHealth } from '../model/index.js';
 
 export const MAX_WATCHES_FIX =
   'Run `sudo sysctl fs.inotify.max_user_watches=524288`, and to keep it after a reboot: ' +

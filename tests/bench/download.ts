@@ -15,6 +15,7 @@ import { TransferRepo } from '../../main/journal/download-repo.js';
 import { systemClock } from '../../main/service/system-clock.js';
 import { makePng, startCvatServer } from '../cvat-server/index.js';
 import { BenchReport } from './lib/results.js';
+import { Journal } from '../../main/journal/journal.js';
 
 const MiB = 1024 * 1024;
 
@@ -118,7 +119,7 @@ async function rawGet(url: string, to: string): Promise<void> {
 
 async function engineDownload(taskId: number, rqId: string, to: string): Promise<void> {
   const engine = new ResultsEngine({
-    db,
+    journal: new Journal(db, systemClock),
     api: client,
     clock: systemClock,
     random: Math.random,

@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import { FolderSync } from '../../main/engine/planner/folder-sync.js';
+import { FolderSync } from '../../main/engine/folders/folder-sync.js';
+import { Journal } from '../../main/journal/journal.js';
 import { openJournal } from '../../main/journal/database.js';
 import { FileRepo } from '../../main/journal/file-repo.js';
 import { FolderRepo } from '../../main/journal/folder-repo.js';
@@ -165,7 +166,7 @@ async function measure(kind: WatcherKind, root: string): Promise<void> {
     const factory: WatcherFactory =
       kind === 'directory' ? (o) => (directory = new DirectoryWatcher(o)) : chokidarWatcherFactory;
     const sync = new FolderSync({
-      db,
+      journal: new Journal(db, systemClock),
       clock: systemClock,
       watcherFactory: factory,
       fullScanIntervalMs: 3_600_000,

@@ -164,9 +164,33 @@ describe('validation layout in the task details', () => {
     };
     await openTask(fake);
     const cell = await screen.findByLabelText('Validation');
-    await waitFor(() => expect(cell).toHaveTextContent('GT frames 8, 9 (1 disabled)'));
-    expect(cell).toHaveTextContent('3 honeypots at frames 2, 5, 7');
+    await waitFor(() =>
+      expect(cell).toHaveTextContent(
+        'Honeypots, 2 frames per job; 2 validation frames (1 disabled)',
+      ),
+    );
+    const items = (name: string) =>
+      within(within(cell).getByRole('list', { name }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
+    expect(items('Validation frames')).toEqual(['frame 8 disable', 'frame 9 (disabled)']);
+    expect(cell).toHaveTextContent('3 honeypots:');
+    expect(items('Honeypots')).toEqual([
+      'frame 2 shows frame 8',
+      'frame 5 shows frame 8',
+      'frame 7 shows frame 9',
+    ]);
     await userEvent.click(within(cell).getByRole('button', { name: 'Shuffle honeypots' }));
     expect(fake.callsOf('updateValidationLayout')).toEqual([{ taskId: 1, shuffleHoneypots: true }]);
+    const disable8 = within(cell).getByRole('button', { name: 'Disable frame 8' });
+    await waitFor(() => expect(disable8).toBeEnabled()); // the shuffle has answered
+    await userEvent.click(disable8);
+    expect(fake.callsOf('updateValidationLayout')).toEqual([
+      { taskId: 1, shuffleHoneypots: true },
+      { taskId: 1, disableFrames: [8] },
+    ]);
+    await waitFor(() =>
+      expect(items('Validation frames')).toEqual(['frame 8 (disabled)', 'frame 9 (disabled)']),
+    );
   });
 });

@@ -19,6 +19,7 @@ import { bool, choice, int, required, str } from './validate.js';
 import { drainTo, hasBody, mediaType, readJson, readMultipart, unsupported } from './body.js';
 import type { CreateParams } from './processing.js';
 import { processTask } from './processing.js';
+import { parseValidationParams } from './validation-create.js';
 import { taskAccess } from './tasks.js';
 import { noteBytes } from './ledger.js';
 import { DATA_DEFAULT_QUALITY } from './views.js';
@@ -151,6 +152,7 @@ export function validateDataRequest(core: Core, body: Record<string, unknown>): 
   }
   if (remoteFiles?.some((u) => !/^https?:\/\//i.test(u))) e.remote_files = ['Enter a valid URL.'];
   if (Object.keys(e).length) throw fieldErrors(e as Record<string, string[]>);
+  const validation = parseValidationParams(body.validation_params);
   if (startFrame !== undefined && stopFrame !== undefined && startFrame! > stopFrame!) {
     throw fieldErrors({ non_field_errors: ['Stop frame must be more or equal start frame'] });
   }
@@ -166,6 +168,7 @@ export function validateDataRequest(core: Core, body: Record<string, unknown>): 
     useZipChunks: useZip ?? false,
     serverFiles: serverFiles ?? [],
     remoteFiles: remoteFiles ?? [],
+    validation,
   };
 }
 

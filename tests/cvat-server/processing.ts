@@ -17,6 +17,8 @@ import {
 import { exists, mediaPath } from './tus.js';
 import { openZipMember } from './zip.js';
 import { createRng } from './prng.js';
+import type { PoolPlan, ValidationParams } from './validation-create.js';
+import { finishValidation, planHoneypots } from './validation-create.js';
 
 export interface CreateParams {
   imageQuality: number | null;
@@ -30,6 +32,8 @@ export interface CreateParams {
   useZipChunks: boolean;
   serverFiles: string[];
   remoteFiles: string[];
+  /** DataSerializer.validation_params (absent in requests stored before it was parsed). */
+  validation?: ValidationParams | null;
 }
 
 const UNIQUE: MediaKind[] = ['video', 'audio', 'archive', 'pdf', 'zip'];
@@ -203,9 +207,26 @@ export async function processTask(
     throw new Error('ValueError: No media data found for the specified frame range');
 
   const isVideo = kind === 'video' || kind === 'audio';
-  const size = selected.length;
+  let size = selected.length;
   const jobs: Array<[number, number]> = [];
-  if (p.jobFileMapping?.length) {
+  const pool: PoolPlan | null =
+    p.validation?.mode === 'gt_pool'
+      ? planHoneypots(
+          task,
+          selected,
+          p.validation,
+          p.sortingMethod,
+          !!p.jobFileMapping?.length,
+          kind === 'image',
+        )
+      : null;
+  if (pool) {
+    // Honeypots are placed by a job file mapping of task.py's own (segment_size reads 0).
+    selected.splice(0, selected.length, ...pool.frames);
+    jobs.push(...pool.jobs);
+    task.segmentSize = 0;
+    task.overlap = 0;
+  } else if (p.jobFileMapping?.length) {
     if (task.segmentSize)
       throw new Error("ValidationError: job_file_mapping can't be used together with segment_size");
     if (isVideo)
@@ -246,6 +267,7 @@ export async function processTask(
     );
 
   const now = core.now();
+  size = selected.length;
   data.frames = selected;
   data.size = size;
   data.imageQuality = p.imageQuality ?? 70;
@@ -281,5 +303,6 @@ export async function processTask(
       updatedDate: now,
     });
   }
+  if (p.validation) finishValidation(core, task, p.validation, pool);
   await job.progress(0.95, 'Finalizing');
 }

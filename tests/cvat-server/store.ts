@@ -120,6 +120,16 @@ export interface FrameRec {
   name: string; // path inside the task (image name, or the archive member path)
   width: number;
   height: number;
+  /** A honeypot (placeholder) frame: the task frame of the validation-pool image it shows. */
+  realFrame?: number;
+}
+
+/** CVAT's ValidationLayout (engine/models.py): task frame numbers. */
+export interface ValidationLayoutRec {
+  mode: 'gt' | 'gt_pool';
+  framesPerJobCount: number | null;
+  frames: number[];
+  disabledFrames: number[];
 }
 
 export interface DataRec {
@@ -139,6 +149,8 @@ export interface DataRec {
   frames: FrameRec[];
   /** PATCH …/data/meta deleted_frames (task frame numbers), as stored by CVAT. */
   deletedFrames?: number[];
+  /** Set at creation from validation_params (validation-layout.ts). */
+  validationLayout?: ValidationLayoutRec;
 }
 
 export interface TaskRec {
@@ -178,6 +190,8 @@ export interface JobRec {
   assigneeUpdatedDate: number | null;
   createdDate: number;
   updatedDate: number;
+  /** Absent = annotation; the ground truth job of a task with validation. */
+  type?: 'ground_truth';
 }
 
 export type UploadKind = 'media' | 'annotations' | 'dataset' | 'backup';

@@ -70,6 +70,25 @@ describe('PATCH /api/tasks/{id} with project_id', () => {
     expect(r.status).toBe(200);
     expect(r.json().project_id).toBe(p);
   });
+
+  it('project_id: null is a 500 after the field checks, and the task stays in its project', async () => {
+    const p = (
+      await call(s, 'POST', '/api/projects', { body: { name: 'stay', labels: [{ name: 'car' }] } })
+    ).json().id;
+    const id = await createTask(s, { labels: undefined, project_id: p });
+    const fieldFirst = await call(s, 'PATCH', `/api/tasks/${id}`, {
+      body: { project_id: null, name: '' },
+    });
+    expect(fieldFirst.status).toBe(400);
+    expect(fieldFirst.json()).toEqual({ name: ['This field may not be blank.'] });
+    const out = await call(s, 'PATCH', `/api/tasks/${id}`, {
+      body: { project_id: null, name: 'not applied' },
+    });
+    expect(out.status).toBe(500);
+    expect(out.text).toContain('Server Error (500)');
+    const t = (await call(s, 'GET', `/api/tasks/${id}`)).json();
+    expect(t).toMatchObject({ project_id: p, name: 'task' });
+  });
 });
 
 describe('PATCH /api/tasks/{id}/data/meta', () => {

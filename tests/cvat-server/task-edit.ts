@@ -10,10 +10,12 @@
 //   `Target project does not have "L" label with "A" attribute` (a ValidationError raised in
 //   update(): a bare JSON list). Then annotations are re-pointed to the project's labels, the
 //   task's own labels are deleted and the task joins the project. Everything runs in one
-//   transaction: a refusal changes nothing. project_id: null is not a way out of a project in
-//   CVAT (update() skips None); it is not emulated here.
+//   transaction: a refusal changes nothing.
+// - project_id: null is no way out of a project: validate() looks the target project up with
+//   Project.objects.get(id=None) after the field checks, an uncaught DoesNotExist that DRF
+//   cannot render (a plain 500), and update() would skip a None project anyway.
 import type { Core } from './core.js';
-import { HttpError, listError } from './http-kit.js';
+import { HttpError, listError, textError } from './http-kit.js';
 import type { LabelRec, TaskRec } from './store.js';
 import type { Errors } from './validate.js';
 import { int, isUrl, storage, str } from './validate.js';
@@ -42,6 +44,7 @@ export function applyTaskPatch(
   const dst = storage(core, e, body, 'target_storage');
   const src = storage(core, e, body, 'source_storage');
   if (Object.keys(e).length) throw new HttpError(400, e);
+  if (projectId === null) throw textError(500, '<h1>Server Error (500)</h1>');
 
   const renames = labelRenames(body.labels);
   const moving = projectId !== undefined && projectId !== null && projectId !== t.projectId;

@@ -135,7 +135,7 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
           : null,
       mode: (t) => t.mode || null,
       dimension: (t) => t.dimension || null,
-      validation_mode: () => null,
+      validation_mode: (t) => t.data?.validationLayout?.mode ?? null,
       updated_date: (t) => t.updatedDate,
     },
     search: ['project_name', 'name', 'owner', 'assignee', 'subset', 'tracker_link'],

@@ -160,3 +160,33 @@ export async function attachImages(
 export function tusMeta(filename: string, filetype = 'application/octet-stream'): string {
   return `filename ${Buffer.from(filename).toString('base64')},filetype ${Buffer.from(filetype).toString('base64')}`;
 }
+
+/**
+ * A task with honeypots (validation mode gt_pool): `count` images, jobs of `segment` frames plus
+ * `perJob` honeypots each, a validation pool of `pool` frames. Returns the task id.
+ */
+export async function createHoneypotTask(
+  s: CvatTestServer,
+  o: { count: number; segment: number; pool: number; perJob: number; name?: string },
+  as?: TestUser,
+): Promise<number> {
+  const id = await createTask(s, { name: o.name ?? 'honeypots', segment_size: o.segment }, as);
+  const done = await attachImages(
+    s,
+    id,
+    images(o.count),
+    {
+      image_quality: 70,
+      sorting_method: 'random',
+      validation_params: {
+        mode: 'gt_pool',
+        frame_selection_method: 'random_uniform',
+        frame_count: o.pool,
+        frames_per_job_count: o.perJob,
+      },
+    },
+    as,
+  );
+  if (done.status !== 'finished') throw new Error(`honeypot task failed: ${done.message}`);
+  return id;
+}

@@ -142,7 +142,7 @@ export function taskRead(core: Core, ctx: Ctx, t: TaskRec): Record<string, unkno
     },
     labels: { url: ctx.absolute(`/api/labels?task_id=${t.id}`) },
     assignee_updated_date: isoDate(t.assigneeUpdatedDate),
-    validation_mode: null,
+    validation_mode: t.data?.validationLayout?.mode ?? null,
   });
   // 2.80 (task_read.py): consensus_enabled is gone, initial_replicas holds the replica count.
   if (atLeast280(core)) out.initial_replicas = t.consensusReplicas;
@@ -183,7 +183,7 @@ export function jobRead(core: Core, ctx: Ctx, j: JobRec): Record<string, unknown
     updated_date: isoDate(j.updatedDate),
     issues: { count: 0, url: ctx.absolute(`/api/issues?job_id=${j.id}`) },
     labels: { url: ctx.absolute(`/api/labels?job_id=${j.id}`) },
-    type: 'annotation',
+    type: j.type ?? 'annotation',
     organization: t.orgId,
     target_storage: t.targetStorage,
     source_storage: t.sourceStorage,

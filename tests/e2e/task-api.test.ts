@@ -1,11 +1,12 @@
 // The task API views in Debian's Chromium against the CVAT test server: editing a task (with
 // CVAT's refusal of a move and its fix), and Verify per task and per folder after a frame was
-// marked deleted on the server. Screenshots light and dark.
+// marked deleted on the server, and a honeypot task's validation layout (frames disabled,
+// honeypots re-drawn). Screenshots light and dark.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { call } from '../cvat-server/test-helpers.js';
+import { call, createHoneypotTask } from '../cvat-server/test-helpers.js';
 import {
   collectPageProblems,
   ensureRendererBuilt,
@@ -252,6 +253,48 @@ describe('task API views', () => {
     await expectText(dialog.getByRole('status'), '1 deleted frame');
     expect((await meta()).deleted_frames).toEqual([0]);
     await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a honeypot task’s layout, disables validation frames and re-draws the honeypots', async () => {
+    const id = await createHoneypotTask(stack.cvat, {
+      count: 9,
+      segment: 3,
+      pool: 3,
+      perJob: 1,
+      name: 'honeypot street',
+    });
+    const layout = () =>
+      call(stack.cvat, 'GET', `/api/tasks/${id}/validation_layout`).then((r) => r.json());
+    const before = await layout();
+    const [a, b, kept] = before.validation_frames as [number, number, number];
+    await page.goto(stack.daemon.signInLink());
+    await go('Tasks');
+    await page
+      .getByRole('listbox', { name: 'Tasks' })
+      .getByRole('option')
+      .filter({ hasText: 'honeypot street' })
+      .click();
+    const cell = page.getByLabel('Validation', { exact: true });
+    await expectText(cell, 'Honeypots, 1 frame per job; 3 validation frames');
+    const honeypots = cell.getByRole('list', { name: 'Honeypots' });
+    for (const [i, h] of (before.honeypot_frames as number[]).entries())
+      await expectText(honeypots, `frame ${h} shows frame ${before.honeypot_real_frames[i]}`);
+    await snap(page, 'validation-honeypots');
+
+    await cell.getByRole('button', { name: `Disable frame ${a}` }).click();
+    await expectText(page.getByRole('status'), `Frame ${a} no longer used for validation`);
+    await cell.getByRole('button', { name: `Disable frame ${b}` }).click();
+    await expectText(cell, '3 validation frames (2 disabled)');
+    expect((await layout()).disabled_frames).toEqual([a, b]);
+
+    await cell.getByRole('button', { name: 'Shuffle honeypots' }).click();
+    await expectText(page.getByRole('status'), `New honeypots drawn for task #${id}.`);
+    const after = await layout();
+    expect(after.honeypot_real_frames).toEqual(before.honeypot_frames.map(() => kept));
+    for (const h of after.honeypot_frames as number[])
+      await expectText(honeypots, `frame ${h} shows frame ${kept}`);
+    await snap(page, 'validation-shuffled');
     expect(problems).toEqual([]);
   });
 });

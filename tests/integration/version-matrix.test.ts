@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FolderRule } from '../../preload/contract.js';
 import type { CvatAuth } from '../../main/cvat/api.js';
 import { CvatClient } from '../../main/cvat/client.js';
-import { FolderSync } from '../../main/engine/planner/folder-sync.js';
+import { FolderSync } from '../../main/engine/folders/folder-sync.js';
 import { ResultsEngine } from '../../main/engine/results/results-engine.js';
 import { UploadEngine } from '../../main/engine/upload/upload-engine.js';
 import { BatchRepo } from '../../main/journal/batch-repo.js';
@@ -22,6 +22,7 @@ import { FolderRepo } from '../../main/journal/folder-repo.js';
 import { systemClock } from '../../main/service/system-clock.js';
 import { makePng, startCvatServer } from '../cvat-server/index.js';
 import type { CvatTestServer } from '../cvat-server/index.js';
+import { Journal } from '../../main/journal/journal.js';
 
 /** Every version a branch of the client (or of the test server) turns on. */
 const VERSIONS: Array<[string, 'token' | 'key' | 'basic']> = [
@@ -117,14 +118,18 @@ describe.each(VERSIONS)('CVAT %s (%s auth)', (version, authKind) => {
     const folderId = new FolderRepo(db, systemClock).insert(rule(media), {
       server: client.server,
     }).id;
-    const sync = new FolderSync({ db, clock: systemClock, watcherFactory: null });
+    const sync = new FolderSync({
+      journal: new Journal(db, systemClock),
+      clock: systemClock,
+      watcherFactory: null,
+    });
     const report = await sync.syncOnce(folderId);
     await sync.stop();
     expect(report.planned.map((b) => b.media).sort()).toEqual(['images', 'video']);
 
     // 2. The upload engine turns the batches into tasks and polls their creation.
     const uploads = new UploadEngine({
-      db,
+      journal: new Journal(db, systemClock),
       api: client,
       clock: systemClock,
       random: () => 0.5,
@@ -166,7 +171,7 @@ describe.each(VERSIONS)('CVAT %s (%s auth)', (version, authKind) => {
 
     // 3. Results: a dataset with images, a backup restored as a new task, annotations imported.
     const results = new ResultsEngine({
-      db,
+      journal: new Journal(db, systemClock),
       api: client,
       clock: systemClock,
       random: () => 0.5,

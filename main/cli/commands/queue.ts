@@ -1,6 +1,6 @@
 // pause, resume and transfers …: the queue as the Transfers view shows it, acting on the running
 // daemon when there is one, else on the data folder's journal directly.
-import type { Transfer, TransferKind, TransferState } from '../../../preload/contract.js';
+import type { Transfer } from '../../../preload/contract.js';
 import type { CliContext } from '../context.js';
 import { unwrap } from '../context.js';
 import type { ContractClient } from '../contract-client.js';
@@ -9,17 +9,9 @@ import type { ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDuration, table } from '../output.js';
 import { usageError } from '../rule-options.js';
 
-export const TRANSFER_STATES: readonly TransferState[] = [
-  'queued',
-  'active',
-  'processing',
-  'paused',
-  'waiting-retry',
-  'done',
-  'failed',
-  'cancelled',
-];
-export const TRANSFER_KINDS: readonly TransferKind[] = ['upload', 'download', 'restore', 'import'];
+import { TRANSFER_KINDS, TRANSFER_STATES } from '../../../preload/contract.js';
+
+export { TRANSFER_KINDS, TRANSFER_STATES };
 
 /** Where the change happened, for the human line: the next engine run picks up a local one. */
 function whereNote(client: ContractClient): string {

@@ -1,8 +1,9 @@
 // export, backup, restore, import-annotations: one results transfer each, followed to its end.
-import { existsSync, renameSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import type { Transfer } from '../../../preload/contract.js';
+import { existsSync, linkSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Result, Transfer } from '../../../preload/contract.js';
 import { SyncError } from '../../core/errors.js';
+import { collisionName } from '../../core/safe-filename.js';
 import type { SyncServiceImpl } from '../../service/sync-service.js';
 import type { CliContext } from '../context.js';
 import { unwrap } from '../context.js';
@@ -30,17 +31,24 @@ function outputTarget(o: string | undefined): { dir: string; file: string | null
   return { dir, file: path };
 }
 
-/** Follows one results transfer to its end with progress, and returns it. */
+/**
+ * Follows one results transfer to its end with progress, and returns it. A finished transfer
+ * goes through `publish` (which may move the file) before its "done" line is shown, so that
+ * line names the file that is there.
+ */
 async function follow(
   ctx: CliContext,
   service: SyncServiceImpl,
   started: Transfer,
+  publish: (done: Transfer) => Transfer = (done) => done,
 ): Promise<Transfer> {
   const view = ctx.out.progress();
-  view.update(started);
+  const show = (transfer: Transfer): void => {
+    if (transfer.state !== 'done') view.update(transfer);
+  };
+  show(started);
   const off = service.subscribe((name, payload) => {
-    if (name === 'transfer' && (payload as Transfer).id === started.id)
-      view.update(payload as Transfer);
+    if (name === 'transfer' && (payload as Transfer).id === started.id) show(payload as Transfer);
   });
   const stop = (): void => {
     void service.pauseTransfer({ id: started.id });
@@ -48,7 +56,10 @@ async function follow(
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    return await service.transferService.waitForResult(started.id);
+    const ended = await service.transferService.waitForResult(started.id);
+    const result = ended.state === 'done' ? publish(ended) : ended;
+    view.update(result);
+    return result;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -81,50 +92,82 @@ function finish(
   });
 }
 
-function moveTo(t: Transfer, file: string | null): string {
-  const from = t.destination ?? '';
-  if (!file || from === file) return from;
-  renameSync(from, file);
-  return file;
+/**
+ * The finished transfer with its file at -o FILE, or at the first free numbered name next to it
+ * ("coco (2).zip"): as everywhere else, an existing file is never overwritten.
+ */
+function publishAt(file: string | null): (done: Transfer) => Transfer {
+  return (done) => {
+    const from = done.destination ?? '';
+    if (!file || from === '' || from === file) return done;
+    return { ...done, destination: moveWithoutOverwrite(from, file) };
+  };
 }
 
-export async function exportCommand(
+function moveWithoutOverwrite(from: string, file: string): string {
+  const dir = dirname(file);
+  const name = basename(file);
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, collisionName(name, n));
+    if (candidate === from) return from;
+    try {
+      // A hard link fails when the name is taken, also when another process just took it.
+      linkSync(from, candidate);
+      unlinkSync(from);
+      return candidate;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (!NO_HARD_LINKS.has(code ?? '')) throw e;
+      // Filesystems without hard links (FAT, some network shares): check, then rename.
+      if (existsSync(candidate)) continue;
+      renameSync(from, candidate);
+      return candidate;
+    }
+  }
+}
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** Starts an export or backup into -o's folder, follows it, and puts the file where -o says. */
+async function downloadTo(
+  ctx: CliContext,
+  output: string | undefined,
+  start: (service: SyncServiceImpl, dir: string) => Promise<Result<Transfer>>,
+): Promise<ExitCode> {
+  const target = outputTarget(output);
+  const service = await ctx.service();
+  service.transferService.startResults();
+  const started = unwrap(await start(service, target.dir));
+  const t = await follow(ctx, service, started, publishAt(target.file));
+  if (t.state !== 'done') return finish(ctx, t, {}, '');
+  const path = t.destination ?? '';
+  return finish(ctx, t, { path }, path);
+}
+
+export function exportCommand(
   ctx: CliContext,
   id: string,
   o: { format: string; withImages?: boolean; output?: string },
 ): Promise<ExitCode> {
-  const target = outputTarget(o.output);
-  const service = await ctx.service();
-  service.transferService.startResults();
-  const started = unwrap(
-    await service.exportDataset({
+  return downloadTo(ctx, o.output, (service, destination) =>
+    service.exportDataset({
       target: { kind: 'task', id: taskId(id) },
       format: o.format,
       withImages: Boolean(o.withImages),
-      destination: target.dir,
+      destination,
     }),
   );
-  const t = await follow(ctx, service, started);
-  if (t.state !== 'done') return finish(ctx, t, {}, '');
-  const path = moveTo(t, target.file);
-  return finish(ctx, t, { path }, path);
 }
 
-export async function backupCommand(
+export function backupCommand(
   ctx: CliContext,
   id: string,
   o: { output?: string },
 ): Promise<ExitCode> {
-  const target = outputTarget(o.output);
-  const service = await ctx.service();
-  service.transferService.startResults();
-  const started = unwrap(
-    await service.backup({ target: { kind: 'task', id: taskId(id) }, destination: target.dir }),
+  return downloadTo(ctx, o.output, (service, destination) =>
+    service.backup({ target: { kind: 'task', id: taskId(id) }, destination }),
   );
-  const t = await follow(ctx, service, started);
-  if (t.state !== 'done') return finish(ctx, t, {}, '');
-  const path = moveTo(t, target.file);
-  return finish(ctx, t, { path }, path);
 }
 
 export async function restoreCommand(

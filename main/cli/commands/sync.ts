@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { FolderInfo, Transfer } from '../../../preload/contract.js';
 import type { SyncServiceImpl } from '../../service/sync-service.js';
-import type { SyncOnceSummary } from '../../service/folder-service.js';
+import type { SyncOnceSummary } from '../../engine/folders/folders.js';
 import type { CliContext } from '../context.js';
 import { unwrap } from '../context.js';
 import { SyncError } from '../../core/errors.js';

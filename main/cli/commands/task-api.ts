@@ -29,6 +29,13 @@ export async function tasksEdit(ctx: CliContext, id: string, o: EditFlags): Prom
   }
   if (o.subset !== undefined) edit.subset = o.subset;
   if (o.bugTracker !== undefined) edit.bugTracker = o.bugTracker;
+  if (o.project?.trim() === 'none')
+    // CVAT answers project_id: null with a 500 (TaskWriteSerializer.validate in CVAT's
+    // cvat/apps/engine/serializers.py looks up a project with id None) and has no other way out.
+    throw usageError(
+      `CVAT cannot take task #${edit.taskId} out of its project.`,
+      'A task can only be moved into another project. For a task without a project, back it up (`cvat-sync backup ID`) and restore it without --project (`cvat-sync restore FILE`).',
+    );
   if (o.project !== undefined) edit.projectId = taskId(o.project);
   const labelEdits =
     (o.addLabel?.length ?? 0) + (o.renameLabel?.length ?? 0) + (o.deleteLabel?.length ?? 0);

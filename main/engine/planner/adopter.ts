@@ -11,9 +11,8 @@ import { isSoloKind, mediaKindOf } from '../../core/media.js';
 import type { Clock } from '../../core/clock.js';
 import type { CvatApi, CvatTask, DataRequest } from '../../cvat/api.js';
 import type { DataMeta } from '../../cvat/task-calls.js';
-import type { BatchFileRow, BatchRepo, BatchRow } from '../../journal/batch-repo.js';
-import type { SettingsRepo } from '../../journal/settings-repo.js';
-import type { BatchSink } from './batch-sink.js';
+import type { BatchFileRow, BatchRow } from '../../journal/batch-repo.js';
+import type { EngineJournal } from '../engine-journal.js';
 
 const FLAG = (folderId: number) => `folder:${folderId}:adopt-existing`;
 const PENDING = (folderId: number) => `folder:${folderId}:adopt-pending`;
@@ -109,54 +108,55 @@ export function decide(
 }
 
 export interface AdopterOptions {
-  batches: BatchRepo;
-  settings: SettingsRepo;
+  journal: EngineJournal;
   clock: Clock;
   logger: Logger;
   api: () => CvatApi | null;
-  /** A decision was recorded: wake the engine, follow the batch, tell the user. */
+  /** A decision was recorded: wake the engine, update the folder's counts, tell the user. */
   onDecided: (folderId: number, batch: BatchRow, decision: AdoptDecision) => void;
 }
 
 export class Adopter {
   private running = new Map<number, Promise<void>>();
 
-  constructor(private readonly o: AdopterOptions) {}
+  private readonly batches: EngineJournal['batches'];
+  private readonly settings: EngineJournal['settings'];
+
+  constructor(private readonly o: AdopterOptions) {
+    this.batches = o.journal.batches;
+    this.settings = o.journal.settings;
+  }
 
   isEnabled(folderId: number): boolean {
-    return this.o.settings.get<boolean>(FLAG(folderId)) === true;
+    return this.settings.get<boolean>(FLAG(folderId)) === true;
   }
 
   setEnabled(folderId: number, on: boolean): void {
-    if (on) this.o.settings.set(FLAG(folderId), true);
-    else this.o.settings.delete(FLAG(folderId));
+    if (on) this.settings.set(FLAG(folderId), true);
+    else this.settings.delete(FLAG(folderId));
   }
 
-  /** The planner's sink, holding each new batch of an adopting folder until it was checked. */
-  wrap(sink: BatchSink): BatchSink {
-    return {
-      ...sink,
-      insertPlanned: (b) => {
-        const id = sink.insertPlanned(b);
-        if (b.folderId === null || !this.isEnabled(b.folderId)) return id;
-        const row = this.o.batches.get(id);
-        if (row?.state === 'planned' && !row.paused && row.taskId === null) {
-          this.o.batches.setPaused(id, true);
-          const pending = this.pending(b.folderId);
-          if (!pending.includes(id)) this.o.settings.set(PENDING(b.folderId), [...pending, id]);
-        }
-        return id;
-      },
-    };
+  /**
+   * The planner made a new batch (inside its planning transaction): in an adopting folder it is
+   * held until it was checked, so that it can never start before.
+   */
+  hold(batchId: number, folderId: number): void {
+    if (!this.isEnabled(folderId)) return;
+    const row = this.batches.get(batchId);
+    if (row?.state === 'planned' && !row.paused && row.taskId === null) {
+      this.batches.setPaused(batchId, true);
+      const pending = this.pending(folderId);
+      if (!pending.includes(batchId)) this.settings.set(PENDING(folderId), [...pending, batchId]);
+    }
   }
 
   /** Batches of the folder recorded as done with a task already on the server. */
   adopted(folderId: number): number[] {
-    return this.o.settings.get<number[]>(ADOPTED(folderId)) ?? [];
+    return this.settings.get<number[]>(ADOPTED(folderId)) ?? [];
   }
 
   pending(folderId: number): number[] {
-    return this.o.settings.get<number[]>(PENDING(folderId)) ?? [];
+    return this.settings.get<number[]>(PENDING(folderId)) ?? [];
   }
 
   /** Checks every held batch of the folder (one pass at a time per folder). */
@@ -175,14 +175,14 @@ export class Adopter {
     const api = this.o.api();
     if (!api) return; // signed out: the batches stay held until the next pass
     for (const id of this.pending(folderId)) {
-      const batch = this.o.batches.get(id);
+      const batch = this.batches.get(id);
       if (!batch || batch.state !== 'planned') {
         this.forget(folderId, id);
         continue;
       }
       let decision: AdoptDecision;
       try {
-        decision = decide(batch, this.o.batches.files(id), await candidatesOf(api, batch.name));
+        decision = decide(batch, this.batches.files(id), await candidatesOf(api, batch.name));
       } catch (e) {
         // Unreachable or refused: keep holding, the next pass asks again.
         this.o.logger.warn('cannot check the server for an existing task', {
@@ -193,21 +193,22 @@ export class Adopter {
       }
       this.record(batch, decision);
       this.forget(folderId, id);
-      this.o.onDecided(folderId, this.o.batches.get(id) ?? batch, decision);
+      this.o.onDecided(folderId, this.batches.get(id) ?? batch, decision);
     }
   }
 
   private record(batch: BatchRow, d: AdoptDecision): void {
-    const now = this.o.clock.now();
     if (d.kind === 'adopt' && batch.folderId !== null) {
-      this.o.settings.set(ADOPTED(batch.folderId), [...this.adopted(batch.folderId), batch.id]);
-      this.o.batches.transition(batch.id, 'planned', 'done', {
-        taskId: d.task.id,
-        filesDone: batch.filesTotal,
-        bytesDone: batch.bytesTotal,
-        taskSize: d.meta.size,
-        jobCount: d.task.jobs.count,
-        finishedAt: now,
+      const folderId = batch.folderId;
+      // Done with that task, its files uploaded, its content on the ledger: one transaction.
+      this.o.journal.transaction(() => {
+        this.settings.set(ADOPTED(folderId), [...this.adopted(folderId), batch.id]);
+        this.o.journal.completeBatch(
+          batch.id,
+          { id: d.task.id, size: d.meta.size, jobCount: d.task.jobs.count },
+          'planned',
+          { filesDone: batch.filesTotal, bytesDone: batch.bytesTotal },
+        );
       });
     } else if (d.kind === 'partial') {
       const error: ErrorInfo = {
@@ -217,13 +218,13 @@ export class Adopter {
         retryable: false,
         hint: 'Retry to upload these files as a new task, or fix the task in CVAT (or rename this folder’s task) and add the folder again.',
       };
-      this.o.batches.transition(batch.id, 'planned', 'failed', { lastError: error });
+      this.batches.transition(batch.id, 'planned', 'failed', { lastError: error });
     }
-    this.o.batches.setPaused(batch.id, false);
+    this.batches.setPaused(batch.id, false);
   }
 
   private forget(folderId: number, id: number): void {
-    this.o.settings.set(
+    this.settings.set(
       PENDING(folderId),
       this.pending(folderId).filter((x) => x !== id),
     );

@@ -1,11 +1,12 @@
-// Stable files -> task batches (ARCHITECTURE.md § Data flow, step 3). Decisions are the pure
-// functions of core/split-policy and core/name-template; this class reads and writes the journal
-// around them, in one transaction per planning pass, and hands batches to the upload engine.
+// Stable files -> task batches. Decisions are the pure functions of core/split-policy and
+// core/name-template; this class reads the folder's candidates from the journal page by page and
+// records each group through Journal.planBatch, one transaction per chunk of whole groups, where
+// the upload engine finds them.
 import { basename } from 'node:path';
-import type { FolderRule } from '../../../preload/contract.js';
+import type { FolderRule } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { uniqueTaskNames } from '../../core/file-name.js';
-import { renderTaskName, uniqueTaskName } from '../../core/name-template.js';
+import { renderTaskName } from '../../core/name-template.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';
 import type {
   GroupOptions,
@@ -17,23 +18,13 @@ import type {
 } from '../../core/split-policy.js';
 import { groupForPlanning, topFolderOf } from '../../core/split-policy.js';
 import type { NewBatchFile } from '../../journal/batch-repo.js';
-import { BatchRepo } from '../../journal/batch-repo.js';
-import type { DataRequest } from '../../cvat/api.js';
-import { ContentLedgerRepo } from '../../journal/content-ledger-repo.js';
-import type { Db } from '../../journal/database.js';
-import { inTransaction } from '../../journal/database.js';
 import type { FileRow } from '../../journal/file-repo.js';
-import { FileRepo } from '../../journal/file-repo.js';
 import type { FolderRow } from '../../journal/folder-repo.js';
-import { FolderRepo } from '../../journal/folder-repo.js';
-import { PlanRepo } from '../../journal/plan-repo.js';
 import type { FileSystem } from '../../fs/file-system.js';
 import { errorCode } from '../../fs/file-system.js';
 import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { absPath } from '../../watch/stability-gate.js';
-import type { BatchSink } from './batch-sink.js';
-import { batchRepoSink } from './batch-sink.js';
-import type { BatchTaskSpec } from './task-spec.js';
+import type { EngineJournal } from '../engine-journal.js';
 import { dataRequestOf, targetKeyOf, taskSpecOf } from './task-spec.js';
 
 export interface PlannedBatch {
@@ -46,10 +37,14 @@ export interface PlannedBatch {
 }
 
 export interface PlannerOptions {
-  db: Db;
+  journal: EngineJournal;
   clock: Clock;
   fs?: FileSystem;
-  batches?: BatchSink;
+  /**
+   * Called inside the planning transaction for each new batch (the adopter holds the batches of
+   * an adopting folder there, so that no batch is ever runnable before it was held).
+   */
+  onPlanned?: (batchId: number, folderId: number) => void;
   /** Candidate rows read per query (default 1000). */
   pageSize?: number;
   /** Single files, or count:N images, planned per transaction (default 2000). */
@@ -102,20 +97,11 @@ export function batchFilesOf(
 }
 
 export class Planner {
-  private readonly files: FileRepo;
-  private readonly folders: FolderRepo;
-  private readonly plans: PlanRepo;
-  private readonly ledger: ContentLedgerRepo;
-  private readonly sink: BatchSink;
+  private readonly journal: EngineJournal;
   private readonly fs: FileSystem;
 
   constructor(private readonly o: PlannerOptions) {
-    this.files = new FileRepo(o.db);
-    this.folders = new FolderRepo(o.db, o.clock);
-    this.plans = new PlanRepo(o.db);
-    this.ledger = new ContentLedgerRepo(o.db);
-    this.sink =
-      o.batches ?? batchRepoSink(new BatchRepo<BatchTaskSpec, DataRequest>(o.db, o.clock));
+    this.journal = o.journal;
     this.fs = o.fs ?? nodeFileSystem;
   }
 
@@ -136,7 +122,7 @@ export class Planner {
     };
     const targetKey = targetKeyOf(folder.server, rule);
     // One entry per top folder with files still settling (the policy looks at nothing else).
-    const pending: PendingFile[] = this.files
+    const pending: PendingFile[] = this.journal.files
       .settlingByTop(folder.id)
       .map((t) => ({ relPath: t.top === '' ? '' : `${t.top}/`, changedAt: t.changedAt }));
     const out: PlannedBatch[] = [];
@@ -144,8 +130,8 @@ export class Planner {
     const flushChunk = (): void => {
       if (chunk.empty) return;
       const { files, dupes } = chunk.take();
-      inTransaction(this.o.db, () => {
-        for (const d of dupes) this.files.setIgnored(d.id, 'duplicate', d.detail);
+      this.journal.transaction(() => {
+        for (const d of dupes) this.journal.files.setIgnored(d.id, 'duplicate', d.detail);
         for (const g of groupForPlanning(rule.split, files, pending, group))
           out.push(this.commit(folder, g, targetKey, group.now));
       });
@@ -156,11 +142,16 @@ export class Planner {
     for (const where of streams) {
       let after: string | null = null;
       for (;;) {
-        const page = this.files.candidatePage(folder.id, after, this.o.pageSize ?? PAGE, where);
+        const page = this.journal.files.candidatePage(
+          folder.id,
+          after,
+          this.o.pageSize ?? PAGE,
+          where,
+        );
         for (const row of page) {
           if (!row.sha256) continue;
           if (chunk.endsBefore(split, row.relPath)) flushChunk();
-          const known = this.ledger.find(targetKey, row.sha256);
+          const known = this.journal.contentLedger.find(targetKey, row.sha256);
           const twin = chunk.twin(row.sha256);
           if (known || twin !== undefined) {
             const same = known
@@ -187,61 +178,18 @@ export class Planner {
     now: number,
   ): PlannedBatch {
     const rule = folder.rule;
-    const seq = this.plans.countForGroup(folder.id, group.groupKey) + 1;
-    const index = group.groupKey === 'count' ? this.folders.takeIndex(folder.id) : seq;
-    let key =
-      group.groupKey === 'count'
-        ? `count:${index}`
-        : seq === 1
-          ? group.groupKey
-          : `${group.groupKey}#${seq}`;
-    for (let n = seq + 1; this.plans.keyTaken(folder.id, key); n++) key = `${group.groupKey}#${n}`;
-    const name = uniqueTaskName(nameFor(rule, group, index, now), (n) =>
-      this.plans.nameTaken(folder.id, n),
-    );
-    const files = batchFilesOf(rule, group);
-    const batchId = this.sink.insertPlanned({
-      folderId: folder.id,
-      key,
-      name,
-      task: taskSpecOf(rule),
-      data: dataRequestOf(rule.taskOptions, group.media),
-      files,
-    });
-    this.files.markPlanned(
-      group.files.flatMap((f) => (f.id === null ? [] : [f.id])),
-      batchId,
-    );
-    for (const f of group.files) {
-      if (f.sha256)
-        this.ledger.record({
-          targetKey,
-          sha256: f.sha256,
-          folderId: folder.id,
-          relPath: f.relPath,
-          batchId,
-          recordedAt: now,
-        });
-    }
-    const bytes = files.reduce((s, f) => s + f.size, 0);
-    this.plans.add({
+    const planned = this.journal.planBatch({
       folderId: folder.id,
       groupKey: group.groupKey,
-      key,
-      name,
-      batchId,
-      files: files.length,
-      bytes,
+      targetKey,
+      nameFor: (index) => nameFor(rule, group, index, now),
+      task: taskSpecOf(rule),
+      data: dataRequestOf(rule.taskOptions, group.media),
+      files: batchFilesOf(rule, group),
       plannedAt: now,
     });
-    return { batchId, key, name, files: files.length, bytes, media: group.media };
-  }
-
-  /** Follows the upload engine: done batches make their files 'uploaded', cancelled ones set them aside. */
-  followBatches(folderId: number): void {
-    const { cancelledBatches } = this.files.followBatches(folderId);
-    for (const id of cancelledBatches) this.ledger.releaseBatch(id);
-    this.ledger.followDoneBatches();
+    this.o.onPlanned?.(planned.batchId, folder.id);
+    return { ...planned, media: group.media };
   }
 
   /**
@@ -251,7 +199,10 @@ export class Planner {
    */
   async replanParked(folder: FolderRow): Promise<number[]> {
     const done: number[] = [];
-    for (const batchId of this.sink.parked(folder.id)) {
+    const parked = this.journal.batches
+      .list({ folderId: folder.id, states: ['planned'] })
+      .filter((b) => b.replanReason !== null);
+    for (const { id: batchId } of parked) {
       if (await this.replan(folder, batchId)) done.push(batchId);
     }
     return done;
@@ -260,12 +211,12 @@ export class Planner {
   /** One parked batch; true when it was re-planned (or cancelled for lack of files). */
   async replan(folder: FolderRow, batchId: number): Promise<boolean> {
     const now = this.o.clock.now();
-    for (const row of this.files.ofBatch(batchId)) {
+    for (const row of this.journal.files.ofBatch(batchId)) {
       if (row.state !== 'planned') continue;
       const st = await this.statOrNull(absPath(folder.rule.path, row.relPath));
       if (st && st.size === row.size && st.mtimeMs === row.mtimeMs) continue;
       const base = { ...row, lastSeenAt: now };
-      this.files.write(folder.id, [
+      this.journal.files.write(folder.id, [
         {
           kind: 'update',
           id: row.id,
@@ -282,19 +233,19 @@ export class Planner {
         },
       ]);
     }
-    const rows = this.files.ofBatch(batchId);
+    const rows = this.journal.files.ofBatch(batchId);
     if (rows.some((r) => r.state === 'seen' && r.missingSince === null)) return false;
-    const plan = this.plans.byBatch(batchId);
+    const plan = this.journal.plans.byBatch(batchId);
     const targetKey = targetKeyOf(folder.server, folder.rule);
-    return inTransaction(this.o.db, () => {
-      this.ledger.releaseBatch(batchId);
+    return this.journal.transaction(() => {
+      this.journal.contentLedger.releaseBatch(batchId);
       const keep = rows.filter(
         (r) => r.missingSince === null && (r.state === 'planned' || r.state === 'stable'),
       );
       if (keep.length === 0 || !plan) {
-        this.sink.cancelPlanned(batchId);
+        this.journal.cancelBatch(batchId, 'planned');
         for (const r of keep)
-          this.files.write(folder.id, [
+          this.journal.files.write(folder.id, [
             { kind: 'update', id: r.id, fields: { ...r, state: 'stable', batchId: null } },
           ]);
         return true;
@@ -304,28 +255,18 @@ export class Planner {
         ? plan.groupKey.slice('subfolder:'.length)
         : '';
       const media = files.length === 1 && files[0] ? groupMedia(files[0]) : 'images';
-      const ok = this.sink.replan(batchId, {
+      const ok = this.journal.batches.replan(batchId, {
         name: plan.name,
         task: taskSpecOf(folder.rule),
         data: dataRequestOf(folder.rule.taskOptions, media),
         files: batchFilesOf(folder.rule, { base, files }),
       });
       if (!ok) return false;
-      this.files.markPlanned(
+      this.journal.files.markPlanned(
         keep.map((r) => r.id),
         batchId,
       );
-      for (const f of files) {
-        if (f.sha256)
-          this.ledger.record({
-            targetKey,
-            sha256: f.sha256,
-            folderId: folder.id,
-            relPath: f.relPath,
-            batchId,
-            recordedAt: now,
-          });
-      }
+      this.journal.recordContent(targetKey, folder.id, batchId, files, now);
       return true;
     });
   }

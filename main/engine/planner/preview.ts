@@ -5,7 +5,7 @@ import type {
   FolderRule,
   IgnoredFile,
   PlannedTaskPreview,
-} from '../../../preload/contract.js';
+} from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { SyncError } from '../../core/errors.js';
 import { describeIgnore } from '../../core/ignore-reason.js';

@@ -1,6 +1,6 @@
 // What a folder rule asks CVAT for: the create-task body (without the name) and the
 // Upload-Finish options, plus the key of the target used by the content ledger.
-import type { FolderRule, TaskOptions } from '../../../preload/contract.js';
+import type { FolderRule, TaskOptions } from '../../model/index.js';
 import type { TaskMedia } from '../../core/split-policy.js';
 import type { DataRequest, TaskCreateSpec } from '../../cvat/api.js';
 

@@ -3,7 +3,7 @@
 // schedule, whenever it changed). Per task and item the task's updated_date already exported
 // is kept, so a completion fires once and an unchanged task is never fetched again.
 import { isAbsolute } from 'node:path';
-import type { AutoExportRule } from '../../../preload/contract.js';
+import type { AutoExportRule } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { SyncError, toSyncError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';

@@ -1,8 +1,8 @@
-// Progress of one transfer, rate-limited, with the speed over the last few seconds.
+// Progress of one transfer, rate-limited, with its speed (engine/transfer-speed.ts).
 import type { Clock } from '../../core/clock.js';
+import { TransferSpeed } from '../transfer-speed.js';
 
 const PROGRESS_EVERY_MS = 500;
-const SPEED_WINDOW_MS = 3_000;
 
 export interface TransferProgress {
   bytesDone: number;
@@ -12,9 +12,7 @@ export interface TransferProgress {
 
 export class Meter {
   private lastEmit = Number.NEGATIVE_INFINITY;
-  private windowAt: number;
-  private windowBytes: number;
-  private speed = 0;
+  private readonly speed: TransferSpeed;
 
   constructor(
     private readonly clock: Clock,
@@ -22,26 +20,14 @@ export class Meter {
     private readonly total: number | null,
     private readonly onProgress: ((p: TransferProgress) => void) | undefined,
   ) {
-    this.windowAt = clock.now();
-    this.windowBytes = start;
+    this.speed = new TransferSpeed(() => clock.now(), start);
   }
 
   update(bytes: number, final = false): void {
+    const speedBps = this.speed.sample(bytes);
     const now = this.clock.now();
-    const span = now - this.windowAt;
-    if (span >= SPEED_WINDOW_MS / 3) {
-      this.speed = Math.round(((bytes - this.windowBytes) * 1000) / span);
-      if (span >= SPEED_WINDOW_MS) {
-        this.windowAt = now;
-        this.windowBytes = bytes;
-      }
-    }
     if (!final && now - this.lastEmit < PROGRESS_EVERY_MS) return;
     this.lastEmit = now;
-    this.onProgress?.({
-      bytesDone: bytes,
-      bytesTotal: this.total,
-      speedBps: final ? 0 : this.speed,
-    });
+    this.onProgress?.({ bytesDone: bytes, bytesTotal: this.total, speedBps: final ? 0 : speedBps });
   }
 }

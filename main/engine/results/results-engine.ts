@@ -2,129 +2,63 @@
 // restores and annotation imports. Each transfer is a row in `transfers`; a job continues from
 // the row's fields after a crash, pause or stop. Errors follow the taxonomy: item errors fail
 // the transfer with the server's message, transient ones retry with backoff, fatal ones hold
-// the queue until new credentials arrive (setApi) or resumeQueue().
-import { isAbsolute } from 'node:path';
-import type { Transfer } from '../../../preload/contract.js';
-import type { Clock } from '../../core/clock.js';
+// the queue until new credentials arrive (setApi) or resumeQueue(). The scheduling itself
+// (wake loop, cap, hold, retry delay) is a lane of the engine's JobQueue (engine/job-queue.ts).
+import type { Transfer } from '../../model/index.js';
 import type { ErrorInfo } from '../../core/errors.js';
-import { SyncError, errorInfo, toSyncError } from '../../core/errors.js';
+import { SyncError, errorInfo } from '../../core/errors.js';
 import { EventBus } from '../../core/event-bus.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
-import type { BackoffPolicy } from '../../core/retry.js';
-import { retryDelay } from '../../core/retry.js';
-import type { CvatApi, Throttle } from '../../cvat/api.js';
-import type { ActivityLevel, ActivityRow } from '../../journal/activity-repo.js';
+import type { CvatApi } from '../../cvat/api.js';
+import type { ActivityLevel } from '../../journal/activity-repo.js';
 import { ActivityRepo } from '../../journal/activity-repo.js';
 import { AutoExportRepo } from '../../journal/auto-export-repo.js';
-import type { Db } from '../../journal/database.js';
 import type {
-  NewTransfer,
   ResultsState,
   TransferFilter,
   TransferPatch,
   TransferRow,
 } from '../../journal/download-repo.js';
 import { FINAL_STATES, RUNNING_STATES, TransferRepo } from '../../journal/download-repo.js';
-import type { FolderAutoExport } from './auto-exporter.js';
+import { JobQueue } from '../job-queue.js';
+import type { InterruptReason, JobSource, Lane, RunningJob } from '../job-queue.js';
 import { AutoExporter } from './auto-exporter.js';
 import { runDownloadJob } from './download-job.js';
 import { runImportJob } from './import-job.js';
-import type { JobContext } from './job-context.js';
 import type { FileSystem } from '../../fs/file-system.js';
 import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { removePart } from './part-file.js';
+import { doneMessage, firstState, jobContext } from './transfer-job.js';
+import type { LiveTransfer } from './transfer-job.js';
+import { exportTransfer, importTransfer, restoreTransfer } from './transfer-requests.js';
+import type {
+  BackupRequest,
+  ExportDatasetRequest,
+  ExportOrigin,
+  ExportRequest,
+  ImportAnnotationsRequest,
+  RestoreRequest,
+  TransferFields,
+} from './transfer-requests.js';
 import { titleOf, toContractTransfer } from './transfer-view.js';
+import { RESULTS_BACKOFF } from './results-options.js';
+import type { ResultsEngineOptions, ResultsEvents } from './results-options.js';
 
-export type ResultsEvents = {
-  /** A transfer row changed (state, progress, error). */
-  transfer: TransferRow;
-  /** An entry was added to the activity log. */
-  activity: ActivityRow;
-};
+export type { ResultsEngineOptions, ResultsEvents } from './results-options.js';
 
-export interface ResultsEngineOptions {
-  db: Db;
-  api: CvatApi | null;
-  clock: Clock;
-  /** [0,1): backoff jitter and temp names. */
-  random: () => number;
-  logger?: Logger;
-  /** Shared bandwidth limit (the upload engine's token bucket). */
-  throttle?: Throttle;
-  /** Where exports go when the request names no destination. */
-  downloadsDir: string;
-  /** Transfers running at once (default 2). */
-  concurrency?: number;
-  /** TUS chunk size for restores and imports (default 16 MiB). */
-  chunkSize?: number;
-  /** Retries of transient failures (network, 5xx, interrupted downloads). */
-  backoff?: BackoffPolicy;
-  /** Re-requests of an expired export before giving up (default 3). */
-  maxRerequests?: number;
-  /** Passed to CvatApi.waitForRequest. */
-  poll?: { minDelayMs?: number; maxDelayMs?: number };
-  /** The disk results are written to and imports read from (default: the real one). */
-  fs?: FileSystem;
-  /** Sync folders with an auto-export rule, from the folders table and their batches' task ids. */
-  folderAutoExports?: () => FolderAutoExport[];
-  /** How often auto-export rules are checked (default 60 s). */
-  autoExportIntervalMs?: number;
-}
+export type {
+  BackupRequest,
+  ExportDatasetRequest,
+  ExportOrigin,
+  ImportAnnotationsRequest,
+  RestoreRequest,
+} from './transfer-requests.js';
 
-export interface ExportDatasetRequest {
-  target: { kind: 'task' | 'project' | 'job'; id: number };
-  format: string;
-  withImages: boolean;
-  /** Folder to save into; the downloads folder when null. */
-  destination?: string | null;
-  /** Also unpack the archive into a folder next to it. */
-  extract?: boolean;
-}
+/** Why a single transfer is interrupted: its state is then set by pause() or cancel(). */
+type TransferStop = 'pause' | 'cancel';
 
-export interface BackupRequest {
-  target: { kind: 'task' | 'project'; id: number };
-  destination?: string | null;
-  extract?: boolean;
-}
-
-export interface RestoreRequest {
-  path: string;
-  projectId?: number | null;
-}
-
-export interface ImportAnnotationsRequest {
-  taskId: number;
-  path: string;
-  format: string;
-  mode: 'replace' | 'append';
-}
-
-/** Who asked for an export: the user, or an auto-export scope (with its sync folder). */
-export interface ExportOrigin {
-  origin: string;
-  folderId?: number | null;
-}
-
-type StopReason = 'pause' | 'cancel' | 'stop';
-
-interface ActiveJob {
-  controller: AbortController;
-  reason: StopReason | null;
-  done: Promise<void>;
-  speedBps: number;
-  lastPersistAt: number;
-  progressed: boolean;
-}
-
-const DEFAULT_BACKOFF: BackoffPolicy = {
-  baseMs: 2_000,
-  maxMs: 120_000,
-  jitter: 0.5,
-  maxAttempts: 10,
-};
 const IDLE_WAKE_MS = 60_000;
-const PERSIST_EVERY_MS = 1_000;
 const LIVE_STATES: readonly ResultsState[] = ['queued', ...RUNNING_STATES];
 
 export class ResultsEngine {
@@ -135,24 +69,27 @@ export class ResultsEngine {
   private readonly logger: Logger;
   private readonly fs: FileSystem;
   private api: CvatApi | null;
-  private readonly active = new Map<string, ActiveJob>();
-  private started = false;
-  private loop: Promise<void> | null = null;
-  private wake: AbortController | null = null;
-  /** A fatal error holds the queue until setApi() or resumeQueue(). */
-  private blocked: SyncError | null = null;
-  private paused = false;
+  private readonly lane: Lane<string>;
+  /** Running transfers' speed and progress bookkeeping, by id. */
+  private readonly live = new Map<string, LiveTransfer>();
   private idSeq = 0;
 
   constructor(private readonly options: ResultsEngineOptions) {
-    this.repo = new TransferRepo(options.db);
-    this.activity = new ActivityRepo(options.db);
+    this.repo = options.journal.transfers;
+    this.activity = options.journal.activity;
     this.logger = options.logger ?? silentLogger;
     this.fs = options.fs ?? nodeFileSystem;
     this.api = options.api;
+    const queue = options.queue ?? new JobQueue(options.clock);
+    this.lane = queue.lane(this.jobSource(), {
+      concurrency: options.concurrency ?? 2,
+      pollMs: IDLE_WAKE_MS,
+      backoff: options.backoff ?? RESULTS_BACKOFF,
+      random: options.random,
+    });
     this.autoExport = new AutoExporter({
-      db: options.db,
-      repo: new AutoExportRepo(options.db),
+      db: options.journal.db,
+      repo: options.journal.autoExports,
       clock: options.clock,
       logger: this.logger,
       api: () => this.api,
@@ -176,32 +113,12 @@ export class ResultsEngine {
 
   /** Queues a restore: the backup file becomes a new task (its id is the row's resultId). */
   restore(req: RestoreRequest): TransferRow {
-    requireAbsolute(req.path, 'The backup file');
-    if (req.projectId != null) requireId(req.projectId, 'project');
-    return this.insert({
-      kind: 'restore',
-      subject: 'backup',
-      localPath: req.path,
-      projectId: req.projectId ?? null,
-    });
+    return this.insert(restoreTransfer(req));
   }
 
   /** Queues an annotation import into a task. */
   importAnnotations(req: ImportAnnotationsRequest): TransferRow {
-    requireAbsolute(req.path, 'The annotation file');
-    requireId(req.taskId, 'task');
-    requireFormat(req.format);
-    if (req.mode !== 'replace' && req.mode !== 'append')
-      throw invalid(`Unknown import mode "${String(req.mode)}"`);
-    return this.insert({
-      kind: 'import',
-      subject: 'annotations',
-      localPath: req.path,
-      targetKind: 'task',
-      targetId: req.taskId,
-      format: req.format,
-      importMode: req.mode,
-    });
+    return this.insert(importTransfer(req));
   }
 
   /** Retries a failed or cancelled transfer now, or a waiting one without waiting. */
@@ -225,13 +142,13 @@ export class ResultsEngine {
       patch.tusLocation = null;
     }
     const updated = this.change(id, patch, ['failed', 'cancelled', 'queued']) ?? row;
-    this.kick();
+    this.lane.wake();
     return updated;
   }
 
   /** Stops a transfer for good; its .part file (ours, incomplete) is removed. */
   async cancel(id: string): Promise<TransferRow> {
-    await this.interrupt(id, 'cancel');
+    await this.lane.interrupt(id, 'cancel' satisfies TransferStop);
     const row = this.change(id, { state: 'cancelled', nextAttemptAt: null }, [
       ...LIVE_STATES,
       'paused',
@@ -244,36 +161,33 @@ export class ResultsEngine {
 
   /** Holds a transfer where it is; resume() continues it (Range, TUS offset, request id). */
   async pause(id: string): Promise<TransferRow> {
-    await this.interrupt(id, 'pause');
+    await this.lane.interrupt(id, 'pause' satisfies TransferStop);
     return this.change(id, { state: 'paused' }, LIVE_STATES) ?? this.require(id);
   }
 
   resume(id: string): TransferRow {
     const row =
       this.change(id, { state: 'queued', nextAttemptAt: null }, ['paused']) ?? this.require(id);
-    this.kick();
+    this.lane.wake();
     return row;
   }
 
   /** Holds or releases the whole queue (running transfers go back to queued and continue later). */
   async setPaused(paused: boolean): Promise<void> {
-    this.paused = paused;
-    if (paused) await this.interruptAll();
-    this.kick();
+    if (paused) await this.lane.pause();
+    else this.lane.resume();
   }
 
   /** New credentials or server (null when signed out): running jobs restart with it. */
   async setApi(api: CvatApi | null): Promise<void> {
-    await this.interruptAll();
+    await this.lane.interruptWhere(() => true, 'stop');
     this.api = api;
-    this.blocked = null;
-    this.kick();
+    this.lane.release();
   }
 
   /** Releases a queue held by a fatal error without changing the credentials. */
   resumeQueue(): void {
-    this.blocked = null;
-    this.kick();
+    this.lane.release();
   }
 
   // -- queries ------------------------------------------------------------------------------
@@ -288,16 +202,12 @@ export class ResultsEngine {
 
   /** The row as the UI contract's Transfer, with the live speed of a running job. */
   view(row: TransferRow): Transfer {
-    return toContractTransfer(
-      row,
-      this.options.clock.now(),
-      this.active.get(row.id)?.speedBps ?? 0,
-    );
+    return toContractTransfer(row, this.options.clock.now(), this.live.get(row.id)?.speedBps ?? 0);
   }
 
   /** The error holding the queue, if any. */
   blockedBy(): ErrorInfo | null {
-    return this.blocked ? errorInfo(this.blocked) : null;
+    return this.lane.heldBy();
   }
 
   /** Resolves once the transfer is done, failed, cancelled or paused. */
@@ -323,62 +233,31 @@ export class ResultsEngine {
 
   /** Starts the queue and the auto-export checks. Transfers cut short by a crash continue. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
+    if (this.lane.started) return;
     for (const row of this.repo.list({ states: [...RUNNING_STATES], limit: 10_000 })) {
-      if (!this.active.has(row.id)) this.change(row.id, { state: 'queued' }, RUNNING_STATES);
+      if (!this.lane.isRunning(row.id)) this.change(row.id, { state: 'queued' }, RUNNING_STATES);
     }
-    this.loop = this.run();
+    this.lane.start();
     this.autoExport.start();
   }
 
   /** Stops taking work; running transfers are interrupted and stay queued in the journal. */
   async stop(): Promise<void> {
-    this.started = false;
     await this.autoExport.stop();
-    await this.interruptAll();
-    this.kick();
-    await this.loop;
-    this.loop = null;
+    await this.lane.stop();
   }
 
   // -- internals ----------------------------------------------------------------------------
 
   /** Used by the auto-exporter too (inside its transaction). */
-  private enqueueExport(
-    req: Omit<ExportDatasetRequest, 'format' | 'withImages'> & {
-      format: string | null;
-      withImages?: boolean;
-    },
-    origin: ExportOrigin,
-  ): TransferRow {
-    requireId(req.target.id, req.target.kind);
-    if (!['task', 'project', 'job'].includes(req.target.kind))
-      throw invalid(`Unknown export target "${String(req.target.kind)}"`);
-    const destination = req.destination ?? this.options.downloadsDir;
-    requireAbsolute(destination, 'The destination folder');
-    const backup = req.format === null;
-    if (backup && req.target.kind === 'job')
-      throw invalid('Jobs have no backups; back up their task');
-    if (!backup) requireFormat(req.format as string);
-    return this.insert({
-      kind: 'download',
-      subject: backup ? 'backup' : 'dataset',
-      localPath: destination,
-      targetKind: req.target.kind,
-      targetId: req.target.id,
-      format: req.format,
-      withImages: !backup && (req.withImages ?? false),
-      extract: req.extract ?? false,
-      origin: origin.origin,
-      folderId: origin.folderId ?? null,
-    });
+  private enqueueExport(req: ExportRequest, origin: ExportOrigin): TransferRow {
+    return this.insert(exportTransfer(req, origin, this.options.downloadsDir));
   }
 
-  private insert(t: Omit<NewTransfer, 'id' | 'createdAt'>): TransferRow {
+  private insert(t: TransferFields): TransferRow {
     const row = this.repo.insert({ ...t, id: this.newId(), createdAt: this.options.clock.now() });
     this.events.emit('transfer', row);
-    this.kick();
+    this.lane.wake();
     return row;
   }
 
@@ -413,130 +292,76 @@ export class ResultsEngine {
     return row;
   }
 
-  private kick(): void {
-    this.wake?.abort();
-  }
-
-  private async run(): Promise<void> {
-    while (this.started) {
-      // One reading of the clock for both decisions: a row due at exactly `now` is either
-      // launched here or waits for a running job to finish (which kicks), never forgotten.
-      const now = this.options.clock.now();
-      if (this.api !== null && this.blocked === null && !this.paused) this.fill(this.api, now);
-      const due = this.repo.nextDueAt();
-      const wait = due !== null && due > now ? Math.min(due - now, IDLE_WAKE_MS) : IDLE_WAKE_MS;
-      this.wake = new AbortController();
-      try {
-        await this.options.clock.sleep(wait, this.wake.signal);
-      } catch {
-        // kicked: new work, a finished job, or stop()
-      }
-    }
-  }
-
-  private fill(api: CvatApi, now: number): void {
-    const free = (this.options.concurrency ?? 2) - this.active.size;
-    if (free <= 0) return;
-    const due = this.repo.due(now, free + this.active.size).filter((r) => !this.active.has(r.id));
-    for (const row of due.slice(0, free)) this.launch(row, api);
-  }
-
-  private launch(queued: TransferRow, api: CvatApi): void {
-    // Claim the row (compare-and-set from queued) so that no other engine on this journal
-    // runs it too; the job continues from its fields whatever state it names.
-    const row = this.change(queued.id, { state: firstState(queued) }, ['queued']);
-    if (!row) return;
-    const controller = new AbortController();
-    const job: ActiveJob = {
-      controller,
-      reason: null,
-      speedBps: 0,
-      lastPersistAt: 0,
-      progressed: false,
-      done: Promise.resolve(),
-    };
-    this.active.set(row.id, job);
-    job.done = (async () => {
-      try {
-        const ctx = this.context(row.id, job, api);
-        const final =
-          row.kind === 'download' ? await runDownloadJob(ctx, row) : await runImportJob(ctx, row);
-        const done = this.change(
-          row.id,
-          { state: 'done', error: null, nextAttemptAt: null },
-          LIVE_STATES,
-        );
-        if (done) this.log('info', `${doneMessage(final)}`, final);
-      } catch (e) {
-        this.failed(row.id, e, job);
-      } finally {
-        this.active.delete(row.id);
-        this.kick();
-      }
-    })();
-  }
-
-  private context(id: string, job: ActiveJob, api: CvatApi): JobContext {
-    const { clock } = this.options;
+  private jobSource(): JobSource<string> {
     return {
-      api,
-      clock,
-      signal: job.controller.signal,
+      ready: () => this.api !== null,
+      due: (now, limit) => this.repo.due(now, limit).map((r) => r.id),
+      nextDueAt: () => this.repo.nextDueAt(),
+      pending: () => this.repo.nextDueAt() !== null,
+      // Claim the row (compare-and-set from queued) so that no other engine on this journal
+      // runs it too; the job continues from its fields whatever state it names.
+      claim: (id) => {
+        const queued = this.repo.get(id);
+        return (
+          queued !== null && this.change(id, { state: firstState(queued) }, ['queued']) !== null
+        );
+      },
+      run: (id, job) => this.runJob(id, job),
+      failed: (id, err) => this.failed(id, err),
+      interrupted: (id, reason) => this.interrupted(id, reason),
+      held: (err, id) => {
+        if (id === null) return;
+        this.live.delete(id);
+        const row = this.change(id, { state: 'queued', error: errorInfo(err) }, LIVE_STATES);
+        if (row) this.log('error', `Transfers are on hold: ${err.message}`, row, err.hint);
+      },
+    };
+  }
+
+  private async runJob(id: string, job: RunningJob): Promise<void> {
+    const api = this.api;
+    const row = this.repo.get(id);
+    if (api === null || row === null) return;
+    const live: LiveTransfer = { speedBps: 0, lastPersistAt: 0, progressed: false };
+    this.live.set(id, live);
+    const ctx = jobContext(api, job.signal, live, {
+      clock: this.options.clock,
       throttle: this.options.throttle,
       fs: this.fs,
       chunkSize: this.options.chunkSize ?? 16 * 1024 * 1024,
       maxRerequests: this.options.maxRerequests ?? 3,
       poll: this.options.poll ?? {},
-      update: (patch) => {
-        if (job.controller.signal.aborted) throw abortError();
-        const row = this.change(id, patch, LIVE_STATES);
-        if (!row) throw abortError();
-        return row;
-      },
-      progress: (bytesDone, bytesTotal, speedBps) => {
-        job.speedBps = speedBps;
-        job.progressed = true;
-        const now = clock.now();
-        const last = bytesTotal !== null && bytesDone >= bytesTotal;
-        if (!last && now - job.lastPersistAt < PERSIST_EVERY_MS) {
-          const row = this.repo.get(id);
-          if (row)
-            this.events.emit('transfer', {
-              ...row,
-              bytesDone,
-              bytesTotal: bytesTotal ?? row.bytesTotal,
-            });
-          return;
-        }
-        job.lastPersistAt = now;
-        this.change(id, { bytesDone, bytesTotal }, LIVE_STATES);
-      },
+      change: (patch) => this.change(id, patch, LIVE_STATES),
+      publish: (r) => this.events.emit('transfer', r),
+      current: () => this.repo.get(id),
       partsInUse: () => this.repo.partPathsInUse(),
       tag: () => this.newId(),
-    };
+    });
+    const final =
+      row.kind === 'download' ? await runDownloadJob(ctx, row) : await runImportJob(ctx, row);
+    // On a throw the bookkeeping stays until failed() or interrupted() has read it.
+    this.live.delete(id);
+    const done = this.change(id, { state: 'done', error: null, nextAttemptAt: null }, LIVE_STATES);
+    if (done) this.log('info', doneMessage(final), final);
   }
 
-  private failed(id: string, e: unknown, job: ActiveJob): void {
-    if (job.reason === 'pause' || job.reason === 'cancel') return; // pause()/cancel() set the state
-    if (job.reason === 'stop') {
-      this.change(id, { state: 'queued' }, RUNNING_STATES);
-      return;
-    }
-    const err = toSyncError(e);
+  /** pause() and cancel() set the state themselves; any other interruption queues it again. */
+  private interrupted(id: string, reason: InterruptReason): void {
+    this.live.delete(id);
+    if (reason === 'pause' || reason === 'cancel') return;
+    this.change(id, { state: 'queued' }, RUNNING_STATES);
+  }
+
+  private failed(id: string, err: SyncError): void {
+    const progressed = this.live.get(id)?.progressed ?? false;
+    this.live.delete(id);
     const row = this.repo.get(id);
     if (!row) return;
     const info = errorInfo(err);
-    if (err.kind === 'fatal') {
-      this.blocked = err;
-      this.change(id, { state: 'queued', error: info }, LIVE_STATES);
-      this.log('error', `Transfers are on hold: ${err.message}`, row, err.hint);
-      return;
-    }
     // A download that moved forward before breaking starts a fresh count of attempts.
-    const attempts = (job.progressed ? 0 : row.attempts) + 1;
-    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
-    if (err.kind === 'transient' && attempts < policy.maxAttempts) {
-      const delay = retryDelay(attempts, policy, this.options.random, err.retryAfterMs);
+    const attempts = (progressed ? 0 : row.attempts) + 1;
+    if (err.kind === 'transient' && attempts < this.lane.backoff.maxAttempts) {
+      const delay = this.lane.retryDelay(attempts, err.retryAfterMs);
       this.change(
         id,
         { state: 'queued', error: info, attempts, nextAttemptAt: this.options.clock.now() + delay },
@@ -553,18 +378,6 @@ export class ResultsEngine {
     if (failed) this.log('error', `${titleOf(failed)} failed: ${err.message}`, failed, err.hint);
   }
 
-  private async interrupt(id: string, reason: StopReason): Promise<void> {
-    const job = this.active.get(id);
-    if (!job) return;
-    job.reason = reason;
-    job.controller.abort();
-    await job.done;
-  }
-
-  private async interruptAll(): Promise<void> {
-    await Promise.all([...this.active.keys()].map((id) => this.interrupt(id, 'stop')));
-  }
-
   private log(level: ActivityLevel, message: string, row: TransferRow, hint?: string): void {
     const entry = this.activity.add({
       at: this.options.clock.now(),
@@ -579,49 +392,4 @@ export class ResultsEngine {
     });
     this.events.emit('activity', entry);
   }
-}
-
-/** The state a job starts in, from what the row already holds. */
-function firstState(row: TransferRow): ResultsState {
-  if (row.kind === 'download') return row.resultUrl === null ? 'exporting' : 'downloading';
-  return row.rqId === null ? 'uploading' : 'processing';
-}
-
-function doneMessage(row: TransferRow): string {
-  switch (row.kind) {
-    case 'download':
-      return `${titleOf(row)}: saved to ${row.extractedPath ?? row.finalPath}`;
-    case 'restore':
-      return `${titleOf(row)}: task ${row.resultId} created`;
-    case 'import':
-      return `${titleOf(row)}: done`;
-  }
-}
-
-function abortError(): Error {
-  const e = new Error('The operation was aborted');
-  e.name = 'AbortError';
-  return e;
-}
-
-function invalid(message: string): SyncError {
-  return new SyncError(message, {
-    code: 'invalid-argument',
-    kind: 'item',
-    operation: 'queue transfer',
-  });
-}
-
-function requireId(id: unknown, what: string): void {
-  if (!Number.isInteger(id) || (id as number) <= 0)
-    throw invalid(`Invalid ${what} id: ${String(id)}`);
-}
-
-function requireFormat(format: string): void {
-  if (typeof format !== 'string' || format.trim() === '') throw invalid('Choose a format');
-}
-
-function requireAbsolute(path: string, what: string): void {
-  if (typeof path !== 'string' || !isAbsolute(path))
-    throw invalid(`${what} must be an absolute path: ${String(path)}`);
 }

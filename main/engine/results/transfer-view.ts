@@ -1,7 +1,8 @@
 // A journal row as the UI contract's Transfer.
 import { basename } from 'node:path';
-import type { Transfer, TransferState } from '../../../preload/contract.js';
+import type { Transfer, TransferState } from '../../model/index.js';
 import type { TransferRow } from '../../journal/download-repo.js';
+import { etaSeconds } from '../transfer-speed.js';
 import { describeTarget } from './download-job.js';
 
 export function toContractTransfer(row: TransferRow, now: number, speedBps = 0): Transfer {
@@ -20,10 +21,7 @@ export function toContractTransfer(row: TransferRow, now: number, speedBps = 0):
     filesDone: row.state === 'done' ? 1 : 0,
     filesTotal: 1,
     speedBps: active ? speedBps : 0,
-    etaSeconds:
-      active && speedBps > 0 && total > row.bytesDone
-        ? Math.ceil((total - row.bytesDone) / speedBps)
-        : null,
+    etaSeconds: active ? etaSeconds(total, row.bytesDone, speedBps) : null,
     error: row.error,
     attempts: row.attempts,
     nextAttemptAt: row.state === 'queued' ? row.nextAttemptAt : null,

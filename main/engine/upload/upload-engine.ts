@@ -1,272 +1,155 @@
 // The upload queue: runs up to N batches at a time, shares one bandwidth limit between all
 // transfers, pauses and resumes (all, per folder, per batch) by aborting in-flight requests,
 // retries transient failures with backoff, and stops everything when the server rejects our
-// credentials until new ones are given. Everything it knows is in the journal, so a new engine
-// on the same journal continues where a killed one stopped.
+// credentials until new ones are given. The scheduling itself (wake loop, cap, hold, retry
+// delay) is a lane of the engine's JobQueue (engine/job-queue.ts). Everything it knows is in the
+// journal, so a new engine on the same journal continues where a killed one stopped.
 import { isTerminal } from '../../core/batch-state.js';
 import type { Clock } from '../../core/clock.js';
-import { errorInfo, toSyncError } from '../../core/errors.js';
-import type { ErrorInfo } from '../../core/errors.js';
+import { errorInfo } from '../../core/errors.js';
+import type { ErrorInfo, SyncError } from '../../core/errors.js';
 import { EventBus } from '../../core/event-bus.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
-import { DEFAULT_BACKOFF, retryDelay } from '../../core/retry.js';
-import type { BackoffPolicy } from '../../core/retry.js';
-import type { CvatApi, DataRequest, Throttle } from '../../cvat/api.js';
-import { ActivityRepo } from '../../journal/activity-repo.js';
-import type { ActivityLevel, ActivityRow } from '../../journal/activity-repo.js';
-import { BatchRepo } from '../../journal/batch-repo.js';
+import { DEFAULT_BACKOFF } from '../../core/retry.js';
+import type { CvatApi, DataRequest } from '../../cvat/api.js';
+import type { ActivityRepo } from '../../journal/activity-repo.js';
+import type { ActivityLevel } from '../../journal/activity-repo.js';
 import type { BatchFilter } from '../../journal/batch-repo.js';
-import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
-import type { Db } from '../../journal/database.js';
-import { DiscardRepo } from '../../journal/discard-repo.js';
-import type { DiscardRow } from '../../journal/discard-repo.js';
-import { RequestRepo } from '../../journal/request-repo.js';
-import { UploadRepo } from '../../journal/upload-repo.js';
-import { BatchRunner, deleteDiscards } from './batch-runner.js';
-import type { RunnerDeps, RunnerSettings } from './batch-runner.js';
-import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
-import { ChunkSizer, DEFAULT_CHUNK_SIZER } from '../../core/chunk-sizer.js';
-import type { ChunkSizerOptions } from '../../core/chunk-sizer.js';
-import type { RestartPolicy } from './restart-policy.js';
-import type { FileSystem } from '../../fs/file-system.js';
+import type { DiscardRepo } from '../../journal/discard-repo.js';
+import type { RequestRepo } from '../../journal/request-repo.js';
+import type { UploadRepo } from '../../journal/upload-repo.js';
+import type { EngineJournal } from '../engine-journal.js';
+import { JobQueue } from '../job-queue.js';
+import type { JobSource, Lane } from '../job-queue.js';
+import { CANDIDATE_STATES, isCandidate, pausedBy } from './batch-eligibility.js';
+import type { QueueState } from './batch-eligibility.js';
+import { BatchRunner } from './batch-runner.js';
+import type { RunnerDeps } from './batch-runner.js';
+import { DiscardJanitor } from './discard-janitor.js';
 import { nodeFileSystem } from '../../fs/node-file-system.js';
+import { SelfIdCache } from './self-id.js';
+import type { BatchTaskSpec, UploadBatch, UploadBatchRepo } from './types.js';
+import { batchCounts, batchTransferId } from './upload-events.js';
+import type { BatchView, EngineStatus, UploadEvents } from './upload-events.js';
+import { chunkSizerFor, runnerSettings } from './upload-options.js';
+import type { UploadEngineOptions } from './upload-options.js';
 
-const MiB = 1024 * 1024;
-
-export interface UploadEngineOptions {
-  db: Db;
-  /** null until the user has signed in. */
-  api: CvatApi | null;
-  clock: Clock;
-  /** In [0,1): backoff jitter. */
-  random: () => number;
-  logger?: Logger;
-  /** Where planned files are re-checked (default: the real disk). */
-  fs?: FileSystem;
-  /** Batches uploading at the same time (default 2). */
-  concurrency?: number;
-  /**
-   * The bandwidth limit of every request body. The service passes the one it shares with the
-   * results engine, so that uploads and downloads together stay within the user's setting.
-   * Absent: uploads are not limited.
-   */
-  throttle?: Throttle;
-  /**
-   * Largest TUS chunk (default 64 MiB). Chunks start at 8 MiB (or this, when smaller) and grow
-   * toward it while the link is healthy (core/chunk-sizer.ts): a kill costs at most the chunk in
-   * flight, since CVAT keeps nothing of a cut PATCH. See tests/bench/upload.ts.
-   */
-  chunkSize?: number;
-  /** Chunk sizing; false: always `chunkSize`. */
-  adaptiveChunks?: Partial<ChunkSizerOptions> | false;
-  /** Files above this size go by TUS (default 100 MiB, as cvat-core). */
-  bulkThreshold?: number;
-  /** Bound of one Upload-Multiple request in bytes (default 100 MiB, as cvat-core) ... */
-  bulkBatchBytes?: number;
-  /** ... and in files (default 1000). */
-  bulkBatchFiles?: number;
-  verifyHash?: boolean;
-  backoff?: BackoffPolicy;
-  /**
-   * Fresh starts of one batch (each a new task) before it is marked failed, and their spacing
-   * (default: 5, from 2 s doubling to at most 10 min; restart-policy.ts).
-   */
-  restartPolicy?: Partial<RestartPolicy>;
-  /** How often to look for newly planned batches when nobody calls wake() (default 2 s). */
-  pollMs?: number;
-  /** Initial pause state (the service persists it). */
-  paused?: boolean;
-  pausedFolders?: number[];
-}
-
-/** 'server': the batch belongs to another server or organization than the one signed in. */
-export type PausedBy = 'batch' | 'folder' | 'all' | 'auth' | 'no-api' | 'server' | null;
-
-/** A batch as the service shows it. */
-export interface BatchView extends UploadBatch {
-  active: boolean;
-  pausedBy: PausedBy;
-}
-
-export interface UploadProgress {
-  batchId: number;
-  folderId: number | null;
-  taskId: number | null;
-  bytesDone: number;
-  bytesTotal: number;
-  filesDone: number;
-  filesTotal: number;
-}
-
-/** An entry the engine wrote to the activity log, as stored (null batchId: about the queue). */
-export interface UploadActivity {
-  entry: ActivityRow;
-  batchId: number | null;
-}
-
-export interface ReplanRequest {
-  batchId: number;
-  folderId: number | null;
-  fileId: number | null;
-  relPath: string;
-  reason: string;
-}
-
-export interface EngineStatus {
-  paused: boolean;
-  pausedFolders: number[];
-  /** Set while the server rejects our credentials: nothing runs until setApi(). */
-  authError: ErrorInfo | null;
-  active: number;
-  concurrency: number;
-}
-
-export type UploadEvents = {
-  batch: BatchView;
-  progress: UploadProgress;
-  activity: UploadActivity;
-  'replan-needed': ReplanRequest;
-  'auth-required': { error: ErrorInfo };
-  status: EngineStatus;
-};
-
-/** The activity log's transfer id of a batch. */
-export function batchTransferId(batchId: number): string {
-  return `upload:${batchId}`;
-}
-
-interface Running {
-  controller: AbortController;
-  done: Promise<void>;
-  folderId: number | null;
-}
+export type { UploadEngineOptions } from './upload-options.js';
+export { batchCounts, batchTransferId } from './upload-events.js';
+export type {
+  BatchView,
+  EngineStatus,
+  PausedBy,
+  ReplanRequest,
+  UploadActivity,
+  UploadEvents,
+  UploadProgress,
+} from './upload-events.js';
 
 export class UploadEngine {
   readonly events = new EventBus<UploadEvents>();
   readonly batches: UploadBatchRepo;
+  private readonly journal: EngineJournal;
   private readonly uploads: UploadRepo;
   private readonly requests: RequestRepo;
   private readonly discards: DiscardRepo;
   private readonly activityLog: ActivityRepo;
   private readonly clock: Clock;
-  private readonly random: () => number;
   private readonly logger: Logger;
-  private readonly fs: FileSystem;
-  private readonly throttle: Throttle | undefined;
-  private readonly settings: RunnerSettings;
-  private readonly chunkSizer: ChunkSizer;
-  private readonly backoff: BackoffPolicy;
-  private readonly pollMs: number;
+  private readonly runnerBase: Omit<RunnerDeps, 'api' | 'selfId' | 'hooks'>;
+  private readonly lane: Lane<number>;
+  private readonly janitor: DiscardJanitor;
+  private readonly selfIds = new SelfIdCache();
 
   private api: CvatApi | null;
-  private selfIdCache: { api: CvatApi; id: Promise<number | null> } | null = null;
-  private concurrency: number;
-  private pausedAll: boolean;
   private readonly pausedFolders: Set<number>;
-  private authError: ErrorInfo | null = null;
-  private readonly running = new Map<number, Running>();
-  private janitor: { controller: AbortController; done: Promise<void> } | null = null;
-  private janitorNextAt = 0;
-  private janitorAttempts = 0;
-  private started = false;
-  private loopDone: Promise<void> | null = null;
-  private wakeController: AbortController | null = null;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(opts: UploadEngineOptions) {
     this.clock = opts.clock;
-    this.random = opts.random;
     this.logger = opts.logger ?? silentLogger;
-    this.fs = opts.fs ?? nodeFileSystem;
     this.api = opts.api;
-    this.batches = new BatchRepo<BatchTaskSpec, DataRequest>(opts.db, opts.clock);
-    this.uploads = new UploadRepo(opts.db, opts.clock);
-    this.requests = new RequestRepo(opts.db, opts.clock);
-    this.discards = new DiscardRepo(opts.db, opts.clock);
-    this.activityLog = new ActivityRepo(opts.db);
-    this.throttle = opts.throttle;
-    this.concurrency = Math.max(1, opts.concurrency ?? 2);
-    this.pausedAll = opts.paused ?? false;
+    this.journal = opts.journal;
+    this.batches = opts.journal.batches;
+    this.uploads = opts.journal.uploads;
+    this.requests = opts.journal.requests;
+    this.discards = opts.journal.discards;
+    this.activityLog = opts.journal.activity;
     this.pausedFolders = new Set(opts.pausedFolders ?? []);
-    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
-    this.pollMs = opts.pollMs ?? 2_000;
-    const maxChunk = opts.chunkSize ?? 64 * MiB;
-    this.chunkSizer = new ChunkSizer(
-      opts.adaptiveChunks === false
-        ? { minBytes: maxChunk, maxBytes: maxChunk, targetMs: 1 }
-        : { ...DEFAULT_CHUNK_SIZER, maxBytes: maxChunk, ...opts.adaptiveChunks },
-    );
-    this.settings = {
-      chunkSize: opts.chunkSize ?? 64 * MiB,
-      bulkThreshold: opts.bulkThreshold ?? 100 * MiB,
-      bulkBatchBytes: opts.bulkBatchBytes ?? 100 * MiB,
-      bulkBatchFiles: opts.bulkBatchFiles ?? 1000,
-      verifyHash: opts.verifyHash ?? true,
-      clockSkewMs: 60 * 60 * 1000,
-      recheckDelayMs: 5_000,
-      restart: { ...DEFAULT_RESTART_POLICY, ...opts.restartPolicy },
+    this.runnerBase = {
+      journal: this.journal,
+      batches: this.batches,
+      uploads: this.uploads,
+      requests: this.requests,
+      discards: this.discards,
+      activity: this.activityLog,
+      clock: this.clock,
+      fs: opts.fs ?? nodeFileSystem,
+      throttle: opts.throttle,
+      settings: runnerSettings(opts),
+      chunkSizer: chunkSizerFor(opts),
     };
+    const queue = opts.queue ?? new JobQueue(opts.clock);
+    this.lane = queue.lane(this.jobSource(), {
+      concurrency: opts.concurrency ?? 2,
+      pollMs: opts.pollMs ?? 2_000,
+      backoff: opts.backoff ?? DEFAULT_BACKOFF,
+      random: opts.random,
+      paused: opts.paused ?? false,
+    });
+    this.janitor = new DiscardJanitor({
+      discards: this.discards,
+      clock: this.clock,
+      retryDelay: (attempt, retryAfterMs) => this.lane.retryDelay(attempt, retryAfterMs),
+      hold: (error) => this.lane.hold(error),
+      wake: () => this.lane.wake(),
+    });
   }
 
   /** Starts taking work from the journal. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.loopDone = this.loop();
+    this.lane.start();
   }
 
   /** Stops taking work, aborts in-flight requests and waits until every runner has let go. */
   async stop(): Promise<void> {
-    this.started = false;
-    for (const r of this.running.values()) r.controller.abort();
-    this.janitor?.controller.abort();
-    this.wake();
-    await Promise.all([...this.running.values()].map((r) => r.done));
-    await this.janitor?.done;
-    await this.loopDone;
-    this.loopDone = null;
-    this.resolveIdle();
+    this.janitor.abort();
+    await Promise.all([this.lane.stop(), this.janitor.stop()]);
   }
 
   /** New credentials (or none). Clears an authentication pause. */
   setApi(api: CvatApi | null): void {
-    if (api !== this.api) for (const r of this.running.values()) r.controller.abort();
+    if (api !== this.api) void this.lane.interruptWhere(() => true, 'stop');
     this.api = api;
-    if (this.authError !== null) {
-      this.authError = null;
-      this.emitStatus();
-    }
-    this.wake();
+    if (this.lane.release()) this.emitStatus();
+    this.lane.wake();
   }
 
   pauseAll(): void {
-    this.pausedAll = true;
-    for (const r of this.running.values()) r.controller.abort();
+    void this.lane.pause();
     this.emitStatus();
   }
 
   resumeAll(): void {
-    this.pausedAll = false;
+    this.lane.resume();
     this.emitStatus();
-    this.wake();
   }
 
   pauseFolder(folderId: number): void {
     this.pausedFolders.add(folderId);
-    for (const r of this.running.values()) if (r.folderId === folderId) r.controller.abort();
+    void this.lane.interruptWhere((id) => this.batches.get(id)?.folderId === folderId, 'pause');
     this.emitStatus();
   }
 
   resumeFolder(folderId: number): void {
     this.pausedFolders.delete(folderId);
     this.emitStatus();
-    this.wake();
+    this.lane.wake();
   }
 
   pauseBatch(batchId: number): boolean {
     if (!this.batches.setPaused(batchId, true)) return false;
-    this.running.get(batchId)?.controller.abort();
+    void this.lane.interrupt(batchId, 'pause');
     this.emitBatch(batchId);
     return true;
   }
@@ -274,7 +157,7 @@ export class UploadEngine {
   resumeBatch(batchId: number): boolean {
     if (!this.batches.setPaused(batchId, false)) return false;
     this.emitBatch(batchId);
-    this.wake();
+    this.lane.wake();
     return true;
   }
 
@@ -284,9 +167,9 @@ export class UploadEngine {
    */
   cancelBatch(batchId: number): boolean {
     if (!this.batches.requestCancel(batchId)) return false;
-    this.running.get(batchId)?.controller.abort();
+    void this.lane.interrupt(batchId, 'cancel');
     this.emitBatch(batchId);
-    this.wake();
+    this.lane.wake();
     return true;
   }
 
@@ -301,24 +184,23 @@ export class UploadEngine {
     });
     if (ok) {
       this.emitBatch(batchId);
-      this.wake();
+      this.lane.wake();
     }
     return ok;
   }
 
   setConcurrency(n: number): void {
-    this.concurrency = Math.max(1, Math.floor(n));
+    this.lane.setConcurrency(n);
     this.emitStatus();
-    this.wake();
   }
 
   status(): EngineStatus {
     return {
-      paused: this.pausedAll,
+      paused: this.lane.paused,
       pausedFolders: [...this.pausedFolders].sort((a, b) => a - b),
-      authError: this.authError,
-      active: this.running.size,
-      concurrency: this.concurrency,
+      authError: this.lane.heldBy(),
+      active: this.lane.runningCount,
+      concurrency: this.lane.concurrency,
     };
   }
 
@@ -333,99 +215,89 @@ export class UploadEngine {
 
   /** Look for work now (e.g. after the planner inserted batches). */
   wake(): void {
-    this.wakeController?.abort();
+    this.lane.wake();
   }
 
   /** Resolves when nothing can run now: no runner busy, no retry pending, no task left to delete. */
   idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.lane.idle();
   }
 
-  // ---- scheduling
+  // ---- the lane's job source
 
-  private async loop(): Promise<void> {
-    while (this.started) {
-      this.pump();
-      if (this.isIdle()) this.resolveIdle();
-      const controller = new AbortController();
-      this.wakeController = controller;
-      try {
-        await this.clock.sleep(this.nextWakeIn(), controller.signal);
-      } catch {
-        // woken early
-      }
-    }
-  }
-
-  private pump(): void {
-    if (!this.started || this.api === null || this.authError !== null) return;
-    const now = this.clock.now();
-    for (const b of this.candidates()) {
-      if (this.running.size >= this.concurrency) break;
-      if (this.running.has(b.id) || (b.nextAttemptAt !== null && b.nextAttemptAt > now)) continue;
-      this.launch(b);
-    }
-    this.maybeRunJanitor(now);
+  private jobSource(): JobSource<number> {
+    return {
+      operation: 'upload',
+      ready: () => this.api !== null,
+      due: (now) =>
+        this.candidates()
+          .filter((b) => b.nextAttemptAt === null || b.nextAttemptAt <= now)
+          .map((b) => b.id),
+      nextDueAt: (now) => {
+        let next: number | null = null;
+        for (const b of this.candidates())
+          if (b.nextAttemptAt !== null && b.nextAttemptAt > now)
+            next = Math.min(next ?? b.nextAttemptAt, b.nextAttemptAt);
+        const janitorAt = this.janitor.notBefore;
+        if (janitorAt > now) next = Math.min(next ?? janitorAt, janitorAt);
+        return next;
+      },
+      pending: () =>
+        this.janitor.busy ||
+        (this.api !== null && this.janitor.discardsHere(this.api).length > 0) ||
+        this.candidates().length > 0,
+      // A cancel is carried out while everything is paused (its candidate filter says so).
+      runsWhilePaused: (id) => this.batches.get(id)?.cancelRequested ?? false,
+      claim: (id) => this.claim(id),
+      run: (id, job) => this.runnerFor(id, job.signal).run(),
+      failed: (id, err) => this.onRunnerError(id, err),
+      changed: (id) => {
+        this.emitBatch(id);
+        this.emitStatus();
+      },
+      held: (err) => this.onHold(errorInfo(err)),
+      tick: (now) => {
+        if (this.api !== null)
+          this.janitor.maybeRun(this.api, now, (id) => this.lane.isRunning(id));
+      },
+    };
   }
 
   /** Batches that may run when their time comes, oldest first. */
   private candidates(): UploadBatch[] {
-    return this.batches
-      .list({
-        states: [
-          'planned',
-          'creating',
-          'created',
-          'started',
-          'sending',
-          'finishing',
-          'processing',
-          'failed',
-        ],
-      })
-      .filter((b) => {
-        // A cancel needs the server only to find a creation whose outcome is unknown.
-        if (b.cancelRequested)
-          return b.state !== 'creating' || (this.api !== null && this.belongsTo(b, this.api));
-        if (isTerminal(b.state) || b.replanReason !== null) return false;
-        return this.pausedBy(b) === null;
-      });
+    const q = this.queueState();
+    return this.batches.list({ states: [...CANDIDATE_STATES] }).filter((b) => isCandidate(b, q));
   }
 
-  private launch(b: UploadBatch): void {
+  private queueState(): QueueState {
+    return {
+      api: this.api,
+      pausedAll: this.lane.paused,
+      pausedFolders: this.pausedFolders,
+      held: this.lane.heldBy() !== null,
+    };
+  }
+
+  private claim(batchId: number): boolean {
     const api = this.api;
-    if (api === null) return;
+    const b = this.batches.get(batchId);
+    if (api === null || !b) return false;
     // Bound before its first request: from now on it runs on this server only.
     if (b.server === '') this.batches.bindServer(b.id, api.server);
-    const controller = new AbortController();
-    const runner = new BatchRunner(this.runnerDeps(api), b.id, controller.signal);
-    const done = runner
-      .run()
-      .catch((e: unknown) => this.onRunnerError(b.id, e, controller.signal))
-      .finally(() => {
-        this.running.delete(b.id);
-        this.emitBatch(b.id);
-        this.emitStatus();
-        this.wake();
-      });
-    this.running.set(b.id, { controller, done, folderId: b.folderId });
-    this.emitBatch(b.id);
-    this.emitStatus();
+    return true;
   }
 
-  private onRunnerError(batchId: number, e: unknown, signal: AbortSignal): void {
-    // Paused, cancelled or stopped: whatever the abort made the request throw is no failure.
-    if (signal.aborted) return;
-    const err = toSyncError(e, 'upload');
+  private runnerFor(batchId: number, signal: AbortSignal): BatchRunner {
+    const api = this.api;
+    if (api === null) throw new Error('no server to upload to');
+    return new BatchRunner(this.runnerDeps(api), batchId, signal);
+  }
+
+  private onRunnerError(batchId: number, err: SyncError): void {
     const info = errorInfo(err);
     const b = this.batches.get(batchId);
     // Nothing to record on a batch that reached an end (the error came after its last step).
     if (!b || isTerminal(b.state)) return;
-    if (err.kind === 'fatal') {
-      this.authPause(info);
-      return;
-    }
     this.logger.warn('batch attempt failed', {
       batchId,
       state: b.state,
@@ -433,7 +305,7 @@ export class UploadEngine {
       message: info.message,
     });
     if (err.kind === 'transient') {
-      const delay = retryDelay(b.attempts + 1, this.backoff, this.random, err.retryAfterMs);
+      const delay = this.lane.retryDelay(b.attempts + 1, err.retryAfterMs);
       this.batches.recordError(batchId, b.state, info, delay);
       return;
     }
@@ -448,11 +320,8 @@ export class UploadEngine {
     }
   }
 
-  private authPause(error: ErrorInfo): void {
-    if (this.authError !== null) return;
-    this.authError = error;
-    for (const r of this.running.values()) r.controller.abort();
-    this.janitor?.controller.abort();
+  private onHold(error: ErrorInfo): void {
+    this.janitor.abort();
     const entry = this.activityLog.add({
       at: this.clock.now(),
       level: 'error',
@@ -465,101 +334,16 @@ export class UploadEngine {
     this.emitStatus();
   }
 
-  /** Deletes discarded tasks of batches that are not running (a running batch deletes its own). */
-  private maybeRunJanitor(now: number): void {
-    const api = this.api;
-    if (this.janitor !== null || api === null || now < this.janitorNextAt) return;
-    const pending = this.discardsHere(api).filter(
-      (d) => d.batchId === null || !this.running.has(d.batchId),
-    );
-    if (pending.length === 0) return;
-    const controller = new AbortController();
-    const done = (async () => {
-      await deleteDiscards(api, this.discards, pending, controller.signal);
-      this.janitorAttempts = 0;
-    })()
-      .catch((e: unknown) => {
-        if (controller.signal.aborted) return;
-        const err = toSyncError(e, 'delete task');
-        if (err.kind === 'fatal') {
-          this.authPause(errorInfo(err));
-          return;
-        }
-        this.janitorAttempts += 1;
-        this.janitorNextAt =
-          this.clock.now() +
-          retryDelay(this.janitorAttempts, this.backoff, this.random, err.retryAfterMs);
-      })
-      .finally(() => {
-        this.janitor = null;
-        this.wake();
-      });
-    this.janitor = { controller, done };
-  }
-
-  private nextWakeIn(): number {
-    const now = this.clock.now();
-    let wait = this.pollMs;
-    for (const b of this.candidates()) {
-      if (b.nextAttemptAt !== null && b.nextAttemptAt > now)
-        wait = Math.min(wait, b.nextAttemptAt - now);
-    }
-    if (this.janitorNextAt > now) wait = Math.min(wait, this.janitorNextAt - now);
-    return Math.max(1, wait);
-  }
-
-  private isIdle(): boolean {
-    if (this.running.size > 0 || this.janitor !== null) return false;
-    if (!this.started || this.api === null || this.authError !== null) return true;
-    if (this.discardsHere(this.api).length > 0) return false;
-    return this.candidates().length === 0;
-  }
-
-  private resolveIdle(): void {
-    if (!this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** Tasks to delete on the api's server ('' = recorded before servers were: any). */
-  private discardsHere(api: CvatApi): DiscardRow[] {
-    return this.discards.list().filter((d) => d.server === '' || d.server === api.server);
-  }
-
-  /** Whether `b` may run on `api`: its server, and its organization when it names one. */
-  private belongsTo(b: UploadBatch, api: CvatApi): boolean {
-    if (b.server === '') return true;
-    return b.server === api.server && (b.org === null || b.org === (api.org ?? ''));
-  }
-
   // ---- plumbing
 
   private runnerDeps(api: CvatApi): RunnerDeps {
     return {
+      ...this.runnerBase,
       api,
-      batches: this.batches,
-      uploads: this.uploads,
-      requests: this.requests,
-      discards: this.discards,
-      activity: this.activityLog,
-      clock: this.clock,
-      fs: this.fs,
-      throttle: this.throttle,
-      settings: this.settings,
-      selfId: () => this.selfId(api),
-      chunkSizer: this.chunkSizer,
+      selfId: () => this.selfIds.get(api),
       hooks: {
         progress: (b, bytesDone, filesDone) =>
-          this.events.emit('progress', {
-            batchId: b.id,
-            folderId: b.folderId,
-            taskId: b.taskId,
-            bytesDone,
-            bytesTotal: b.bytesTotal,
-            filesDone,
-            filesTotal: b.filesTotal,
-          }),
+          this.events.emit('progress', { batchId: b.id, ...batchCounts(b, bytesDone, filesDone) }),
         changed: (id) => this.emitBatch(id),
         activity: (b, level, kind, message, hint) => this.activity(b, level, kind, message, hint),
         replanNeeded: (b, f, reason) =>
@@ -572,29 +356,6 @@ export class UploadEngine {
           }),
       },
     };
-  }
-
-  private selfId(api: CvatApi): Promise<number | null> {
-    if (this.selfIdCache?.api !== api) {
-      const id = api.self().then(
-        (u) => u.id,
-        (e: unknown) => {
-          if (toSyncError(e).kind === 'fatal') throw e;
-          return null;
-        },
-      );
-      this.selfIdCache = { api, id };
-      // A transient failure is not cached.
-      id.then(
-        (v) => {
-          if (v === null && this.selfIdCache?.id === id) this.selfIdCache = null;
-        },
-        () => {
-          if (this.selfIdCache?.id === id) this.selfIdCache = null;
-        },
-      );
-    }
-    return this.selfIdCache.id;
   }
 
   private activity(
@@ -617,21 +378,11 @@ export class UploadEngine {
     this.events.emit('activity', { entry, batchId: b.id });
   }
 
-  private pausedBy(b: UploadBatch): PausedBy {
-    if (b.paused) return 'batch';
-    if (b.folderId !== null && this.pausedFolders.has(b.folderId)) return 'folder';
-    if (this.pausedAll) return 'all';
-    if (this.authError !== null) return 'auth';
-    if (this.api === null) return 'no-api';
-    if (!this.belongsTo(b, this.api)) return 'server';
-    return null;
-  }
-
   private view(b: UploadBatch): BatchView {
     return {
       ...b,
-      active: this.running.has(b.id),
-      pausedBy: isTerminal(b.state) ? null : this.pausedBy(b),
+      active: this.lane.isRunning(b.id),
+      pausedBy: isTerminal(b.state) ? null : pausedBy(b, this.queueState()),
     };
   }
 

@@ -1,12 +1,13 @@
 // Proof that a folder is in CVAT, with the normal API only (no admin rights): for each task the
 // folder produced, GET …/data/meta gives the frame names, the deleted frames and the image sizes
-// CVAT reports; they are compared with the journal's batch files and with the folder on disk.
+// CVAT reports; they are compared with the journal's batch files and with the folder on disk
+// (an archive's members and a PDF's pages in solo.ts).
 import type {
   FolderRule,
   VerifyEntry,
   VerifyReport,
   VerifyTaskResult,
-} from '../../../preload/contract.js';
+} from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { errorInfo, isSyncError } from '../../core/errors.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';
@@ -17,6 +18,7 @@ import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { imageDimensions } from '../../core/image-size.js';
 import type { Dimensions } from '../../core/image-size.js';
 import { walkRule } from '../planner/preview.js';
+import { verifySolo } from './solo.js';
 
 export interface VerifySource {
   folderId: number | null;
@@ -108,26 +110,7 @@ async function verifyTask(
   const out: VerifyEntry[] = [];
   const solo = files.length === 1 && files[0] && isSoloKind(mediaKindOf(files[0].relPath));
   if (solo && files[0]) {
-    // A video, PDF or archive becomes many frames (a video's meta lists the one file): it is
-    // in CVAT while any of its frames is not deleted.
-    const f = files[0];
-    const gone = meta.deleted_frames.filter((i) => i >= 0 && i < meta.size).length;
-    const first = meta.frames[0];
-    out.push(
-      meta.size > gone
-        ? {
-            ...entry(
-              f.relPath,
-              'in-cvat',
-              taskId,
-              gone ? `${gone} of ${meta.size} frames deleted on the server` : `${meta.size} frames`,
-            ),
-            frame: 0,
-            width: first?.width ?? null,
-            height: first?.height ?? null,
-          }
-        : entry(f.relPath, 'missing', taskId, 'every frame is deleted on the server'),
-    );
+    out.push(...(await verifySolo(files[0], meta, taskId, entry)));
   } else {
     const byName = new Map<string, number>();
     meta.frames.forEach((fr, i) => byName.set(fr.name, i));

@@ -3,16 +3,18 @@
 // Events (/events). Views and state classes see a SyncBridge and never learn which one it is.
 import type {
   ContractError,
-  EVENT_NAMES,
-  EVENTS_PATH,
   EventName,
-  METHOD_NAMES,
   MethodName,
   Result,
-  RPC_PATH,
-  SESSION_PATH,
   SyncBridge,
   SyncEvents,
+} from '../../../preload/contract.js';
+import {
+  EVENT_NAMES,
+  EVENTS_PATH,
+  METHOD_NAMES,
+  RPC_PATH,
+  SESSION_PATH,
 } from '../../../preload/contract.js';
 
 declare global {
@@ -20,74 +22,6 @@ declare global {
     cvatSync?: SyncBridge;
   }
 }
-
-// The contract's constants are values and the renderer may import only types, so they are
-// restated here; the `typeof` annotations make the compiler check they are the same.
-const rpcPath: typeof RPC_PATH = '/rpc';
-const eventsPath: typeof EVENTS_PATH = '/events';
-const sessionPath: typeof SESSION_PATH = '/session';
-const methodNames: typeof METHOD_NAMES = [
-  'getStatus',
-  'getConnection',
-  'signIn',
-  'signOut',
-  'listOrganizations',
-  'setOrganization',
-  'runDoctor',
-  'listTasks',
-  'listProjects',
-  'getTaskPreview',
-  'deleteTasks',
-  'openInCvat',
-  'listFormats',
-  'exportDataset',
-  'backup',
-  'restoreBackup',
-  'importAnnotations',
-  'editTask',
-  'searchUsers',
-  'listTaskLabels',
-  'verifyFolder',
-  'verifyTask',
-  'pullAnnotations',
-  'pushAnnotations',
-  'getTaskFrames',
-  'getFrame',
-  'setDeletedFrames',
-  'getValidationLayout',
-  'updateValidationLayout',
-  'listFolders',
-  'addFolder',
-  'updateFolder',
-  'removeFolder',
-  'pauseFolder',
-  'resumeFolder',
-  'previewFolder',
-  'listIgnored',
-  'chooseFolder',
-  'listTransfers',
-  'retryTransfer',
-  'cancelTransfer',
-  'pauseTransfer',
-  'resumeTransfer',
-  'pauseAll',
-  'resumeAll',
-  'setBandwidthLimit',
-  'listActivity',
-  'getSettings',
-  'updateSettings',
-  'exportDebugArchive',
-];
-const eventNames: typeof EVENT_NAMES = [
-  'status',
-  'connection',
-  'transfer',
-  'transfer-removed',
-  'folder',
-  'folder-removed',
-  'activity',
-  'tasks-changed',
-];
 
 /** Whether the push channel to the service is open. Electron's IPC is always 'up'. */
 export type LinkState = 'up' | 'down';
@@ -181,7 +115,7 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
-      response = await doFetch(`${base}${rpcPath}/${method}`, {
+      response = await doFetch(`${base}${RPC_PATH}/${method}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(arg ?? {}),
@@ -229,10 +163,10 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
 
   function open(): void {
     if (closed || !ES) return;
-    const url = `${base}${eventsPath}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    const url = `${base}${EVENTS_PATH}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
     const es = new ES(url);
     source = es;
-    for (const name of eventNames) {
+    for (const name of EVENT_NAMES) {
       es.addEventListener(name, (m) => dispatch(name, (m as MessageEvent<string>).data));
     }
     es.onopen = () => {
@@ -276,7 +210,7 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
       source = null;
     },
   } as HttpBridge;
-  for (const method of methodNames) {
+  for (const method of METHOD_NAMES) {
     (bridge as unknown as Record<string, (arg?: unknown) => Promise<Result<unknown>>>)[method] = (
       arg,
     ) => call(method, arg);
@@ -322,7 +256,7 @@ export async function takeToken(
 
 async function redeemCode(doFetch: typeof fetch, code: string): Promise<string | null> {
   try {
-    const response = await doFetch(`${window.location.origin}${sessionPath}`, {
+    const response = await doFetch(`${window.location.origin}${SESSION_PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code }),

@@ -1,6 +1,7 @@
 // Application settings, and the theme they imply for the document.
 import type {
   ContractError,
+  Result,
   Settings,
   SettingsPatch,
   SyncBridge,
@@ -35,17 +36,15 @@ export class SettingsState {
     this.saving = true;
     const r = await this.bridge.updateSettings(patch);
     this.saving = false;
-    if (!r.ok) {
-      this.error = r.error;
-      return false;
-    }
-    this.error = null;
-    this.value = r.value;
-    return true;
+    return this.take(r);
   }
 
   async setBandwidthLimit(bytesPerSecond: number | null): Promise<boolean> {
-    const r = await this.bridge.setBandwidthLimit({ bytesPerSecond });
+    return this.take(await this.bridge.setBandwidthLimit({ bytesPerSecond }));
+  }
+
+  /** The settings the service answered with, or its error; true when they were saved. */
+  private take(r: Result<Settings>): boolean {
     if (!r.ok) {
       this.error = r.error;
       return false;

@@ -242,6 +242,10 @@ export class TasksState {
     return this.bridge.updateValidationLayout({ taskId, shuffleHoneypots: true });
   }
 
+  disableValidationFrames(taskId: number, frames: number[]): Promise<Result<ValidationLayoutInfo>> {
+    return this.bridge.updateValidationLayout({ taskId, disableFrames: frames });
+  }
+
   verifyTask(taskId: number): Promise<Result<VerifyReport>> {
     return this.bridge.verifyTask({ taskId });
   }

@@ -10,6 +10,7 @@ import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
 import { openJournal } from '../../../main/journal/database.js';
 import { systemClock } from '../../../main/service/system-clock.js';
 import { CvatClient } from '../../../main/cvat/client.js';
+import { Journal } from '../../../main/journal/journal.js';
 
 const env = (name: string): string | undefined => process.env[name];
 const num = (name: string): number | undefined =>
@@ -24,7 +25,7 @@ const api = new CvatClient({
   clock: systemClock,
 });
 const engine = new UploadEngine({
-  db,
+  journal: new Journal(db, systemClock),
   api,
   clock: systemClock,
   random: Math.random,

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
-import { attachImages, call, createTask, images } from '../../cvat-server/test-helpers.js';
+import {
+  attachImages,
+  call,
+  createHoneypotTask,
+  createTask,
+  images,
+} from '../../cvat-server/test-helpers.js';
 import { jsonLines, runCli } from './run-cli.js';
 
 let server: CvatTestServer;
@@ -107,5 +113,93 @@ describe('cvat-sync tasks validation', () => {
       body: { frame_selection_method: 'random_uniform' },
     });
     expect(patched.status).toBe(500);
+  });
+});
+
+describe('cvat-sync tasks validation on a task with honeypots', () => {
+  interface Layout {
+    validation_frames: number[];
+    disabled_frames: number[];
+    honeypot_frames: number[];
+    honeypot_real_frames: number[];
+  }
+  const layout = async (id: number) =>
+    (await call(server, 'GET', `/api/tasks/${id}/validation_layout`)).json<Layout>();
+
+  it('prints the layout, disables validation frames and re-draws honeypots onto the active ones', async () => {
+    const id = await createHoneypotTask(server, { count: 12, segment: 3, pool: 3, perJob: 1 });
+    const before = await layout(id);
+    const show = await runCli(['tasks', 'validation', String(id), '--json'], { env });
+    expect(show.code).toBe(0);
+    expect(jsonLines(show.stdout)[0]).toMatchObject({
+      type: 'validation',
+      mode: 'gt_pool',
+      framesPerJob: 1,
+      validationFrames: before.validation_frames,
+      honeypotCount: before.honeypot_frames.length,
+      honeypotFrames: before.honeypot_frames,
+      honeypotRealFrames: before.honeypot_real_frames,
+    });
+    const [a, b, kept] = before.validation_frames as [number, number, number];
+
+    const off = await runCli(['tasks', 'validation', String(id), '--disable-frames', `${a},${b}`], {
+      env,
+    });
+    expect(off.stderr).toBe('');
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain(`disabled: ${a}, ${b}`);
+    expect((await layout(id)).disabled_frames).toEqual([a, b]);
+
+    const shuffle = await runCli(['tasks', 'validation', String(id), '--shuffle-honeypots'], {
+      env,
+    });
+    expect(shuffle.code).toBe(0);
+    const after = await layout(id);
+    // Only one active validation frame is left: every honeypot now shows it.
+    expect(after.honeypot_frames).toEqual(before.honeypot_frames);
+    expect(after.honeypot_real_frames).toEqual(before.honeypot_frames.map(() => kept));
+    expect(shuffle.stdout).toContain(
+      `honeypots: ${after.honeypot_frames.length} (${after.honeypot_frames.map((h) => `${h}→${kept}`).join(', ')})`,
+    );
+    const meta = (await call(server, 'GET', `/api/tasks/${id}/data/meta`)).json();
+    for (const h of after.honeypot_frames) expect(meta.frames[h].name).toBe(meta.frames[kept].name);
+
+    const from = server.faults.stats().log.length;
+    const notPool = await runCli(['tasks', 'validation', String(id), '--disable-frames', '0'], {
+      env,
+    });
+    expect(notPool.code).toBe(2);
+    expect(notPool.stderr).toContain(`Frame 0 is not a validation frame of task #${id}`);
+    expect(notPool.stderr).toContain(
+      `Its validation frames: ${before.validation_frames.join(', ')}`,
+    );
+    expect(
+      server.faults
+        .stats()
+        .log.slice(from)
+        .filter((l) => l.method === 'PATCH'),
+    ).toEqual([]);
+  });
+
+  it('a ground-truth task: frames can be disabled, honeypots cannot be re-drawn', async () => {
+    const id = await createTask(server, { segment_size: 3 });
+    await attachImages(server, id, images(6), {
+      image_quality: 70,
+      validation_params: {
+        mode: 'gt',
+        frame_selection_method: 'manual',
+        frames: ['img_001.png', 'img_004.png'],
+      },
+    });
+    const off = await runCli(['tasks', 'validation', String(id), '--disable-frames', '4'], {
+      env,
+    });
+    expect(off.code).toBe(0);
+    expect((await layout(id)).disabled_frames).toEqual([4]);
+    const shuffle = await runCli(['tasks', 'validation', String(id), '--shuffle-honeypots'], {
+      env,
+    });
+    expect(shuffle.code).toBe(1);
+    expect(shuffle.stderr).toContain(`Task #${id} has no honeypots (validation mode "gt")`);
   });
 });

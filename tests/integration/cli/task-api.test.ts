@@ -160,4 +160,23 @@ describe('cvat-sync tasks edit', () => {
     const nothing = await runCli(['tasks', 'edit', id], { env });
     expect(nothing.code).toBe(2);
   });
+
+  it('--project none is refused before sending: CVAT cannot take a task out of its project', async () => {
+    const p = (
+      await call(server, 'POST', '/api/projects', {
+        body: { name: 'keeps its tasks', labels: [{ name: 'car' }, { name: 'person' }] },
+      })
+    ).json().id;
+    const task = server.admin.tasks().find((t) => t.name.endsWith('day2'));
+    const id = String(task?.id);
+    const into = await runCli(['tasks', 'edit', id, '--project', String(p)], { env });
+    expect(into.stderr).toBe('');
+    expect(into.code).toBe(0);
+    const out = await runCli(['tasks', 'edit', id, '--project', 'none'], { env });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`CVAT cannot take task #${id} out of its project`);
+    expect(out.stderr).toContain('cvat-sync restore');
+    expect(out.stderr).not.toContain('500');
+    expect((await call(server, 'GET', `/api/tasks/${id}`)).json().project_id).toBe(p);
+  });
 });

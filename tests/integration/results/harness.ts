@@ -14,6 +14,7 @@ import { openJournal } from '../../../main/journal/database.js';
 import { systemClock } from '../../../main/service/system-clock.js';
 import type { CvatServerOptions, CvatTestServer } from '../../cvat-server/index.js';
 import { makePng, startCvatServer } from '../../cvat-server/index.js';
+import { Journal } from '../../../main/journal/journal.js';
 
 export interface Harness {
   server: CvatTestServer;
@@ -42,7 +43,7 @@ export async function startHarness(serverOptions: CvatServerOptions = {}): Promi
     db,
     engine(over = {}) {
       const e = new ResultsEngine({
-        db,
+        journal: new Journal(db, systemClock),
         api: client,
         clock: systemClock,
         random: Math.random,

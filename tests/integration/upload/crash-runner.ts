@@ -12,6 +12,8 @@ import type { NewUploadBatch } from '../../../main/engine/upload/types.js';
 import { openJournal } from '../../../main/journal/database.js';
 import { systemClock } from '../../../main/service/system-clock.js';
 import { makeClient, seeded } from './client-setup.js';
+import type { EngineJournal } from '../../../main/engine/engine-journal.js';
+import { Journal } from '../../../main/journal/journal.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -22,11 +24,11 @@ const env = (name: string): string => {
 // No top-level await: the crash test bundles this file to CommonJS, which starts faster.
 async function main(): Promise<void> {
   const dataDir = env('CRASH_DATA_DIR');
-  const db = openJournal(join(dataDir, 'journal.db'));
+  const journal: EngineJournal = new Journal(openJournal(join(dataDir, 'journal.db')), systemClock);
   const api = makeClient(env('CRASH_SERVER_URL'), { kind: 'token', token: env('CRASH_TOKEN') });
   const random = seeded(Number(process.env.CRASH_SEED ?? '1') * 7919 + process.pid);
   const engine = new UploadEngine({
-    db,
+    journal,
     api,
     clock: systemClock,
     random,
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     pollMs: 200,
   });
   const results = new ResultsEngine({
-    db,
+    journal,
     api,
     clock: systemClock,
     random,
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     }
   }
   await results.stop();
-  db.close();
+  journal.close();
   process.stdout.write('all done\n');
 }
 

@@ -15,6 +15,7 @@ import { makePng } from '../../cvat-server/index.js';
 import { FAST_BACKOFF, makeClient, seeded, tokenAuth } from './client-setup.js';
 import { writeMedia } from './media-files.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
+import { Journal } from '../../../main/journal/journal.js';
 
 export interface Workspace {
   dir: string;
@@ -35,7 +36,7 @@ export function workspace(
   const db = openJournal(join(dir, 'journal.db'));
   const build = (o: Partial<UploadEngineOptions> = {}): UploadEngine =>
     new UploadEngine({
-      db,
+      journal: new Journal(db, systemClock),
       api: makeClient(server.url, tokenAuth(server)),
       clock: systemClock,
       random: seeded(11),

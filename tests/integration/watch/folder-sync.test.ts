@@ -288,13 +288,16 @@ describe('after upload', () => {
       ['started', 'sending'],
       ['sending', 'finishing'],
       ['finishing', 'processing'],
-      ['processing', 'done'],
     ] as const) {
       expect(
         h.batches.transition(a?.id ?? -1, from, to, from === 'creating' ? { taskId: 42 } : {}),
       ).toBe(true);
     }
-    expect(h.batches.finishCancel(b?.id ?? -1, 'planned')).toBe(true);
+    expect(h.journal.completeBatch(a?.id ?? -1, { id: 42, size: 1, jobCount: 1 })).toBe(true);
+    expect(h.journal.cancelBatch(b?.id ?? -1, 'planned')).toBe(true);
+    // In line at once, in the same transactions: no pass of the folder was needed.
+    expect(h.state('a/1.jpg')).toBe('uploaded');
+    expect(h.state('b/2.jpg')).toBe('ignored');
     await h.tick(1000);
     expect(h.state('a/1.jpg')).toBe('uploaded');
     expect([h.state('b/2.jpg'), h.files.byPath(h.folderId, 'b/2.jpg')?.reason]).toEqual([
@@ -318,7 +321,7 @@ describe('after upload', () => {
     expect([old?.state, old?.missingSince !== null]).toEqual(['uploaded', true]);
   });
 
-  it('followBatches: a done batch makes its files uploaded at once, with a counts event, no scan needed', async () => {
+  it('completeBatch: a done batch has its files uploaded at once; the folder only sends counts, no scan', async () => {
     h = makeHarness();
     h.write('a/1.jpg', 'one');
     h.write('a/2.jpg', 'two');
@@ -335,14 +338,14 @@ describe('after upload', () => {
       ['started', 'sending'],
       ['sending', 'finishing'],
       ['finishing', 'processing'],
-      ['processing', 'done'],
     ] as const) {
       expect(
         h.batches.transition(a?.id ?? -1, from, to, from === 'creating' ? { taskId: 7 } : {}),
       ).toBe(true);
     }
-    await h.sync.followBatches(h.folderId);
+    expect(h.journal.completeBatch(a?.id ?? -1, { id: 7, size: 2, jobCount: 1 })).toBe(true);
     expect([h.state('a/1.jpg'), h.state('a/2.jpg')]).toEqual(['uploaded', 'uploaded']);
+    h.sync.countsChanged(h.folderId);
     expect(counts).toEqual([{ files: 2, uploaded: 2, pending: 0, ignored: 0, failed: 0 }]);
     expect(scans).toEqual([]);
     expect(h.sync.info(h.folderId)?.counts).toMatchObject({ uploaded: 2, pending: 0 });

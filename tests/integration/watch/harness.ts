@@ -5,15 +5,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FolderRule } from '../../../preload/contract.js';
 import { FakeClock } from '../../../main/core/clock.js';
-import type { DataRequest } from '../../../main/cvat/api.js';
-import type { FolderSyncOptions } from '../../../main/engine/planner/folder-sync.js';
-import { FolderSync } from '../../../main/engine/planner/folder-sync.js';
-import type { BatchTaskSpec } from '../../../main/engine/planner/task-spec.js';
-import { BatchRepo } from '../../../main/journal/batch-repo.js';
+import type { EngineJournal } from '../../../main/engine/engine-journal.js';
+import type { FolderSyncOptions } from '../../../main/engine/folders/folder-sync.js';
+import { FolderSync } from '../../../main/engine/folders/folder-sync.js';
 import type { Db } from '../../../main/journal/database.js';
-import { openJournal } from '../../../main/journal/database.js';
-import { FileRepo } from '../../../main/journal/file-repo.js';
-import { FolderRepo } from '../../../main/journal/folder-repo.js';
+import type { FileRepo } from '../../../main/journal/file-repo.js';
+import type { FolderRepo } from '../../../main/journal/folder-repo.js';
+import { Journal } from '../../../main/journal/journal.js';
 
 export const SERVER = 'http://127.0.0.1:9';
 
@@ -39,10 +37,11 @@ export interface Harness {
   dir: string;
   root: string;
   db: Db;
+  journal: EngineJournal;
   clock: FakeClock;
   folderId: number;
   sync: FolderSync;
-  batches: BatchRepo<BatchTaskSpec, DataRequest>;
+  batches: EngineJournal['batches'];
   files: FileRepo;
   folders: FolderRepo;
   write(rel: string, content: string | Buffer, mtimeSec?: number): void;
@@ -66,22 +65,22 @@ export function makeHarness(
   const root = join(dir, 'media');
   mkdirSync(root);
   const clock = new FakeClock();
-  const journal = join(dir, 'journal.sqlite');
-  let db = openJournal(journal);
-  let folders = new FolderRepo(db, clock);
-  const folderId = folders.insert(rule({ path: root, ...over }), { server: SERVER }).id;
+  const journalPath = join(dir, 'journal.sqlite');
+  let opened: EngineJournal = Journal.open(journalPath, clock);
+  const folderId = opened.folders.insert(rule({ path: root, ...over }), { server: SERVER }).id;
   const build = (o: Partial<FolderSyncOptions>): FolderSync =>
-    new FolderSync({ db, clock, watcherFactory: null, ...options, ...o });
+    new FolderSync({ journal: opened, clock, watcherFactory: null, ...options, ...o });
   const h: Harness = {
     dir,
     root,
-    db,
+    db: opened.db,
+    journal: opened,
     clock,
     folderId,
     sync: build({}),
-    batches: new BatchRepo(db, clock),
-    files: new FileRepo(db),
-    folders,
+    batches: opened.batches,
+    files: opened.files,
+    folders: opened.folders,
     write(rel, content, mtimeSec) {
       const abs = join(root, rel);
       mkdirSync(dirname(abs), { recursive: true });
@@ -118,15 +117,20 @@ export function makeHarness(
       await h.sync.step(folderId);
     },
     restart(o = {}) {
-      db.close();
-      db = openJournal(journal);
-      folders = new FolderRepo(db, clock);
-      Object.assign(h, { db, folders, batches: new BatchRepo(db, clock), files: new FileRepo(db) });
+      opened.close();
+      opened = Journal.open(journalPath, clock);
+      Object.assign(h, {
+        db: opened.db,
+        journal: opened,
+        folders: opened.folders,
+        batches: opened.batches,
+        files: opened.files,
+      });
       h.sync = build(o);
     },
     async close() {
       await h.sync.stop();
-      db.close();
+      opened.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

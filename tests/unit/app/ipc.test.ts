@@ -95,6 +95,22 @@ describe('IPC transport', () => {
     expect(ipcMain.handlers.size).toBe(0);
   });
 
+  it('logs the names of the calls that change something, as the contract marks them', async () => {
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const logger = {
+      ...silentLogger,
+      info: (message: string, fields?: Record<string, unknown>) =>
+        void lines.push({ message, fields }),
+    };
+    const { call, contents, eventFrom } = setup({ logger });
+    await call('listFolders', eventFrom(contents.mainFrame));
+    await call('pauseFolder', eventFrom(contents.mainFrame), { id: 3 });
+    await call('pauseFolder', eventFrom(contents.mainFrame), { id: 'x' });
+    expect(lines).toEqual([
+      { message: 'ipc: changed by the window', fields: { method: 'pauseFolder' } },
+    ]);
+  });
+
   it('answers a trusted call with the service result and reports it to afterCall', async () => {
     const { call, contents, eventFrom, service, afterCall } = setup();
     const result = await call('listTasks', eventFrom(contents.mainFrame), {

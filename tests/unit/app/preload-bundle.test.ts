@@ -1,5 +1,5 @@
 // The bundled preload must be one CommonJS file that requires nothing but 'electron', because a
-// sandboxed preload cannot load local modules.
+// sandboxed preload cannot load local modules; and it carries the contract's names, not its schemas.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,9 @@ describe('preload bundle', () => {
       },
     });
     expect(required).toEqual(['electron']);
+    // The contract's zod schemas stay out: the preload carries only the contract's names.
+    expect(code).not.toMatch(/zod|safeParse/);
+    expect(code.length).toBeLessThan(16 * 1024);
     expect(Object.keys(exposed.get('cvatSync') ?? {}).sort()).toEqual(
       [...METHOD_NAMES, 'on'].sort(),
     );
