@@ -1,5 +1,5 @@
 // The layers of main/ and who may import what, enforced here rather than by good intentions.
-// model <- core <- cvat, journal, watch <- engine <- service <- app (electron) | cli
+// model <- core <- fs (the filesystem port) <- cvat, journal, watch <- engine <- service <- app (electron) | cli
 // main/model holds the domain types only: every layer and the contract may import it, it imports
 // nothing outside itself, and the renderer sees it only through the contract (type imports).
 import js from '@eslint/js';
@@ -7,17 +7,29 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
-const layers = ['model', 'core', 'cvat', 'journal', 'watch', 'engine', 'service', 'app', 'cli'];
+const layers = [
+  'model',
+  'core',
+  'fs',
+  'cvat',
+  'journal',
+  'watch',
+  'engine',
+  'service',
+  'app',
+  'cli',
+];
 const allowed = {
   model: [],
   core: ['model'],
-  cvat: ['model', 'core'],
+  fs: ['model', 'core'],
+  cvat: ['model', 'core', 'fs'],
   journal: ['model', 'core'],
-  watch: ['model', 'core'],
-  engine: ['model', 'core', 'cvat', 'journal', 'watch'],
-  service: ['model', 'core', 'cvat', 'journal', 'watch', 'engine'],
-  app: ['model', 'core', 'cvat', 'journal', 'watch', 'engine', 'service'],
-  cli: ['model', 'core', 'cvat', 'journal', 'watch', 'engine', 'service'],
+  watch: ['model', 'core', 'fs'],
+  engine: ['model', 'core', 'fs', 'cvat', 'journal', 'watch'],
+  service: ['model', 'core', 'fs', 'cvat', 'journal', 'watch', 'engine'],
+  app: ['model', 'core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
+  cli: ['model', 'core', 'fs', 'cvat', 'journal', 'watch', 'engine', 'service'],
 };
 
 const nodeBuiltins = [

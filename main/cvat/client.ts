@@ -41,6 +41,7 @@ import * as identity from './identity.js';
 import { badResponse } from './http-errors.js';
 import { Transport } from './http.js';
 import type { NetStack } from './net-stack.js';
+import type { FileSystem } from '../fs/file-system.js';
 import { listPage, pages } from './paging.js';
 import * as requests from './requests.js';
 import { TaskCalls } from './task-calls.js';
@@ -71,6 +72,8 @@ export interface CvatClientOptions {
   tusRetryDelays?: readonly number[];
   /** Proxy and certificate trust (default: the environment's HTTPS_PROXY, NO_PROXY, …). */
   net?: NetStack;
+  /** Where uploaded files are read (default: the real disk). */
+  fs?: FileSystem;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -111,6 +114,7 @@ export class CvatClient implements CvatApi {
       retry: options.retry ?? DEFAULT_READ_RETRY,
       explainUnauthorized: (error, signal) => this.explainUnauthorized(error, signal),
       ...(options.net ? { net: options.net } : {}),
+      ...(options.fs ? { fs: options.fs } : {}),
     });
     this.server = this.transport.server;
     this.context = {

@@ -7,6 +7,8 @@ import { withRetry } from '../core/retry.js';
 import type { BackoffPolicy } from '../core/retry.js';
 import type { AbortSignalLike } from '../core/signal.js';
 import type { z } from 'zod';
+import type { FileSystem } from '../fs/file-system.js';
+import { nodeFileSystem } from '../fs/node-file-system.js';
 import type { CvatAuth } from './api.js';
 import {
   badResponse,
@@ -71,6 +73,8 @@ export interface TransportOptions {
   retry: BackoffPolicy;
   /** Proxy and certificate trust of every request (default: the environment's). */
   net?: NetStack;
+  /** Where uploaded files are read (default: the real disk). */
+  fs?: FileSystem;
   /** Turns a 401 into a more precise error when the server can tell why (PATs on old servers). */
   explainUnauthorized?: (error: SyncError, signal?: AbortSignalLike) => Promise<SyncError>;
 }
@@ -142,11 +146,13 @@ export class Transport {
   readonly server: string;
   readonly origin: string;
   readonly net: NetStack;
+  readonly fs: FileSystem;
 
   constructor(readonly options: TransportOptions) {
     this.server = normaliseServer(options.server);
     this.origin = new URL(this.server).origin;
     this.net = options.net ?? defaultNetStack();
+    this.fs = options.fs ?? nodeFileSystem;
   }
 
   url(path: string, query?: Query, org?: boolean): string {

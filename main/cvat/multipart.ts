@@ -1,7 +1,9 @@
 // A multipart/form-data body streamed from disk with an exact Content-Length (CVAT sits behind
-// proxies that dislike chunked uploads). Part names are client_files[i] (PROTOCOL.md §4.4); plain
-// fields ride before the files.
+// proxies that dislike chunked uploads). Part names are client_files[i], as CVAT's web
+// client names them (cvat-core's src/server-proxy.ts); plain fields ride before the files.
 import { createHash, randomBytes } from 'node:crypto';
+import type { FileSystem } from '../fs/file-system.js';
+import { nodeFileSystem } from '../fs/node-file-system.js';
 import type { UploadFile } from './api.js';
 import { fileChunks } from './streams.js';
 
@@ -30,6 +32,8 @@ export function multipartBody(
   fieldName: (index: number) => string,
   boundary = newBoundary(),
   fields: Readonly<Record<string, string>> = {},
+  /** Where the files are read. */
+  fs: FileSystem = nodeFileSystem,
 ): MultipartBody {
   // Plain fields go first (DataRequest options such as image_quality).
   const preamble = Buffer.from(
@@ -69,7 +73,7 @@ export function multipartBody(
         const file = files[i]!;
         yield heads[i]!;
         const hash = createHash('sha256');
-        for await (const chunk of fileChunks(file.path, file.size, operation)) {
+        for await (const chunk of fileChunks(fs, file.path, file.size, operation)) {
           hash.update(chunk);
           yield chunk;
           onFileBytes?.(chunk.length);

@@ -1,23 +1,26 @@
-// Byte streams for transfers: file reading that notices a changed file, and throttling through
-// the shared bucket (async iterables for multipart bodies, a Transform for the TUS stack).
-import { createReadStream } from 'node:fs';
+// Byte streams for transfers: file reading through the FileSystem port that notices a changed
+// file (multipart bodies, TUS slices), and throttling through the shared bucket (async iterables
+// for multipart bodies, a Transform for the TUS stack).
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import type { UploadOptions } from 'tus-js-client';
 import { SyncError } from '../core/errors.js';
 import type { AbortSignalLike } from '../core/signal.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { Throttle } from './api.js';
 
 const READ_CHUNK = 256 * 1024;
 
 /** Exactly `size` bytes of the file; fails with 'file-changed' if it is shorter now. */
 export async function* fileChunks(
+  fs: FileSystem,
   path: string,
   size: number,
   operation: string,
 ): AsyncGenerator<Uint8Array> {
   if (size === 0) return;
   let read = 0;
-  const stream = createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK });
+  const stream = fs.readStream(path, { start: 0, end: size, chunkBytes: READ_CHUNK });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       read += chunk.length;
@@ -88,4 +91,27 @@ export class ThrottleTransform extends Transform {
       (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
     );
   }
+}
+
+/**
+ * tus-js-client's file source over the FileSystem port: each slice is a stream of its byte
+ * range, opened when tus sends it (a retry re-reads from disk, nothing is buffered here).
+ */
+export function tusFileReader(
+  fs: FileSystem,
+  path: string,
+  size: number,
+): NonNullable<UploadOptions['fileReader']> {
+  const source = {
+    size,
+    slice(start: number, end: number) {
+      const stop = Math.min(end, size);
+      const value = Object.assign(fs.readStream(path, { start, end: stop }), {
+        size: stop - start,
+      });
+      return Promise.resolve({ value, done: stop >= size });
+    },
+    close: () => undefined,
+  };
+  return { openFile: () => Promise.resolve(source) };
 }

@@ -1,4 +1,5 @@
-// TUS 1.0.0 core-protocol uploads to CVAT with tus-js-client 4.3.1 (PROTOCOL.md §4.3, §6).
+// TUS 1.0.0 core-protocol uploads to CVAT with tus-js-client 4.3.1: one file at a time, no
+// concatenation, as CVAT's web client does (cvat-core's src/server-proxy.ts).
 //
 // tus-js-client would quietly start a new upload when HEAD on a known Location fails; CVAT
 // registers the file name at creation, so that second upload either collides (409) or leaves
@@ -7,8 +8,6 @@
 // SyncError the engine can act on. onAfterResponse is also where the new Location is handed
 // to onCreated: tus awaits it before the first PATCH, whereas onUploadUrlAvailable is called
 // without being awaited in 4.3.1.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DefaultHttpStack, Upload } from 'tus-js-client';
@@ -22,10 +21,10 @@ import type { ServerVersion, Throttle, TusUploadOptions, TusUploadResult } from 
 import { cancelledError, httpError, networkCode, networkError, safeUrl } from './http-errors.js';
 import type { Transport } from './http.js';
 import { decodeHeaderValue } from './mime-header.js';
-import { ThrottleTransform, fileChanged } from './streams.js';
+import { ThrottleTransform, fileChanged, tusFileReader } from './streams.js';
 import { tusChunkLimit, tusGoneAnswers500 } from './version.js';
 
-/** CVAT's web client retries after these delays (PROTOCOL.md §6). */
+/** CVAT's web client retries after these delays (cvat-core's src/server-proxy.ts). */
 export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [
   2_000, 4_000, 8_000, 16_000, 32_000, 64_000,
 ];
@@ -36,7 +35,7 @@ export interface TusContext {
   retryDelays: readonly number[];
   /** Idle timeout of each TUS request (no byte moved for this long). */
   idleTimeoutMs: number;
-  /** The server's version, for the TUS quirks of older releases (PROTOCOL.md §12). */
+  /** The server's version, for the TUS quirks of older releases (see version.ts). */
   serverVersion: ServerVersion | null;
 }
 
@@ -69,7 +68,8 @@ export async function tusUpload(
       hint: 'CVAT does not accept empty files over TUS.',
     });
   }
-  const actual = await stat(file.path).catch((e: unknown) => {
+  const fs = ctx.transport.fs;
+  const actual = await fs.stat(file.path).catch((e: unknown) => {
     throw new SyncError(`${operation}: cannot read ${file.path}: ${(e as Error).message}`, {
       code: 'file-unreadable',
       kind: 'item',
@@ -109,10 +109,9 @@ export async function tusUpload(
     extra: { code?: string; hint?: string } = {},
   ): SyncError => answerError(req, res, operation, transport.options.clock.now(), extra);
 
-  // tus reads the file through slices it opens by path; this stream only names the file and
-  // pins the upload length to the size we planned with, even if the file grew since.
-  const input = createReadStream(file.path, { start: 0, end: file.size - 1 });
-  input.on('error', () => undefined);
+  // tus asks our reader for each PATCH body: a stream of that byte range, through the port. The
+  // upload's length is the size we planned with, even if the file grew since.
+  const fileReader = tusFileReader(fs, file.path, file.size);
 
   // tus-js-client's Node stack spreads these options into http(s).request: our agent carries
   // the proxy and the certificate trust, as for every other request.
@@ -137,7 +136,6 @@ export async function tusUpload(
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      input.destroy();
       fn();
     };
     const onAbort = (): void => {
@@ -145,8 +143,10 @@ export async function tusUpload(
       finish(() => reject(cancelledError(operation)));
     };
 
-    const upload = new Upload(input, {
+    // The input is only handed back to `fileReader`, which knows the file already.
+    const upload = new Upload(Buffer.alloc(0), {
       endpoint,
+      fileReader,
       uploadUrl: options.resumeUrl ?? null,
       metadata: { filename: file.name, filetype: mimeTypeOf(file.name) },
       chunkSize: nextChunk('start'),

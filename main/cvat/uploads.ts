@@ -71,9 +71,15 @@ export async function uploadMultiple(
   const operation = `upload ${files.length} files`;
   // Before 2.65 every Upload-Multiple is validated as a full DataRequest: image_quality is
   // required there (400 without it). cvat-core and cvat-sdk always send it.
-  const body = multipartBody(files, (i) => `client_files[${i}]`, undefined, {
-    image_quality: String(options.imageQuality ?? DEFAULT_IMAGE_QUALITY),
-  });
+  const body = multipartBody(
+    files,
+    (i) => `client_files[${i}]`,
+    undefined,
+    {
+      image_quality: String(options.imageQuality ?? DEFAULT_IMAGE_QUALITY),
+    },
+    context.transport.fs,
+  );
   let done = 0;
   await context.transport.call({
     operation,

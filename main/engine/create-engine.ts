@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { CvatApi, Throttle } from '../cvat/api.js';
 import type { BatchRow } from '../journal/batch-repo.js';
-import type { WatchFs } from '../watch/fs-port.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { EngineJournal } from './engine-journal.js';
 import { Folders } from './folders/folders.js';
 import type { AdoptDecision } from './planner/adopter.js';
@@ -22,7 +22,7 @@ export interface EngineOptions {
   /** In [0,1): backoff jitter and temporary names. */
   random: () => number;
   /** The filesystem the folders are read through (Node's when omitted). */
-  fs?: WatchFs;
+  fs?: FileSystem;
   /** null: the data folder has no journal yet (nothing to show, nothing to run). */
   journal: EngineJournal | null;
   logger: Logger;

@@ -3,34 +3,17 @@
 // chokidar wrapper it is only a hint: it names the directories to re-read, the scanner decides.
 // A burst of events is coalesced; each changed directory is listed once per burst to add
 // watchers for new subdirectories and close those of removed ones.
-import { watch as nodeWatch } from 'node:fs';
 import { sep } from 'node:path';
 import type { Watcher, WatcherFactory, WatcherOptions } from './folder-watcher.js';
 import { chokidarWatcherFactory, isWatchLimitError } from './folder-watcher.js';
-import type { WatchFs } from './fs-port.js';
-import { errorCode, nodeWatchFs } from './fs-port.js';
-
-/** What DirectoryWatcher needs from one OS watch (node's FSWatcher fits). */
-export interface DirWatchHandle {
-  on(event: 'error', listener: (error: unknown) => void): unknown;
-  close(): void;
-}
-
-export interface DirectoryWatcherPorts {
-  fs: WatchFs;
-  /** A non-recursive watch of one directory; throws (ENOSPC, EMFILE, ENOENT…) when it cannot. */
-  watch(path: string, onChange: () => void): DirWatchHandle;
-}
-
-export const nodeDirWatchPorts: DirectoryWatcherPorts = {
-  fs: nodeWatchFs,
-  watch: (path, onChange) => nodeWatch(path, { persistent: true, recursive: false }, onChange),
-};
+import type { FileSystem, WatchHandle } from '../fs/file-system.js';
+import { errorCode } from '../fs/file-system.js';
+import { nodeFileSystem } from '../fs/node-file-system.js';
 
 const DEBOUNCE_MS = 100;
 
 interface Watched {
-  handle: DirWatchHandle;
+  handle: WatchHandle;
   /** Resolved path: symlinked directories are followed only inside the root, loops skipped. */
   real: string;
 }
@@ -65,7 +48,8 @@ export class DirectoryWatcher implements Watcher {
 
   constructor(
     private readonly o: WatcherOptions,
-    private readonly ports: DirectoryWatcherPorts = nodeDirWatchPorts,
+    /** Lists the tree and watches each directory (FileSystem.watch: one fs.watch per directory). */
+    private readonly fs: FileSystem = o.fs ?? nodeFileSystem,
   ) {
     this.ready = this.begin().catch((e: unknown) => this.fail(e));
   }
@@ -84,7 +68,7 @@ export class DirectoryWatcher implements Watcher {
   }
 
   private async begin(): Promise<void> {
-    this.realRoot = await this.ports.fs.realpath(this.o.root);
+    this.realRoot = await this.fs.realpath(this.o.root);
     await this.addTree('', this.realRoot);
   }
 
@@ -109,9 +93,9 @@ export class DirectoryWatcher implements Watcher {
   }
 
   private watchOne(rel: string, real: string): boolean {
-    let handle: DirWatchHandle;
+    let handle: WatchHandle;
     try {
-      handle = this.ports.watch(this.abs(rel), () => this.onChange(rel));
+      handle = this.fs.watch(this.abs(rel), () => this.onChange(rel));
     } catch (e) {
       if (isWatchLimitError(e)) throw e;
       // Gone or unreadable meanwhile: the scanner reports it; nothing to watch.
@@ -130,7 +114,7 @@ export class DirectoryWatcher implements Watcher {
   ): Promise<Array<{ rel: string; real: string }> | null> {
     let entries;
     try {
-      entries = await this.ports.fs.readdir(this.abs(rel));
+      entries = await this.fs.readdir(this.abs(rel));
     } catch (e) {
       const code = errorCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM')
@@ -155,9 +139,9 @@ export class DirectoryWatcher implements Watcher {
   /** A symlink's target when it is a directory inside the root and not its own ancestor. */
   private async linkedDir(abs: string, parentReal: string): Promise<string | null> {
     try {
-      const target = await this.ports.fs.realpath(abs);
+      const target = await this.fs.realpath(abs);
       if (!inside(target, this.realRoot) || inside(parentReal, target)) return null;
-      return (await this.ports.fs.stat(target)).isDirectory() ? target : null;
+      return (await this.fs.stat(target)).isDirectory() ? target : null;
     } catch (_e) {
       return null;
     }

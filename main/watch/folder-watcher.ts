@@ -3,10 +3,13 @@
 // re-filtered by the scanner; lost events are caught by the periodic full scan.
 import { watch } from 'chokidar';
 import { dirname, join, relative, sep } from 'node:path';
-import { errorCode } from './fs-port.js';
+import type { FileSystem } from '../fs/file-system.js';
+import { errorCode } from '../fs/file-system.js';
 
 export interface WatcherOptions {
   root: string;
+  /** What DirectoryWatcher lists and watches (default: the real disk); chokidar always uses the disk. */
+  fs?: FileSystem;
   polling: boolean;
   pollIntervalMs: number;
   /** Relative POSIX directory path -> true when it must not be watched (hidden, excluded). */

@@ -1,7 +1,7 @@
 // Which filesystem a folder lives on (Linux: /proc/self/mountinfo). OS change events do not
 // reach us from network shares and FUSE mounts, so those folders should poll.
 import { sep } from 'node:path';
-import type { WatchFs } from './fs-port.js';
+import type { FileSystem } from '../fs/file-system.js';
 
 export interface MountEntry {
   mountPoint: string;
@@ -70,7 +70,7 @@ export function isNetworkFs(fsType: string): boolean {
 }
 
 /** The filesystem type of a folder, or null where it cannot be told (not Linux). */
-export async function detectFsType(fs: WatchFs, realPath: string): Promise<string | null> {
+export async function detectFsType(fs: FileSystem, realPath: string): Promise<string | null> {
   try {
     return fsTypeOf(realPath, parseMountinfo(await fs.readText('/proc/self/mountinfo')));
   } catch (_e) {

@@ -9,8 +9,8 @@ import type { AbortSignalLike } from '../core/signal.js';
 import type { FileWrite } from '../core/file-record.js';
 import type { FileStore } from './file-store.js';
 import type { PathFilter } from './filter.js';
-import type { WatchFs } from './fs-port.js';
-import { errorCode } from './fs-port.js';
+import type { FileSystem } from '../fs/file-system.js';
+import { errorCode } from '../fs/file-system.js';
 import type { Observation } from './reconcile.js';
 import { fieldsOf, reconcile } from './reconcile.js';
 
@@ -61,7 +61,7 @@ export class DirWalker {
   private readonly visited = new Set<string>();
 
   constructor(
-    private readonly fs: WatchFs,
+    private readonly fs: FileSystem,
     private readonly realRoot: string,
     private readonly filter: PathFilter,
   ) {}
@@ -183,7 +183,7 @@ export class DirWalker {
 export class Scanner {
   constructor(
     private readonly files: FileStore,
-    private readonly fs: WatchFs,
+    private readonly fs: FileSystem,
     private readonly clock: Clock,
   ) {}
 

@@ -6,8 +6,8 @@ import type { Clock } from '../core/clock.js';
 import type { AbortSignalLike } from '../core/signal.js';
 import type { FileFields, FileRow, FileWrite } from '../core/file-record.js';
 import type { FileStore } from './file-store.js';
-import type { WatchFs } from './fs-port.js';
-import { errorCode } from './fs-port.js';
+import type { FileSystem } from '../fs/file-system.js';
+import { errorCode } from '../fs/file-system.js';
 import { sha256File } from './hasher.js';
 import { mediaSniffer } from '../core/media-sniff.js';
 import { fieldsOf } from './reconcile.js';
@@ -33,7 +33,7 @@ const STAT_FIRST_BYTES = 1024 * 1024;
 export class StabilityGate {
   constructor(
     private readonly files: FileStore,
-    private readonly fs: WatchFs,
+    private readonly fs: FileSystem,
     private readonly clock: Clock,
     private readonly concurrency = 8,
   ) {}

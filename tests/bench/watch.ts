@@ -24,7 +24,7 @@ import { compileFilter } from '../../main/watch/filter.js';
 import { DirectoryWatcher } from '../../main/watch/directory-watcher.js';
 import type { WatcherFactory } from '../../main/watch/folder-watcher.js';
 import { chokidarWatcherFactory } from '../../main/watch/folder-watcher.js';
-import { nodeWatchFs } from '../../main/watch/fs-port.js';
+import { nodeFileSystem } from '../../main/fs/node-file-system.js';
 import { Scanner } from '../../main/watch/scanner.js';
 import { jpegWithTag } from '../cvat-server/fixture-media.js';
 import type { WatcherKind } from '../../main/watch/watcher-choice.js';
@@ -127,7 +127,7 @@ async function measure(kind: WatcherKind, root: string): Promise<void> {
       { server: 'http://127.0.0.1:9' },
     );
     const files = new FileRepo(db);
-    const scanner = new Scanner(files, nodeWatchFs, systemClock);
+    const scanner = new Scanner(files, nodeFileSystem, systemClock);
     const target = { folderId: folder.id, root, filter: compileFilter(folder.rule) };
     gc();
     const rssBefore = process.memoryUsage().rss;

@@ -10,7 +10,7 @@ import type { FolderRepo, FolderRow } from '../../journal/folder-repo.js';
 import { compileFilter } from '../../watch/filter.js';
 import type { Watcher } from '../../watch/folder-watcher.js';
 import { isWatchLimitError } from '../../watch/folder-watcher.js';
-import type { WatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import {
   missingHealth,
   networkFsHint,
@@ -43,7 +43,7 @@ export interface RunnerHost {
   readonly planner: Planner;
   readonly scanner: Scanner;
   readonly gate: StabilityGate;
-  readonly fs: WatchFs;
+  readonly fs: FileSystem;
 }
 
 export class FolderRunner {
@@ -278,6 +278,7 @@ export class FolderRunner {
     try {
       this.watcher = factory({
         root: rule.path,
+        fs: this.sync.fs,
         polling: rule.polling,
         pollIntervalMs: this.sync.options.pollIntervalMs ?? 2_000,
         ignoreDir: (rel) => filter.dir(rel) !== null,

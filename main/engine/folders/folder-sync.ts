@@ -11,8 +11,8 @@ import { silentLogger } from '../../core/logger.js';
 import type { FileCounts, FileRepo } from '../../journal/file-repo.js';
 import type { FolderRepo, FolderRow } from '../../journal/folder-repo.js';
 import type { WatcherFactory } from '../../watch/folder-watcher.js';
-import type { WatchFs } from '../../watch/fs-port.js';
-import { nodeWatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import type { ScanOutcome } from '../../watch/scanner.js';
 import { Scanner } from '../../watch/scanner.js';
 import { StabilityGate } from '../../watch/stability-gate.js';
@@ -35,7 +35,7 @@ export interface FolderSyncOptions {
   journal: EngineJournal;
   clock: Clock;
   logger?: Logger;
-  fs?: WatchFs;
+  fs?: FileSystem;
   /**
    * null = no OS watcher at all (scans only); omitted = chosen per folder by size and platform
    * (watch/watcher-choice.ts).
@@ -73,13 +73,13 @@ export class FolderSync {
   readonly planner: Planner;
   readonly scanner: Scanner;
   readonly gate: StabilityGate;
-  readonly fs: WatchFs;
+  readonly fs: FileSystem;
   private started = false;
   /** Folders started one by one (watchFolder), saved or not, besides start()'s saved ones. */
   private readonly watched = new Set<number>();
 
   constructor(readonly options: FolderSyncOptions) {
-    this.fs = options.fs ?? nodeWatchFs;
+    this.fs = options.fs ?? nodeFileSystem;
     this.folders = options.journal.folders;
     this.files = options.journal.files;
     this.scanner = new Scanner(this.files, this.fs, options.clock);

@@ -11,7 +11,7 @@ import type { CvatApi } from '../../cvat/api.js';
 import type { BatchRow } from '../../journal/batch-repo.js';
 import type { FileRepo } from '../../journal/file-repo.js';
 import type { FolderRepo, FolderRow } from '../../journal/folder-repo.js';
-import type { WatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import type { EngineJournal } from '../engine-journal.js';
 import { Adopter } from '../planner/adopter.js';
 import type { AdoptDecision } from '../planner/adopter.js';
@@ -39,7 +39,7 @@ export interface FoldersOptions {
   clock: Clock;
   logger: Logger;
   /** The filesystem the watcher, scanner, gate and planner read. */
-  fs?: WatchFs;
+  fs?: FileSystem;
   /** null when this process does not run the engine (read-only view). */
   uploads: UploadEngine | null;
   emit: (f: FolderInfo) => void;

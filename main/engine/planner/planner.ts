@@ -20,8 +20,9 @@ import { groupForPlanning, topFolderOf } from '../../core/split-policy.js';
 import type { NewBatchFile } from '../../journal/batch-repo.js';
 import type { FileRow } from '../../journal/file-repo.js';
 import type { FolderRow } from '../../journal/folder-repo.js';
-import type { WatchFs } from '../../watch/fs-port.js';
-import { errorCode, nodeWatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { errorCode } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { absPath } from '../../watch/stability-gate.js';
 import type { EngineJournal } from '../engine-journal.js';
 import { unreadableOf } from '../upload/replan-without.js';
@@ -39,7 +40,7 @@ export interface PlannedBatch {
 export interface PlannerOptions {
   journal: EngineJournal;
   clock: Clock;
-  fs?: WatchFs;
+  fs?: FileSystem;
   /**
    * Called inside the planning transaction for each new batch (the adopter holds the batches of
    * an adopting folder there, so that no batch is ever runnable before it was held).
@@ -98,11 +99,11 @@ export function batchFilesOf(
 
 export class Planner {
   private readonly journal: EngineJournal;
-  private readonly fs: WatchFs;
+  private readonly fs: FileSystem;
 
   constructor(private readonly o: PlannerOptions) {
     this.journal = o.journal;
-    this.fs = o.fs ?? nodeWatchFs;
+    this.fs = o.fs ?? nodeFileSystem;
   }
 
   /**

@@ -17,15 +17,15 @@ import { uniqueTaskName } from '../../core/name-template.js';
 import type { PlanFile } from '../../core/split-policy.js';
 import { groupForPlanning } from '../../core/split-policy.js';
 import { compileFilter } from '../../watch/filter.js';
-import type { WatchFs } from '../../watch/fs-port.js';
-import { nodeWatchFs } from '../../watch/fs-port.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { DirWalker } from '../../watch/scanner.js';
 import { absPath } from '../../watch/stability-gate.js';
 import { nameFor } from './planner.js';
 
 export interface PreviewOptions {
   clock: Clock;
-  fs?: WatchFs;
+  fs?: FileSystem;
   /** Entries looked at before the preview stops (truncated = true). */
   cap?: number;
 }
@@ -39,9 +39,9 @@ export interface FolderWalk {
 /** Every file the rule takes (and each one it ignores, with the reason), into memory. */
 export async function walkRule(
   rule: FolderRule,
-  options: { fs?: WatchFs; cap?: number; operation?: string } = {},
+  options: { fs?: FileSystem; cap?: number; operation?: string } = {},
 ): Promise<FolderWalk> {
-  const fs = options.fs ?? nodeWatchFs;
+  const fs = options.fs ?? nodeFileSystem;
   const cap = options.cap ?? 20_000;
   let real: string;
   try {
@@ -105,12 +105,12 @@ export async function previewFolder(
   rule: FolderRule,
   options: PreviewOptions,
 ): Promise<FolderPreview> {
-  const walkOptions: { fs?: WatchFs; cap?: number } = {};
+  const walkOptions: { fs?: FileSystem; cap?: number } = {};
   if (options.fs) walkOptions.fs = options.fs;
   if (options.cap !== undefined) walkOptions.cap = options.cap;
   const walk = await walkRule(rule, walkOptions);
   const { ignored, truncated } = walk;
-  const files = await keepOpenable(rule.path, walk.files, ignored, options.fs ?? nodeWatchFs);
+  const files = await keepOpenable(rule.path, walk.files, ignored, options.fs ?? nodeFileSystem);
   const now = options.clock.now();
   const groups = groupForPlanning(rule.split, files, [], { now, settleMs: 0, flush: true });
   const names = new Set<string>();
@@ -140,7 +140,7 @@ async function keepOpenable(
   root: string,
   files: PlanFile[],
   ignored: IgnoredFile[],
-  fs: WatchFs,
+  fs: FileSystem,
 ): Promise<PlanFile[]> {
   const bad = new Set<PlanFile>();
   let next = 0;
@@ -150,7 +150,7 @@ async function keepOpenable(
       if (f.kind !== 'image' && f.kind !== 'video') continue;
       const sniffer = mediaSniffer(f.relPath, f.size);
       try {
-        for await (const chunk of fs.readStream(absPath(root, f.relPath), f.size))
+        for await (const chunk of fs.readStream(absPath(root, f.relPath)))
           sniffer.push(chunk);
       } catch (e) {
         bad.add(f);

@@ -31,13 +31,13 @@ export async function runDownloadJob(ctx: JobContext, start: TransferRow): Promi
         api: ctx.api,
         url: row.resultUrl as string,
         clock: ctx.clock,
+        fs: ctx.fs,
         dir: row.localPath,
         partPath: row.partPath,
         fallbackName: fallbackName(row),
         partsInUse: ctx.partsInUse,
         signal: ctx.signal,
         ...(ctx.throttle ? { throttle: ctx.throttle } : {}),
-        ...(ctx.openPart ? { openPart: ctx.openPart } : {}),
         onPart: (partPath) => {
           row = ctx.update({ partPath });
         },
@@ -58,7 +58,7 @@ export async function runDownloadJob(ctx: JobContext, start: TransferRow): Promi
   const zip = row.finalPath;
   if (row.extract && zip !== null && zip.toLowerCase().endsWith('.zip')) {
     row = ctx.update({ state: 'processing' });
-    const extracted = await extractZip(zip, row.localPath, ctx.tag());
+    const extracted = await extractZip(ctx.fs, zip, row.localPath, ctx.tag());
     row = ctx.update({ extractedPath: extracted });
   }
   return row;
@@ -178,7 +178,7 @@ async function rerequest(ctx: JobContext, row: TransferRow, why: string): Promis
     });
   }
   // The .part holds bytes of the old result; the new one differs (it is made again).
-  if (row.partPath !== null) await emptyPart(row.partPath);
+  if (row.partPath !== null) await emptyPart(ctx.fs, row.partPath);
   return ctx.update({
     rqId: null,
     resultUrl: null,

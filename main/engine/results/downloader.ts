@@ -6,11 +6,11 @@ import { SyncError, isAbortError } from '../../core/errors.js';
 import { safeFilename } from '../../core/safe-filename.js';
 import type { AbortSignalLike } from '../../core/signal.js';
 import type { CvatApi, Throttle } from '../../cvat/api.js';
+import type { FileHandle, FileSystem } from '../../fs/file-system.js';
 import { fsError } from './fs-errors.js';
 import type { TransferProgress } from './meter.js';
 import { Meter } from './meter.js';
-import type { OpenPart, PartWriter } from './part-file.js';
-import { emptyPart, openPartFile, partSize, publishPart, reservePart } from './part-file.js';
+import { emptyPart, partSize, publishPart, reservePart } from './part-file.js';
 
 /** Bytes gathered before one write: fewer syscalls, and memory stays flat. */
 const WRITE_BUFFER = 1 << 20;
@@ -19,6 +19,8 @@ export interface DownloadParams {
   api: CvatApi;
   url: string;
   clock: Clock;
+  /** The disk the .part and the file are written to. */
+  fs: FileSystem;
   /** The folder the file goes to. */
   dir: string;
   /** The .part of an earlier attempt, or null: then the name comes from Content-Disposition. */
@@ -29,7 +31,6 @@ export interface DownloadParams {
   partsInUse: () => ReadonlySet<string>;
   signal?: AbortSignalLike;
   throttle?: Throttle;
-  openPart?: OpenPart;
   /** Called with a newly reserved .part before any byte is written, so the journal knows it. */
   onPart?: (partPath: string) => void;
   onProgress?: (p: TransferProgress) => void;
@@ -43,9 +44,9 @@ export interface DownloadOutcome {
 }
 
 export async function downloadToFile(p: DownloadParams): Promise<DownloadOutcome> {
-  const openPart = p.openPart ?? openPartFile;
+  const fs = p.fs;
   let part = p.partPath;
-  let onDisk = part === null ? 0 : await partSize(part);
+  let onDisk = part === null ? 0 : await partSize(fs, part);
   const request = (resumeFrom: number) =>
     p.api.download(p.url, {
       resumeFrom,
@@ -59,12 +60,13 @@ export async function downloadToFile(p: DownloadParams): Promise<DownloadOutcome
     // 416: what we hold does not fit the server's file (a crash after the last byte, or a new
     // result): start over rather than guess.
     if (!(e instanceof SyncError && e.status === 416 && part !== null)) throw e;
-    await emptyPart(part);
+    await emptyPart(fs, part);
     onDisk = 0;
     response = await request(0);
   }
   if (part === null) {
     part = await reservePart(
+      fs,
       p.dir,
       safeFilename(response.filename, p.fallbackName),
       p.partsInUse(),
@@ -85,9 +87,9 @@ export async function downloadToFile(p: DownloadParams): Promise<DownloadOutcome
     );
   }
 
-  let writer: PartWriter;
+  let writer: FileHandle;
   try {
-    writer = await openPart(part, response.resumed ? 'append' : 'truncate');
+    writer = await fs.open(part, response.resumed ? 'append' : 'truncate');
   } catch (e) {
     throw fsError(e, 'download', part);
   }
@@ -150,7 +152,7 @@ export async function downloadToFile(p: DownloadParams): Promise<DownloadOutcome
     await writer.close().catch(() => undefined);
   }
   meter.update(bytes, true);
-  const finalPath = await publishPart(part);
+  const finalPath = await publishPart(fs, part);
   return { finalPath, bytes, resumedFrom };
 }
 

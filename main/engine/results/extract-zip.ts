@@ -5,16 +5,16 @@
 // archive with too many entries or more bytes than the cap (a zip bomb), counted as written, not
 // as the headers claim. The files appear only when every entry was written (temp folder, then
 // rename).
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { SyncError } from '../../core/errors.js';
 import { collisionName, splitExtension } from '../../core/safe-filename.js';
-import { errnoOf, fsError } from './fs-errors.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { errorCode } from '../../fs/file-system.js';
+import { fsError } from './fs-errors.js';
+import { openZipFile } from './zip-reader.js';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -56,6 +56,7 @@ export function unsafeEntryReason(name: string): string | null {
  * taken). Returns the folder's path.
  */
 export async function extractZip(
+  fs: FileSystem,
   zipPath: string,
   parentDir: string,
   tempTag: string,
@@ -64,21 +65,21 @@ export async function extractZip(
   const base = splitExtension(zipPath.slice(dirname(zipPath).length + 1))[0] || 'archive';
   const temp = join(parentDir, `.${base}.extract-${tempTag}`);
   try {
-    await mkdir(temp, { recursive: true });
+    await fs.mkdir(temp, { recursive: true });
   } catch (e) {
     throw fsError(e, 'extract archive', temp);
   }
   try {
     const caps = {
       maxEntries: limits.maxEntries ?? DEFAULT_MAX_ENTRIES,
-      maxBytes: limits.maxBytes ?? (await defaultMaxBytes(parentDir)),
+      maxBytes: limits.maxBytes ?? (await defaultMaxBytes(fs, parentDir)),
       byDisk: limits.maxBytes === undefined,
     };
-    await unpack(zipPath, temp, caps);
-    return await publishDir(temp, parentDir, base);
+    await unpack(fs, zipPath, temp, caps);
+    return await publishDir(fs, temp, parentDir, base);
   } catch (e) {
     // The temp folder is ours and incomplete: nothing of it may look like a result.
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    await fs.removeTree(temp).catch(() => undefined);
     throw e;
   }
 }
@@ -90,29 +91,22 @@ interface Caps {
   byDisk: boolean;
 }
 
-async function defaultMaxBytes(dir: string): Promise<number> {
+async function defaultMaxBytes(fs: FileSystem, dir: string): Promise<number> {
+  const free = await fs.freeBytes(dir);
+  if (free === null) return DEFAULT_MAX_BYTES;
+  return Math.max(0, Math.min(DEFAULT_MAX_BYTES, free - FREE_SPACE_RESERVE));
+}
+
+async function openZip(fs: FileSystem, zipPath: string): Promise<ZipFile> {
   try {
-    const fs = await statfs(dir);
-    return Math.max(0, Math.min(DEFAULT_MAX_BYTES, fs.bavail * fs.bsize - FREE_SPACE_RESERVE));
-  } catch {
-    return DEFAULT_MAX_BYTES;
+    return await openZipFile(fs, zipPath);
+  } catch (e) {
+    throw archiveError(e as Error, zipPath);
   }
 }
 
-async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> {
-  const zip = await new Promise<ZipFile>((res, rej) =>
-    yauzl.open(
-      zipPath,
-      {
-        lazyEntries: true,
-        autoClose: true,
-        decodeStrings: true,
-        validateEntrySizes: true,
-        strictFileNames: true,
-      },
-      (err, z) => (err || !z ? rej(archiveError(err, zipPath)) : res(z)),
-    ),
-  );
+async function unpack(fs: FileSystem, zipPath: string, into: string, caps: Caps): Promise<void> {
+  const zip = await openZip(fs, zipPath);
   try {
     // The central directory's count is known before any byte is written.
     if (zip.entryCount > caps.maxEntries)
@@ -128,7 +122,7 @@ async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> 
           rej(tooBig(`more than ${caps.maxEntries} entries`, caps, 'entries'));
           return;
         }
-        writeEntry(zip, entry, into, caps, written).then(
+        writeEntry(fs, zip, entry, into, caps, written).then(
           () => zip.readEntry(),
           (err: unknown) => rej(err),
         );
@@ -141,6 +135,7 @@ async function unpack(zipPath: string, into: string, caps: Caps): Promise<void> 
 }
 
 async function writeEntry(
+  fs: FileSystem,
   zip: ZipFile,
   entry: Entry,
   into: string,
@@ -157,24 +152,31 @@ async function writeEntry(
   if (rel.startsWith('..') || isAbsolute(rel)) throw unsafe(name, 'resolves outside the folder');
   try {
     if (name.endsWith('/')) {
-      await mkdir(target, { recursive: true });
+      await fs.mkdir(target, { recursive: true });
       return;
     }
-    await mkdir(dirname(target), { recursive: true });
+    await fs.mkdir(dirname(target), { recursive: true });
     const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
       zip.openReadStream(entry, (err, s) => (err || !s ? rej(archiveError(err, name)) : res(s))),
     );
-    // 'wx': two entries with one name, or a path through an existing file, is refused, not merged.
-    await pipeline(
-      stream,
-      countBytes(written, caps, name),
-      createWriteStream(target, { flags: 'wx' }),
-    );
+    // The pipeline takes the first error; an entry whose size lies can report a second one from
+    // yauzl's chain after the pipeline ended, which must not surface as an unhandled error.
+    stream.on('error', () => undefined);
+    // Created new: two entries with one name, or a path through an existing file, is refused,
+    // not merged.
+    const out = await fs.open(target, 'create-new');
+    try {
+      await pipeline(stream, countBytes(written, caps, name), async (source) => {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) await out.write(chunk);
+      });
+    } finally {
+      await out.close();
+    }
   } catch (e) {
     if (e instanceof SyncError) throw e;
-    if (errnoOf(e) === 'EEXIST' || errnoOf(e) === 'ENOTDIR')
+    if (errorCode(e) === 'EEXIST' || errorCode(e) === 'ENOTDIR')
       throw unsafe(name, 'collides with another entry');
-    if (errnoOf(e) === undefined) throw archiveError(e as Error, name);
+    if (errorCode(e) === undefined) throw archiveError(e as Error, name);
     throw fsError(e, 'extract archive', target);
   }
 }
@@ -209,21 +211,26 @@ function tooBig(what: string, caps: Caps, which: 'entries' | 'bytes'): SyncError
   });
 }
 
-async function publishDir(temp: string, parentDir: string, base: string): Promise<string> {
+async function publishDir(
+  fs: FileSystem,
+  temp: string,
+  parentDir: string,
+  base: string,
+): Promise<string> {
   for (let n = 1; ; n++) {
     const final = join(parentDir, collisionName(base, n));
     try {
-      await stat(final);
+      await fs.stat(final);
       continue;
     } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') throw fsError(e, 'extract archive', final);
+      if (errorCode(e) !== 'ENOENT') throw fsError(e, 'extract archive', final);
     }
     try {
-      await rename(temp, final);
+      await fs.rename(temp, final);
       return final;
     } catch (e) {
       // Another folder of that name appeared meanwhile (rename onto a non-empty dir fails).
-      if (errnoOf(e) === 'ENOTEMPTY' || errnoOf(e) === 'EEXIST') continue;
+      if (errorCode(e) === 'ENOTEMPTY' || errorCode(e) === 'EEXIST') continue;
       throw fsError(e, 'extract archive', final);
     }
   }

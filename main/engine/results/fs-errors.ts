@@ -1,25 +1,14 @@
 // Local disk failures become item errors that say what to do: a full disk or a folder we may
 // not write to is the user's to fix, not something to retry blindly.
 import { SyncError } from '../../core/errors.js';
+import { errorCode } from '../../fs/file-system.js';
 
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const NO_PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
 
-export function errnoOf(e: unknown): string | undefined {
-  if (
-    typeof e === 'object' &&
-    e !== null &&
-    'code' in e &&
-    typeof (e as { code: unknown }).code === 'string'
-  ) {
-    return (e as { code: string }).code;
-  }
-  return undefined;
-}
-
-/** Maps a node:fs error to a SyncError naming the path; other errors pass through unchanged. */
+/** Maps a filesystem error to a SyncError naming the path; other errors pass through unchanged. */
 export function fsError(e: unknown, operation: string, path: string): unknown {
-  const code = errnoOf(e);
+  const code = errorCode(e);
   if (code === undefined || e instanceof SyncError) return e;
   if (DISK_FULL.has(code)) {
     return new SyncError(`The disk is full: cannot write ${path} (${code})`, {

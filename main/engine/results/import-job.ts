@@ -1,19 +1,19 @@
 // A backup restore or an annotation import: TUS upload of a local file (its Location kept in the
 // journal from the moment it exists, so a restart continues the upload), then the server's
 // background request, whose result_id is the restored task.
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SyncError } from '../../core/errors.js';
 import type { CvatRequest, UploadFile } from '../../cvat/api.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { errorCode } from '../../fs/file-system.js';
 import type { TransferRow } from '../../journal/download-repo.js';
-import { errnoOf } from './fs-errors.js';
 import type { JobContext } from './job-context.js';
 import { Meter } from './meter.js';
 
 export async function runImportJob(ctx: JobContext, start: TransferRow): Promise<TransferRow> {
   let row = start;
   if (row.rqId === null) {
-    const file = await localFile(row.localPath);
+    const file = await localFile(ctx.fs, row.localPath);
     row = ctx.update({ state: 'uploading', bytesTotal: file.size });
     let meter: Meter | null = null;
     const common = {
@@ -101,14 +101,14 @@ export async function runImportJob(ctx: JobContext, start: TransferRow): Promise
   return row;
 }
 
-async function localFile(path: string): Promise<UploadFile> {
+async function localFile(fs: FileSystem, path: string): Promise<UploadFile> {
   try {
-    const s = await stat(path);
+    const s = await fs.stat(path);
     if (!s.isFile()) throw new Error('not a regular file');
     return { path, name: basename(path), size: s.size };
   } catch (e) {
-    throw new SyncError(`Cannot read ${path}: ${errnoOf(e) ?? (e as Error).message}`, {
-      code: errnoOf(e) === 'ENOENT' ? 'not-found' : 'io',
+    throw new SyncError(`Cannot read ${path}: ${errorCode(e) ?? (e as Error).message}`, {
+      code: errorCode(e) === 'ENOENT' ? 'not-found' : 'io',
       kind: 'item',
       operation: 'read import file',
       hint: 'Choose an existing file you can read.',

@@ -4,14 +4,15 @@
 import type { Clock } from '../../core/clock.js';
 import type { CvatApi, Throttle } from '../../cvat/api.js';
 import type { TransferPatch, TransferRow } from '../../journal/download-repo.js';
-import type { OpenPart } from './part-file.js';
+import type { FileSystem } from '../../fs/file-system.js';
 
 export interface JobContext {
   api: CvatApi;
   clock: Clock;
   signal: AbortSignal;
   throttle: Throttle | undefined;
-  openPart: OpenPart | undefined;
+  /** The disk results are written to and imports read from. */
+  fs: FileSystem;
   /** TUS chunk size for imports. */
   chunkSize: number;
   /** How often an expired result may be requested again before the transfer fails. */

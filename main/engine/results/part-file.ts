@@ -1,45 +1,20 @@
 // The on-disk side of a download: a `<name>.part` file next to the target that only becomes
 // `<name>` once its length is verified and its bytes are on disk (fsync). A name already taken
 // becomes "name (2).zip"; an existing file is never overwritten.
-import { constants } from 'node:fs';
-import { link, mkdir, open, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { collisionName } from '../../core/safe-filename.js';
-import { errnoOf, fsError } from './fs-errors.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { errorCode } from '../../fs/file-system.js';
+import { fsError } from './fs-errors.js';
 
 export const PART_SUFFIX = '.part';
 
-/** Where the bytes go; a port so tests can make the disk fill up. */
-export interface PartWriter {
-  write(data: Uint8Array): Promise<void>;
-  sync(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Opens `path` for appending, or empties it first when `truncate`. */
-export type OpenPart = (path: string, mode: 'append' | 'truncate') => Promise<PartWriter>;
-
-export const openPartFile: OpenPart = async (path, mode) => {
-  const fh = await open(path, mode === 'truncate' ? 'w' : 'a');
-  return {
-    async write(data) {
-      let off = 0;
-      while (off < data.byteLength) {
-        const { bytesWritten } = await fh.write(data, off, data.byteLength - off);
-        off += bytesWritten;
-      }
-    },
-    sync: () => fh.sync(),
-    close: () => fh.close(),
-  };
-};
-
-async function exists(path: string): Promise<boolean> {
+async function exists(fs: FileSystem, path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await fs.stat(path);
     return true;
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return false;
+    if (errorCode(e) === 'ENOENT') return false;
     throw e;
   }
 }
@@ -49,22 +24,22 @@ async function exists(path: string): Promise<boolean> {
  * final name nor its .part exists, and no other transfer holds it. Returns the .part path.
  */
 export async function reservePart(
+  fs: FileSystem,
   dir: string,
   name: string,
   inUse: ReadonlySet<string>,
 ): Promise<string> {
   try {
-    await mkdir(dir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true });
     for (let n = 1; ; n++) {
       const final = join(dir, collisionName(name, n));
       const part = final + PART_SUFFIX;
-      if (inUse.has(part) || (await exists(final))) continue;
+      if (inUse.has(part) || (await exists(fs, final))) continue;
       try {
-        const fh = await open(part, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
-        await fh.close();
+        await (await fs.open(part, 'create-new')).close();
         return part;
       } catch (e) {
-        if (errnoOf(e) !== 'EEXIST') throw e;
+        if (errorCode(e) !== 'EEXIST') throw e;
       }
     }
   } catch (e) {
@@ -73,28 +48,28 @@ export async function reservePart(
 }
 
 /** Size of a .part on disk; 0 when it is missing (then the download starts over). */
-export async function partSize(part: string): Promise<number> {
+export async function partSize(fs: FileSystem, part: string): Promise<number> {
   try {
-    return (await stat(part)).size;
+    return (await fs.stat(part)).size;
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return 0;
+    if (errorCode(e) === 'ENOENT') return 0;
     throw fsError(e, 'read download file', part);
   }
 }
 
-export async function emptyPart(part: string): Promise<void> {
+export async function emptyPart(fs: FileSystem, part: string): Promise<void> {
   try {
-    await truncate(part, 0);
+    await fs.truncate(part, 0);
   } catch (e) {
-    if (errnoOf(e) !== 'ENOENT') throw fsError(e, 'reset download file', part);
+    if (errorCode(e) !== 'ENOENT') throw fsError(e, 'reset download file', part);
   }
 }
 
-export async function removePart(part: string): Promise<void> {
+export async function removePart(fs: FileSystem, part: string): Promise<void> {
   try {
-    await unlink(part);
+    await fs.unlink(part);
   } catch (e) {
-    if (errnoOf(e) !== 'ENOENT') throw fsError(e, 'remove download file', part);
+    if (errorCode(e) !== 'ENOENT') throw fsError(e, 'remove download file', part);
   }
 }
 
@@ -103,7 +78,7 @@ export async function removePart(part: string): Promise<void> {
  * name is taken, so a file that appeared meanwhile pushes us to "name (2)". Where hard links are
  * unsupported (FAT, some network shares) it checks and renames instead.
  */
-export async function publishPart(part: string): Promise<string> {
+export async function publishPart(fs: FileSystem, part: string): Promise<string> {
   if (!part.endsWith(PART_SUFFIX)) throw new Error(`Not a .part path: ${part}`);
   const dir = dirname(part);
   const name = part.slice(dir.length + 1, -PART_SUFFIX.length);
@@ -111,12 +86,12 @@ export async function publishPart(part: string): Promise<string> {
     for (let n = 1; ; n++) {
       const final = join(dir, collisionName(name, n));
       try {
-        await link(part, final);
-        await unlink(part);
-        await syncDir(dir);
+        await fs.link(part, final);
+        await fs.unlink(part);
+        await fs.syncDir(dir);
         return final;
       } catch (e) {
-        const code = errnoOf(e);
+        const code = errorCode(e);
         if (code === 'EEXIST') continue;
         if (
           code !== 'EPERM' &&
@@ -127,25 +102,12 @@ export async function publishPart(part: string): Promise<string> {
         )
           throw e;
       }
-      if (await exists(final)) continue;
-      await rename(part, final);
-      await syncDir(dir);
+      if (await exists(fs, final)) continue;
+      await fs.rename(part, final);
+      await fs.syncDir(dir);
       return final;
     }
   } catch (e) {
     throw fsError(e, 'finish download', part);
-  }
-}
-
-/** Makes the new directory entry durable; some platforms cannot open directories, which is fine. */
-async function syncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // Best effort: Windows and some filesystems refuse fsync on a directory.
-  } finally {
-    await fh?.close();
   }
 }

@@ -26,6 +26,8 @@ import type { InterruptReason, JobSource, Lane, RunningJob } from '../job-queue.
 import { AutoExporter } from './auto-exporter.js';
 import { runDownloadJob } from './download-job.js';
 import { runImportJob } from './import-job.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { removePart } from './part-file.js';
 import { doneMessage, firstState, jobContext } from './transfer-job.js';
 import type { LiveTransfer } from './transfer-job.js';
@@ -65,6 +67,7 @@ export class ResultsEngine {
   private readonly repo: TransferRepo;
   private readonly activity: ActivityRepo;
   private readonly logger: Logger;
+  private readonly fs: FileSystem;
   private api: CvatApi | null;
   private readonly lane: Lane<string>;
   /** Running transfers' speed and progress bookkeeping, by id. */
@@ -75,6 +78,7 @@ export class ResultsEngine {
     this.repo = options.journal.transfers;
     this.activity = options.journal.activity;
     this.logger = options.logger ?? silentLogger;
+    this.fs = options.fs ?? nodeFileSystem;
     this.api = options.api;
     const queue = options.queue ?? new JobQueue(options.clock);
     this.lane = queue.lane(this.jobSource(), {
@@ -151,7 +155,7 @@ export class ResultsEngine {
     ]);
     if (!row) return this.require(id);
     if (row.partPath !== null && row.finalPath === null)
-      await removePart(row.partPath).catch(() => undefined);
+      await removePart(this.fs, row.partPath).catch(() => undefined);
     return row;
   }
 
@@ -323,7 +327,7 @@ export class ResultsEngine {
     const ctx = jobContext(api, job.signal, live, {
       clock: this.options.clock,
       throttle: this.options.throttle,
-      openPart: this.options.openPart,
+      fs: this.fs,
       chunkSize: this.options.chunkSize ?? 16 * 1024 * 1024,
       maxRerequests: this.options.maxRerequests ?? 3,
       poll: this.options.poll ?? {},

@@ -8,7 +8,7 @@ import type { Journal } from '../../journal/journal.js';
 import type { TransferRow } from '../../journal/download-repo.js';
 import type { JobQueue } from '../job-queue.js';
 import type { FolderAutoExport } from './auto-exporter.js';
-import type { OpenPart } from './part-file.js';
+import type { FileSystem } from '../../fs/file-system.js';
 
 export type ResultsEvents = {
   /** A transfer row changed (state, progress, error). */
@@ -43,8 +43,8 @@ export interface ResultsEngineOptions {
   maxRerequests?: number;
   /** Passed to CvatApi.waitForRequest. */
   poll?: { minDelayMs?: number; maxDelayMs?: number };
-  /** How download bytes reach the disk (tests inject a full disk). */
-  openPart?: OpenPart;
+  /** The disk results are written to and imports read from (default: the real one). */
+  fs?: FileSystem;
   /** Sync folders with an auto-export rule, from the folders table and their batches' task ids. */
   folderAutoExports?: () => FolderAutoExport[];
   /** How often auto-export rules are checked (default 60 s). */

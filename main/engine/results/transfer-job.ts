@@ -6,7 +6,7 @@ import { abortError } from '../../core/clock.js';
 import type { CvatApi, Throttle } from '../../cvat/api.js';
 import type { ResultsState, TransferPatch, TransferRow } from '../../journal/download-repo.js';
 import type { JobContext } from './job-context.js';
-import type { OpenPart } from './part-file.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import { titleOf } from './transfer-view.js';
 
 const PERSIST_EVERY_MS = 1_000;
@@ -22,7 +22,7 @@ export interface LiveTransfer {
 export interface TransferJobDeps {
   clock: Clock;
   throttle: Throttle | undefined;
-  openPart: OpenPart | undefined;
+  fs: FileSystem;
   chunkSize: number;
   maxRerequests: number;
   poll: { minDelayMs?: number; maxDelayMs?: number };
@@ -46,7 +46,7 @@ export function jobContext(
     clock: deps.clock,
     signal,
     throttle: deps.throttle,
-    openPart: deps.openPart,
+    fs: deps.fs,
     chunkSize: deps.chunkSize,
     maxRerequests: deps.maxRerequests,
     poll: deps.poll,

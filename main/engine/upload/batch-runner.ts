@@ -186,7 +186,7 @@ export class BatchRunner {
 
   /** A file that changed since planning is never sent in its changed state: the batch is re-planned. */
   private async verify(b: UploadBatch, f: BatchFileRow): Promise<Step> {
-    const reason = await checkFile(this.d.probe, f);
+    const reason = await checkFile(this.d.fs, f);
     return reason === null ? 'continue' : this.replan(b, f, reason);
   }
 

@@ -59,7 +59,7 @@ export async function sendBulk(
       altered,
       'its content changed after it was planned (seen while sending)',
     );
-  const after = await firstChanged(runner.deps.probe, group);
+  const after = await firstChanged(runner.deps.fs, group);
   if (after !== null) return runner.replan(b, after.file, after.reason);
   runner.deps.uploads.bulkDone(partId);
   runner.deps.hooks.progress(b, before.bytes + bytes, before.files + group.length);

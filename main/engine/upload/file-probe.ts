@@ -1,28 +1,22 @@
 // The local files a batch sends are re-checked right before (and after) sending: a file that
 // changed since it was planned must never reach CVAT in its changed state. Size and mtime are
 // looked at here; content is hashed as it streams into the request (the file is read once).
-import { stat } from 'node:fs/promises';
+import type { FileSystem } from '../../fs/file-system.js';
 
 export interface FileStat {
   size: number;
   mtimeMs: number;
 }
 
-export interface FileProbe {
-  /** null when the file is gone or unreadable. */
-  stat(path: string): Promise<FileStat | null>;
+/** The file's size and mtime now; null when it is gone, unreadable or not a file. */
+export async function probeFile(fs: FileSystem, path: string): Promise<FileStat | null> {
+  try {
+    const s = await fs.stat(path);
+    return s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : null;
+  } catch {
+    return null;
+  }
 }
-
-export const nodeFileProbe: FileProbe = {
-  async stat(path) {
-    try {
-      const s = await stat(path);
-      return s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : null;
-    } catch {
-      return null;
-    }
-  },
-};
 
 /** Why a file no longer matches its plan, or null when it still does. */
 export function changedSincePlan(planned: FileStat, now: FileStat | null): string | null {

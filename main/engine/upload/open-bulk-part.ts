@@ -1,6 +1,6 @@
 // An Upload-Multiple request found without an answer (after a crash, an abort or a lost
 // connection). CVAT acts on a request only once its whole body arrived (Django reads the body
-// before the view runs; PROTOCOL.md §4.3), so the journal's body_sent_at splits two cases:
+// before the view runs), so the journal's body_sent_at splits two cases:
 //
 // - the body never went out whole: CVAT kept nothing; the files are sent again into the same task.
 // - the body went out whole and the answer was lost: ambiguous. CVAT registers every name of

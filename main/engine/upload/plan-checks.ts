@@ -1,8 +1,8 @@
 // Whether planned files still match the plan: by size and mtime before they are sent (side by
 // side for a bulk group, possibly ahead of sending it) and by content hash after.
 import type { BatchFileRow } from '../../journal/batch-repo.js';
-import { changedSincePlan } from './file-probe.js';
-import type { FileProbe } from './file-probe.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { changedSincePlan, probeFile } from './file-probe.js';
 
 /** The plan check of one bulk group (identified by its file ids), possibly started ahead. */
 export interface GroupCheck {
@@ -11,8 +11,8 @@ export interface GroupCheck {
 }
 
 /** Why `f` no longer matches its planned size and mtime, or null. No side effects: it may run ahead. */
-export async function checkFile(probe: FileProbe, f: BatchFileRow): Promise<string | null> {
-  return changedSincePlan({ size: f.size, mtimeMs: f.mtimeMs }, await probe.stat(f.absPath));
+export async function checkFile(fs: FileSystem, f: BatchFileRow): Promise<string | null> {
+  return changedSincePlan({ size: f.size, mtimeMs: f.mtimeMs }, await probeFile(fs, f.absPath));
 }
 
 /**
@@ -20,19 +20,19 @@ export async function checkFile(probe: FileProbe, f: BatchFileRow): Promise<stri
  * side by side: one after the other, a thousand of them cost a noticeable pause per request.
  */
 export async function firstChanged(
-  probe: FileProbe,
+  fs: FileSystem,
   group: BatchFileRow[],
 ): Promise<{ file: BatchFileRow; reason: string } | null> {
-  const reasons = await Promise.all(group.map((f) => checkFile(probe, f)));
+  const reasons = await Promise.all(group.map((f) => checkFile(fs, f)));
   const i = reasons.findIndex((r) => r !== null);
   const file = group[i];
   return file ? { file, reason: reasons[i] as string } : null;
 }
 
 /** Checks a bulk group's files ahead of sending; the first changed file and why. */
-export function checkGroup(probe: FileProbe, group: BatchFileRow[]): GroupCheck {
+export function checkGroup(fs: FileSystem, group: BatchFileRow[]): GroupCheck {
   const ids = group.map((f) => f.id).join(',');
-  const result = firstChanged(probe, group);
+  const result = firstChanged(fs, group);
   // A check run ahead may be dropped (413 regrouping, abort): never an unhandled rejection.
   result.catch(() => undefined);
   return { ids, result };

@@ -8,7 +8,7 @@ import type { BatchFileRow } from '../../journal/batch-repo.js';
 import type { DiscardRepo } from '../../journal/discard-repo.js';
 import type { RequestRepo } from '../../journal/request-repo.js';
 import type { UploadRepo } from '../../journal/upload-repo.js';
-import type { FileProbe } from './file-probe.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { UploadBatch, UploadBatchRepo } from './types.js';
 import type { EngineJournal } from '../engine-journal.js';
@@ -58,7 +58,8 @@ export interface RunnerDeps {
   agentId: string;
   activity: ActivityRepo;
   clock: Clock;
-  probe: FileProbe;
+  /** Where the batch's files are re-checked before and after sending. */
+  fs: FileSystem;
   /** Absent: not limited. */
   throttle: Throttle | undefined;
   settings: RunnerSettings;

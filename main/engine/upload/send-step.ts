@@ -42,12 +42,10 @@ export async function send(runner: RunnerActions, b: UploadBatch): Promise<Step>
   while (small.length > 0) {
     const group = nextBulkGroup(small, maxBytes, maxFiles);
     const checked: GroupCheck =
-      ahead?.ids === group.map((f) => f.id).join(',')
-        ? ahead
-        : checkGroup(runner.deps.probe, group);
+      ahead?.ids === group.map((f) => f.id).join(',') ? ahead : checkGroup(runner.deps.fs, group);
     // Hashing the next group overlaps with sending this one.
     const next = nextBulkGroup(small.slice(group.length), maxBytes, maxFiles);
-    ahead = next.length > 0 ? checkGroup(runner.deps.probe, next) : null;
+    ahead = next.length > 0 ? checkGroup(runner.deps.fs, next) : null;
     const outcome = await sendBulk(runner, b, group, checked);
     if (outcome === 'stop' || outcome === 'restarted') return outcome;
     if (outcome === 'too-large') {

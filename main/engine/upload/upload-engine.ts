@@ -28,7 +28,7 @@ import { BatchRunner } from './batch-runner.js';
 import type { RunnerDeps } from './batch-runner.js';
 import { DiscardJanitor } from './discard-janitor.js';
 import { deletedEntry } from './task-claim.js';
-import { nodeFileProbe } from './file-probe.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { SelfIdCache } from './self-id.js';
 import type { UploadBatch, UploadBatchRepo } from './types.js';
 import { batchCounts, batchTransferId } from './upload-events.js';
@@ -90,7 +90,7 @@ export class UploadEngine {
       agentId: this.agentId,
       activity: this.activityLog,
       clock: this.clock,
-      probe: opts.probe ?? nodeFileProbe,
+      fs: opts.fs ?? nodeFileSystem,
       throttle: opts.throttle,
       settings: runnerSettings(opts),
       chunkSizer: chunkSizerFor(opts),

@@ -8,7 +8,7 @@ import type { CvatApi, Throttle } from '../../cvat/api.js';
 import type { EngineJournal } from '../engine-journal.js';
 import type { JobQueue } from '../job-queue.js';
 import type { RunnerSettings } from './batch-runner.js';
-import type { FileProbe } from './file-probe.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
 import type { RestartPolicy } from './restart-policy.js';
 
@@ -22,7 +22,8 @@ export interface UploadEngineOptions {
   /** In [0,1): backoff jitter. */
   random: () => number;
   logger?: Logger;
-  probe?: FileProbe;
+  /** Where planned files are re-checked (default: the real disk). */
+  fs?: FileSystem;
   /**
    * The scheduler to run in, shared with the results engine so that a rejected credential holds
    * both. Absent: the engine has a queue of its own.

@@ -8,7 +8,8 @@ import { errorInfo, isSyncError } from '../../core/errors.js';
 import { isSoloKind, mediaKindOf } from '../../core/media.js';
 import type { DataMeta, CvatTaskApi } from '../../cvat/task-calls.js';
 import type { BatchFileRow, BatchRow } from '../../journal/batch-repo.js';
-import { open } from 'node:fs/promises';
+import type { FileSystem } from '../../fs/file-system.js';
+import { nodeFileSystem } from '../../fs/node-file-system.js';
 import { imageDimensions } from '../../core/image-size.js';
 import type { Dimensions } from '../../core/image-size.js';
 import { walkRule } from '../planner/preview.js';
@@ -27,6 +28,8 @@ export async function verifyFolder(
   source: VerifySource,
   calls: CvatTaskApi,
   clock: Clock,
+  /** Where the local files are looked at (default: the real disk). */
+  fs: FileSystem = nodeFileSystem,
 ): Promise<VerifyReport> {
   const entries: VerifyEntry[] = [];
   const tasks: VerifyTaskResult[] = [];
@@ -41,12 +44,12 @@ export async function verifyFolder(
         );
       continue;
     }
-    const r = await verifyTask(batch, files, calls);
+    const r = await verifyTask(batch, files, calls, fs);
     tasks.push(r.task);
     entries.push(...r.entries);
   }
   if (source.rule) {
-    const walk = await walkRule(source.rule, { operation: 'verify folder', cap: 1_000_000 });
+    const walk = await walkRule(source.rule, { fs, operation: 'verify folder', cap: 1_000_000 });
     for (const f of walk.files)
       if (!known.has(f.relPath))
         entries.push(entry(f.relPath, 'not-uploaded', null, 'on disk, in no task of this folder'));
@@ -72,6 +75,7 @@ async function verifyTask(
   batch: BatchRow,
   files: BatchFileRow[],
   calls: CvatTaskApi,
+  fs: FileSystem,
 ): Promise<{ task: VerifyTaskResult; entries: VerifyEntry[] }> {
   const taskId = batch.taskId as number;
   const result: VerifyTaskResult = {
@@ -119,7 +123,7 @@ async function verifyTask(
       claimed.add(i);
       const fr = meta.frames[i];
       // Where CVAT reports a size, the file on disk must have it: else it is not this file.
-      const disk = fr?.width !== undefined ? await diskSize(f.absPath) : null;
+      const disk = fr?.width !== undefined ? await diskSize(fs, f.absPath) : null;
       if (disk && fr && (disk.width !== fr.width || disk.height !== fr.height)) {
         out.push({
           ...entry(
@@ -169,12 +173,12 @@ async function verifyTask(
 }
 
 /** The file's image size from its header; null when unreadable or not an image we parse. */
-async function diskSize(path: string): Promise<Dimensions | null> {
+async function diskSize(fs: FileSystem, path: string): Promise<Dimensions | null> {
   try {
-    const fh = await open(path, 'r');
+    const fh = await fs.open(path, 'read');
     try {
       const buf = new Uint8Array(65_536);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const bytesRead = await fh.read(buf, 0, buf.length, 0);
       return imageDimensions(buf.subarray(0, bytesRead));
     } finally {
       await fh.close();

@@ -13,8 +13,8 @@ import type { Engine } from '../../../main/engine/create-engine.js';
 import type { EngineJournal } from '../../../main/engine/engine-journal.js';
 import { Journal } from '../../../main/journal/journal.js';
 import { systemClock } from '../../../main/service/system-clock.js';
-import { nodeWatchFs } from '../../../main/watch/fs-port.js';
-import type { WatchFs } from '../../../main/watch/fs-port.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
+import type { FileSystem } from '../../../main/fs/file-system.js';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import { makeClient, seeded, tokenAuth } from '../upload/client-setup.js';
@@ -27,16 +27,18 @@ let engine: Engine;
 const calls: Array<{ call: string; path: string }> = [];
 
 /** Node's filesystem, recording each call and its path. */
-const recordingFs: WatchFs = {
-  readdir: (p) => (calls.push({ call: 'readdir', path: p }), nodeWatchFs.readdir(p)),
-  lstat: (p) => (calls.push({ call: 'lstat', path: p }), nodeWatchFs.lstat(p)),
-  stat: (p) => (calls.push({ call: 'stat', path: p }), nodeWatchFs.stat(p)),
-  realpath: (p) => (calls.push({ call: 'realpath', path: p }), nodeWatchFs.realpath(p)),
-  readStream: (p, hint) => (
+const recordingFs: FileSystem = {
+  ...nodeFileSystem,
+  readdir: (p) => (calls.push({ call: 'readdir', path: p }), nodeFileSystem.readdir(p)),
+  lstat: (p) => (calls.push({ call: 'lstat', path: p }), nodeFileSystem.lstat(p)),
+  stat: (p) => (calls.push({ call: 'stat', path: p }), nodeFileSystem.stat(p)),
+  realpath: (p) => (calls.push({ call: 'realpath', path: p }), nodeFileSystem.realpath(p)),
+  open: (p, mode) => (calls.push({ call: 'open', path: p }), nodeFileSystem.open(p, mode)),
+  readStream: (p, options) => (
     calls.push({ call: 'readStream', path: p }),
-    nodeWatchFs.readStream(p, hint)
+    nodeFileSystem.readStream(p, options)
   ),
-  readText: (p) => (calls.push({ call: 'readText', path: p }), nodeWatchFs.readText(p)),
+  readText: (p) => (calls.push({ call: 'readText', path: p }), nodeFileSystem.readText(p)),
 };
 
 function rule(path: string): FolderRule {

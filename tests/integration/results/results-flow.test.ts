@@ -3,8 +3,8 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { strToU8, unzipSync, zipSync } from 'fflate';
-import type { OpenPart } from '../../../main/engine/results/part-file.js';
-import { openPartFile } from '../../../main/engine/results/part-file.js';
+import type { FileSystem } from '../../../main/fs/file-system.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
 import { TransferRepo } from '../../../main/journal/download-repo.js';
 import type { Harness } from './harness.js';
 import {
@@ -124,22 +124,25 @@ describe('results against the test server (Range supported)', () => {
     const synthetic = h.server.admin.addSyntheticResult(taskId, 3 * 1024 * 1024 + 17);
     let full = true;
     let written = 0;
-    const disk: OpenPart = async (path, mode) => {
-      const real = await openPartFile(path, mode);
-      return {
-        ...real,
-        async write(data) {
-          if (full && written + data.byteLength > 2 * 1024 * 1024)
-            throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
-              code: 'ENOSPC',
-            });
-          written += data.byteLength;
-          await real.write(data);
-        },
-      };
+    const disk: FileSystem = {
+      ...nodeFileSystem,
+      async open(path, mode) {
+        const real = await nodeFileSystem.open(path, mode);
+        return {
+          ...real,
+          async write(data) {
+            if (full && written + data.byteLength > 2 * 1024 * 1024)
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                code: 'ENOSPC',
+              });
+            written += data.byteLength;
+            await real.write(data);
+          },
+        };
+      },
     };
     const dest = join(h.dir, 'full');
-    const engine = h.engine({ openPart: disk, downloadsDir: dest });
+    const engine = h.engine({ fs: disk, downloadsDir: dest });
     const row = engine.exportDataset({
       target: { kind: 'task', id: taskId },
       format: 'CVAT for images 1.1',

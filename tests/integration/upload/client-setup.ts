@@ -2,6 +2,7 @@
 // retry delays, a seeded random. No vitest import here: the crash runner is a plain script.
 import type { CvatAuth } from '../../../main/cvat/api.js';
 import { CvatClient } from '../../../main/cvat/client.js';
+import type { CvatClientOptions } from '../../../main/cvat/client.js';
 import { systemClock } from '../../../main/service/system-clock.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 
@@ -15,7 +16,11 @@ export function seeded(seed: number): () => number {
   };
 }
 
-export function makeClient(url: string, auth: CvatAuth): CvatClient {
+export function makeClient(
+  url: string,
+  auth: CvatAuth,
+  over: Partial<CvatClientOptions> = {},
+): CvatClient {
   return new CvatClient({
     server: url,
     auth,
@@ -24,6 +29,7 @@ export function makeClient(url: string, auth: CvatAuth): CvatClient {
     timeoutMs: 15_000,
     retry: FAST_BACKOFF,
     tusRetryDelays: [50, 100, 200, 400, 800],
+    ...over,
   });
 }
 

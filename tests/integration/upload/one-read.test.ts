@@ -1,16 +1,29 @@
 // Small files are read once: their bytes are hashed as they stream into the Upload-Multiple
-// request and compared with the planned hash afterwards. An fs spy counts every open of a media
-// file; a file changed in place while its request is under way must never end up in a finished task.
+// request and compared with the planned hash afterwards. Reads are counted twice: at the
+// FileSystem port the client reads through, and by an fs spy under it that sees every open of a
+// media file (so a read that bypassed the port would show). A file changed in place while its
+// request is under way must never end up in a finished task.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import type * as NodeFs from 'node:fs';
 import type * as NodeFsPromises from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Throttle } from '../../../main/cvat/api.js';
+import type { FileSystem } from '../../../main/fs/file-system.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
+import { overriding } from '../../unit/fs/overriding.js';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatTestServer } from '../../cvat-server/index.js';
 import type { NewBatchFile } from '../../../main/journal/batch-repo.js';
-import { expectExactlyOnce, plan, waitFor, workspace, writeImage } from './helpers.js';
+import {
+  expectExactlyOnce,
+  makeClient,
+  plan,
+  tokenAuth,
+  waitFor,
+  workspace,
+  writeImage,
+} from './helpers.js';
 import type { Workspace } from './helpers.js';
 
 const opened = vi.hoisted(() => new Map<string, number>());
@@ -60,6 +73,19 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 let server: CvatTestServer;
 let ws: Workspace;
 
+/** Reads of each path through the port: opens for reading and range streams. */
+const portReads = new Map<string, number>();
+const countingFs: FileSystem = overriding(nodeFileSystem, {
+  open: (path, mode) => {
+    if (mode === 'read') portReads.set(path, (portReads.get(path) ?? 0) + 1);
+    return nodeFileSystem.open(path, mode);
+  },
+  readStream: (path, options) => {
+    portReads.set(path, (portReads.get(path) ?? 0) + 1);
+    return nodeFileSystem.readStream(path, options);
+  },
+});
+
 beforeEach(async () => {
   server = await startCvatServer({ seed: 5, processingDelayMs: 20 });
 });
@@ -76,10 +102,14 @@ function images(n: number): NewBatchFile[] {
 
 describe('small files are read once', () => {
   it('opens each small file exactly once from planning to a finished task', async () => {
-    ws = workspace(server);
+    ws = workspace(server, {
+      fs: countingFs,
+      api: makeClient(server.url, tokenAuth(server), { fs: countingFs }),
+    });
     const files = images(30);
     const id = ws.engine.batches.insertPlanned(plan('day', files));
     opened.clear();
+    portReads.clear();
     ws.engine.start();
     await ws.engine.idle();
     expectExactlyOnce(server, ws.engine, [id]);
@@ -88,6 +118,7 @@ describe('small files are read once', () => {
       1 + 2 + 1,
     );
     for (const f of files) expect(opened.get(f.absPath) ?? 0, f.relPath).toBe(1);
+    for (const f of files) expect(portReads.get(f.absPath) ?? 0, f.relPath).toBe(1);
   });
 
   it('a file rewritten in place while its request streams: the task is discarded, never finished', async () => {

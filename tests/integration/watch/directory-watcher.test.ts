@@ -5,11 +5,11 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DirectoryWatcherPorts } from '../../../main/watch/directory-watcher.js';
+import type { FileSystem } from '../../../main/fs/file-system.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
 import {
   DirectoryWatcher,
   directoryWatcherFactory,
-  nodeDirWatchPorts,
 } from '../../../main/watch/directory-watcher.js';
 import type { Logger } from '../../../main/core/logger.js';
 import { silentLogger } from '../../../main/core/logger.js';
@@ -30,24 +30,22 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 
 /** Real ports that count open OS watches and directory listings, with an optional refusal. */
 function countingPorts(refuse?: (path: string) => string | null): {
-  ports: DirectoryWatcherPorts;
+  ports: FileSystem;
   open: Set<string>;
   listed: string[];
 } {
   const open = new Set<string>();
   const listed: string[] = [];
-  const ports: DirectoryWatcherPorts = {
-    fs: {
-      ...nodeDirWatchPorts.fs,
-      readdir: (p) => {
-        listed.push(p);
-        return nodeDirWatchPorts.fs.readdir(p);
-      },
+  const ports: FileSystem = {
+    ...nodeFileSystem,
+    readdir: (p) => {
+      listed.push(p);
+      return nodeFileSystem.readdir(p);
     },
     watch(path, onChange) {
       const code = refuse?.(path);
       if (code) throw Object.assign(new Error(`${code}: injected, watch '${path}'`), { code });
-      const h = nodeDirWatchPorts.watch(path, onChange);
+      const h = nodeFileSystem.watch(path, onChange);
       open.add(path);
       return {
         on: (event, listener) => h.on(event, listener),
@@ -71,7 +69,7 @@ function tree(): string {
 
 function start(
   root: string,
-  ports: DirectoryWatcherPorts,
+  ports: FileSystem,
   over: { exclude?: string[] } = {},
 ): { w: DirectoryWatcher; hints: string[][]; errors: unknown[] } {
   const filter = compileFilter({ include: [], exclude: over.exclude ?? [] });

@@ -1,8 +1,8 @@
-import { readFileSync, unlinkSync } from 'node:fs';
+import { rmSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatcherFactory, WatcherOptions } from '../../../main/watch/folder-watcher.js';
-import type { WatchFs } from '../../../main/watch/fs-port.js';
-import { nodeWatchFs } from '../../../main/watch/fs-port.js';
+import type { FileHandle, FileSystem } from '../../../main/fs/file-system.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
 import type { Harness } from './harness.js';
 import { makeHarness } from './harness.js';
 
@@ -19,24 +19,21 @@ function fsError(code: string, path: string): NodeJS.ErrnoException {
 function faultyFs(faults: {
   open?: (p: string) => string | null;
   readdir?: (p: string) => string | null;
-  readStream?: WatchFs['readStream'];
-}): WatchFs {
+  /** Wraps the handle a file is read through. */
+  reading?: (p: string, file: FileHandle) => FileHandle;
+}): FileSystem {
   return {
-    ...nodeWatchFs,
+    ...nodeFileSystem,
     async readdir(p) {
       const code = faults.readdir?.(p);
       if (code) throw fsError(code, p);
-      return nodeWatchFs.readdir(p);
+      return nodeFileSystem.readdir(p);
     },
-    readStream(p, size) {
+    async open(p, mode) {
       const code = faults.open?.(p);
-      if (code) {
-        return (async function* () {
-          yield* [];
-          throw fsError(code, p);
-        })();
-      }
-      return (faults.readStream ?? nodeWatchFs.readStream)(p, size);
+      if (code) throw fsError(code, p);
+      const file = await nodeFileSystem.open(p, mode);
+      return mode === 'read' && faults.reading ? faults.reading(p, file) : file;
     },
   };
 }
@@ -80,15 +77,21 @@ describe('robustness', () => {
   it('a file vanishing mid-hash is not planned', async () => {
     let vanish = true;
     const fs = faultyFs({
-      readStream: (p) =>
-        (async function* () {
-          yield readFileSync(p).subarray(0, 1);
-          if (vanish && p.endsWith('gone.jpg')) {
-            unlinkSync(p);
-            throw fsError('ENOENT', p);
-          }
-          yield readFileSync(p).subarray(1);
-        })(),
+      // The first read gets one byte; then the file is deleted and the next read fails.
+      reading: (p, file) => {
+        let reads = 0;
+        return {
+          ...file,
+          async read(buffer, offset, length, position) {
+            reads += 1;
+            if (reads > 1 && vanish && p.endsWith('gone.jpg')) {
+              unlinkSync(p);
+              throw fsError('ENOENT', p);
+            }
+            return file.read(buffer, offset, reads === 1 ? 1 : length, position);
+          },
+        };
+      },
     });
     h = makeHarness({ split: { kind: 'file' } }, { fs });
     h.write('gone.jpg', 'going away');
@@ -99,12 +102,14 @@ describe('robustness', () => {
     // Deleted after the hash completed, before the re-stat: caught by the re-stat.
     vanish = false;
     const late = faultyFs({
-      readStream: (p) =>
-        (async function* () {
-          const bytes = readFileSync(p);
-          if (p.endsWith('late.jpg')) unlinkSync(p);
-          yield bytes;
-        })(),
+      reading: (p, file) => ({
+        ...file,
+        async read(buffer, offset, length, position) {
+          const n = await file.read(buffer, offset, length, position);
+          if (p.endsWith('late.jpg')) rmSync(p, { force: true });
+          return n;
+        },
+      }),
     });
     h.restart({ fs: late });
     h.write('late.jpg', 'late');

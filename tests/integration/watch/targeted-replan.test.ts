@@ -3,8 +3,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeWatchFs } from '../../../main/watch/fs-port.js';
-import type { WatchFs } from '../../../main/watch/fs-port.js';
+import { nodeFileSystem } from '../../../main/fs/node-file-system.js';
+import type { FileSystem } from '../../../main/fs/file-system.js';
 import type { Harness } from './harness.js';
 import { makeHarness } from './harness.js';
 
@@ -14,14 +14,16 @@ afterEach(async () => {
 });
 
 /** Node's filesystem, recording every path a call touched. */
-function recordingFs(touched: string[]): WatchFs {
+function recordingFs(touched: string[]): FileSystem {
   return {
-    readdir: (p) => (touched.push(p), nodeWatchFs.readdir(p)),
-    lstat: (p) => (touched.push(p), nodeWatchFs.lstat(p)),
-    stat: (p) => (touched.push(p), nodeWatchFs.stat(p)),
-    realpath: (p) => (touched.push(p), nodeWatchFs.realpath(p)),
-    readStream: (p, hint) => (touched.push(p), nodeWatchFs.readStream(p, hint)),
-    readText: (p) => (touched.push(p), nodeWatchFs.readText(p)),
+    ...nodeFileSystem,
+    readdir: (p) => (touched.push(p), nodeFileSystem.readdir(p)),
+    lstat: (p) => (touched.push(p), nodeFileSystem.lstat(p)),
+    stat: (p) => (touched.push(p), nodeFileSystem.stat(p)),
+    realpath: (p) => (touched.push(p), nodeFileSystem.realpath(p)),
+    open: (p, mode) => (touched.push(p), nodeFileSystem.open(p, mode)),
+    readStream: (p, options) => (touched.push(p), nodeFileSystem.readStream(p, options)),
+    readText: (p) => (touched.push(p), nodeFileSystem.readText(p)),
   };
 }
 

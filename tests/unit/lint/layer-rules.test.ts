@@ -54,6 +54,19 @@ describe('layer rules', () => {
     expect(ids.some((m) => m.includes('main/cvat may import only: model, core'))).toBe(true);
   });
 
+  it('keeps the filesystem port below cvat, watch and engine, and above core only', async () => {
+    const up = await ruleIds(
+      "import { x } from '../watch/thing.js';\nexport const y = x;\n",
+      'main/fs/probe.ts',
+    );
+    expect(up.some((m) => m.includes('main/fs may import only: model, core'))).toBe(true);
+    const down = await ruleIds(
+      "import { nodeFileSystem } from '../fs/node-file-system.js';\nexport const f = nodeFileSystem;\n",
+      'main/cvat/probe.ts',
+    );
+    expect(down.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([]);
+  });
+
   it('lets views import only types from the contract, and src/lib its values', async () => {
     const value = await ruleIds(
       "import { METHOD_NAMES } from '../../../preload/contract';\nexport const m = METHOD_NAMES;\n",

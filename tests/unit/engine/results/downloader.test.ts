@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+// The downloader through the FileSystem port, on real temp files and on the in-memory fake: the
+// same cases, so the fake is held to what the disk does.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,49 +9,96 @@ import { SyncError } from '../../../../main/core/errors.js';
 import type { CvatApi } from '../../../../main/cvat/api.js';
 import type { DownloadParams } from '../../../../main/engine/results/downloader.js';
 import { downloadToFile } from '../../../../main/engine/results/downloader.js';
-import type { OpenPart } from '../../../../main/engine/results/part-file.js';
-import { openPartFile } from '../../../../main/engine/results/part-file.js';
+import type { FileSystem } from '../../../../main/fs/file-system.js';
+import { MemoryFileSystem } from '../../../../main/fs/memory-file-system.js';
+import { nodeFileSystem } from '../../../../main/fs/node-file-system.js';
+import { overriding } from '../../fs/overriding.js';
 import { FakeCvat } from '../fake-cvat.js';
 
-let dir: string;
-let api: FakeCvat;
-let url: string;
-const payload = new Uint8Array(10_000).map((_, i) => (i * 7) % 256);
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dl-'));
-  api = new FakeCvat();
-  api.nextResult = { bytes: payload, filename: 'task_1_dataset_coco 1.0.zip' };
-  const rq = await api.exportDataset({ kind: 'task', id: 1 }, 'COCO 1.0', false);
-  url = (await api.getRequest(rq))?.result_url as string;
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function params(over: Partial<DownloadParams> = {}): DownloadParams {
-  return {
-    api: api.asApi(),
-    url,
-    clock: new FakeClock(),
-    dir,
-    partPath: null,
-    fallbackName: 'fallback.zip',
-    partsInUse: () => new Set(),
-    ...over,
-  };
+interface Disk {
+  fs: FileSystem;
+  dir: string;
+  cleanup(): Promise<void>;
 }
 
-async function failure(p: Promise<unknown>): Promise<SyncError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(SyncError);
-  return e as SyncError;
-}
+const disks: Array<{ name: string; make: () => Promise<Disk> }> = [
+  {
+    name: 'real files',
+    async make() {
+      const dir = await mkdtemp(join(tmpdir(), 'dl-'));
+      return { fs: nodeFileSystem, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'the in-memory fake',
+    async make() {
+      const fs = new MemoryFileSystem();
+      await fs.mkdir('/home/user/Downloads', { recursive: true });
+      return { fs, dir: '/home/user/Downloads', cleanup: async () => undefined };
+    },
+  },
+];
 
-describe('downloadToFile', () => {
+describe.each(disks)('downloadToFile on $name', ({ make }) => {
+  let disk: Disk;
+  let fs: FileSystem;
+  let dir: string;
+  let api: FakeCvat;
+  let url: string;
+  const payload = new Uint8Array(10_000).map((_, i) => (i * 7) % 256);
+
+  beforeEach(async () => {
+    disk = await make();
+    fs = disk.fs;
+    dir = disk.dir;
+    api = new FakeCvat();
+    api.nextResult = { bytes: payload, filename: 'task_1_dataset_coco 1.0.zip' };
+    const rq = await api.exportDataset({ kind: 'task', id: 1 }, 'COCO 1.0', false);
+    url = (await api.getRequest(rq))?.result_url as string;
+  });
+  afterEach(async () => {
+    await disk.cleanup();
+  });
+
+  async function readdir(path: string): Promise<string[]> {
+    return (await fs.readdir(path)).map((e) => e.name).sort();
+  }
+
+  async function readFile(path: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of fs.readStream(path)) parts.push(Buffer.from(c as Uint8Array));
+    return Buffer.concat(parts);
+  }
+
+  async function writeFile(path: string, text: string): Promise<void> {
+    const file = await fs.open(path, 'truncate');
+    await file.write(Buffer.from(text));
+    await file.close();
+  }
+
+  function params(over: Partial<DownloadParams> = {}): DownloadParams {
+    return {
+      api: api.asApi(),
+      url,
+      clock: new FakeClock(),
+      fs,
+      dir,
+      partPath: null,
+      fallbackName: 'fallback.zip',
+      partsInUse: () => new Set(),
+      ...over,
+    };
+  }
+
+  async function failure(p: Promise<unknown>): Promise<SyncError> {
+    const e = await p.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(SyncError);
+    return e as SyncError;
+  }
+
   it('writes the file under its server name, with no .part left', async () => {
     const parts: string[] = [];
     const out = await downloadToFile(params({ onPart: (p) => parts.push(p) }));
@@ -96,7 +145,9 @@ describe('downloadToFile', () => {
     await writeFile(join(dir, 'task_1_dataset_coco 1.0.zip'), 'mine');
     const out = await downloadToFile(params());
     expect(out.finalPath).toBe(join(dir, 'task_1_dataset_coco 1.0 (2).zip'));
-    expect(await readFile(join(dir, 'task_1_dataset_coco 1.0.zip'), 'utf8')).toBe('mine');
+    expect((await readFile(join(dir, 'task_1_dataset_coco 1.0.zip'))).toString('utf8')).toBe(
+      'mine',
+    );
     // A .part another transfer holds is skipped too.
     const third = await downloadToFile(
       params({ partsInUse: () => new Set([join(dir, 'task_1_dataset_coco 1.0 (3).zip.part')]) }),
@@ -115,21 +166,23 @@ describe('downloadToFile', () => {
 
   it('reports a full disk, keeps only the .part and no file that looks complete', async () => {
     let written = 0;
-    const fullAfter4k: OpenPart = async (path, mode) => {
-      const real = await openPartFile(path, mode);
-      return {
-        ...real,
-        async write(data) {
-          if (written + data.byteLength > 4_096)
-            throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
-              code: 'ENOSPC',
-            });
-          written += data.byteLength;
-          await real.write(data);
-        },
-      };
-    };
-    const err = await failure(downloadToFile(params({ openPart: fullAfter4k })));
+    const fullAfter4k = overriding(fs, {
+      async open(path, mode) {
+        const real = await fs.open(path, mode);
+        return {
+          ...real,
+          async write(data) {
+            if (written + data.byteLength > 4_096)
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                code: 'ENOSPC',
+              });
+            written += data.byteLength;
+            await real.write(data);
+          },
+        };
+      },
+    });
+    const err = await failure(downloadToFile(params({ fs: fullAfter4k })));
     expect(err.code).toBe('disk-full');
     expect(err.kind).toBe('item');
     expect(err.message).toMatch(/disk is full/);
@@ -138,10 +191,13 @@ describe('downloadToFile', () => {
   });
 
   it('reports a folder it may not write to', async () => {
-    const denied: OpenPart = async () => {
-      throw Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' });
-    };
-    const err = await failure(downloadToFile(params({ openPart: denied })));
+    const denied = overriding(fs, {
+      open: async (path, mode) => {
+        if (mode === 'read' || mode === 'create-new') return fs.open(path, mode);
+        throw Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' });
+      },
+    });
+    const err = await failure(downloadToFile(params({ fs: denied })));
     expect(err.code).toBe('permission');
     expect(err.hint).toMatch(/can write to/);
   });

@@ -1,22 +1,63 @@
+// Archive extraction through the FileSystem port, on real temp files and on the in-memory fake.
 import { zipSync, strToU8 } from 'fflate';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../../../main/core/errors.js';
 import { extractZip, unsafeEntryReason } from '../../../../main/engine/results/extract-zip.js';
 import type { ExtractLimits } from '../../../../main/engine/results/extract-zip.js';
+import type { FileSystem } from '../../../../main/fs/file-system.js';
+import { MemoryFileSystem } from '../../../../main/fs/memory-file-system.js';
+import { nodeFileSystem } from '../../../../main/fs/node-file-system.js';
 
+const disks: Array<{
+  name: string;
+  make: () => Promise<{ fs: FileSystem; root: string; cleanup: () => Promise<void> }>;
+}> = [
+  {
+    name: 'real files',
+    async make() {
+      const root = await mkdtemp(join(tmpdir(), 'extract-'));
+      return {
+        fs: nodeFileSystem,
+        root,
+        cleanup: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'the in-memory fake',
+    async make() {
+      const fs = new MemoryFileSystem();
+      await fs.mkdir('/home/user/results', { recursive: true });
+      return { fs, root: '/home/user/results', cleanup: async () => undefined };
+    },
+  },
+];
+
+let fs: FileSystem;
 let root: string;
 let dest: string;
 
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'extract-'));
-  dest = join(root, 'out');
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+async function readdir(path: string): Promise<string[]> {
+  return (await fs.readdir(path)).map((e) => e.name);
+}
+
+async function readFile(path: string): Promise<Buffer>;
+async function readFile(path: string, encoding: 'utf8'): Promise<string>;
+async function readFile(path: string, encoding?: 'utf8'): Promise<Buffer | string> {
+  const parts: Buffer[] = [];
+  for await (const c of fs.readStream(path)) parts.push(Buffer.from(c as Uint8Array));
+  const bytes = Buffer.concat(parts);
+  return encoding ? bytes.toString(encoding) : bytes;
+}
+
+async function writeFile(path: string, data: string | Uint8Array): Promise<void> {
+  const file = await fs.open(path, 'truncate');
+  await file.write(typeof data === 'string' ? Buffer.from(data) : data);
+  await file.close();
+}
 
 async function writeZip(name: string, entries: Parameters<typeof zipSync>[0]): Promise<string> {
   const path = join(root, name);
@@ -31,7 +72,7 @@ async function expectNothingWritten(archives: string[]): Promise<void> {
 }
 
 async function refused(zip: string, limits?: ExtractLimits): Promise<SyncError> {
-  const err = await extractZip(zip, dest, 't1', limits).then(
+  const err = await extractZip(fs, zip, dest, 't1', limits).then(
     () => null,
     (e: unknown) => e,
   );
@@ -39,20 +80,29 @@ async function refused(zip: string, limits?: ExtractLimits): Promise<SyncError> 
   return err as SyncError;
 }
 
-describe('extractZip', () => {
+describe.each(disks)('extractZip on $name', ({ make }) => {
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ fs, root, cleanup } = await make());
+    dest = join(root, 'out');
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
   it('extracts nested entries into a folder named after the archive, "(2)" when taken', async () => {
     const zip = await writeZip('task_1 coco.zip', {
       'annotations/instances_default.json': strToU8('{"images":[]}'),
       'images/': {},
       'images/a.jpg': strToU8('jpeg bytes'),
     });
-    const first = await extractZip(zip, root, 't1');
+    const first = await extractZip(fs, zip, root, 't1');
     expect(first).toBe(join(root, 'task_1 coco'));
     expect(await readFile(join(first, 'annotations/instances_default.json'), 'utf8')).toBe(
       '{"images":[]}',
     );
     expect(await readFile(join(first, 'images/a.jpg'), 'utf8')).toBe('jpeg bytes');
-    const second = await extractZip(zip, root, 't2');
+    const second = await extractZip(fs, zip, root, 't2');
     expect(second).toBe(join(root, 'task_1 coco (2)'));
     expect((await readdir(root)).sort()).toEqual([
       'task_1 coco',
@@ -146,7 +196,7 @@ describe('extractZip', () => {
       'Refused to extract the archive: it unpacks to 5 entries; the limit is 4 entries.',
     );
     await expectNothingWritten(['many.zip']);
-    expect(await readdir(await extractZip(zip, dest, 't2', { maxEntries: 5 }))).toHaveLength(5);
+    expect(await readdir(await extractZip(fs, zip, dest, 't2', { maxEntries: 5 }))).toHaveLength(5);
   });
 
   it('refuses a zip bomb: more uncompressed bytes than the cap, counted as written', async () => {
@@ -159,7 +209,7 @@ describe('extractZip', () => {
     );
     expect(err.hint).toMatch(/kept/);
     await expectNothingWritten(['bomb.zip']);
-    const ok = await extractZip(zip, dest, 't2', { maxBytes: 3 * 1024 * 1024 });
+    const ok = await extractZip(fs, zip, dest, 't2', { maxBytes: 3 * 1024 * 1024 });
     expect((await readFile(join(ok, 'c.bin'))).length).toBe(1024 * 1024);
   });
 

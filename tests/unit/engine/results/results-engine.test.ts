@@ -5,8 +5,8 @@ import { FakeClock } from '../../../../main/core/clock.js';
 import { SyncError } from '../../../../main/core/errors.js';
 import type { ResultsEngineOptions } from '../../../../main/engine/results/results-engine.js';
 import { ResultsEngine } from '../../../../main/engine/results/results-engine.js';
-import type { OpenPart } from '../../../../main/engine/results/part-file.js';
-import { openPartFile } from '../../../../main/engine/results/part-file.js';
+import type { FileSystem } from '../../../../main/fs/file-system.js';
+import { nodeFileSystem } from '../../../../main/fs/node-file-system.js';
 import { ActivityRepo } from '../../../../main/journal/activity-repo.js';
 import { TransferRepo } from '../../../../main/journal/download-repo.js';
 import { FakeCvat } from '../fake-cvat.js';
@@ -230,21 +230,24 @@ describe('ResultsEngine exports', () => {
   it('reports a full disk as an item error and resumes from the .part after a retry', async () => {
     let full = true;
     let written = 0;
-    const disk: OpenPart = async (path, mode) => {
-      const real = await openPartFile(path, mode);
-      return {
-        ...real,
-        async write(data) {
-          if (full && written + data.byteLength > 8_192)
-            throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
-          written += data.byteLength;
-          await real.write(data);
-        },
-      };
+    const disk: FileSystem = {
+      ...nodeFileSystem,
+      async open(path, mode) {
+        const real = await nodeFileSystem.open(path, mode);
+        return {
+          ...real,
+          async write(data) {
+            if (full && written + data.byteLength > 8_192)
+              throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+            written += data.byteLength;
+            await real.write(data);
+          },
+        };
+      },
     };
     // One chunk per write: the buffer flushes every megabyte, so break the body to force flushes.
     api.breakAfter = [8_000];
-    const engine = makeEngine({ openPart: disk });
+    const engine = makeEngine({ fs: disk });
     engine.start();
     const row = engine.exportDataset({
       target: { kind: 'task', id: 1 },
