@@ -150,8 +150,7 @@ async function keepOpenable(
       if (f.kind !== 'image' && f.kind !== 'video') continue;
       const sniffer = mediaSniffer(f.relPath, f.size);
       try {
-        for await (const chunk of fs.readStream(absPath(root, f.relPath)))
-          sniffer.push(chunk);
+        for await (const chunk of fs.readStream(absPath(root, f.relPath))) sniffer.push(chunk);
       } catch (e) {
         bad.add(f);
         ignored.push({
