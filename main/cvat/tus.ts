@@ -8,21 +8,26 @@
 // SyncError the engine can act on. onAfterResponse is also where the new Location is handed
 // to onCreated: tus awaits it before the first PATCH, whereas onUploadUrlAvailable is called
 // without being awaited in 4.3.1.
-import type { ClientRequest } from 'node:http';
-import { Readable } from 'node:stream';
 import { DefaultHttpStack, Upload } from 'tus-js-client';
-import type { DetailedError, HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
-import { SyncError, isSyncError, toSyncError } from '../core/errors.js';
+import type { HttpRequest, HttpResponse } from 'tus-js-client';
+import { SyncError, toSyncError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { mimeTypeOf } from '../core/media.js';
 import { parseRetryAfter } from '../core/retry.js';
-import type { AbortSignalLike } from '../core/signal.js';
-import type { ServerVersion, Throttle, TusUploadOptions, TusUploadResult } from './api.js';
-import { cancelledError, httpError, networkCode, networkError, safeUrl } from './http-errors.js';
+import type { ServerVersion, TusUploadOptions, TusUploadResult } from './api.js';
+import { cancelledError, networkCode, safeUrl } from './http-errors.js';
 import type { Transport } from './http.js';
-import { decodeHeaderValue } from './mime-header.js';
-import { ThrottleTransform, fileChanged, tusFileReader } from './streams.js';
+import { fileChanged, tusFileReader } from './streams.js';
 import { tusChunkLimit, tusGoneAnswers500 } from './version.js';
+import {
+  RetryHead,
+  answerError,
+  defaultUploadFilename,
+  isNetworkFailure,
+  mapTusError,
+  uploadFilenameOf,
+} from './tus-answers.js';
+import { CvatTusStack } from './tus-stack.js';
 
 /** CVAT's web client retries after these delays (cvat-core's src/server-proxy.ts). */
 export const CVAT_TUS_RETRY_DELAYS: readonly number[] = [
@@ -37,16 +42,6 @@ export interface TusContext {
   idleTimeoutMs: number;
   /** The server's version, for the TUS quirks of older releases (see version.ts). */
   serverVersion: ServerVersion | null;
-}
-
-/** A transient answer to HEAD that tus would otherwise treat as "create a new upload". */
-class RetryHead extends Error {
-  constructor(
-    readonly status: number,
-    readonly retryAfter: string | undefined,
-  ) {
-    super(`HEAD answered ${status}`);
-  }
 }
 
 const TRANSIENT = (status: number): boolean =>
@@ -331,185 +326,4 @@ export async function tusUpload(
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     upload.start();
   });
-}
-
-/** Upload-Filename as sent: Django MIME-encodes names outside Latin-1 (=?utf-8?b?...?=). */
-function uploadFilenameOf(res: HttpResponse): string | undefined {
-  const raw = res.getHeader('Upload-Filename');
-  return raw ? decodeHeaderValue(raw) : undefined;
-}
-
-function defaultUploadFilename(options: TusUploadOptions): string {
-  // Media keep their name; imports are named by the upload id, the Location's last segment.
-  if (options.target.kind === 'task-data' || !options.resumeUrl) return options.file.name;
-  return decodeURIComponent(
-    new URL(options.resumeUrl).pathname.replace(/\/+$/, '').split('/').pop() ?? '',
-  );
-}
-
-function isNetworkFailure(cause: unknown): boolean {
-  // The agent's own errors (proxy, certificate) say themselves whether a retry can help.
-  if (isSyncError(cause)) return cause.retryable;
-  const code = networkCode(cause);
-  return code !== undefined && !/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code);
-}
-
-/** A TUS request's refusal as the SyncError of any other call's HTTP status. */
-function answerError(
-  req: HttpRequest,
-  res: HttpResponse,
-  operation: string,
-  now: number,
-  extra: { code?: string; hint?: string } = {},
-): SyncError {
-  return httpError({
-    operation: `${operation} (${req.getMethod()})`,
-    url: req.getURL(),
-    status: res.getStatus(),
-    body: res.getBody(),
-    contentType: res.getHeader('Content-Type') ?? null,
-    retryAfter: res.getHeader('Retry-After') ?? null,
-    now,
-    ...extra,
-  });
-}
-
-function mapTusError(err: Error, operation: string, now: number): SyncError {
-  if (isSyncError(err)) return err;
-  const detailed = err as Partial<DetailedError>;
-  const res = detailed.originalResponse;
-  const req = detailed.originalRequest;
-  if (res && req) return answerError(req, res, operation, now);
-  const cause = detailed.causingError;
-  if (isSyncError(cause)) return cause;
-  // HEAD kept answering a transient status until the retries ran out: that status, still
-  // transient (not an internal error that would end the batch for good).
-  if (cause instanceof RetryHead && req) {
-    return httpError({
-      operation: `${operation} (HEAD)`,
-      url: req.getURL(),
-      status: cause.status,
-      body: '',
-      contentType: null,
-      retryAfter: cause.retryAfter ?? null,
-      now,
-    });
-  }
-  if (req && networkCode(cause) !== undefined)
-    return networkError(`${operation} (${req.getMethod()})`, req.getURL(), cause);
-  return toSyncError(err, operation);
-}
-
-interface StackHooks {
-  throttle: Throttle | undefined;
-  signal: AbortSignalLike | undefined;
-  idleTimeoutMs: number;
-  mayAuthorize: (url: string) => boolean;
-  onFileChanged: (expected: number, got: number) => SyncError;
-}
-
-/**
- * tus-js-client's Node stack with our additions: request bodies pass the bandwidth throttle and
- * are counted (a file that shrank fails the request instead of hanging it), an idle timeout per
- * request, and no Authorization for any origin but the server's.
- */
-class CvatTusStack implements HttpStack {
-  constructor(
-    private readonly inner: HttpStack,
-    private readonly hooks: StackHooks,
-  ) {}
-
-  createRequest(method: string, url: string): HttpRequest {
-    return new CvatTusRequest(this.inner.createRequest(method, url), this.hooks);
-  }
-
-  getName(): string {
-    return 'CvatTusStack';
-  }
-}
-
-class CvatTusRequest implements HttpRequest {
-  constructor(
-    private readonly inner: HttpRequest,
-    private readonly hooks: StackHooks,
-  ) {}
-
-  getMethod(): string {
-    return this.inner.getMethod();
-  }
-  getURL(): string {
-    return this.inner.getURL();
-  }
-  setHeader(header: string, value: string): void {
-    if (header.toLowerCase() === 'authorization' && !this.hooks.mayAuthorize(this.inner.getURL()))
-      return;
-    this.inner.setHeader(header, value);
-  }
-  getHeader(header: string): string | undefined {
-    return this.inner.getHeader(header);
-  }
-  setProgressHandler(handler: (bytesSent: number) => void): void {
-    this.inner.setProgressHandler(handler);
-  }
-  abort(): Promise<void> {
-    return this.inner.abort();
-  }
-  getUnderlyingObject(): unknown {
-    return this.inner.getUnderlyingObject();
-  }
-
-  send(body: unknown): Promise<HttpResponse> {
-    let sent: unknown = body;
-    let counter: CountingThrottle | null = null;
-    if (body instanceof Readable) {
-      const expected = (body as Readable & { size?: number }).size ?? 0;
-      counter = new CountingThrottle(this.hooks, expected);
-      body.on('error', (e) => counter?.destroy(e));
-      sent = Object.assign(body.pipe(counter), { size: expected });
-    }
-    const pending = this.inner.send(sent);
-    const req = this.inner.getUnderlyingObject() as ClientRequest | null;
-    if (req) {
-      req.setTimeout(this.hooks.idleTimeoutMs, () =>
-        req.destroy(
-          Object.assign(new Error('no progress within the idle timeout'), { code: 'ETIMEDOUT' }),
-        ),
-      );
-      if (counter) {
-        counter.on('error', (e) => req.destroy(e));
-        req.once('close', () => {
-          (body as Readable).destroy();
-          counter?.destroy();
-        });
-      }
-    }
-    return pending;
-  }
-}
-
-/** Throttles and counts a chunk body; ending short of its declared size is an error. */
-class CountingThrottle extends ThrottleTransform {
-  private count = 0;
-
-  constructor(
-    private readonly hooks: StackHooks,
-    private readonly expected: number,
-  ) {
-    super(hooks.throttle ?? { take: () => Promise.resolve() }, hooks.signal);
-  }
-
-  override _transform(
-    chunk: Buffer,
-    encoding: BufferEncoding,
-    callback: (error?: Error | null, data?: Buffer) => void,
-  ): void {
-    this.count += chunk.length;
-    super._transform(chunk, encoding, callback);
-  }
-
-  override _flush(callback: (error?: Error | null) => void): void {
-    callback(
-      this.count === this.expected ? null : this.hooks.onFileChanged(this.expected, this.count),
-    );
-  }
 }

@@ -47,9 +47,9 @@ export class DirectoryWatcher implements Watcher {
   private closed = false;
 
   constructor(
-    private readonly o: WatcherOptions,
+    private readonly options: WatcherOptions,
     /** Lists the tree and watches each directory (FileSystem.watch: one fs.watch per directory). */
-    private readonly fs: FileSystem = o.fs ?? nodeFileSystem,
+    private readonly fs: FileSystem = options.fs ?? nodeFileSystem,
   ) {
     this.ready = this.begin().catch((e: unknown) => this.fail(e));
   }
@@ -68,12 +68,12 @@ export class DirectoryWatcher implements Watcher {
   }
 
   private async begin(): Promise<void> {
-    this.realRoot = await this.fs.realpath(this.o.root);
+    this.realRoot = await this.fs.realpath(this.options.root);
     await this.addTree('', this.realRoot);
   }
 
   private abs(rel: string): string {
-    return rel === '' ? this.o.root : this.o.root + sep + rel.split('/').join(sep);
+    return rel === '' ? this.options.root : this.options.root + sep + rel.split('/').join(sep);
   }
 
   /** Watches `rel` and every directory below it that is not watched yet; returns those added. */
@@ -125,7 +125,7 @@ export class DirectoryWatcher implements Watcher {
     for (const entry of entries) {
       const sub = childRel(rel, entry.name);
       if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
-      if (this.o.ignoreDir(sub)) continue;
+      if (this.options.ignoreDir(sub)) continue;
       if (entry.isDirectory()) {
         out.push({ rel: sub, real: real + sep + entry.name });
         continue;
@@ -190,7 +190,7 @@ export class DirectoryWatcher implements Watcher {
         for (const added of await this.addTree(s.rel, s.real)) hints.add(added);
       }
     }
-    if (!this.closed && hints.size > 0) this.o.onHint([...hints]);
+    if (!this.closed && hints.size > 0) this.options.onHint([...hints]);
   }
 
   private closeUnder(dir: string): void {
@@ -211,13 +211,13 @@ export class DirectoryWatcher implements Watcher {
     // parent, which watches it again if it is still there. A broken root is a failed watcher.
     this.closeUnder(rel);
     this.onChange(parentRel(rel));
-    this.o.onError(e);
+    this.options.onError(e);
   }
 
   private fail(e: unknown): void {
     if (this.closed) return;
     void this.close();
-    this.o.onError(e);
+    this.options.onError(e);
   }
 }
 

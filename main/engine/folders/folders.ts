@@ -61,19 +61,19 @@ export class Folders {
 
   private readonly adopter: Adopter | null;
 
-  constructor(private readonly o: FoldersOptions) {
-    this.repo = o.journal?.folders ?? null;
-    this.files = o.journal?.files ?? null;
-    this.adopter = o.journal
+  constructor(private readonly options: FoldersOptions) {
+    this.repo = options.journal?.folders ?? null;
+    this.files = options.journal?.files ?? null;
+    this.adopter = options.journal
       ? new Adopter({
-          journal: o.journal,
-          clock: o.clock,
-          logger: o.logger,
-          api: o.api ?? (() => null),
+          journal: options.journal,
+          clock: options.clock,
+          logger: options.logger,
+          api: options.api ?? (() => null),
           onDecided: (folderId, batch, decision) => {
             if (decision.kind === 'adopt') this.batchFinished(folderId);
-            else this.o.uploads?.wake();
-            this.o.onAdoptDecision?.(folderId, batch, decision);
+            else this.options.uploads?.wake();
+            this.options.onAdoptDecision?.(folderId, batch, decision);
             this.push(folderId);
           },
         })
@@ -111,22 +111,22 @@ export class Folders {
     await this.sync?.stop();
     this.sync = null;
     this.server = server;
-    if (!this.o.journal || server === null) return;
+    if (!this.options.journal || server === null) return;
     const adopter = this.adopter;
     const sync = new FolderSync({
-      journal: this.o.journal,
-      clock: this.o.clock,
-      logger: this.o.logger,
+      journal: this.options.journal,
+      clock: this.options.clock,
+      logger: this.options.logger,
       server,
-      ...(this.o.fs ? { fs: this.o.fs } : {}),
+      ...(this.options.fs ? { fs: this.options.fs } : {}),
       ...(adopter ? { onPlanned: (batchId, folderId) => adopter.hold(batchId, folderId) } : {}),
     });
     sync.events.on('health', ({ folderId }) => this.push(folderId));
     sync.events.on('counts', ({ folderId }) => this.push(folderId));
     // A plan (or a re-plan) wakes the upload queue directly.
-    sync.events.on('replanned', () => this.o.uploads?.wake());
+    sync.events.on('replanned', () => this.options.uploads?.wake());
     sync.events.on('planned', ({ folderId }) => {
-      this.o.uploads?.wake();
+      this.options.uploads?.wake();
       this.adoptPending(folderId);
     });
     this.sync = sync;
@@ -154,7 +154,10 @@ export class Folders {
     this.sync
       .replanParked(folderId)
       .catch((e: unknown) =>
-        this.o.logger.warn('re-planning a parked batch failed', { folderId, error: String(e) }),
+        this.options.logger.warn('re-planning a parked batch failed', {
+          folderId,
+          error: String(e),
+        }),
       );
   }
 
@@ -229,13 +232,13 @@ export class Folders {
     } else {
       repo.setPaused(id, paused);
     }
-    if (paused) this.o.uploads?.pauseFolder(id);
-    else this.o.uploads?.resumeFolder(id);
+    if (paused) this.options.uploads?.pauseFolder(id);
+    else this.options.uploads?.resumeFolder(id);
     return this.push(id);
   }
 
   preview(rule: FolderRule): Promise<FolderPreview> {
-    return previewFolder(rule, { clock: this.o.clock });
+    return previewFolder(rule, { clock: this.options.clock });
   }
 
   ignored(id: number, limit: number): IgnoredFile[] {
@@ -248,24 +251,24 @@ export class Folders {
 
   /** taskId -> the sync folder whose batch created it (for the task list's "local folder"). */
   localFolderLookup(): (taskId: number) => { folderId: number; path: string } | null {
-    return localFolderLookup(this.o.journal);
+    return localFolderLookup(this.options.journal);
   }
 
   /** A folder's rule and batches with their files, for verify (by id, or by path). */
   verifySource(which: { id?: number; path?: string }): VerifySource {
     const row =
       which.path !== undefined ? this.rowByPath(which.path) : this.requireRow(which.id ?? 0);
-    return verifySourceOfFolder(this.o.journal, row);
+    return verifySourceOfFolder(this.options.journal, row);
   }
 
   /** The batch that created `taskId`, for verifying one task; null when this app did not. */
   verifySourceOfTask(taskId: number): VerifySource | null {
-    return verifySourceOfTask(this.o.journal, taskId);
+    return verifySourceOfTask(this.options.journal, taskId);
   }
 
   /** Auto-export rules of the current server's folders, with the tasks their batches created. */
   autoExports(): FolderAutoExport[] {
-    return this.server === null ? [] : autoExportsOf(this.o.journal, this.server);
+    return this.server === null ? [] : autoExportsOf(this.options.journal, this.server);
   }
 
   /**
@@ -291,7 +294,7 @@ export class Folders {
       uploads,
       open: () => this.batchesOf(row.id).filter((b) => !isTerminal(b.state)),
       replanParked: () => sync.replanParked(row.id),
-      clock: this.o.clock,
+      clock: this.options.clock,
       ...(signal ? { signal } : {}),
     });
     return this.summary(row.id, before);
@@ -324,14 +327,16 @@ export class Folders {
     this.adopter?.setEnabled(existing.id, rule.adoptExisting === true);
     if (existing.paused) {
       repo.setPaused(existing.id, false);
-      this.o.uploads?.resumeFolder(existing.id);
+      this.options.uploads?.resumeFolder(existing.id);
     }
     return repo.require(existing.id);
   }
 
   private batchesOf(folderId: number): BatchRow[] {
     return (
-      this.o.uploads?.listBatches({ folderId }) ?? this.o.journal?.batches.list({ folderId }) ?? []
+      this.options.uploads?.listBatches({ folderId }) ??
+      this.options.journal?.batches.list({ folderId }) ??
+      []
     );
   }
 
@@ -341,7 +346,7 @@ export class Folders {
       counts: this.files?.counts(folderId) ?? null,
       ignored: this.files?.ignored(folderId, 10_000) ?? [],
       adopted: new Set(this.adopter?.adopted(folderId) ?? []),
-      filesOf: (batchId) => this.o.journal?.batches.files(batchId) ?? [],
+      filesOf: (batchId) => this.options.journal?.batches.files(batchId) ?? [],
       fileRowsOf: (batchId) => this.files?.ofBatch(batchId) ?? [],
       folderId,
     });
@@ -382,7 +387,7 @@ export class Folders {
   private push(folderId: number): FolderInfo {
     const row = this.requireRow(folderId);
     const info = this.infoOf(row);
-    if (row.saved) this.o.emit(info);
+    if (row.saved) this.options.emit(info);
     return info;
   }
 
@@ -415,7 +420,7 @@ export class Folders {
 
   private runtime(): { sync: FolderSync; uploads: UploadEngine } {
     this.writable();
-    if (!this.sync || !this.o.uploads) throw folderErrors.engineNotHere();
-    return { sync: this.sync, uploads: this.o.uploads };
+    if (!this.sync || !this.options.uploads) throw folderErrors.engineNotHere();
+    return { sync: this.sync, uploads: this.options.uploads };
   }
 }

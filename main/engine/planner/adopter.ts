@@ -128,9 +128,9 @@ export class Adopter {
   private readonly batches: EngineJournal['batches'];
   private readonly settings: EngineJournal['settings'];
 
-  constructor(private readonly o: AdopterOptions) {
-    this.batches = o.journal.batches;
-    this.settings = o.journal.settings;
+  constructor(private readonly options: AdopterOptions) {
+    this.batches = options.journal.batches;
+    this.settings = options.journal.settings;
   }
 
   isEnabled(folderId: number): boolean {
@@ -171,14 +171,14 @@ export class Adopter {
     const next = prev
       .then(() => this.pass(folderId))
       .catch((e: unknown) => {
-        this.o.logger.warn('adopting existing tasks failed', { folderId, error: String(e) });
+        this.options.logger.warn('adopting existing tasks failed', { folderId, error: String(e) });
       });
     this.running.set(folderId, next);
     return next;
   }
 
   private async pass(folderId: number): Promise<void> {
-    const api = this.o.api();
+    const api = this.options.api();
     if (!api) return; // signed out: the batches stay held until the next pass
     for (const id of this.pending(folderId)) {
       const batch = this.batches.get(id);
@@ -197,7 +197,7 @@ export class Adopter {
         decision = decide(batch, this.batches.files(id), free);
       } catch (e) {
         // Unreachable or refused: keep holding, the next pass asks again.
-        this.o.logger.warn('cannot check the server for an existing task', {
+        this.options.logger.warn('cannot check the server for an existing task', {
           batchId: id,
           error: String(e),
         });
@@ -205,7 +205,7 @@ export class Adopter {
       }
       this.record(batch, decision);
       this.forget(folderId, id);
-      this.o.onDecided(folderId, this.batches.get(id) ?? batch, decision);
+      this.options.onDecided(folderId, this.batches.get(id) ?? batch, decision);
     }
   }
 
@@ -213,9 +213,9 @@ export class Adopter {
     if (d.kind === 'adopt' && batch.folderId !== null) {
       const folderId = batch.folderId;
       // Done with that task, its files uploaded, its content on the ledger: one transaction.
-      this.o.journal.transaction(() => {
+      this.options.journal.transaction(() => {
         this.settings.set(ADOPTED(folderId), [...this.adopted(folderId), batch.id]);
-        this.o.journal.completeBatch(
+        this.options.journal.completeBatch(
           batch.id,
           { id: d.task.id, size: d.meta.size, jobCount: d.task.jobs.count },
           'planned',

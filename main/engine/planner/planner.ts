@@ -101,9 +101,9 @@ export class Planner {
   private readonly journal: EngineJournal;
   private readonly fs: FileSystem;
 
-  constructor(private readonly o: PlannerOptions) {
-    this.journal = o.journal;
-    this.fs = o.fs ?? nodeFileSystem;
+  constructor(private readonly options: PlannerOptions) {
+    this.journal = options.journal;
+    this.fs = options.fs ?? nodeFileSystem;
   }
 
   /**
@@ -117,7 +117,7 @@ export class Planner {
   plan(folder: FolderRow, options: { flush?: boolean } = {}): PlannedBatch[] {
     const rule = folder.rule;
     const group: GroupOptions = {
-      now: this.o.clock.now(),
+      now: this.options.clock.now(),
       settleMs: rule.settleSeconds * 1000,
       flush: options.flush ?? false,
     };
@@ -127,7 +127,7 @@ export class Planner {
       .settlingByTop(folder.id)
       .map((t) => ({ relPath: t.top === '' ? '' : `${t.top}/`, changedAt: t.changedAt }));
     const out: PlannedBatch[] = [];
-    const chunk = new Chunk(this.o.chunkFiles ?? CHUNK);
+    const chunk = new Chunk(this.options.chunkFiles ?? CHUNK);
     const flushChunk = (): void => {
       if (chunk.empty) return;
       const { files, dupes } = chunk.take();
@@ -146,7 +146,7 @@ export class Planner {
         const page = this.journal.files.candidatePage(
           folder.id,
           after,
-          this.o.pageSize ?? PAGE,
+          this.options.pageSize ?? PAGE,
           where,
         );
         for (const row of page) {
@@ -189,7 +189,7 @@ export class Planner {
       files: batchFilesOf(rule, group),
       plannedAt: now,
     });
-    this.o.onPlanned?.(planned.batchId, folder.id);
+    this.options.onPlanned?.(planned.batchId, folder.id);
     return { ...planned, media: group.media };
   }
 
@@ -211,7 +211,7 @@ export class Planner {
 
   /** One parked batch; true when it was re-planned (or cancelled for lack of files). */
   async replan(folder: FolderRow, batchId: number): Promise<boolean> {
-    const now = this.o.clock.now();
+    const now = this.options.clock.now();
     // Files CVAT could not open (it failed the batch's task naming them) are set aside first.
     for (const bad of unreadableOf(this.journal.batches.files(batchId)))
       this.journal.files.setIgnored(bad.fileId, 'unreadable', bad.message);

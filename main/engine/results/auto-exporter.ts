@@ -62,22 +62,22 @@ export class AutoExporter {
   private loop: Promise<void> | null = null;
   private wake: AbortController | null = null;
 
-  constructor(private readonly o: AutoExporterOptions) {}
+  constructor(private readonly options: AutoExporterOptions) {}
 
   /** Sets (or with null removes) the auto-export rule of a project. */
   setProjectRule(projectId: number, rule: AutoExportRule | null): void {
     if (!Number.isInteger(projectId) || projectId <= 0)
       throw invalid(`Invalid project id: ${projectId}`);
     if (rule === null) {
-      this.o.repo.removeScope(projectScope(projectId));
+      this.options.repo.removeScope(projectScope(projectId));
       return;
     }
     validateRule(rule);
-    this.o.repo.setProjectRule(projectScope(projectId), projectId, rule);
+    this.options.repo.setProjectRule(projectScope(projectId), projectId, rule);
   }
 
   projectRules(): Array<{ projectId: number; rule: AutoExportRule }> {
-    return this.o.repo
+    return this.options.repo
       .projectRules<AutoExportRule>()
       .map((r) => ({ projectId: r.projectId, rule: r.rule }));
   }
@@ -101,7 +101,7 @@ export class AutoExporter {
         await this.checkNow();
         this.wake = new AbortController();
         try {
-          await this.o.clock.sleep(this.o.intervalMs, this.wake.signal);
+          await this.options.clock.sleep(this.options.intervalMs, this.wake.signal);
         } catch {
           // stopped
         }
@@ -118,7 +118,7 @@ export class AutoExporter {
 
   private scopes(): Scope[] {
     const out: Scope[] = [];
-    for (const f of this.o.folders()) {
+    for (const f of this.options.folders()) {
       const rule = f.rule;
       if (!rule || f.taskIds.length === 0) continue;
       const ids = [...new Set(f.taskIds)].sort((a, b) => a - b);
@@ -141,7 +141,7 @@ export class AutoExporter {
   }
 
   private async pass(): Promise<TransferRow[]> {
-    const api = this.o.api();
+    const api = this.options.api();
     if (!api) return [];
     const queued: TransferRow[] = [];
     for (const scope of this.scopes()) {
@@ -149,17 +149,20 @@ export class AutoExporter {
         queued.push(...(await this.checkScope(api, scope)));
       } catch (e) {
         const err = toSyncError(e, 'auto-export');
-        this.o.logger.warn('auto-export check failed', { scope: scope.key, error: err.message });
+        this.options.logger.warn('auto-export check failed', {
+          scope: scope.key,
+          error: err.message,
+        });
       }
     }
     return queued;
   }
 
   private async checkScope(api: CvatApi, scope: Scope): Promise<TransferRow[]> {
-    const now = this.o.clock.now();
+    const now = this.options.clock.now();
     const scheduled = scope.rule.trigger === 'schedule';
     if (scheduled) {
-      const last = this.o.repo.lastRunAt(scope.key);
+      const last = this.options.repo.lastRunAt(scope.key);
       const every = (scope.rule.intervalMinutes ?? DEFAULT_SCHEDULE_MINUTES) * 60_000;
       if (last !== null && now < last + every) return [];
     }
@@ -170,11 +173,11 @@ export class AutoExporter {
       if (task.size === 0) continue;
       if (!scheduled && task.status !== 'completed') continue;
       for (const item of items) {
-        const mark = this.o.repo.mark(scope.key, task.id, item.key);
+        const mark = this.options.repo.mark(scope.key, task.id, item.key);
         if (mark?.updatedDate === task.updated_date) continue;
         // Queue and mark in one transaction: a crash cannot leave one without the other.
-        const row = inTransaction(this.o.db, () => {
-          const t = this.o.enqueue(
+        const row = inTransaction(this.options.db, () => {
+          const t = this.options.enqueue(
             {
               target: { kind: 'task', id: task.id },
               format: item.format,
@@ -184,7 +187,7 @@ export class AutoExporter {
             },
             { origin: scope.key, folderId: scope.folderId },
           );
-          this.o.repo.setMark({
+          this.options.repo.setMark({
             scope: scope.key,
             taskId: task.id,
             item: item.key,
@@ -197,7 +200,7 @@ export class AutoExporter {
         queued.push(row);
       }
     }
-    if (scheduled) this.o.repo.setLastRunAt(scope.key, now);
+    if (scheduled) this.options.repo.setLastRunAt(scope.key, now);
     return queued;
   }
 }

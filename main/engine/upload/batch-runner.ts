@@ -35,7 +35,7 @@ export type { RunnerDeps, RunnerHooks, RunnerSettings } from './runner-types.js'
 export { deleteDiscards } from './task-lookup.js';
 
 export class BatchRunner {
-  private readonly d: RunnerDeps;
+  private readonly deps: RunnerDeps;
   /** What the step modules may call back. */
   private readonly actions: RunnerActions;
 
@@ -44,7 +44,7 @@ export class BatchRunner {
     private readonly batchId: number,
     private readonly signal: AbortSignal,
   ) {
-    this.d = deps;
+    this.deps = deps;
     this.actions = {
       deps,
       signal,
@@ -62,7 +62,7 @@ export class BatchRunner {
   async run(): Promise<void> {
     for (;;) {
       if (this.signal.aborted) throw abortError();
-      const b = this.d.batches.get(this.batchId);
+      const b = this.deps.batches.get(this.batchId);
       if (!b) return;
       if (b.cancelRequested) {
         await this.cancel(b);
@@ -70,7 +70,7 @@ export class BatchRunner {
       }
       if (isTerminal(b.state) || b.replanReason !== null) return;
       const step = await this.step(b);
-      this.d.hooks.changed(b.id);
+      this.deps.hooks.changed(b.id);
       if (step === 'stop') return;
     }
   }
@@ -101,21 +101,21 @@ export class BatchRunner {
   private async plan(b: UploadBatch): Promise<Step> {
     // Never a second task for a batch: earlier attempts' tasks go first.
     await deleteDiscards(
-      this.d.api,
-      this.d.discards,
-      this.d.discards.list(b.id),
+      this.deps.api,
+      this.deps.discards,
+      this.deps.discards.list(b.id),
       this.signal,
       (row) => {
         const e = deletedEntry(row);
-        this.d.hooks.activity({ ...b, taskId: row.taskId }, 'info', e.kind, e.message);
+        this.deps.hooks.activity({ ...b, taskId: row.taskId }, 'info', e.kind, e.message);
       },
     );
     // Fresh starts are spaced (restart-policy.ts): the next creation waits for its time.
-    if (b.restartNotBefore !== null && b.restartNotBefore > this.d.clock.now()) {
-      this.d.batches.update(b.id, 'planned', { nextAttemptAt: b.restartNotBefore });
+    if (b.restartNotBefore !== null && b.restartNotBefore > this.deps.clock.now()) {
+      this.deps.batches.update(b.id, 'planned', { nextAttemptAt: b.restartNotBefore });
       return 'stop';
     }
-    const files = this.d.batches.files(b.id);
+    const files = this.deps.batches.files(b.id);
     for (const f of files) {
       if (f.state !== 'pending') continue;
       const reason =
@@ -125,75 +125,75 @@ export class BatchRunner {
             ? 'unsupported file type'
             : null;
       if (reason) {
-        this.d.batches.skipFile(f.id, reason);
-        this.d.hooks.activity(b, 'warn', 'file-skipped', `${f.relPath}: not sent (${reason})`);
+        this.deps.batches.skipFile(f.id, reason);
+        this.deps.hooks.activity(b, 'warn', 'file-skipped', `${f.relPath}: not sent (${reason})`);
       }
     }
-    if (!this.d.batches.files(b.id).some((f) => f.state === 'pending')) {
+    if (!this.deps.batches.files(b.id).some((f) => f.state === 'pending')) {
       const error: ErrorInfo = {
         code: 'no-media',
         kind: 'item',
         message: `${b.name}: no file of this batch can be sent (all empty or unsupported)`,
         retryable: false,
       };
-      this.d.batches.transition(b.id, 'planned', 'failed', {
+      this.deps.batches.transition(b.id, 'planned', 'failed', {
         lastError: error,
-        finishedAt: this.d.clock.now(),
+        finishedAt: this.deps.clock.now(),
       });
-      this.d.hooks.activity(b, 'error', 'batch-failed', error.message);
+      this.deps.hooks.activity(b, 'error', 'batch-failed', error.message);
       return 'stop';
     }
     // Under this agent's claim name, recorded before the POST (task-claim.ts).
-    await createClaimedTask(this.d, b, this.signal);
+    await createClaimedTask(this.deps, b, this.signal);
     return 'continue';
   }
 
   /** 'creating' found at the start of a step: the POST may or may not have landed. */
   private async adoptOrReplan(b: UploadBatch): Promise<Step> {
-    await resolveLostCreation(this.d, b, this.signal);
+    await resolveLostCreation(this.deps, b, this.signal);
     return 'continue';
   }
 
   private async start(b: UploadBatch): Promise<Step> {
     const taskId = requireTask(b);
     // The claim name gives way to the default name before any data is attached.
-    await renameToDefault(this.d, b, taskId, this.signal);
+    await renameToDefault(this.deps, b, taskId, this.signal);
     // Upload-Start is idempotent until media is attached, so repeating it after a crash is fine.
-    await this.d.api.uploadStart(taskId, this.signal);
+    await this.deps.api.uploadStart(taskId, this.signal);
     return this.cas(b, 'started');
   }
 
   /** Ends the batch as failed; its task (of no use now) is queued for deletion. */
   private fail(b: UploadBatch, code: string, message: string, hint?: string): Step {
-    const current = this.d.batches.get(b.id);
+    const current = this.deps.batches.get(b.id);
     if (!current || isTerminal(current.state)) return 'stop';
     const error: ErrorInfo = { code, kind: 'item', message, retryable: false };
     if (hint !== undefined) error.hint = hint;
     if (current.taskId !== null)
-      this.d.discards.add(current.taskId, b.id, `batch failed: ${code}`, b.server);
+      this.deps.discards.add(current.taskId, b.id, `batch failed: ${code}`, b.server);
     if (
-      this.d.batches.transition(b.id, current.state, 'failed', {
+      this.deps.batches.transition(b.id, current.state, 'failed', {
         lastError: error,
         taskId: null,
         rqId: null,
-        finishedAt: this.d.clock.now(),
+        finishedAt: this.deps.clock.now(),
       })
     ) {
-      this.d.hooks.activity(b, 'error', 'batch-failed', message, hint);
+      this.deps.hooks.activity(b, 'error', 'batch-failed', message, hint);
     }
     return 'stop';
   }
 
   /** A file that changed since planning is never sent in its changed state: the batch is re-planned. */
   private async verify(b: UploadBatch, f: BatchFileRow): Promise<Step> {
-    const reason = await checkFile(this.d.fs, f);
+    const reason = await checkFile(this.deps.fs, f);
     return reason === null ? 'continue' : this.replan(b, f, reason);
   }
 
   private replan(b: UploadBatch, f: BatchFileRow, reason: string): Step {
-    const current = this.d.batches.get(b.id);
+    const current = this.deps.batches.get(b.id);
     if (!current || current.state !== 'sending') return 'stop';
-    if (current.restarts >= this.d.settings.restart.maxRestarts)
+    if (current.restarts >= this.deps.settings.restart.maxRestarts)
       return this.fail(
         b,
         'restart-bound',
@@ -201,20 +201,21 @@ export class BatchRunner {
         'A file of this batch keeps changing; retry once it is stable.',
       );
     if (
-      this.d.batches.restart(b.id, 'sending', {
+      this.deps.batches.restart(b.id, 'sending', {
         reason: `${f.relPath} changed`,
         countRestart: true,
         replanReason: `${f.relPath}: ${reason}`,
-        notBefore: this.d.clock.now() + restartDelay(current.restarts + 1, this.d.settings.restart),
+        notBefore:
+          this.deps.clock.now() + restartDelay(current.restarts + 1, this.deps.settings.restart),
       })
     ) {
-      this.d.hooks.activity(
+      this.deps.hooks.activity(
         b,
         'warn',
         'batch-replan',
         `${f.relPath}: ${reason}; the batch waits to be planned again`,
       );
-      this.d.hooks.replanNeeded(b, f, reason);
+      this.deps.hooks.replanNeeded(b, f, reason);
     }
     return 'stop';
   }
@@ -222,19 +223,19 @@ export class BatchRunner {
   // ---- done
 
   private async done(b: UploadBatch, from: BatchState, task: CvatTask): Promise<Step> {
-    const ok = this.d.journal.completeBatch(
+    const ok = this.deps.journal.completeBatch(
       b.id,
       { id: task.id, size: task.size, jobCount: task.jobs.count },
       from,
     );
     if (ok) {
-      this.d.hooks.activity(
+      this.deps.hooks.activity(
         b,
         'info',
         'batch-done',
         `Task ${task.id} "${b.name}" is ready: ${task.size} frames, ${task.jobs.count} jobs`,
       );
-      await sweepClaim(this.d, { ...b, taskId: task.id }, this.signal);
+      await sweepClaim(this.deps, { ...b, taskId: task.id }, this.signal);
     }
     return 'stop';
   }
@@ -243,8 +244,8 @@ export class BatchRunner {
 
   private async cancel(b: UploadBatch): Promise<void> {
     if (b.state === 'processing' || b.state === 'done') {
-      this.d.batches.update(b.id, b.state, { cancelRequested: false });
-      this.d.hooks.activity(
+      this.deps.batches.update(b.id, b.state, { cancelRequested: false });
+      this.deps.hooks.activity(
         b,
         'warn',
         'cancel-refused',
@@ -253,25 +254,25 @@ export class BatchRunner {
       return;
     }
     if (b.state === 'cancelled') {
-      this.d.batches.update(b.id, 'cancelled', { cancelRequested: false });
+      this.deps.batches.update(b.id, 'cancelled', { cancelRequested: false });
       return;
     }
     // A creation whose outcome we never learned may have left a task: find it to delete it.
-    const claim = b.state === 'creating' ? this.d.claims.get(b.id) : null;
+    const claim = b.state === 'creating' ? this.deps.claims.get(b.id) : null;
     const extra =
       claim === null
         ? []
-        : (await findClaimedTasks(this.d, b, claim.claim, this.signal)).map((t) => t.id);
-    if (this.d.journal.cancelBatch(b.id, b.state, extra)) {
-      this.d.hooks.activity(b, 'info', 'batch-cancelled', `"${b.name}" cancelled`);
+        : (await findClaimedTasks(this.deps, b, claim.claim, this.signal)).map((t) => t.id);
+    if (this.deps.journal.cancelBatch(b.id, b.state, extra)) {
+      this.deps.hooks.activity(b, 'info', 'batch-cancelled', `"${b.name}" cancelled`);
     }
-    this.d.hooks.changed(b.id);
+    this.deps.hooks.changed(b.id);
   }
 
   // ---- helpers
 
   private cas(b: UploadBatch, to: BatchState, patch: { rqId?: string | null } = {}): Step {
-    this.d.batches.transition(b.id, b.state, to, patch);
+    this.deps.batches.transition(b.id, b.state, to, patch);
     return 'continue';
   }
 
@@ -281,9 +282,9 @@ export class BatchRunner {
    * task is created (restart-policy.ts); both live in the journal. At the bound the batch fails.
    */
   private restart(b: UploadBatch, reason: string): Step {
-    const current = this.d.batches.get(b.id);
+    const current = this.deps.batches.get(b.id);
     if (!current || current.state === 'planned' || isTerminal(current.state)) return 'restarted';
-    const policy = this.d.settings.restart;
+    const policy = this.deps.settings.restart;
     if (current.restarts >= policy.maxRestarts) {
       this.fail(
         b,
@@ -296,16 +297,16 @@ export class BatchRunner {
     const n = current.restarts + 1;
     const delay = restartDelay(n, policy);
     // The task's state could not be known: an ambiguous event, and the task it may cost.
-    this.d.batches.countRecovery(b.id, { ambiguous: 1 });
+    this.deps.batches.countRecovery(b.id, { ambiguous: 1 });
     if (
-      !this.d.batches.restart(b.id, current.state, {
+      !this.deps.batches.restart(b.id, current.state, {
         reason,
         countRestart: true,
-        notBefore: this.d.clock.now() + delay,
+        notBefore: this.deps.clock.now() + delay,
       })
     )
       return 'restarted';
-    this.d.hooks.activity(
+    this.deps.hooks.activity(
       b,
       'warn',
       'batch-restart',
@@ -317,7 +318,7 @@ export class BatchRunner {
 
   /** Files and bytes of the batch already on the server (read once per transfer, not per callback). */
   private sent(batchId: number): { files: number; bytes: number } {
-    const sent = this.d.batches.files(batchId).filter((f) => f.state === 'sent');
+    const sent = this.deps.batches.files(batchId).filter((f) => f.state === 'sent');
     return { files: sent.length, bytes: sent.reduce((s, f) => s + f.size, 0) };
   }
 }
