@@ -1,4 +1,5 @@
-// The persisted state machine of one task batch (ARCHITECTURE.md § Data flow, step 4).
+// The persisted state machine of one task batch (docs/ARCHITECTURE.md § 2.1 A file becomes a task,
+// step 8).
 export type BatchState =
   | 'planned'
   | 'creating'

@@ -1,4 +1,4 @@
-// One error taxonomy for engine, CLI and UI (ARCHITECTURE.md § Errors).
+// One error taxonomy for engine, CLI and UI:
 //   fatal     - nothing sensible can continue (bad credentials, broken journal): pause, tell the user
 //   item      - this file/task is bad (unsupported media, 413, failed processing): record, carry on
 //   transient - retry later with backoff (5xx, network, 408/409/423/429)

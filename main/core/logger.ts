@@ -19,7 +19,7 @@ export const silentLogger: Logger = {
 const SECRET_KEYS = /authorization|token|password|secret|cookie|key$/i;
 
 /**
- * Removes credentials from log fields (ARCHITECTURE.md § Invariants): by key name at any depth,
+ * Removes credentials from log fields (no secret is ever logged): by key name at any depth,
  * arrays included, and by shape inside every string (scrub.ts), so a header or URL quoted in an
  * error message is caught too.
  */

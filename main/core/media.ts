@@ -1,4 +1,5 @@
-// Media type by file extension, as CVAT decides it (PROTOCOL.md §4.7: a MIME guess from the name).
+// Media type by file extension, as CVAT decides it: a MIME guess from the file name
+// (CVAT's cvat/apps/engine/media_extractors.py).
 export type MediaKind =
   'image' | 'video' | 'audio' | 'zip' | 'archive' | 'pdf' | 'manifest' | 'pointcloud' | 'unknown';
 

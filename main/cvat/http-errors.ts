@@ -7,7 +7,7 @@ import { scrubSecrets } from '../core/scrub.js';
 
 const EXCERPT_MAX = 300;
 
-/** A short, single-line summary of a response body (PROTOCOL.md §1.3: object, list, string or text). */
+/** A short, single-line summary of a response body (object, list, string or text). */
 export function bodyExcerpt(text: string, contentType?: string | null): string {
   const trimmed = text.trim();
   if (trimmed === '') return '';

@@ -37,7 +37,7 @@ export interface CallSpec {
   /** A path under the server ('/api/tasks') or an absolute URL (result_url). */
   path: string;
   query?: Query;
-  /** Lists and creates carry the organization choice (PROTOCOL.md §2.6). */
+  /** Lists and creates carry the organization choice (`org=`); object endpoints do not. */
   org?: boolean;
   headers?: Record<string, string>;
   json?: unknown;

@@ -1,6 +1,6 @@
 // Header values as CVAT writes them: Django sends Latin-1 text as is and MIME-encodes anything
 // else as RFC 2047 encoded words (`=?utf-8?b?…?=` or `=?utf-8?q?…?=`, whichever is shorter),
-// so a name such as 夜间录像.mp4 arrives as `=?utf-8?b?5aSc6Ze05b2V5YOPLm1wNA==?=` (PROTOCOL.md §4.3).
+// so a name such as 夜间录像.mp4 arrives as `=?utf-8?b?5aSc6Ze05b2V5YOPLm1wNA==?=` (Upload-Filename).
 
 const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
 

@@ -1,4 +1,5 @@
-// CVAT versions as comparable triples; the client branches on them for older servers (PROTOCOL.md §12).
+// CVAT versions as comparable triples (from GET /api/server/about); the client branches on them
+// for older servers.
 import type { ServerVersion } from './api.js';
 
 /** Parses "2.73.0", "v2.5.0-dev", "2.16" into a triple; null when there is no leading number. */
@@ -22,7 +23,7 @@ export function versionAtLeast(v: ServerVersion, min: string): boolean {
   return compareVersions(v, m) >= 0;
 }
 
-/** Feature thresholds of PROTOCOL.md §12. */
+/** The first CVAT release that has each feature the client branches on. */
 export const REQUESTS_API_SINCE = '2.16.0';
 export const PAT_SINCE = '2.48.0';
 

@@ -187,7 +187,7 @@ export class Connection {
       server: c.server,
       auth: c.auth,
       // null = no organization context: lists show every workspace, creates land in the
-      // personal one; '' asks for the personal workspace only (PROTOCOL.md §2.6).
+      // personal one; '' asks for the personal workspace only.
       ...(c.org === null ? {} : { org: c.org }),
       clock: this.options.clock,
       logger: this.options.logger,

@@ -32,7 +32,7 @@ export function toTaskSummary(
   };
 }
 
-/** The contract's query as CVAT list parameters (PROTOCOL.md §3). */
+/** The contract's query as CVAT list parameters (page, page_size, sort, search, filter). */
 export function toListQuery(q: TaskQuery): ListQuery {
   const out: ListQuery = { page: q.page, page_size: q.pageSize, sort: q.sort ?? '-id' };
   if (q.search) out.search = q.search;

@@ -1,4 +1,4 @@
-// §14 items 1–3: server info, login/logout/keys/cookies, the four auth schemes, 401 header, PATs,
+// Server info, login/logout/keys/cookies, the four auth schemes, 401 header, PATs,
 // Accept negotiation (406), content types (415) and organization context rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from './index.js';
@@ -300,7 +300,7 @@ describe('content negotiation and body types', () => {
   });
 });
 
-describe('organizations (§2.6)', () => {
+describe('organizations', () => {
   it('lists the caller organizations and memberships', async () => {
     const orgs = await call(s, 'GET', '/api/organizations');
     expect(orgs.json().results.map((o: { slug: string }) => o.slug)).toEqual(['acme']);

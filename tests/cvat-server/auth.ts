@@ -1,5 +1,6 @@
-// Authentication as CVAT's REST_FRAMEWORK settings chain it (§2): Token, Bearer PAT (>= 2.48),
-// session cookies with CSRF for unsafe methods, Basic. Also login/logout, users/self, PATs.
+// Authentication as CVAT's REST_FRAMEWORK settings (cvat/settings/base.py) chain it: Token,
+// Bearer PAT (>= 2.48), session cookies with CSRF for unsafe methods, Basic. Also login/logout,
+// users/self, PATs.
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { CVAT_JSON, detail, fieldErrors, isoDate } from './http-kit.js';
@@ -23,7 +24,7 @@ function cookies(ctx: Ctx): Record<string, string> {
   return out;
 }
 
-/** The 406 rule of §1.2: Accept must allow application/vnd.cvat+json (or be absent / wildcard). */
+/** The 406 rule: Accept must allow application/vnd.cvat+json (or be absent / wildcard). */
 export function negotiate(ctx: Ctx): void {
   const accept = ctx.header('accept');
   if (!accept || !accept.trim()) return;

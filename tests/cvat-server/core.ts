@@ -32,7 +32,7 @@ export class Core {
     return true;
   }
 
-  // ---- Behaviour that changed between CVAT releases (PROTOCOL.md §12); each names its source.
+  // ---- Behaviour that changed between CVAT releases; each names its source.
 
   /**
    * Before 2.65 DataSerializer declared `image_quality = IntegerField(min_value=0, max_value=100)`

@@ -1,4 +1,4 @@
-// §14 items 10–12: exports/backups, downloads (headers, Range, expiry, location trap),
+// Exports/backups, downloads (headers, Range, expiry, location trap),
 // formats, backup round trip, annotation import, synthetic large results.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ async function exportDone(path: string): Promise<{ rq: string; rec: any }> {
   return { rq, rec: await waitRequest(s, rq) };
 }
 
-describe('formats (§9)', () => {
+describe('formats', () => {
   it('lists the 2.73 importers and exporters', async () => {
     const f = (await call(s, 'GET', '/api/server/annotation/formats')).json();
     const names = (l: Array<{ name: string }>) => l.map((x) => x.name);
@@ -69,8 +69,8 @@ describe('formats (§9)', () => {
   });
 });
 
-describe('exports (§8)', () => {
-  it('dataset export: 202 rq_id (§7.4 form), 409 while running, real zip with annotations and images', async () => {
+describe('exports', () => {
+  it('dataset export: 202 rq_id (CVAT id form), 409 while running, real zip with annotations and images', async () => {
     const path = `/api/tasks/${taskId}/dataset/export?format=${encodeURIComponent('COCO 1.0')}&save_images=true&location=local`;
     const r = await call(s, 'POST', path);
     expect(r.status).toBe(202);
@@ -255,7 +255,7 @@ describe('exports (§8)', () => {
   });
 });
 
-describe('backups and imports (§11)', () => {
+describe('backups and imports', () => {
   it('backup export → TUS import with upload-id filename → identical task media and labels', async () => {
     const { rec } = await exportDone(`/api/tasks/${taskId}/backup/export?location=local`);
     expect(rec.id).toBe(

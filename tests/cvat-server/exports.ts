@@ -1,4 +1,4 @@
-// Exports and backups (§8): start (202/409), the worker writing a real zip, downloads with
+// Exports and backups: start (202/409), the worker writing a real zip, downloads with
 // Content-Disposition and optional Range, expiry, the `location` default trap, synthetic results
 // for huge-download tests and the legacy (< 2.16) GET export flow.
 import { createReadStream } from 'node:fs';

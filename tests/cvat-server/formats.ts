@@ -1,4 +1,4 @@
-// The 2.73 annotation formats (§9): what GET /api/server/annotation/formats lists and what the
+// The 2.73 annotation formats: what GET /api/server/annotation/formats lists and what the
 // export/import endpoints accept.
 export interface FormatInfo {
   name: string;
@@ -76,7 +76,7 @@ export function importer(name: string): FormatInfo | undefined {
   return IMPORTERS.find((x) => x.name === name);
 }
 
-/** Format part of rq ids (§7.4): '.' becomes '~', spaces become '_'. */
+/** Format part of rq ids: '.' becomes '~', spaces become '_'. */
 export function formatToken(name: string): string {
   return name.replace(/\./g, '~').replace(/ /g, '_');
 }

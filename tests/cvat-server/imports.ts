@@ -1,4 +1,4 @@
-// Imports (§11): task backups → new task, annotation files → a task's/job's annotations, over the
+// Imports: task backups → new task, annotation files → a task's/job's annotations, over the
 // same Upload-Start / TUS / Upload-Finish mechanism (filename = upload id) or one multipart POST.
 import { noteTaskCreated, noteTaskDeleted } from './ledger.js';
 import { createWriteStream } from 'node:fs';

@@ -1,5 +1,5 @@
 // CVAT-compatible HTTP test server (CVAT 2.80 behaviour by default; version switches for older
-// servers: PROTOCOL.md §12 and the 2.73/2.80 read-model differences).
+// servers, see core.ts, and the 2.73/2.80 read-model differences).
 // Every request is streamed; state lives in dataDir and survives restarts.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,5 @@
-// The JSON-Logic subset CVAT's JsonLogicFilter understands (§3). Anything else is a 400 list body.
+// The JSON-Logic subset CVAT's JsonLogicFilter (cvat/apps/engine/filters.py) understands.
+// Anything else is a 400 list body.
 import { listError } from './http-kit.js';
 
 export type Value = string | number | boolean | null;

@@ -1,4 +1,4 @@
-// §14 item 14: version switches of §12 (< 2.16, 2.16–2.31, < 2.48).
+// The test server's version switches for older CVAT releases (< 2.16, 2.16–2.31, < 2.48).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from './index.js';
 import type { CvatTestServer } from './index.js';

@@ -1,5 +1,5 @@
 // Paginated lists the way CVAT's CustomPagination, SimpleFilter, SearchFilter, OrderingFilter and
-// JsonLogicFilter behave (§3).
+// JsonLogicFilter behave (CVAT's cvat/apps/engine/filters.py).
 import type { Ctx } from './http-kit.js';
 import { detail, replaceQueryParam } from './http-kit.js';
 import type { Getter } from './json-logic.js';

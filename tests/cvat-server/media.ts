@@ -1,5 +1,6 @@
-// Media knowledge: type by extension (§4.7), image headers for sizes, archive listings, a
-// deterministic frame count for videos/audio, and tiny PNG generation for previews and fixtures.
+// Media knowledge: type by extension (a MIME guess from the name, as CVAT makes it), image
+// headers for sizes, archive listings, a deterministic frame count for videos/audio, and tiny PNG
+// generation for previews and fixtures.
 import { open, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';

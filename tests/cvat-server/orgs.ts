@@ -1,5 +1,5 @@
-// Organization context (§2.6) and who may see what. Lists and creates use the context; object
-// endpoints use the object's own organization.
+// Organization context (`org` / `org_id` query or X-Organization header) and who may see what.
+// Lists and creates use the context; object endpoints use the object's own organization.
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { detail, isoDate, listError } from './http-kit.js';

@@ -1,4 +1,4 @@
-// The task-creation worker: media rules of §4.7 evaluated in the background, frame list, data
+// The task-creation worker: CVAT's media rules evaluated in the background, frame list, data
 // fields and the job split (segment_size/overlap or job_file_mapping), as CVAT's task.py does.
 import type { Core } from './core.js';
 import type { JobContext } from './requests.js';

@@ -1,4 +1,4 @@
-// Background requests (§7): queued -> started -> finished/failed, TTLs on the server clock,
+// Background requests: queued -> started -> finished/failed, TTLs on the server clock,
 // the caller's own list, cancel rules and the deprecated task status endpoint.
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
@@ -143,7 +143,7 @@ export class Requests {
     await this.core.store.save();
   }
 
-  /** §7.3: queued → removed; a running export → removed; anything else 400. */
+  /** Cancel: queued → removed; a running export → removed; anything else 400. */
   async cancel(rec: RequestRec): Promise<void> {
     const cancellable =
       rec.status === 'queued' || (rec.status === 'started' && rec.kind.startsWith('export:'));
@@ -230,7 +230,7 @@ export class Requests {
     });
   }
 
-  /** §7.5 — also the only status source for servers < 2.16. */
+  /** Deprecated GET /api/tasks/{id}/status — also the only status source for servers < 2.16. */
   async taskStatus(ctx: Ctx, rqId: string): Promise<void> {
     const rec = this.get(rqId);
     const headers = { Deprecation: 'true' };

@@ -1,4 +1,4 @@
-// §14 items 4, 5, 13: lists (pagination, sort, search, filters, JSON-Logic), task/project
+// Lists (pagination, sort, search, filters, JSON-Logic), task/project
 // validation and representation, delete, jobs with status derivation, labels and previews.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from './index.js';
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s.close());
 
-describe('lists (§3)', () => {
+describe('lists', () => {
   let ids: number[] = [];
   beforeAll(async () => {
     ids = [];
@@ -114,7 +114,7 @@ describe('lists (§3)', () => {
 });
 
 describe('tasks and projects', () => {
-  it('a fresh task has the §4.1 representation', async () => {
+  it('a fresh task has the creation representation', async () => {
     const r = await call(s, 'POST', '/api/tasks', {
       body: { name: 'fresh', labels: [{ name: 'car' }], subset: 'train', segment_size: 5 },
     });
@@ -262,7 +262,7 @@ describe('tasks and projects', () => {
   });
 });
 
-describe('jobs and status derivation (§10.2)', () => {
+describe('jobs and status derivation', () => {
   it('splits jobs by segment_size/overlap and derives job/task status and summary', async () => {
     const id = await createTask(s, { name: 'jobs', segment_size: 2 });
     const done = await attachImages(s, id, undefined, { image_quality: 70 });
@@ -317,7 +317,7 @@ describe('jobs and status derivation (§10.2)', () => {
   });
 });
 
-describe('preview (§10.3)', () => {
+describe('preview', () => {
   it('404 plain text without media, PNG image fitting 256x256 with media', async () => {
     const id = await createTask(s, { name: 'preview' });
     const none = await call(s, 'GET', `/api/tasks/${id}/preview`);

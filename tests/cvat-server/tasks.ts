@@ -515,7 +515,7 @@ export function registerTaskRoutes(core: Core, router: Router, requests: Request
     throw detail(404, 'No Label matches the given query.');
   });
 
-  // ---- previews (§10.3) ----
+  // ---- previews ----
   const sendPreview = async (ctx: Ctx, t: TaskRec | undefined) => {
     const d = t?.data;
     if (!t || !d || d.size === 0)

@@ -1,5 +1,6 @@
-// TUS 1.0.0 core as CVAT's UploadMixin implements it (§4.3, §5): no extensions, `<user>_<uuid4>`
-// ids, absolute Location joined onto the request URL, bytes streamed to disk at the offset.
+// TUS 1.0.0 core as CVAT's UploadMixin (cvat/apps/engine/mixins.py) implements it: no
+// extensions, `<user>_<uuid4>` ids, absolute Location joined onto the request URL, bytes streamed
+// to disk at the offset.
 import { open, rename, mkdir, rm, access } from 'node:fs/promises';
 import { dirname, join, resolve, relative, isAbsolute, extname } from 'node:path';
 import type { Core } from './core.js';

@@ -1,4 +1,4 @@
-// §14 items 6–9: /data dispatch, TUS (§4.3/§5 table), Upload-Multiple append semantics,
+// /data dispatch, TUS (core protocol and its state table), Upload-Multiple append semantics,
 // Upload-Finish 202/409/400, single request, media rules at processing time, request records.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +86,7 @@ function patch(
   });
 }
 
-describe('TUS (§4.3, §5)', () => {
+describe('TUS', () => {
   it('creation: 201, full header set, absolute Location with <user>_<uuid4>, Upload-Filename', async () => {
     const id = await createTask(s);
     await startData(id);
@@ -366,7 +366,7 @@ describe('/data dispatch', () => {
   });
 });
 
-describe('processing (§4.7) and requests (§7)', () => {
+describe('processing and requests', () => {
   const attach = (
     files: Array<{ name: string; data: Buffer }>,
     options: Record<string, unknown> = { image_quality: 70 },
@@ -488,7 +488,7 @@ describe('processing (§4.7) and requests (§7)', () => {
     expect(jobs.map((j: { frame_count: number }) => j.frame_count)).toEqual([2, 1]);
   });
 
-  it('request records carry the §7 fields; finished creation expires after ~500 s; unknown ids 404 plain text', async () => {
+  it('request records carry the CVAT fields; finished creation expires after ~500 s; unknown ids 404 plain text', async () => {
     const { r } = await attach(images(1));
     expect(Object.keys(r).sort()).toEqual(
       [

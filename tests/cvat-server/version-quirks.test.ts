@@ -1,4 +1,4 @@
-// CVAT facts that differ by release, and Django's header encoding (PROTOCOL.md §4.3, §4.4, §12).
+// CVAT facts that differ by release, and Django's header encoding (MIME-encoded Upload-Filename).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from './index.js';
 import type { CvatTestServer } from './index.js';

@@ -1,4 +1,5 @@
-// Read models exactly as CVAT serializes them (field sets of schema.yml, §10 of PROTOCOL.md).
+// Read models exactly as CVAT serializes them (field sets of CVAT's OpenAPI schema and of
+// cvat/apps/engine/serializers.py).
 import type { Core } from './core.js';
 import type { Ctx } from './http-kit.js';
 import { isoDate } from './http-kit.js';
@@ -62,7 +63,8 @@ function atLeast280(core: Core): boolean {
   return core.atLeast('2.80');
 }
 
-/** §10.2: annotation stage → annotation; acceptance+completed → completed; else validation. */
+/** Task status from its jobs: annotation stage → annotation; acceptance+completed → completed;
+ * else validation. */
 export function jobStatus(
   stage: Stage,
   state: JobState,

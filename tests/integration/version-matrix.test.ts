@@ -1,4 +1,4 @@
-// The main user flow at every CVAT version the client branches on (PROTOCOL.md §12): a folder
+// The main user flow at every CVAT version the client branches on (main/cvat/version.ts): a folder
 // becomes tasks (images in Upload-Multiple requests, a video by TUS), creation is polled, a
 // dataset is exported and downloaded, a backup is downloaded and restored, and annotations are
 // imported. Servers before 2.48 have no personal access tokens: the login key or Basic auth.

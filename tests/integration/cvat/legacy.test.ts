@@ -1,4 +1,4 @@
-// Older servers (PROTOCOL.md §12): 2.15 without /api/requests, 2.47 without personal access tokens.
+// Older servers: 2.15 without /api/requests, 2.47 without personal access tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCvatServer } from '../../cvat-server/index.js';
 import type { CvatClient } from '../../../main/cvat/client.js';

@@ -1,7 +1,7 @@
 // What the client sends and how it reads CVAT's answers where releases differ or where CVAT
 // (Django) encodes things: image_quality in Upload-Multiple, MIME-encoded Upload-Filename,
 // 500 for gone uploads on 2.39-2.54, the 100 MiB chunk cap before 2.55, location=local on
-// imports, use_cache at Upload-Finish, and result_url on another origin (PROTOCOL.md §4, §8, §12).
+// imports, use_cache at Upload-Finish, and result_url on another origin.
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';

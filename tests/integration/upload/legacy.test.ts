@@ -1,5 +1,5 @@
 // Servers older than 2.16: Upload-Finish answers no rq_id; the deprecated task status tells how
-// the creation went (PROTOCOL.md §7.5).
+// the creation went (GET /api/tasks/{id}/status).
 import { createHash, randomBytes } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

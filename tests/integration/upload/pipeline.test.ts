@@ -119,7 +119,7 @@ describe('upload pipeline: faults', () => {
   });
 
   // Behaviour changed: this test expected the task to be replaced, which the old test server
-  // (keeping the parts of a cut body) required. CVAT keeps nothing of a cut body (§4.3).
+  // (keeping the parts of a cut body) required. CVAT keeps nothing of a cut body.
   it('sends an Upload-Multiple cut mid-body again into the same task: one task, no corruption', async () => {
     const files = images('cb', 12);
     const a = ws.engine.batches.insertPlanned(plan('cut-bulk', files));

@@ -7,7 +7,7 @@ import {
 } from '../../../main/core/batch-state.js';
 
 describe('batch state machine', () => {
-  it('follows the happy path of ARCHITECTURE.md', () => {
+  it('follows the happy path of docs/ARCHITECTURE.md', () => {
     const path = [
       'planned',
       'creating',
