@@ -40,6 +40,7 @@ import * as arg from './contract-args.js';
 export type * from '../main/model/index.js';
 export { TRANSFER_KINDS, TRANSFER_STATES } from './contract-args.js';
 export { DEFAULT_TEMPLATES } from '../main/core/name-template.js';
+export { transferTotals } from '../main/core/transfer-totals.js';
 export {
   folderRuleProblems,
   folderRuleSchema,

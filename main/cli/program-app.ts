@@ -4,6 +4,7 @@ import { addGlobalOptions } from './context.js';
 import { daemon, openGui } from './commands/sync.js';
 import { orgsLs, orgsUse } from './commands/orgs.js';
 import { activity, debugArchive, settingsGet, settingsSet } from './commands/settings.js';
+import type { ActivityFlags } from './commands/settings.js';
 import { SETTINGS_HELP } from './setting-values.js';
 import { ENGINE_HELP, action, collect, examples, subcommand } from './program-kit.js';
 
@@ -59,21 +60,7 @@ export function addAppCommands(program: Command): void {
         'cvat-sync activity --search "task 12" --json',
       ]),
     )
-    .action(
-      action(
-        (
-          ctx,
-          o: {
-            level?: string[];
-            kind?: string;
-            search?: string;
-            folder?: string;
-            limit?: string;
-            before?: string;
-          },
-        ) => activity(ctx, o),
-      ),
-    );
+    .action(action((ctx, o: ActivityFlags) => activity(ctx, o)));
 
   const orgs = program.command('orgs').description('organizations of the signed-in user');
   addGlobalOptions(orgs.command('ls'))

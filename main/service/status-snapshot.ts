@@ -1,14 +1,8 @@
 // The status snapshot (header totals, connection, pause, folder health, recent errors) and the
 // pushes that change it: transfer progress coalesced per transfer, folder and activity events,
 // the activity log, and status events at most twice a second (status-throttle.ts).
-import type {
-  ActivityEntry,
-  FolderInfo,
-  StatusSnapshot,
-  SyncEvents,
-  Transfer,
-  TransferTotals,
-} from '../../preload/contract.js';
+import { transferTotals } from '../core/transfer-totals.js';
+import type { ActivityEntry, FolderInfo, StatusSnapshot, SyncEvents, Transfer } from '../../preload/contract.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
@@ -160,28 +154,4 @@ export class StatusReporter {
       recentErrors: [],
     };
   }
-}
-
-/** Counts by state; bytes and speed of the transfers still under way. */
-export function transferTotals(transfers: readonly Transfer[]): TransferTotals {
-  const totals: TransferTotals = {
-    active: 0,
-    queued: 0,
-    failed: 0,
-    bytesDone: 0,
-    bytesTotal: 0,
-    speedBps: 0,
-  };
-  for (const transfer of transfers) {
-    const { state } = transfer;
-    if (state === 'active' || state === 'processing') totals.active += 1;
-    else if (state === 'queued' || state === 'waiting-retry') totals.queued += 1;
-    else if (state === 'failed') totals.failed += 1;
-    if (state !== 'done' && state !== 'cancelled' && state !== 'failed') {
-      totals.bytesDone += transfer.bytesDone;
-      totals.bytesTotal += transfer.bytesTotal;
-      totals.speedBps += transfer.speedBps;
-    }
-  }
-  return totals;
 }

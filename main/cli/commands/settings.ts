@@ -63,17 +63,17 @@ export async function settingsSet(ctx: CliContext, key: string, value: string): 
 
 const LEVELS: readonly ActivityLevel[] = ['info', 'warn', 'error'];
 
-export async function activity(
-  ctx: CliContext,
-  o: {
-    level?: string[];
-    kind?: string;
-    search?: string;
-    folder?: string;
-    limit?: string;
-    before?: string;
-  },
-): Promise<ExitCode> {
+/** The options of `cvat-sync activity`, as commander gives them. */
+export interface ActivityFlags {
+  level?: string[];
+  kind?: string;
+  search?: string;
+  folder?: string;
+  limit?: string;
+  before?: string;
+}
+
+export async function activity(ctx: CliContext, o: ActivityFlags): Promise<ExitCode> {
   const levels: ActivityLevel[] = [];
   for (const l of (o.level ?? []).flatMap((x) => x.split(',')).map((x) => x.trim())) {
     if (l === '') continue;

@@ -10,15 +10,7 @@ import type {
   Transfer,
   TransferTotals,
 } from '../../../preload/contract.js';
-
-const EMPTY_TOTALS: TransferTotals = {
-  active: 0,
-  queued: 0,
-  failed: 0,
-  bytesDone: 0,
-  bytesTotal: 0,
-  speedBps: 0,
-};
+import { transferTotals } from '../../../preload/contract.js';
 
 const ORDER: Record<Transfer['state'], number> = {
   active: 0,
@@ -33,7 +25,7 @@ const ORDER: Record<Transfer['state'], number> = {
 
 export class TransfersState {
   readonly byId = new SvelteMap<string, Transfer>();
-  totals = $state<TransferTotals>(EMPTY_TOTALS);
+  totals = $state<TransferTotals>(transferTotals([]));
   paused = $state(false);
   loaded = $state(false);
   error = $state<ContractError | null>(null);
