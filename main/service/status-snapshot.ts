@@ -2,7 +2,13 @@
 // pushes that change it: transfer progress coalesced per transfer, folder and activity events,
 // the activity log, and status events at most twice a second (status-throttle.ts).
 import { transferTotals } from '../core/transfer-totals.js';
-import type { ActivityEntry, FolderInfo, StatusSnapshot, SyncEvents, Transfer } from '../../preload/contract.js';
+import type {
+  ActivityEntry,
+  FolderInfo,
+  StatusSnapshot,
+  SyncEvents,
+  Transfer,
+} from '../../preload/contract.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';

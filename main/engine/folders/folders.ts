@@ -151,14 +151,12 @@ export class Folders {
    */
   replanParked(folderId: number | null): void {
     if (folderId === null || !this.sync) return;
-    this.sync
-      .replanParked(folderId)
-      .catch((e: unknown) =>
-        this.options.logger.warn('re-planning a parked batch failed', {
-          folderId,
-          error: String(e),
-        }),
-      );
+    this.sync.replanParked(folderId).catch((e: unknown) =>
+      this.options.logger.warn('re-planning a parked batch failed', {
+        folderId,
+        error: String(e),
+      }),
+    );
   }
 
   /** A batch of the folder finished or was cancelled (its files already follow): new counts out. */
