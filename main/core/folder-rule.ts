@@ -196,7 +196,8 @@ const nameTemplate = z
       });
   });
 
-const autoExport = z
+/** An auto-export rule, of a sync folder or of a project (the results engine checks the same). */
+export const autoExportRuleSchema = z
   .strictObject({
     formats: z.array(z.string().min(1).max(256)).max(50),
     withImages: z.boolean(),
@@ -242,7 +243,7 @@ export const folderRuleSchema = z.strictObject({
     .optional(),
   polling: z.boolean(),
   taskOptions,
-  autoExport: autoExport.nullable().optional(),
+  autoExport: autoExportRuleSchema.nullable().optional(),
   adoptExisting: z.boolean().optional(),
 }) satisfies z.ZodType<FolderRule>;
 

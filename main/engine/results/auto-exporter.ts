@@ -2,7 +2,7 @@
 // rule's formats and/or a backup into the rule's folder when a task is completed (or, on a
 // schedule, whenever it changed). Per task and item the task's updated_date already exported
 // is kept, so a completion fires once and an unchanged task is never fetched again.
-import { isAbsolute } from 'node:path';
+import { autoExportRuleSchema } from '../../core/folder-rule.js';
 import type { AutoExportRule } from '../../model/index.js';
 import type { Clock } from '../../core/clock.js';
 import { SyncError, toSyncError } from '../../core/errors.js';
@@ -229,23 +229,10 @@ async function* tasksById(api: CvatApi, ids: number[]): AsyncIterable<CvatTask> 
   }
 }
 
+/** The same check as a folder rule's auto-export (core/folder-rule.ts): its first problem. */
 function validateRule(rule: AutoExportRule): void {
-  if (
-    !Array.isArray(rule.formats) ||
-    rule.formats.some((f) => typeof f !== 'string' || f.trim() === '')
-  ) {
-    throw invalid('Formats must be exporter names');
-  }
-  if (rule.formats.length === 0 && !rule.backup)
-    throw invalid('Choose at least one format or the backup');
-  if (typeof rule.destination !== 'string' || !isAbsolute(rule.destination)) {
-    throw invalid(`The destination must be an absolute path: ${String(rule.destination)}`);
-  }
-  if (rule.trigger !== 'completed' && rule.trigger !== 'schedule')
-    throw invalid(`Unknown trigger "${String(rule.trigger)}"`);
-  if (rule.trigger === 'schedule' && rule.intervalMinutes != null && !(rule.intervalMinutes > 0)) {
-    throw invalid('The schedule interval must be positive');
-  }
+  const parsed = autoExportRuleSchema.safeParse(rule);
+  if (!parsed.success) throw invalid(parsed.error.issues[0]?.message ?? 'Invalid auto-export rule');
 }
 
 function invalid(message: string): SyncError {

@@ -109,7 +109,7 @@ describe('AutoExporter', () => {
     engine.autoExport.setProjectRule(4, null);
     expect(engine.autoExport.projectRules()).toEqual([]);
     expect(() => engine.autoExport.setProjectRule(4, rule({ formats: [], backup: false }))).toThrow(
-      /at least one/,
+      /needs a format or the backup/,
     );
     expect(() => engine.autoExport.setProjectRule(4, rule({ destination: 'rel' }))).toThrow(
       /absolute/,
