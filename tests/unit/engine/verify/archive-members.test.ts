@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archiveImageMembers, pdfPageCount } from '../../../main/engine/verify/archive-members.js';
+import {
+  archiveImageMembers,
+  pdfPageCount,
+} from '../../../../main/engine/verify/archive-members.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cvat-sync-members-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
