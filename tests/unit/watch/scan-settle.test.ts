@@ -19,6 +19,7 @@ import { Scanner } from '../../../main/watch/scanner.js';
 import { StabilityGate } from '../../../main/watch/stability-gate.js';
 import { rule, SERVER } from '../../integration/watch/harness.js';
 import { overriding } from '../fs/overriding.js';
+import { mediaFixture } from '../../cvat-server/fixture-media.js';
 
 interface Tree {
   fs: FileSystem;
@@ -40,7 +41,7 @@ const trees: Array<{ name: string; make: () => Tree }> = [
         base,
         write(path, content) {
           mkdirSync(dirname(path), { recursive: true });
-          writeFileSync(path, content);
+          writeFileSync(path, bytes(path, content));
         },
         symlink: (target, path) => symlinkSync(target, path),
         remove: (path) => rmSync(path, { recursive: true, force: true }),
@@ -55,7 +56,7 @@ const trees: Array<{ name: string; make: () => Tree }> = [
       return {
         fs,
         base: '/srv/data',
-        write: (path, content) => fs.writeFile(path, content),
+        write: (path, content) => fs.writeFile(path, bytes(path, content)),
         symlink: (target, path) => fs.symlink(target, path),
         remove: (path) => void fs.removeTree(path),
         cleanup: () => undefined,
@@ -65,7 +66,9 @@ const trees: Array<{ name: string; make: () => Tree }> = [
 ];
 
 const SETTLE_MS = 10_000;
-const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+/** A real image tagged with the text (the gate keeps out bytes that are not what the name says). */
+const bytes = (name: string, tag: string): Buffer => mediaFixture(name, tag) ?? Buffer.from(tag);
 
 describe.each(trees)('scanner and stability gate on $name', ({ make }) => {
   let tree: Tree;
@@ -110,7 +113,10 @@ describe.each(trees)('scanner and stability gate on $name', ({ make }) => {
     const early = await new Scanner(files, tree.fs, clock).scanFull(target());
     // Three entries: two files and the hidden folder, recorded as ignored and not walked.
     expect(early).toMatchObject({ status: 'ok', files: 3, unreadable: [] });
-    expect([row('a.jpg')?.state, row('a.jpg')?.size]).toEqual(['seen', 5]);
+    expect([row('a.jpg')?.state, row('a.jpg')?.size]).toEqual([
+      'seen',
+      bytes('a.jpg', 'alpha').length,
+    ]);
     // Not settled yet: nothing is hashed.
     expect(await new StabilityGate(files, tree.fs, clock).process(gateTarget())).toMatchObject({
       stable: 0,
@@ -119,8 +125,11 @@ describe.each(trees)('scanner and stability gate on $name', ({ make }) => {
     await clock.advance(SETTLE_MS + 1);
     const gate = await new StabilityGate(files, tree.fs, clock).process(gateTarget());
     expect(gate).toMatchObject({ stable: 2, changed: 0, missing: 0 });
-    expect([row('a.jpg')?.state, row('a.jpg')?.sha256]).toEqual(['stable', sha('alpha')]);
-    expect(row('day/b.png')?.sha256).toBe(sha('bravo!'));
+    expect([row('a.jpg')?.state, row('a.jpg')?.sha256]).toEqual([
+      'stable',
+      sha(bytes('a.jpg', 'alpha')),
+    ]);
+    expect(row('day/b.png')?.sha256).toBe(sha(bytes('b.png', 'bravo!')));
     expect(row('.hidden')?.state).toBe('ignored');
     expect(row('.hidden/c.jpg')).toBeUndefined();
   });
@@ -150,11 +159,14 @@ describe.each(trees)('scanner and stability gate on $name', ({ make }) => {
     await clock.advance(SETTLE_MS + 1);
     const gate = await new StabilityGate(files, tree.fs, clock).process(gateTarget());
     expect(gate).toMatchObject({ stable: 0, changed: 1, missing: 1 });
-    expect([row('grows.jpg')?.state, row('grows.jpg')?.size]).toEqual(['seen', 9]);
+    expect([row('grows.jpg')?.state, row('grows.jpg')?.size]).toEqual([
+      'seen',
+      bytes('grows.jpg', 'v2 longer').length,
+    ]);
     expect(row('goes.jpg')?.missingSince).not.toBeNull();
     await clock.advance(SETTLE_MS + 1);
     await new StabilityGate(files, tree.fs, clock).process(gateTarget());
-    expect(row('grows.jpg')?.sha256).toBe(sha('v2 longer'));
+    expect(row('grows.jpg')?.sha256).toBe(sha(bytes('grows.jpg', 'v2 longer')));
   });
 
   it('keeps an unreadable file out with its reason, and a vanished root marks nothing missing', async () => {
