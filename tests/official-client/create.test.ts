@@ -247,8 +247,15 @@ describe('the same choices reach the server the same way', () => {
     const log = await recorded(server);
     const official = (await serverTasks(server)).find((t) => t.name === 'cli images')!;
     const ours = (await serverTasks(server)).find((t) => t.name === 'ours/day1')!;
+    // Ours is created under its claim name (the default name plus this agent's claim) and renamed
+    // before data is attached; cvat-cli's under the name it was given.
     const create = (id: number, name: string) =>
-      log.find((r) => r.method === 'POST' && r.path === '/api/tasks' && nameOf(r) === name)?.json;
+      log.find(
+        (r) =>
+          r.method === 'POST' &&
+          r.path === '/api/tasks' &&
+          (nameOf(r) === name || (nameOf(r) ?? '').startsWith(`${name} ‹cvat-sync `)),
+      )?.json;
     const nameOf = (r: RecordedRequest) => (r.json as { name?: string } | undefined)?.name;
 
     // POST /api/tasks: the same fields (name and labels).

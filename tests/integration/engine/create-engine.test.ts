@@ -86,6 +86,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const FREE_BOX = Buffer.concat([Buffer.from([0, 0, 0, 12]), Buffer.from('freemore', 'latin1')]);
+
 describe('createEngine', () => {
   it('re-plans a file changed during its upload from its own batch, without a scan', async () => {
     const media = join(dir, 'media');
@@ -97,7 +99,8 @@ describe('createEngine', () => {
     // The clip grows once as its batch starts sending: the upload engine parks the batch.
     engine.uploads?.events.on('batch', (b) => {
       if (changedAt === null && b.name.endsWith('take.mp4') && b.state === 'sending') {
-        appendFileSync(clip.absPath, 'more');
+        // A whole MP4 box (a 12-byte `free` box), so the grown file is still a valid video.
+        appendFileSync(clip.absPath, FREE_BOX);
         changedAt = calls.length;
       }
     });
@@ -114,8 +117,8 @@ describe('createEngine', () => {
     expect(take?.state).toBe('done');
     const batch = journal.batches.get(take?.batchId ?? -1);
     expect(batch?.replanReason).toBeNull();
-    expect(statSync(clip.absPath).size).toBe(300_004);
-    expect(journal.batches.files(batch?.id ?? -1).map((f) => f.size)).toEqual([300_004]);
+    expect(statSync(clip.absPath).size).toBe(300_012);
+    expect(journal.batches.files(batch?.id ?? -1).map((f) => f.size)).toEqual([300_012]);
     // The batch's completion marked the file uploaded in the same transaction.
     expect(journal.files.byPath(journal.folders.list()[0]?.id ?? -1, 'take.mp4')?.state).toBe(
       'uploaded',
