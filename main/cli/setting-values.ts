@@ -222,5 +222,6 @@ export function settingRows(s: Settings): Array<[string, string]> {
     ['ca-file', s.caFile ?? 'off'],
     ['data-dir', s.dataDir],
     ['logs-dir', s.logsDir],
+    ['agent-id', s.agentId ?? '(none yet: made when the engine first runs)'],
   ];
 }

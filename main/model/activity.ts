@@ -51,9 +51,16 @@ export interface Settings {
   dataDir: string;
   /** Read-only. */
   logsDir: string;
+  /**
+   * Read-only: this data folder's agent id, carried by the claim names its tasks are created
+   * under (README.md § Several agents, one CVAT); null until the engine first ran on it.
+   */
+  agentId: string | null;
 }
 
-export type SettingsPatch = Partial<Omit<Settings, 'dataDir' | 'logsDir' | 'proxyPasswordSet'>> & {
+export type SettingsPatch = Partial<
+  Omit<Settings, 'dataDir' | 'logsDir' | 'proxyPasswordSet' | 'agentId'>
+> & {
   /** Write-only: saved like the token; null forgets it. */
   proxyPassword?: string | null;
 };

@@ -1,5 +1,6 @@
 // User settings: defaults, persisted in the journal's settings table, with the two read-only
 // locations filled in by the host. Shared by the desktop app and the daemon (one data folder).
+import { readAgentId } from '../journal/claim-repo.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings, SettingsPatch } from '../../preload/contract.js';
@@ -39,6 +40,7 @@ export function defaultSettings(dataDir: string): Settings {
     caFile: null,
     dataDir,
     logsDir: logsDirOf(dataDir),
+    agentId: null,
   };
 }
 
@@ -46,9 +48,9 @@ export function defaultSettings(dataDir: string): Settings {
 export function loadSettings(repo: SettingsRepo | null, dataDir: string): Settings {
   const base = defaultSettings(dataDir);
   const saved = repo?.get<Partial<Settings>>(KEY) ?? {};
-  const out: Settings = { ...base };
+  const out: Settings = { ...base, agentId: repo ? readAgentId(repo) : null };
   for (const k of Object.keys(base) as Array<keyof Settings>) {
-    if (k === 'dataDir' || k === 'logsDir' || k === 'proxyPasswordSet') continue;
+    if (k === 'dataDir' || k === 'logsDir' || k === 'proxyPasswordSet' || k === 'agentId') continue;
     const v = saved[k];
     if (v === undefined) continue;
     const nullable = k === 'bandwidthLimitBps' || k === 'proxyPort' || k === 'caFile';
@@ -74,7 +76,7 @@ export function saveSettings(
     if (k === 'proxyPassword') continue;
     if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
   }
-  const { dataDir: _d, logsDir: _l, proxyPasswordSet: _p, ...persisted } = next;
+  const { dataDir: _d, logsDir: _l, proxyPasswordSet: _p, agentId: _a, ...persisted } = next;
   repo.set(KEY, persisted);
   return next;
 }

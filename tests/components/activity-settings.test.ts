@@ -121,6 +121,8 @@ describe('SettingsView', () => {
     expect(screen.getByLabelText('Logs folder')).toHaveValue(
       '/home/alice/.local/share/cvat-sync/logs',
     );
+    expect(screen.getByLabelText('Agent id')).toHaveValue('a1b2c3d4');
+    expect(screen.getByLabelText('Agent id')).toHaveAttribute('readonly');
     await userEvent.click(screen.getByRole('button', { name: 'Export debug archive' }));
     expect(
       await screen.findByText('/home/alice/.local/share/cvat-sync/debug-archive.zip'),

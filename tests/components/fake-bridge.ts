@@ -158,6 +158,7 @@ const SETTINGS: Settings = {
   caFile: null,
   dataDir: '/home/alice/.local/share/cvat-sync',
   logsDir: '/home/alice/.local/share/cvat-sync/logs',
+  agentId: 'a1b2c3d4',
 };
 
 const FORMATS: FormatList = {

@@ -156,6 +156,10 @@ describe('tasks and settings', () => {
     const view = await service({ dataDir, mode: 'read-only' });
     const settings = await view.getSettings();
     expect(settings.ok && settings.value.concurrency).toBe(5);
+    // The engine made this data folder's agent id; the read-only view reads the same one.
+    const agentId = updated.ok ? updated.value.agentId : null;
+    expect(agentId).toMatch(/^[0-9a-f]{8}$/);
+    expect(settings.ok && settings.value.agentId).toBe(agentId);
     const refused = await view.updateSettings({ concurrency: 1 });
     expect(refused).toMatchObject({ ok: false, error: { code: 'read-only' } });
     expect(await view.pauseAll()).toMatchObject({ ok: false, error: { code: 'read-only' } });
