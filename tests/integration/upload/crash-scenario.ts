@@ -139,6 +139,8 @@ function runChild(
 const header = (e: WireEvent, name: string): boolean => e.headers[name] !== undefined;
 const isBulk = (e: WireEvent): boolean => e.method === 'POST' && header(e, 'upload-multiple');
 const isFinish = (e: WireEvent): boolean => e.method === 'POST' && header(e, 'upload-finish');
+/** A TUS chunk (the task's rename to its default name is a PATCH too, of /api/tasks/{id}). */
+const isTusPatch = (e: WireEvent): boolean => e.method === 'PATCH' && header(e, 'tus-resumable');
 const isPoll = (e: WireEvent): boolean =>
   e.method === 'GET' && /^\/api\/requests\/[^/]+$/.test(e.path);
 const isDownload = (e: WireEvent): boolean => e.method === 'GET' && /\/download$/.test(e.path);
@@ -180,7 +182,7 @@ function armKill(
     if (done) return;
     const length = Number(e.headers['content-length'] ?? 0);
     if (e.phase === 'request') {
-      if (allowed.has('mid-PATCH') && e.method === 'PATCH')
+      if (allowed.has('mid-PATCH') && isTusPatch(e))
         later(random() * bodyMs(length) * 0.7, () => inFlight.has(e.id) && fire('mid-PATCH'));
       else if (allowed.has('mid-bulk') && isBulk(e))
         later(random() * bodyMs(length) * 0.7, () => inFlight.has(e.id) && fire('mid-bulk'));

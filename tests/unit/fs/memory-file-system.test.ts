@@ -6,7 +6,7 @@ import { fileSystemContract } from './file-system-contract.js';
 
 fileSystemContract('memory', async () => {
   const fs = new MemoryFileSystem();
-  const root = '/work/tree';
+  const root = '/data/tree';
   await fs.mkdir(root, { recursive: true });
   return {
     fs,
