@@ -6,12 +6,12 @@
 //   walks it). Members whose path holds __MACOSX, __MSOSX or .DS_Store are left out
 //   (files_to_ignore there).
 // - a PDF's frames are its pages, one per page.
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import yauzl from 'yauzl';
+import type { Entry } from 'yauzl';
 import { mediaKindOf } from '../../core/media.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { openZipFile } from '../results/zip-reader.js';
 
 const IGNORED = ['__MSOSX', '._.DS_Store', '__MACOSX', '.DS_Store'];
 
@@ -21,30 +21,33 @@ const isFrame = (member: string) =>
   !IGNORED.some((part) => member.includes(part));
 
 /** Image member paths of a zip, tar or tar.gz, in archive order; null for other archives. */
-export async function archiveImageMembers(path: string, name: string): Promise<string[] | null> {
+export async function archiveImageMembers(
+  fs: FileSystem,
+  path: string,
+  name: string,
+): Promise<string[] | null> {
   const lower = name.toLowerCase();
   let members: string[];
-  if (lower.endsWith('.zip')) members = await zipMembers(path);
-  else if (lower.endsWith('.tar')) members = await tarMembers(createReadStream(path));
+  if (lower.endsWith('.zip')) members = await zipMembers(fs, path);
+  else if (lower.endsWith('.tar')) members = await tarMembers(fs.readStream(path));
   else if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz'))
-    members = await tarMembers(createReadStream(path).pipe(createGunzip()));
+    members = await tarMembers(fs.readStream(path).pipe(createGunzip()));
   else return null;
   return members.map((m) => m.replace(/^\.\//, '')).filter(isFrame);
 }
 
-function zipMembers(path: string): Promise<string[]> {
+/** The central directory's names, read through the port as the results engine reads archives. */
+async function zipMembers(fs: FileSystem, path: string): Promise<string[]> {
+  const zip = await openZipFile(fs, path);
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error('unreadable zip'));
-      const names: string[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        names.push(entry.fileName);
-        zip.readEntry();
-      });
-      zip.on('end', () => resolve(names));
-      zip.on('error', reject);
+    const names: string[] = [];
+    zip.on('entry', (entry: Entry) => {
+      names.push(entry.fileName);
       zip.readEntry();
     });
+    zip.on('end', () => resolve(names));
+    zip.on('error', reject);
+    zip.readEntry();
   });
 }
 
@@ -98,14 +101,14 @@ const PAGE = /\/Type\s*\/Page(?![a-zA-Z])/g;
  * Pages of a PDF: its page objects (/Type /Page), counted in the file as stored. null when none
  * is readable that way (pages only inside compressed object streams): the count is unknown.
  */
-export async function pdfPageCount(path: string): Promise<number | null> {
-  const fh = await open(path, 'r');
+export async function pdfPageCount(fs: FileSystem, path: string): Promise<number | null> {
+  const fh = await fs.open(path, 'read');
   try {
     let count = 0;
     let tail = '';
     const buf = Buffer.alloc(1 << 20);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const bytesRead = await fh.read(buf, 0, buf.length, null);
       if (!bytesRead) break;
       const text = tail + buf.toString('latin1', 0, bytesRead);
       // Matches in the kept tail are counted once, with the next read.

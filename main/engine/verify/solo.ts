@@ -7,6 +7,7 @@ import type { VerifyEntry } from '../../model/index.js';
 import { mediaKindOf } from '../../core/media.js';
 import type { DataMeta } from '../../cvat/task-calls.js';
 import type { BatchFileRow } from '../../journal/batch-repo.js';
+import type { FileSystem } from '../../fs/file-system.js';
 import { archiveImageMembers, pdfPageCount } from './archive-members.js';
 
 type Entry = (
@@ -21,6 +22,7 @@ export async function verifySolo(
   meta: DataMeta,
   taskId: number,
   entry: Entry,
+  fs: FileSystem,
 ): Promise<VerifyEntry[]> {
   const kind = mediaKindOf(f.relPath);
   const deleted = new Set(meta.deleted_frames);
@@ -38,7 +40,7 @@ export async function verifySolo(
     );
 
   if (kind === 'zip' || kind === 'archive') {
-    const members = await archiveImageMembers(f.absPath, f.relPath).catch(() => null);
+    const members = await archiveImageMembers(fs, f.absPath, f.relPath).catch(() => null);
     if (members) {
       // CVAT names each frame by the member's path under the archive's upload folder.
       const folder = posix.dirname(f.uploadName);
@@ -69,7 +71,7 @@ export async function verifySolo(
       return [whole, ...missing, ...foreign(claimed, 'this archive')];
     }
   } else if (kind === 'pdf') {
-    const pages = await pdfPageCount(f.absPath).catch(() => null);
+    const pages = await pdfPageCount(fs, f.absPath).catch(() => null);
     if (pages !== null) {
       const missing: VerifyEntry[] = [];
       const claimed = new Set<number>();

@@ -105,7 +105,7 @@ async function verifyTask(
   const out: VerifyEntry[] = [];
   const solo = files.length === 1 && files[0] && isSoloKind(mediaKindOf(files[0].relPath));
   if (solo && files[0]) {
-    out.push(...(await verifySolo(files[0], meta, taskId, entry)));
+    out.push(...(await verifySolo(files[0], meta, taskId, entry, fs)));
   } else {
     const byName = new Map<string, number>();
     meta.frames.forEach((fr, i) => byName.set(fr.name, i));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nodeFileSystem } from '../../../../main/fs/node-file-system.js';
 import {
   archiveImageMembers,
   pdfPageCount,
@@ -57,7 +58,7 @@ describe('archiveImageMembers', () => {
         'y/': new Uint8Array(),
       }),
     );
-    expect(await archiveImageMembers(path, 'a.zip')).toEqual(['x/1.png', '2.JPG']);
+    expect(await archiveImageMembers(nodeFileSystem, path, 'a.zip')).toEqual(['x/1.png', '2.JPG']);
   });
 
   it('reads tar and tar.gz headers, GNU long names included', async () => {
@@ -71,13 +72,19 @@ describe('archiveImageMembers', () => {
     ]);
     writeFileSync(join(dir, 'b.tar'), body);
     writeFileSync(join(dir, 'b.tgz'), gzipSync(body));
-    expect(await archiveImageMembers(join(dir, 'b.tar'), 'b.tar')).toEqual(['dir/a.png', long]);
-    expect(await archiveImageMembers(join(dir, 'b.tgz'), 'b.tgz')).toEqual(['dir/a.png', long]);
+    expect(await archiveImageMembers(nodeFileSystem, join(dir, 'b.tar'), 'b.tar')).toEqual([
+      'dir/a.png',
+      long,
+    ]);
+    expect(await archiveImageMembers(nodeFileSystem, join(dir, 'b.tgz'), 'b.tgz')).toEqual([
+      'dir/a.png',
+      long,
+    ]);
   });
 
   it('answers null for an archive it cannot read without unpacking', async () => {
     writeFileSync(join(dir, 'c.7z'), Buffer.alloc(10));
-    expect(await archiveImageMembers(join(dir, 'c.7z'), 'c.7z')).toBeNull();
+    expect(await archiveImageMembers(nodeFileSystem, join(dir, 'c.7z'), 'c.7z')).toBeNull();
   });
 });
 
@@ -91,11 +98,11 @@ describe('pdfPageCount', () => {
       join(dir, 'd.pdf'),
       Buffer.from(head + pad + page + page + page + '%%EOF', 'latin1'),
     );
-    expect(await pdfPageCount(join(dir, 'd.pdf'))).toBe(3);
+    expect(await pdfPageCount(nodeFileSystem, join(dir, 'd.pdf'))).toBe(3);
     writeFileSync(
       join(dir, 'e.pdf'),
       Buffer.from('%PDF-1.5\n<< /Type /ObjStm >>\n%%EOF', 'latin1'),
     );
-    expect(await pdfPageCount(join(dir, 'e.pdf'))).toBeNull();
+    expect(await pdfPageCount(nodeFileSystem, join(dir, 'e.pdf'))).toBeNull();
   });
 });
