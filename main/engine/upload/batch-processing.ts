@@ -7,6 +7,7 @@ import type { RunnerActions, Step } from './runner-types.js';
 import { CREATE_OPERATION, findCreateRequest, requireTask } from './task-lookup.js';
 import type { UploadBatch } from './types.js';
 import { fileNamedBy, restartWithout } from './replan-without.js';
+import { gaveUpMessage, restartDelay } from './restart-policy.js';
 
 export async function finishUpload(runner: RunnerActions, b: UploadBatch): Promise<Step> {
   const taskId = requireTask(b);
@@ -72,12 +73,20 @@ async function processLegacy(runner: RunnerActions, b: UploadBatch, taskId: numb
 
 function processingFailed(runner: RunnerActions, b: UploadBatch, message: string): Step {
   const bad = fileNamedBy(message, runner.deps.batches.files(b.id));
-  if (bad && restartWithout(runner.deps.batches, b, bad, message)) {
+  // Each round is a fresh start (a new task): bounded and spaced by the restart policy.
+  const policy = runner.deps.settings.restart;
+  const bounded = bad !== null && b.restarts >= policy.maxRestarts;
+  const delay = restartDelay(b.restarts + 1, policy);
+  if (
+    bad &&
+    !bounded &&
+    restartWithout(runner.deps.batches, b, bad, message, runner.deps.clock.now() + delay)
+  ) {
     runner.deps.hooks.activity(
       b,
       'warn',
       'batch-replan',
-      `CVAT could not open ${bad.relPath} (${message}): task ${b.taskId ?? '?'} is deleted and the other files of "${b.name}" go into a new task without it`,
+      `CVAT could not open ${bad.relPath} (${message}): task ${b.taskId ?? '?'} is deleted and the other files of "${b.name}" go into a new task without it in ${Math.ceil(delay / 1000)} s (fresh start ${b.restarts + 1} of at most ${policy.maxRestarts})`,
     );
     runner.deps.hooks.replanNeeded(b, bad, 'CVAT cannot open it');
     return 'stop';
@@ -85,9 +94,11 @@ function processingFailed(runner: RunnerActions, b: UploadBatch, message: string
   const error: ErrorInfo = {
     code: 'processing-failed',
     kind: 'item',
-    message: message
-      ? `CVAT could not process the media of "${b.name}": ${message}`
-      : `CVAT could not process the media of "${b.name}"`,
+    message: bounded
+      ? gaveUpMessage(b.name, b.restarts, `CVAT could not process its media: ${message}`)
+      : message
+        ? `CVAT could not process the media of "${b.name}": ${message}`
+        : `CVAT could not process the media of "${b.name}"`,
     retryable: false,
   };
   runner.deps.batches.transition(b.id, 'processing', 'failed', {

@@ -4,8 +4,9 @@
 // message names that path). When the message names a file of the batch, the batch starts over
 // without it: its failed task (ours, and it holds nothing usable) is queued for deletion, the
 // file is marked for the planner to set aside as 'unreadable' with CVAT's message, and the
-// other files are planned again into a new task. Each round removes one file, so the rounds
-// end; a message that names no file of the batch fails the batch as before.
+// other files are planned again into a new task. Each round is a fresh start, counted against
+// the batch's restart bound and spaced by its growing delay (restart-policy.ts), as any other
+// new task for a batch; a message that names no file of the batch fails the batch as before.
 import type { BatchFileRow } from '../../journal/batch-repo.js';
 import type { UploadBatch, UploadBatchRepo } from './types.js';
 
@@ -44,6 +45,7 @@ export function restartWithout(
   batch: UploadBatch,
   bad: BatchFileRow,
   message: string,
+  notBefore: number,
 ): boolean {
   // Only the folder planner re-plans a batch: one with no folder (or a file it did not plan)
   // would wait for it for ever, so it fails as before.
@@ -52,7 +54,8 @@ export function restartWithout(
   // file CVAT could not open still in it.
   return batches.restart(batch.id, 'processing', {
     reason: `CVAT could not open ${bad.relPath}`,
-    countRestart: false,
+    countRestart: true,
+    notBefore,
     replanReason: `${bad.relPath}: CVAT cannot open it`,
     skip: { fileRowId: bad.id, reason: `${UNREADABLE_SKIP}${message}` },
   });

@@ -224,6 +224,11 @@ it('re-plans a batch CVAT failed for a file it names, without that file, until t
         `^CVAT could not open ${name.replace('.', '\\.')} \\(PIL\\.UnidentifiedImageError: .*\\): task ${rounds[i]?.taskId} is deleted`,
       ),
     );
+  // Each round is a fresh start of the batch, counted against its bound and spaced.
+  for (const [i, name] of ['bad_a.jpg', 'bad_b.jpg'].entries())
+    expect(entries.find((m) => m.includes(name))).toMatch(
+      new RegExp(`in \\d+ s \\(fresh start ${i + 1} of at most \\d+\\)$`),
+    );
 });
 
 it('fails a task whose error names no file of the batch, as before, and counts its files once', async () => {
